@@ -1,0 +1,39 @@
+# hubcast: `make run` starts a development server, `make test` runs every test.
+BUILD_DIR ?= build
+BUILD_TYPE ?= Release
+JOBS ?= $(shell nproc)
+LISTEN ?= 127.0.0.1:8080
+DEV_ACCESS_KEY ?= hubcast-development-access-key-change-me
+
+.PHONY: all deps build run test unit-test sdk-test bench format clean
+
+all: build
+
+deps:
+	@./scripts/install-deps.sh
+
+$(BUILD_DIR)/CMakeCache.txt:
+	@cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) >/dev/null
+
+build: deps $(BUILD_DIR)/CMakeCache.txt
+	@cmake --build $(BUILD_DIR) -j $(JOBS)
+
+run: build
+	@./scripts/run-dev.sh $(BUILD_DIR)/hubcast $(LISTEN) $(DEV_ACCESS_KEY)
+
+test: build sdk-deps
+	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 600
+	@$(MAKE) --no-print-directory sdk-test
+
+sdk-deps:
+	@cd tests/sdk && if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then \
+		npm ci --no-audit --no-fund --loglevel=error; fi
+
+sdk-test: sdk-deps
+	@cd tests/sdk && HUBCAST_BINARY=$(CURDIR)/$(BUILD_DIR)/hubcast node --test --test-concurrency=1 *.test.mjs
+
+format:
+	@find src tests bench -name '*.cpp' -o -name '*.hpp' | xargs clang-format -i
+
+clean:
+	@rm -rf $(BUILD_DIR)

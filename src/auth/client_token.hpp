@@ -1,0 +1,72 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/json/object.hpp>
+
+#include "auth/access_keys.hpp"
+#include "util/result.hpp"
+
+namespace hubcast::auth {
+
+enum class token_error : std::uint8_t {
+    missing,
+    too_large,
+    malformed,
+    unsupported_algorithm,
+    bad_signature,
+    missing_expiry,
+    expired,
+    not_yet_valid,
+    wrong_audience,
+    bad_claim, ///< role / group / sub of the wrong JSON type
+};
+
+std::string_view describe(token_error error) noexcept;
+
+/// Who a verified client token says the client is.
+struct client_identity {
+    std::optional<std::string> user_id; ///< `sub`
+    std::vector<std::string> roles;     ///< `role`, string or array
+    std::vector<std::string> groups;    ///< `webpubsub.group`, string or array (names not validated here)
+    boost::json::object claims;         ///< every claim, for the connect event
+};
+
+/// What the token is checked against.
+struct client_token_context {
+    std::string_view hub;  ///< as requested (compared case-insensitively)
+    std::string_view host; ///< the request's Host header, e.g. "127.0.0.1:8080"
+    std::int64_t now = 0;  ///< seconds since the epoch
+    std::chrono::seconds clock_skew{300};
+};
+
+/// Verifies a client access token (spec 2): HS256 with any key, `exp` required and checked, `nbf`
+/// honoured, both with the skew; `aud` (string or array, any element) must name this hub on this
+/// host: schemes http/https/ws/wss are equal, host and hub compare case-insensitively, one
+/// trailing `/` is ignored, path `/client/hubs/<hub>`.
+util::result<client_identity, token_error> verify_client_token(std::string_view token, const access_keys& keys,
+                                                               const client_token_context& context);
+
+/// The claims Azure's server SDKs write (aud, iat, exp, sub when given, role array when non-empty,
+/// webpubsub.group array when non-empty), signed with the first key.
+struct client_token_request {
+    std::string endpoint; ///< e.g. "http://127.0.0.1:8080" (no trailing slash needed)
+    std::string hub;
+    std::optional<std::string> user_id;
+    std::vector<std::string> roles;
+    std::vector<std::string> groups;
+    std::chrono::minutes lifetime{60};
+    std::int64_t now = 0; ///< seconds since the epoch
+};
+
+std::string mint_client_token(const client_token_request& request, const access_keys& keys);
+
+/// "ws://host:port/client/hubs/<hub>?access_token=<token>" (wss for an https endpoint).
+std::string client_access_url(std::string_view endpoint, std::string_view hub, std::string_view token);
+
+} // namespace hubcast::auth

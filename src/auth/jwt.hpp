@@ -1,0 +1,33 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include <boost/json/object.hpp>
+
+#include "auth/access_keys.hpp"
+#include "util/result.hpp"
+
+namespace hubcast::auth {
+
+enum class jwt_error : std::uint8_t {
+    too_large,             ///< over max_token_bytes
+    malformed,             ///< not three base64url segments of JSON objects
+    unsupported_algorithm, ///< alg other than HS256 (including "none")
+    bad_signature,         ///< no configured key verifies it
+};
+
+std::string_view describe(jwt_error error) noexcept;
+
+inline constexpr std::size_t max_token_bytes = 8 * 1024;
+
+/// Verifies an HS256 JWT against every key (constant-time comparison) and returns its claims.
+/// Checks only the structure, the algorithm and the signature; claim checks are the caller's.
+util::result<boost::json::object, jwt_error> verify_hs256(std::string_view token, const access_keys& keys);
+
+/// Signs `claims` with header {"alg":"HS256","typ":"JWT"}.
+std::string sign_hs256(const boost::json::object& claims, std::string_view key);
+
+} // namespace hubcast::auth

@@ -1,0 +1,28 @@
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "util/shared_bytes.hpp"
+
+namespace hubcast::core {
+
+/// What happened to a frame handed to a connection.
+enum class send_result : std::uint8_t {
+    queued,       ///< accepted; the queue is below its bound
+    backpressure, ///< accepted, but the queue is past its soft bound: slow consumer
+    dropped,      ///< not accepted (queue full under the drop policy, or the connection is closing)
+};
+
+/// Port (implemented by the transport bridge): writes frames to one client. Every call happens on
+/// the connection's owning worker thread; implementations are not thread-safe.
+class connection_sink {
+public:
+    virtual ~connection_sink() = default;
+    /// Queues one complete WebSocket frame. The bytes are shared and must not be modified.
+    virtual send_result send(const util::shared_bytes& frame) = 0;
+    /// Starts the close handshake after the frames already queued. Idempotent.
+    virtual void close(std::uint16_t code, std::string_view reason) = 0;
+};
+
+} // namespace hubcast::core

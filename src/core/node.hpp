@@ -1,0 +1,106 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "auth/permissions.hpp"
+#include "core/mailbox.hpp"
+#include "core/prepared_message.hpp"
+#include "core/registry.hpp"
+#include "core/shard.hpp"
+
+namespace hubcast::core {
+
+/// One hubcast process: its shards (one per worker) and the registry. This is the internal API
+/// that the client endpoint and the REST data plane drive.
+///
+/// Threading: every public method is thread-safe and non-blocking. Work on connections runs on
+/// their owning shard: when the caller is that shard's thread it runs inline, otherwise it is
+/// posted to the shard's mailbox. A send is encoded once (prepared_message) and posted once per
+/// shard that may hold recipients, never once per recipient. Hub names passed in must already be
+/// lowercase (the endpoint and REST layers normalise them).
+class node {
+public:
+    explicit node(std::size_t shard_count);
+    node(const node&) = delete;
+    node& operator=(const node&) = delete;
+
+    std::size_t shard_count() const noexcept { return shards_.size(); }
+    shard& shard_at(std::size_t index) { return *shards_.at(index); }
+    registry& index() noexcept { return registry_; }
+
+    /// The shard whose worker is the calling thread, or null on any other thread.
+    static shard* current_shard() noexcept;
+
+    /// A new, unique connection id owned by `shard_index`: the owning shard is recoverable from the
+    /// id alone (shard_of), so commands go straight to the right worker.
+    std::string new_connection_id(std::size_t shard_index);
+    std::optional<std::size_t> shard_of(std::string_view connection_id) const;
+
+    /// Runs `task` on shard `index`: inline when already there, otherwise through its mailbox.
+    void run_on(std::size_t index, std::function<void(shard&)> task);
+
+    // Sends. Encoded once; delivered to every matching connection of `hub`.
+    void send_to_all(std::string_view hub, protocol::message_data data, exclusions skip = {});
+    void send_to_user(std::string_view hub, std::string_view user_id, protocol::message_data data,
+                      exclusions skip = {});
+    void send_to_connection(std::string_view hub, std::string_view connection_id, protocol::message_data data);
+    /// `from_user_id` is the publishing client's user (null for REST); a noEcho publish names its
+    /// connection in `skip.no_echo_connection`.
+    void send_to_group(std::string_view hub, std::string_view group, protocol::message_data data,
+                       exclusions skip = {}, std::optional<std::string> from_user_id = std::nullopt);
+
+    // Membership (applies to the connections that exist now).
+    void add_connection_to_group(std::string_view hub, std::string_view group, std::string_view connection_id);
+    void remove_connection_from_group(std::string_view hub, std::string_view group,
+                                      std::string_view connection_id);
+    void remove_connection_from_all_groups(std::string_view hub, std::string_view connection_id);
+    void add_user_to_group(std::string_view hub, std::string_view group, std::string_view user_id);
+    void remove_user_from_group(std::string_view hub, std::string_view group, std::string_view user_id);
+    void remove_user_from_all_groups(std::string_view hub, std::string_view user_id);
+    void remove_group_members(std::string_view hub, std::string_view group, exclusions skip = {});
+
+    // Closing: PubSub clients get `system/disconnected` with the reason first.
+    void close_connection(std::string_view hub, std::string_view connection_id, std::uint16_t code,
+                          std::string reason);
+    void close_all(std::string_view hub, exclusions skip, std::uint16_t code, std::string reason);
+    void close_user(std::string_view hub, std::string_view user_id, exclusions skip, std::uint16_t code,
+                    std::string reason);
+    void close_group(std::string_view hub, std::string_view group, exclusions skip, std::uint16_t code,
+                     std::string reason);
+    /// Every connection of every hub (shutdown).
+    void close_everything(std::uint16_t code, std::string reason);
+
+    // Existence, answered synchronously from the registry.
+    bool connection_exists(std::string_view hub, std::string_view connection_id) const;
+    bool user_exists(std::string_view hub, std::string_view user_id) const;
+    bool group_exists(std::string_view hub, std::string_view group) const;
+
+    /// Permission commands run on the owning shard; `done` is called there (not on the caller's
+    /// thread) with false when the connection does not exist in `hub`. A null target means
+    /// "every group". check_permission's `done` gets nullopt for an unknown connection.
+    void grant_permission(std::string_view hub, std::string_view connection_id, auth::permission_kind kind,
+                          std::optional<std::string> target, std::function<void(bool found)> done);
+    void revoke_permission(std::string_view hub, std::string_view connection_id, auth::permission_kind kind,
+                           std::optional<std::string> target, std::function<void(bool found)> done);
+    void check_permission(std::string_view hub, std::string_view connection_id, auth::permission_kind kind,
+                          std::optional<std::string> target, std::function<void(std::optional<bool>)> done);
+
+private:
+    /// Posts `task` to every shard in `targets` (running inline on the current one).
+    void run_on_each(const std::vector<std::size_t>& targets, const std::function<void(shard&)>& task);
+    std::vector<std::size_t> all_shards() const;
+
+    std::vector<std::unique_ptr<shard>> shards_;
+    registry registry_;
+    std::string id_prefix_;               // random per process: ids never repeat across restarts
+    std::vector<std::uint64_t> id_counters_; // one per shard, touched only via its index
+};
+
+} // namespace hubcast::core

@@ -1,0 +1,52 @@
+#pragma once
+
+#include <array>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "protocol/message_data.hpp"
+#include "protocol/subprotocol.hpp"
+#include "util/shared_bytes.hpp"
+
+namespace hubcast::core {
+
+/// One send, encoded at most once per frame family and shared by every recipient on every worker
+/// (design sections 4-5). Immutable once built; frame() is thread-safe.
+class prepared_message {
+public:
+    /// A message published to `group` (by a client or a REST call). `from_user_id` is the sender's
+    /// user id for client publishes (null for REST).
+    static std::shared_ptr<const prepared_message> for_group(std::string group,
+                                                             std::optional<std::string> from_user_id,
+                                                             protocol::message_data data);
+    /// A message from the server (REST send to all/user/connection, event handler responses).
+    static std::shared_ptr<const prepared_message> for_server(protocol::message_data data);
+
+    /// The complete WebSocket frame for recipients of `family`, built on first use:
+    /// raw → the payload as a text frame (json, text) or binary frame (binary, protobuf);
+    /// json → a JSON `message` (from group or server) in a text frame.
+    /// protobuf → not yet available (the protobuf codec arrives with its subprotocol): null.
+    const util::shared_bytes& frame(protocol::frame_family family) const;
+
+    const protocol::message_data& data() const noexcept { return data_; }
+    bool from_group() const noexcept { return group_.has_value(); }
+    const std::optional<std::string>& group() const noexcept { return group_; }
+
+    prepared_message(std::optional<std::string> group, std::optional<std::string> from_user_id,
+                     protocol::message_data data);
+
+private:
+    util::shared_bytes encode(protocol::frame_family family) const;
+
+    std::optional<std::string> group_;
+    std::optional<std::string> from_user_id_;
+    protocol::message_data data_;
+    mutable std::array<std::once_flag, protocol::frame_family_count> once_;
+    mutable std::array<util::shared_bytes, protocol::frame_family_count> frames_;
+};
+
+using prepared_message_ptr = std::shared_ptr<const prepared_message>;
+
+} // namespace hubcast::core
