@@ -1,0 +1,191 @@
+#include "api/client_endpoint.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "auth/client_token.hpp"
+#include "auth/permissions.hpp"
+#include "protocol/ascii.hpp"
+#include "protocol/json_protocol.hpp"
+#include "protocol/names.hpp"
+#include "protocol/websocket_frame.hpp"
+#include "util/clock.hpp"
+
+namespace hubcast::api {
+
+namespace {
+
+using protocol::http_response;
+
+std::optional<std::string> query_value(const boost::urls::url_view& target, std::string_view name) {
+    auto params = target.params();
+    auto it = params.find(name);
+    if (it == params.end() || !(*it).has_value) {
+        return std::nullopt;
+    }
+    return std::string((*it).value);
+}
+
+/// The hub of `/client/hubs/{hub}` or of `/client/?hub={hub}`; empty when absent.
+std::string requested_hub(const boost::urls::url_view& target) {
+    auto segments = target.segments();
+    std::vector<std::string> parts(segments.begin(), segments.end());
+    if (!parts.empty() && parts.back().empty()) {
+        parts.pop_back(); // a trailing slash
+    }
+    if (parts.size() == 3 && parts[1] == "hubs") {
+        return parts[2];
+    }
+    return query_value(target, "hub").value_or("");
+}
+
+std::string_view bearer_token(const protocol::http_request& request) {
+    std::string_view value = request.header("Authorization");
+    constexpr std::string_view scheme = "bearer ";
+    if (value.size() <= scheme.size() || !protocol::iequals(value.substr(0, scheme.size()), scheme)) {
+        return {};
+    }
+    value.remove_prefix(scheme.size());
+    while (!value.empty() && value.front() == ' ') {
+        value.remove_prefix(1);
+    }
+    while (!value.empty() && value.back() == ' ') {
+        value.remove_suffix(1);
+    }
+    return value;
+}
+
+/// The offered names, in the client's order, from every Sec-WebSocket-Protocol header.
+std::vector<std::string> offered_subprotocols(const protocol::http_request& request) {
+    std::vector<std::string> names;
+    for (const auto& [key, value] : request.headers) {
+        if (!protocol::iequals(key, "Sec-WebSocket-Protocol")) {
+            continue;
+        }
+        std::string_view rest = value;
+        while (!rest.empty()) {
+            const auto comma = rest.find(',');
+            std::string_view item = rest.substr(0, comma);
+            rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+            while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) {
+                item.remove_prefix(1);
+            }
+            while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) {
+                item.remove_suffix(1);
+            }
+            if (!item.empty()) {
+                names.emplace_back(item);
+            }
+        }
+    }
+    return names;
+}
+
+struct subprotocol_choice {
+    protocol::subprotocol_kind kind = protocol::subprotocol_kind::none;
+    std::string echoed;
+    std::string unavailable; ///< a service subprotocol offered that this build cannot speak
+};
+
+/// Spec 3.2: the first supported service subprotocol in the client's order; custom names are
+/// skipped (a simple client); service names this build lacks are remembered so that a client
+/// offering only those is refused rather than silently served as something else.
+subprotocol_choice choose_subprotocol(const std::vector<std::string>& offered) {
+    subprotocol_choice choice;
+    for (const auto& name : offered) {
+        const auto kind = protocol::parse_subprotocol(name);
+        if (!kind) {
+            continue;
+        }
+        if (protocol::is_supported(*kind)) {
+            choice.kind = *kind;
+            choice.echoed = std::string(protocol::to_string(*kind));
+            return choice;
+        }
+        if (choice.unavailable.empty()) {
+            choice.unavailable = name;
+        }
+    }
+    return choice;
+}
+
+http_response refuse(metrics& counters, unsigned status, std::string body) {
+    count(counters.upgrades_rejected);
+    return http_response::text(status, std::move(body));
+}
+
+} // namespace
+
+client_endpoint::client_endpoint(core::node& node, auth::access_keys keys, metrics& counters,
+                                 client_endpoint_options options)
+    : node_(node), keys_(std::move(keys)), metrics_(counters), options_(options) {}
+
+upgrade_decision client_endpoint::admit(const protocol::http_request& request,
+                                        const boost::urls::url_view& target) {
+    const std::string hub = requested_hub(target);
+    if (hub.empty()) {
+        return refuse(metrics_, 400, "Bad Request: the hub is missing.");
+    }
+    if (!protocol::is_valid_hub_name(hub)) {
+        return refuse(metrics_, 400, "Bad Request: invalid hub name.");
+    }
+    if (!request.websocket_upgrade) {
+        return refuse(metrics_, 400, "Bad Request: this endpoint only accepts WebSocket upgrade requests.");
+    }
+    const auto choice = choose_subprotocol(offered_subprotocols(request));
+    if (choice.kind == protocol::subprotocol_kind::none && !choice.unavailable.empty()) {
+        return refuse(metrics_, 400,
+                      "Bad Request: subprotocol '" + choice.unavailable + "' is not supported by this server.");
+    }
+
+    const auto query_token = query_value(target, "access_token");
+    const std::string_view token = query_token ? std::string_view(*query_token) : bearer_token(request);
+    if (token.empty()) {
+        return refuse(metrics_, 401, "Unauthorized: the access token is missing.");
+    }
+    auth::client_token_context context{.hub = hub,
+                                       .host = request.header("Host"),
+                                       .now = util::unix_seconds(),
+                                       .clock_skew = options_.clock_skew};
+    auto identity = auth::verify_client_token(token, keys_, context);
+    if (!identity) {
+        return refuse(metrics_, 401, "Unauthorized: " + std::string(auth::describe(identity.error())));
+    }
+    for (const auto& group : identity->groups) {
+        if (!protocol::is_valid_group_name(group)) {
+            return refuse(metrics_, 400, "Bad Request: the token contains an invalid group name.");
+        }
+    }
+    return client_admission{.hub = protocol::to_lower_ascii(hub),
+                            .kind = choice.kind,
+                            .subprotocol = choice.echoed,
+                            .user_id = std::move(identity->user_id),
+                            .roles = std::move(identity->roles),
+                            .groups = std::move(identity->groups)};
+}
+
+std::unique_ptr<client_session> client_endpoint::open(client_admission admission, core::connection_sink& sink,
+                                                      std::size_t shard_index) {
+    std::vector<std::string> rejected_roles;
+    auto permissions = auth::permission_set::from_roles(admission.roles, &rejected_roles);
+    for (const auto& role : rejected_roles) {
+        spdlog::warn("hub '{}': ignoring role '{}' (invalid pattern or over the limits)", admission.hub, role);
+    }
+    auto& shard = node_.shard_at(shard_index);
+    core::connection_info info{.id = node_.new_connection_id(shard_index),
+                               .hub = std::move(admission.hub),
+                               .user_id = std::move(admission.user_id),
+                               .kind = admission.kind};
+    auto& connection = shard.attach(std::move(info), std::move(permissions), sink);
+    count(metrics_.connections_opened);
+    if (connection.is_pubsub()) {
+        // Spec 4.4: `connected` is the first frame after the upgrade.
+        connection.send_frame(util::make_shared_bytes(protocol::encode_frame(
+            protocol::ws_opcode::text, protocol::encode_connected(connection.user_id(), connection.id()))));
+    }
+    for (const auto& group : admission.groups) {
+        shard.join(connection, group);
+    }
+    return std::make_unique<client_session>(node_, shard, connection, metrics_);
+}
+
+} // namespace hubcast::api

@@ -1,0 +1,156 @@
+#include "api/client_session.hpp"
+
+#include <fmt/format.h>
+
+#include "util/shared_bytes.hpp"
+
+namespace hubcast::api {
+
+namespace {
+// Close reasons as Azure's troubleshooting guide names them.
+constexpr std::string_view slow_client_reason = "SlowClient";
+constexpr std::string_view ping_timeout_reason = "PingTimeout";
+} // namespace
+
+client_session::client_session(core::node& node, core::shard& shard, core::connection& connection,
+                               metrics& counters)
+    : node_(node), shard_(shard), connection_(&connection), metrics_(counters) {}
+
+client_session::~client_session() {
+    if (connection_ != nullptr) {
+        shard_.detach(connection_->id());
+    }
+}
+
+void client_session::on_message(protocol::ws_opcode, std::string_view payload) {
+    if (connection_ == nullptr || connection_->closing()) {
+        return;
+    }
+    count(metrics_.messages_received);
+    if (!connection_->is_pubsub()) {
+        // Simple clients' frames become `message` events for an event handler; none exists here.
+        count(metrics_.simple_client_messages_dropped);
+        return;
+    }
+    // Spec 4.1: JSON may also arrive in a binary frame; both are decoded the same way.
+    auto request = protocol::decode_json_request(payload);
+    if (!request) {
+        count(metrics_.invalid_messages);
+        connection_->close(protocol::close_code::invalid_payload, request.error().reason);
+        return;
+    }
+    std::visit([this](const auto& r) { handle(r); }, *request);
+}
+
+void client_session::handle(const protocol::join_group_request& request) {
+    if (answer_if_duplicate(request.ack_id)) {
+        return;
+    }
+    if (!connection_->permissions().allows(auth::permission_kind::join_leave_group, request.group)) {
+        refuse(request.ack_id, "join", request.group);
+        return;
+    }
+    shard_.join(*connection_, request.group);
+    succeed(request.ack_id);
+}
+
+void client_session::handle(const protocol::leave_group_request& request) {
+    if (answer_if_duplicate(request.ack_id)) {
+        return;
+    }
+    if (!connection_->permissions().allows(auth::permission_kind::join_leave_group, request.group)) {
+        refuse(request.ack_id, "leave", request.group);
+        return;
+    }
+    shard_.leave(*connection_, request.group);
+    succeed(request.ack_id);
+}
+
+void client_session::handle(const protocol::send_to_group_request& request) {
+    if (answer_if_duplicate(request.ack_id)) {
+        return;
+    }
+    if (!connection_->permissions().allows(auth::permission_kind::send_to_group, request.group)) {
+        refuse(request.ack_id, "send to", request.group);
+        return;
+    }
+    core::exclusions skip;
+    if (request.no_echo) {
+        skip.no_echo_connection = connection_->id();
+    }
+    count(metrics_.group_messages_published);
+    node_.send_to_group(connection_->hub(), request.group, request.data, std::move(skip), connection_->user_id());
+    succeed(request.ack_id);
+}
+
+void client_session::handle(const protocol::event_request& request) {
+    // Events go to the hub's event handler; with none configured the request cannot succeed, and
+    // the InternalServerError ack tells the client it may retry (spec 4.5).
+    count(metrics_.events_without_handler);
+    if (request.ack_id) {
+        send_json(protocol::encode_ack_error(*request.ack_id, "InternalServerError",
+                                             "No event handler is configured for this hub."));
+    }
+}
+
+void client_session::handle(const protocol::sequence_ack_request&) {
+    // Only reliable sessions keep unacked messages; for this subprotocol the ack means nothing
+    // (spec 5.2: ignored, never a reason to close).
+}
+
+void client_session::handle(const protocol::ping_request&) { send_json(protocol::encode_pong()); }
+
+bool client_session::answer_if_duplicate(const std::optional<std::uint64_t>& ack_id) {
+    if (!ack_id || !connection_->acks().contains(*ack_id)) {
+        return false;
+    }
+    count(metrics_.duplicate_requests);
+    send_json(protocol::encode_ack_error(*ack_id, "Duplicate",
+                                         fmt::format("Message with ack-id: {} has been processed", *ack_id)));
+    return true;
+}
+
+void client_session::refuse(const std::optional<std::uint64_t>& ack_id, std::string_view action,
+                            std::string_view group) {
+    count(metrics_.forbidden_requests);
+    if (ack_id) {
+        send_json(protocol::encode_ack_error(
+            *ack_id, "Forbidden", fmt::format("The client does not have permission to {} group '{}'.", action, group)));
+    }
+}
+
+void client_session::succeed(const std::optional<std::uint64_t>& ack_id) {
+    if (ack_id) {
+        connection_->acks().remember(*ack_id);
+        send_json(protocol::encode_ack(*ack_id));
+    }
+}
+
+void client_session::send_json(std::string json) {
+    connection_->send_frame(util::make_shared_bytes(protocol::encode_frame(protocol::ws_opcode::text, json)));
+}
+
+void client_session::on_slow_consumer() {
+    if (connection_ != nullptr) {
+        count(metrics_.slow_consumer_closes);
+        connection_->close(protocol::close_code::policy_violation, slow_client_reason);
+    }
+}
+
+void client_session::on_idle_timeout() {
+    if (connection_ != nullptr) {
+        count(metrics_.idle_timeout_closes);
+        connection_->close(protocol::close_code::policy_violation, ping_timeout_reason);
+    }
+}
+
+void client_session::on_closed(std::uint16_t, std::string_view) {
+    if (connection_ == nullptr) {
+        return;
+    }
+    count(metrics_.connections_closed);
+    shard_.detach(connection_->id());
+    connection_ = nullptr;
+}
+
+} // namespace hubcast::api

@@ -1,0 +1,51 @@
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "api/metrics.hpp"
+#include "core/connection.hpp"
+#include "core/node.hpp"
+#include "protocol/json_protocol.hpp"
+#include "protocol/websocket_frame.hpp"
+
+namespace hubcast::api {
+
+/// One client connection's request handling (spec 4): decodes JSON requests, checks duplicates
+/// and permissions, drives the core, and answers with acks. Lives on the connection's shard and
+/// is called only on that shard's thread.
+class client_session {
+public:
+    client_session(core::node& node, core::shard& shard, core::connection& connection, metrics& counters);
+    ~client_session();
+    client_session(const client_session&) = delete;
+    client_session& operator=(const client_session&) = delete;
+
+    void on_message(protocol::ws_opcode opcode, std::string_view payload);
+    void on_slow_consumer();
+    void on_idle_timeout();
+    /// The transport is gone: leave every group and forget the connection.
+    void on_closed(std::uint16_t code, std::string_view reason);
+
+private:
+    void handle(const protocol::join_group_request& request);
+    void handle(const protocol::leave_group_request& request);
+    void handle(const protocol::send_to_group_request& request);
+    void handle(const protocol::event_request& request);
+    void handle(const protocol::sequence_ack_request& request);
+    void handle(const protocol::ping_request& request);
+
+    /// Spec 4.5: a repeated successful ackId is answered Duplicate before anything else.
+    bool answer_if_duplicate(const std::optional<std::uint64_t>& ack_id);
+    /// Forbidden ack with an ackId; silently dropped without one (spec 7.4).
+    void refuse(const std::optional<std::uint64_t>& ack_id, std::string_view action, std::string_view group);
+    void succeed(const std::optional<std::uint64_t>& ack_id);
+    void send_json(std::string json);
+
+    core::node& node_;
+    core::shard& shard_;
+    core::connection* connection_;
+    metrics& metrics_;
+};
+
+} // namespace hubcast::api

@@ -1,0 +1,43 @@
+#include "api/metrics.hpp"
+
+#include <fmt/format.h>
+
+namespace hubcast::api {
+
+namespace {
+void counter(std::string& out, const char* name, const char* help, const std::atomic<std::uint64_t>& value) {
+    out += fmt::format("# HELP {0} {1}\n# TYPE {0} counter\n{0} {2}\n", name, help,
+                       value.load(std::memory_order_relaxed));
+}
+} // namespace
+
+std::string metrics::render() const {
+    std::string out;
+    out.reserve(2048);
+    counter(out, "hubcast_connections_opened_total", "Client connections accepted.", connections_opened);
+    counter(out, "hubcast_connections_closed_total", "Client connections ended.", connections_closed);
+    counter(out, "hubcast_upgrades_rejected_total", "WebSocket upgrade requests refused.", upgrades_rejected);
+    counter(out, "hubcast_messages_received_total", "Data messages received from clients.", messages_received);
+    counter(out, "hubcast_simple_client_messages_dropped_total",
+            "Messages from simple clients dropped because no event handler takes them.",
+            simple_client_messages_dropped);
+    counter(out, "hubcast_events_without_handler_total", "PubSub event requests with no event handler.",
+            events_without_handler);
+    counter(out, "hubcast_invalid_messages_total", "Client messages that closed the connection as invalid.",
+            invalid_messages);
+    counter(out, "hubcast_forbidden_requests_total", "Requests refused for lack of permission.",
+            forbidden_requests);
+    counter(out, "hubcast_duplicate_requests_total", "Requests answered Duplicate.", duplicate_requests);
+    counter(out, "hubcast_group_messages_published_total", "sendToGroup requests published.",
+            group_messages_published);
+    counter(out, "hubcast_slow_consumer_closes_total", "Clients closed because they could not keep up.",
+            slow_consumer_closes);
+    counter(out, "hubcast_idle_timeout_closes_total", "Clients closed after missing keep-alive pings.",
+            idle_timeout_closes);
+    if (extra) {
+        out += extra();
+    }
+    return out;
+}
+
+} // namespace hubcast::api

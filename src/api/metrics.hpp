@@ -1,0 +1,34 @@
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <string>
+
+namespace hubcast::api {
+
+/// Process-wide counters, exposed in Prometheus text format at GET /metrics. Relaxed atomics: they
+/// are statistics, never used for synchronisation.
+struct metrics {
+    std::atomic<std::uint64_t> connections_opened{0};
+    std::atomic<std::uint64_t> connections_closed{0};
+    std::atomic<std::uint64_t> upgrades_rejected{0};
+    std::atomic<std::uint64_t> messages_received{0};
+    std::atomic<std::uint64_t> simple_client_messages_dropped{0};
+    std::atomic<std::uint64_t> events_without_handler{0};
+    std::atomic<std::uint64_t> invalid_messages{0};
+    std::atomic<std::uint64_t> forbidden_requests{0};
+    std::atomic<std::uint64_t> duplicate_requests{0};
+    std::atomic<std::uint64_t> group_messages_published{0};
+    std::atomic<std::uint64_t> slow_consumer_closes{0};
+    std::atomic<std::uint64_t> idle_timeout_closes{0};
+
+    /// Lines appended by outer layers (transport session counts), already in exposition format.
+    std::function<std::string()> extra;
+
+    std::string render() const;
+};
+
+inline void count(std::atomic<std::uint64_t>& counter) { counter.fetch_add(1, std::memory_order_relaxed); }
+
+} // namespace hubcast::api

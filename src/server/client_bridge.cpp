@@ -1,0 +1,60 @@
+#include "server/client_bridge.hpp"
+
+namespace hubcast::server {
+
+client_bridge::client_bridge(api::client_endpoint& endpoint, api::client_admission admission, std::size_t worker)
+    : endpoint_(endpoint), admission_(std::move(admission)), worker_(worker) {}
+
+void client_bridge::on_open(transport::ws_link& link) {
+    link_ = &link;
+    session_ = endpoint_.open(std::move(admission_), *this, worker_);
+}
+
+void client_bridge::on_message(protocol::ws_opcode opcode, std::string_view payload) {
+    if (session_) {
+        session_->on_message(opcode, payload);
+    }
+}
+
+void client_bridge::on_slow_consumer() {
+    if (session_) {
+        session_->on_slow_consumer();
+    }
+}
+
+void client_bridge::on_idle_timeout() {
+    if (session_) {
+        session_->on_idle_timeout();
+    }
+}
+
+void client_bridge::on_closed(std::uint16_t code, std::string_view reason) {
+    if (session_) {
+        session_->on_closed(code, reason);
+        session_.reset();
+    }
+    link_ = nullptr;
+}
+
+core::send_result client_bridge::send(const util::shared_bytes& frame) {
+    if (link_ == nullptr) {
+        return core::send_result::dropped;
+    }
+    switch (link_->send(frame)) {
+    case transport::send_status::queued:
+        return core::send_result::queued;
+    case transport::send_status::backpressure:
+        return core::send_result::backpressure;
+    case transport::send_status::dropped:
+        break;
+    }
+    return core::send_result::dropped;
+}
+
+void client_bridge::close(std::uint16_t code, std::string_view reason) {
+    if (link_ != nullptr) {
+        link_->close(code, reason);
+    }
+}
+
+} // namespace hubcast::server

@@ -1,0 +1,38 @@
+#pragma once
+
+#include <cstddef>
+#include <memory>
+
+#include "api/client_endpoint.hpp"
+#include "api/client_session.hpp"
+#include "core/connection_sink.hpp"
+#include "transport/handlers.hpp"
+
+namespace hubcast::server {
+
+/// Joins a transport WebSocket session to its core connection: it is the session's ws_handler and
+/// the connection's connection_sink. Owned by the ws_session; lives on its worker thread.
+class client_bridge final : public transport::ws_handler, public core::connection_sink {
+public:
+    client_bridge(api::client_endpoint& endpoint, api::client_admission admission, std::size_t worker);
+
+    // transport::ws_handler
+    void on_open(transport::ws_link& link) override;
+    void on_message(protocol::ws_opcode opcode, std::string_view payload) override;
+    void on_slow_consumer() override;
+    void on_idle_timeout() override;
+    void on_closed(std::uint16_t code, std::string_view reason) override;
+
+    // core::connection_sink
+    core::send_result send(const util::shared_bytes& frame) override;
+    void close(std::uint16_t code, std::string_view reason) override;
+
+private:
+    api::client_endpoint& endpoint_;
+    api::client_admission admission_;
+    std::size_t worker_;
+    transport::ws_link* link_ = nullptr;
+    std::unique_ptr<api::client_session> session_;
+};
+
+} // namespace hubcast::server

@@ -1,0 +1,67 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "protocol/http_types.hpp"
+#include "protocol/websocket_frame.hpp"
+#include "util/shared_bytes.hpp"
+
+namespace hubcast::transport {
+
+enum class send_status : std::uint8_t { queued, backpressure, dropped };
+
+/// The outbound side of an open WebSocket, as handlers see it. Every call must happen on the
+/// session's worker thread.
+class ws_link {
+public:
+    virtual ~ws_link() = default;
+    /// Queues a complete frame; written with everything else queued in this event-loop turn in one
+    /// gather write. Never blocks.
+    virtual send_status send(const util::shared_bytes& frame) = 0;
+    /// Sends a close frame after the queued frames, then ends the session (idempotent).
+    virtual void close(std::uint16_t code, std::string_view reason) = 0;
+};
+
+/// Application side of an accepted WebSocket. Called on the session's worker thread only.
+class ws_handler {
+public:
+    virtual ~ws_handler() = default;
+    /// The 101 response is queued first; frames sent from here on follow it. `link` is valid until
+    /// on_closed returns.
+    virtual void on_open(ws_link& link) = 0;
+    /// A complete text or binary message (text is valid UTF-8). The view is valid during the call.
+    virtual void on_message(protocol::ws_opcode opcode, std::string_view payload) = 0;
+    /// The outbound queue passed its hard bound: the client cannot keep up.
+    virtual void on_slow_consumer() = 0;
+    /// Nothing was heard from the client for keepalive_misses intervals.
+    virtual void on_idle_timeout() = 0;
+    /// The session ended: `code` is the peer's close code, 1006 when the TCP connection was lost,
+    /// or the code we closed with. Last call.
+    virtual void on_closed(std::uint16_t code, std::string_view reason) = 0;
+};
+
+/// Answers one HTTP request: either a response or a WebSocket acceptance. Thread-safe (calls are
+/// carried to the session's worker); only the first answer counts.
+class http_responder {
+public:
+    virtual ~http_responder() = default;
+    virtual void respond(protocol::http_response response) = 0;
+    /// Sends 101 echoing `subprotocol` (empty: no Sec-WebSocket-Protocol header) and hands the
+    /// connection to `handler`. Only valid for requests with websocket_upgrade set.
+    virtual void accept_websocket(std::string subprotocol, std::unique_ptr<ws_handler> handler) = 0;
+    /// The worker the request arrived on.
+    virtual std::size_t worker_index() const noexcept = 0;
+};
+
+/// Implemented by the application: routes requests. Called on the session's worker thread.
+class http_handler {
+public:
+    virtual ~http_handler() = default;
+    virtual void handle(protocol::http_request request, std::shared_ptr<http_responder> responder) = 0;
+};
+
+} // namespace hubcast::transport

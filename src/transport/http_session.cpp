@@ -1,0 +1,183 @@
+#include "transport/http_session.hpp"
+
+#include <openssl/sha.h>
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
+
+#include "transport/ws_session.hpp"
+#include "util/base64.hpp"
+
+namespace hubcast::transport {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+
+namespace {
+
+std::string websocket_accept_key(std::string_view key) {
+    static constexpr std::string_view guid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+    std::string input(key);
+    input.append(guid);
+    unsigned char digest[SHA_DIGEST_LENGTH];
+    SHA1(reinterpret_cast<const unsigned char*>(input.data()), input.size(), digest);
+    return util::base64_encode(std::string_view(reinterpret_cast<const char*>(digest), sizeof digest));
+}
+
+bool is_valid_upgrade(const http::request<http::string_body>& req) {
+    if (!beast::websocket::is_upgrade(req)) {
+        return false;
+    }
+    const auto version = req[http::field::sec_websocket_version];
+    const auto key = req[http::field::sec_websocket_key];
+    return version == "13" && key.size() == 24;
+}
+
+} // namespace
+
+http_session::http_session(asio::ip::tcp::socket socket, std::size_t worker, http_handler& handler,
+                           const session_options& options, session_counters& counters)
+    : socket_(std::move(socket)), deadline_(socket_.get_executor()), worker_(worker), handler_(handler),
+      options_(options), counters_(counters) {
+    ++counters_.http;
+}
+
+http_session::~http_session() { --counters_.http; }
+
+void http_session::start() { read_request(); }
+
+void http_session::read_request() {
+    parser_.emplace();
+    parser_->header_limit(static_cast<std::uint32_t>(options_.max_header_bytes));
+    parser_->body_limit(options_.max_body_bytes);
+    deadline_.expires_after(options_.request_timeout);
+    deadline_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
+        if (auto self = weak.lock(); self && !ec) {
+            boost::system::error_code ignored;
+            self->socket_.close(ignored); // a client too slow to send its request
+        }
+    });
+    http::async_read(socket_, buffer_, *parser_,
+                     [self = shared_from_this()](boost::system::error_code ec, std::size_t) { self->on_read(ec); });
+}
+
+void http_session::on_read(boost::system::error_code ec) {
+    deadline_.cancel();
+    if (ec) {
+        reject_unreadable(ec);
+        return;
+    }
+    auto& req = parser_->get();
+    protocol::http_request request;
+    request.method = std::string(req.method_string());
+    request.target = std::string(req.target());
+    request.headers.reserve(16);
+    for (const auto& field : req) {
+        request.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+    }
+    request.body = std::move(req.body());
+    boost::system::error_code endpoint_ec;
+    const auto remote = socket_.remote_endpoint(endpoint_ec);
+    if (!endpoint_ec) {
+        request.remote_address = remote.address().to_string() + ":" + std::to_string(remote.port());
+    }
+    request.websocket_upgrade = is_valid_upgrade(req);
+    if (request.websocket_upgrade) {
+        websocket_key_ = std::string(req[http::field::sec_websocket_key]);
+    }
+    keep_alive_ = req.keep_alive() && !request.websocket_upgrade;
+    answered_ = false;
+    handler_.handle(std::move(request), shared_from_this());
+}
+
+void http_session::reject_unreadable(boost::system::error_code ec) {
+    if (ec == http::error::end_of_stream || ec == asio::error::eof || ec == asio::error::operation_aborted ||
+        ec == asio::error::connection_reset) {
+        shutdown();
+        return;
+    }
+    if (ec == http::error::body_limit) {
+        write_response(protocol::http_response::text(413, "Request body too large."), false);
+    } else if (ec == http::error::header_limit) {
+        write_response(protocol::http_response::text(431, "Request header fields too large."), false);
+    } else {
+        write_response(protocol::http_response::text(400, "Malformed HTTP request."), false);
+    }
+}
+
+void http_session::respond(protocol::http_response response) {
+    asio::dispatch(socket_.get_executor(), [self = shared_from_this(), response = std::move(response)]() mutable {
+        if (self->answered_) {
+            return;
+        }
+        self->answered_ = true;
+        self->write_response(std::move(response), self->keep_alive_);
+    });
+}
+
+void http_session::write_response(protocol::http_response response, bool keep_alive) {
+    auto message = std::make_shared<http::response<http::string_body>>();
+    message->result(response.status);
+    message->version(11);
+    message->set(http::field::server, "hubcast");
+    if (!response.content_type.empty()) {
+        message->set(http::field::content_type, response.content_type);
+    }
+    for (auto& [name, value] : response.headers) {
+        message->set(name, value);
+    }
+    message->body() = std::move(response.body);
+    message->keep_alive(keep_alive);
+    message->prepare_payload();
+    http::async_write(socket_, *message,
+                      [self = shared_from_this(), message, keep_alive](boost::system::error_code ec, std::size_t) {
+                          if (ec || !keep_alive) {
+                              self->shutdown();
+                              return;
+                          }
+                          self->read_request();
+                      });
+}
+
+void http_session::accept_websocket(std::string subprotocol, std::unique_ptr<ws_handler> handler) {
+    asio::dispatch(socket_.get_executor(), [self = shared_from_this(), subprotocol = std::move(subprotocol),
+                                            handler = std::move(handler)]() mutable {
+        if (self->answered_) {
+            return;
+        }
+        self->answered_ = true;
+        self->upgrade(std::move(subprotocol), std::move(handler));
+    });
+}
+
+void http_session::upgrade(std::string subprotocol, std::unique_ptr<ws_handler> handler) {
+    std::string head = "HTTP/1.1 101 Switching Protocols\r\nServer: hubcast\r\nUpgrade: websocket\r\n"
+                       "Connection: Upgrade\r\nSec-WebSocket-Accept: ";
+    head += websocket_accept_key(websocket_key_);
+    head += "\r\n";
+    if (!subprotocol.empty()) {
+        head += "Sec-WebSocket-Protocol: ";
+        head += subprotocol;
+        head += "\r\n";
+    }
+    head += "\r\n";
+    // Frames the client sent right behind its request are already in our buffer.
+    const auto pending = buffer_.data();
+    std::string leftover(static_cast<const char*>(pending.data()), pending.size());
+    std::make_shared<ws_session>(std::move(socket_), std::move(head), std::move(leftover), std::move(handler),
+                                 options_, counters_)
+        ->start();
+}
+
+void http_session::shutdown() {
+    boost::system::error_code ignored;
+    socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+    socket_.close(ignored);
+}
+
+} // namespace hubcast::transport

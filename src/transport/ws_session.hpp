@@ -1,0 +1,86 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "protocol/frame_parser.hpp"
+#include "transport/handlers.hpp"
+#include "transport/session_options.hpp"
+#include "transport/worker_pool.hpp"
+
+namespace hubcast::transport {
+
+/// One open WebSocket on its worker: parses client frames (protocol::frame_parser), answers
+/// pings, runs the close handshake, sends keep-alive pings, and writes outbound frames corked:
+/// every frame queued during one event-loop turn goes out in a single gather write, with at most
+/// one write in flight. The outbound queue is bounded in bytes (design section 4).
+class ws_session : public std::enable_shared_from_this<ws_session>,
+                   public ws_link,
+                   private protocol::frame_handler {
+public:
+    ws_session(boost::asio::ip::tcp::socket socket, std::string handshake_response, std::string leftover_input,
+               std::unique_ptr<ws_handler> handler, const session_options& options, session_counters& counters);
+    ~ws_session() override;
+
+    void start();
+
+    send_status send(const util::shared_bytes& frame) override;
+    void close(std::uint16_t code, std::string_view reason) override;
+
+private:
+    enum class state : std::uint8_t { open, closing, finished };
+
+    // protocol::frame_handler
+    void on_message(protocol::ws_opcode opcode, std::string_view payload) override;
+    void on_ping(std::string_view payload) override;
+    void on_pong(std::string_view payload) override;
+    void on_close(std::uint16_t code, std::string_view reason) override;
+    void on_protocol_error(std::uint16_t code, std::string_view reason) override;
+
+    void read();
+    void on_read(boost::system::error_code ec, std::size_t bytes);
+    void enqueue_control(std::string frame);
+    void schedule_flush();
+    void flush();
+    void on_written(boost::system::error_code ec, std::size_t frames, std::size_t bytes);
+    void start_close(std::uint16_t code, std::string_view reason, bool expect_reply);
+    void arm_keepalive();
+    void on_keepalive_tick();
+    void finish(std::uint16_t code, std::string_view reason, bool graceful = true);
+
+    boost::asio::ip::tcp::socket socket_;
+    boost::asio::steady_timer keepalive_timer_;
+    boost::asio::steady_timer close_timer_;
+    std::unique_ptr<ws_handler> handler_;
+    const session_options& options_;
+    session_counters& counters_;
+    protocol::frame_parser parser_;
+    std::string read_buffer_;
+    std::string leftover_input_;
+
+    std::deque<util::shared_bytes> queue_;
+    std::size_t queued_bytes_ = 0;
+    std::vector<boost::asio::const_buffer> gather_;
+    bool write_in_flight_ = false;
+    bool flush_posted_ = false;
+    bool slow_consumer_reported_ = false;
+
+    state state_ = state::open;
+    bool close_queued_ = false;       // our close frame is in the queue; nothing may follow it
+    bool close_sent_ = false;         // ...and it was written
+    bool peer_closed_ = false;        // the peer's close frame arrived
+    bool shutdown_after_close_ = false; // no reply expected: drop TCP once our close is written
+    std::uint16_t close_code_ = protocol::close_code::abnormal;
+    std::string close_reason_;
+    int silent_intervals_ = 0;
+};
+
+} // namespace hubcast::transport
