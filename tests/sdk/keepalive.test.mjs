@@ -30,3 +30,17 @@ test("with --keepalive-seconds 1 the server sends WebSocket pings and keeps an a
     raw.send({ type: "ping" });
     await raw.waitForMessage((m) => m.type === "pong", "pong after the pings");
 });
+
+test("with --keepalive-seconds 1 a client that never answers pings is told it is disconnected and closed", async (t) => {
+    const server = await startServer(t, { keepaliveSeconds: 1 });
+    const { url } = await server.clientAccess("chat", { userId: "silent" });
+    const silent = await openRawClient(t, url, JSON_SUBPROTOCOL, { autoPong: false });
+    const answering = await openRawClient(t, url, JSON_SUBPROTOCOL);
+
+    // Closed after about three silent intervals (spec 8); allow scheduling slack.
+    const close = await silent.waitForClose(8_000);
+    assert.ok(close.code >= 1000 && close.code !== 1005 && close.code !== 1006, `a close frame with a code: ${JSON.stringify(close)}`);
+    const last = silent.messages.at(-1);
+    assert.deepEqual([last?.type, last?.event], ["system", "disconnected"], `a disconnected message precedes the close: ${JSON.stringify(silent.frames)}`);
+    assert.equal(answering.closeEvent, undefined, "the client that answers pings is still connected");
+});

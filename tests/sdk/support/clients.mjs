@@ -72,11 +72,12 @@ class SdkClient {
 }
 
 /**
- * A plain WebSocket client. `protocol` is a subprotocol name, or undefined for a simple client.
- * Records every frame: text frames as strings, binary frames as Buffers.
+ * A plain WebSocket client. `protocol` is a subprotocol name, or undefined for a simple client;
+ * `options` go to the `ws` constructor. Records every frame: text frames as strings, binary
+ * frames as Buffers.
  */
-export async function openRawClient(t, url, protocol) {
-    const ws = protocol === undefined ? new WebSocket(url) : new WebSocket(url, protocol);
+export async function openRawClient(t, url, protocol, options = {}) {
+    const ws = new WebSocket(url, protocol === undefined ? [] : [protocol], options);
     const raw = new RawClient(ws);
     t?.after(() => ws.terminate());
     await withDeadline(
