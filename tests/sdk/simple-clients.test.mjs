@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { arrayBuffer, connectSdkClient, openRawClient } from "./support/clients.mjs";
-import { exitPromptlyWhenDone, startServer, withDeadline } from "./support/server.mjs";
+import { exitPromptlyWhenDone, startServer, waitFor, withDeadline } from "./support/server.mjs";
 
 exitPromptlyWhenDone();
 
@@ -55,17 +55,28 @@ test("simple and JSON clients share groups: a JSON client's publish reaches both
     assert.equal(simple.closeEvent, undefined, "the simple client is still connected");
 });
 
-test("a simple client that sends a frame is disconnected: there is no upstream handler to take it", async (t) => {
+test("a simple client's frames are dropped and counted until an event handler exists; it stays connected", async (t) => {
+    // Issue 2 settles this for the server without event handlers: inbound frames of simple
+    // clients are dropped and counted (hubcast_simple_client_messages_dropped_total), and the
+    // connection keeps working. Event handlers (a later issue) will take these frames.
     const server = await startServer(t);
+    const metric = async () => {
+        const text = await (await fetch(`http://127.0.0.1:${server.port}/metrics`)).text();
+        const line = text.split("\n").find((l) => l.startsWith("hubcast_simple_client_messages_dropped_total "));
+        return Number(line.split(" ")[1]);
+    };
+    const before = await metric();
     const simple = await openRawClient(t, (await server.clientAccess("chat", { groups: ["room"] })).url);
     const bystander = await openRawClient(t, (await server.clientAccess("chat", { groups: ["room"] })).url);
 
     simple.send("hello upstream?");
-    const close = await simple.waitForClose();
-    assert.ok(close.code >= 1000, `closed with code ${close.code}`);
+    simple.send(Buffer.from([1, 2, 3]));
+    await waitFor(async () => (await metric()) === before + 2, { timeoutMs: 5000 });
 
     const publisher = await connectSdkClient(t, server, "chat", { roles: ["webpubsub.sendToGroup"] });
     await acked(publisher.client.sendToGroup("room", "still served", "text"), "sendToGroup");
     await bystander.waitForFrames(1);
+    await simple.waitForFrames(1);
     assert.deepEqual(bystander.frames, [{ binary: false, data: "still served" }], "other clients are unaffected");
+    assert.deepEqual(simple.frames, [{ binary: false, data: "still served" }], "the sender is still connected");
 });
