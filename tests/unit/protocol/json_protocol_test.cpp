@@ -1,0 +1,593 @@
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+
+#include <gtest/gtest.h>
+#include <simdjson.h>
+
+#include "protocol/json_protocol.hpp"
+
+namespace {
+
+using namespace hubcast::protocol;
+
+std::string describe(std::string_view frame) {
+    return "frame: " + std::string(frame);
+}
+
+client_request decode_ok(std::string_view frame) {
+    auto decoded = decode_json_request(frame);
+    if (!decoded) {
+        ADD_FAILURE() << describe(frame) << " rejected: " << decoded.error().reason;
+        return ping_request{};
+    }
+    return std::move(decoded).value();
+}
+
+template <typename T> T decode_as(std::string_view frame) {
+    client_request request = decode_ok(frame);
+    if (!std::holds_alternative<T>(request)) {
+        ADD_FAILURE() << describe(frame) << " decoded to alternative " << request.index();
+        return T{};
+    }
+    return std::get<T>(std::move(request));
+}
+
+/// The reason a frame is rejected with, or nullopt if it decodes.
+std::optional<std::string> rejection(std::string_view frame) {
+    auto decoded = decode_json_request(frame);
+    if (decoded) {
+        return std::nullopt;
+    }
+    return decoded.error().reason;
+}
+
+simdjson::dom::element parse_dom(simdjson::dom::parser& parser, const std::string& json) {
+    simdjson::dom::element element;
+    const auto error = parser.parse(json).get(element);
+    EXPECT_EQ(error, simdjson::SUCCESS) << "not valid JSON: " << json;
+    return element;
+}
+
+std::string_view dom_string(simdjson::dom::element element, const char* key) {
+    std::string_view text;
+    EXPECT_EQ(element[key].get(text), simdjson::SUCCESS) << key;
+    return text;
+}
+
+// Decoding: every request type.
+
+TEST(JsonDecode, JoinGroup) {
+    auto request = decode_as<join_group_request>(R"({"type":"joinGroup","group":"g1","ackId":1})");
+    EXPECT_EQ(request.group, "g1");
+    EXPECT_EQ(request.ack_id, 1u);
+}
+
+TEST(JsonDecode, LeaveGroup) {
+    auto request = decode_as<leave_group_request>(R"({"type":"leaveGroup","group":"g2","ackId":7})");
+    EXPECT_EQ(request.group, "g2");
+    EXPECT_EQ(request.ack_id, 7u);
+}
+
+TEST(JsonDecode, SendToGroupAsTheJsClientWritesIt) {
+    auto request = decode_as<send_to_group_request>(
+        R"({"type":"sendToGroup","group":"g","ackId":3,"dataType":"text","data":"hello","noEcho":true})");
+    EXPECT_EQ(request.group, "g");
+    EXPECT_EQ(request.ack_id, 3u);
+    EXPECT_TRUE(request.no_echo);
+    EXPECT_EQ(request.data.type, data_type::text);
+    EXPECT_EQ(request.data.bytes, "hello");
+}
+
+TEST(JsonDecode, SendToGroupAsTheDotNetClientWritesIt) {
+    // .NET writes noEcho always, dataType capitalised and before data.
+    auto request = decode_as<send_to_group_request>(
+        R"({"type":"sendToGroup","group":"g","ackId":2,"noEcho":false,"dataType":"Binary","data":"AAEC/w=="})");
+    EXPECT_FALSE(request.no_echo);
+    EXPECT_EQ(request.data.type, data_type::binary);
+    EXPECT_EQ(request.data.bytes, std::string("\x00\x01\x02\xff", 4));
+}
+
+TEST(JsonDecode, Event) {
+    auto request = decode_as<event_request>(
+        R"({"type":"event","event":"chat.v2","ackId":9,"dataType":"json","data":{"a":1}})");
+    EXPECT_EQ(request.event, "chat.v2");
+    EXPECT_EQ(request.ack_id, 9u);
+    EXPECT_EQ(request.data.type, data_type::json);
+    EXPECT_EQ(request.data.bytes, R"({"a":1})");
+}
+
+TEST(JsonDecode, SequenceAck) {
+    EXPECT_EQ(decode_as<sequence_ack_request>(R"({"type":"sequenceAck","sequenceId":5})").sequence_id, 5u);
+    EXPECT_EQ(decode_as<sequence_ack_request>(R"({"type":"sequenceAck","sequenceId":18446744073709551615})")
+                  .sequence_id,
+              UINT64_MAX);
+}
+
+TEST(JsonDecode, Ping) {
+    decode_as<ping_request>(R"({"type":"ping"})");
+}
+
+// Decoding: leniency of spec 4.1.
+
+TEST(JsonDecode, TypeIsCaseInsensitive) {
+    decode_as<join_group_request>(R"({"type":"JoinGroup","group":"g"})");
+    decode_as<leave_group_request>(R"({"type":"LEAVEGROUP","group":"g"})");
+    decode_as<send_to_group_request>(R"({"type":"SendToGroup","group":"g","data":1})");
+    decode_as<event_request>(R"({"type":"Event","event":"e","data":1})");
+    decode_as<sequence_ack_request>(R"({"type":"SequenceAck","sequenceId":1})");
+    decode_as<ping_request>(R"({"type":"PING"})");
+}
+
+TEST(JsonDecode, DataTypeIsCaseInsensitive) {
+    for (const char* name : {"Text", "TEXT", "tExT"}) {
+        auto frame = std::string(R"({"type":"event","event":"e","dataType":")") + name + R"(","data":"x"})";
+        EXPECT_EQ(decode_as<event_request>(frame).data.type, data_type::text) << frame;
+    }
+    EXPECT_EQ(
+        decode_as<event_request>(R"({"type":"event","event":"e","dataType":"Json","data":2})").data.type,
+        data_type::json);
+    EXPECT_EQ(
+        decode_as<event_request>(R"({"type":"event","event":"e","dataType":"BINARY","data":""})").data.type,
+        data_type::binary);
+}
+
+TEST(JsonDecode, Defaults) {
+    auto join = decode_as<join_group_request>(R"({"type":"joinGroup","group":"g"})");
+    EXPECT_EQ(join.ack_id, std::nullopt);
+    auto send = decode_as<send_to_group_request>(R"({"type":"sendToGroup","group":"g","data":{"x":[1,2]}})");
+    EXPECT_EQ(send.ack_id, std::nullopt);
+    EXPECT_FALSE(send.no_echo);
+    EXPECT_EQ(send.data.type, data_type::json);
+    EXPECT_EQ(send.data.bytes, R"({"x":[1,2]})");
+}
+
+TEST(JsonDecode, NullOptionalNumbersCountAsAbsent) {
+    EXPECT_EQ(decode_as<join_group_request>(R"({"type":"joinGroup","group":"g","ackId":null})").ack_id,
+              std::nullopt);
+    EXPECT_EQ(rejection(R"({"type":"sequenceAck","sequenceId":null})"), "missing 'sequenceId'");
+}
+
+TEST(JsonDecode, AnyPropertyOrder) {
+    auto request = decode_as<send_to_group_request>(
+        R"({"data":"aGk=","noEcho":true,"dataType":"binary","ackId":4,"group":"g","type":"sendToGroup"})");
+    EXPECT_EQ(request.group, "g");
+    EXPECT_EQ(request.ack_id, 4u);
+    EXPECT_TRUE(request.no_echo);
+    EXPECT_EQ(request.data.type, data_type::binary);
+    EXPECT_EQ(request.data.bytes, "hi");
+}
+
+TEST(JsonDecode, UnknownPropertiesAreIgnored) {
+    auto request = decode_as<send_to_group_request>(
+        R"({"type":"sendToGroup","ttlSeconds":30,"metadata":{"k":"v"},"group":"g","extra":[1,{"a":[]}],)"
+        R"("x":null,"y":true,"z":"s","data":"t","dataType":"text","invocationId":"i"})");
+    EXPECT_EQ(request.data.bytes, "t");
+}
+
+TEST(JsonDecode, PropertiesOfOtherTypesAreIgnored) {
+    decode_as<ping_request>(
+        R"({"type":"ping","group":"","event":"!","data":null,"noEcho":"x","dataType":7})");
+    decode_as<join_group_request>(
+        R"({"type":"joinGroup","group":"g","data":null,"noEcho":1,"sequenceId":-1})");
+}
+
+TEST(JsonDecode, WhitespaceAroundTokens) {
+    auto request = decode_as<event_request>(
+        " \r\n\t{ \"type\" : \"event\" ,\n \"event\" : \"e\" , \"data\" : [ 1 , 2 ] \n } \n ");
+    EXPECT_EQ(request.data.bytes, "[ 1 , 2 ]");
+}
+
+TEST(JsonDecode, EscapedKeysAndValuesAreUnescaped) {
+    auto request = decode_as<send_to_group_request>(
+        R"({"typ\u0065":"sendTo\u0047roup","group":"a\"b\\c\u00e9\ud83d\ude00","dataType":"text",)"
+        R"("data":"line\nnext\t\u0000end"})");
+    EXPECT_EQ(request.group, "a\"b\\c\xc3\xa9\xf0\x9f\x98\x80");
+    EXPECT_EQ(request.data.bytes, std::string("line\nnext\t\0end", 14));
+}
+
+TEST(JsonDecode, DuplicateKeysTakeTheLastValue) {
+    EXPECT_EQ(decode_as<join_group_request>(R"({"type":"joinGroup","group":"first","group":"last"})").group,
+              "last");
+    EXPECT_EQ(
+        decode_as<join_group_request>(R"({"type":"joinGroup","group":"g","ackId":"x","ackId":2})").ack_id,
+        2u);
+    decode_as<ping_request>(R"({"type":"joinGroup","type":"ping"})");
+    auto send = decode_as<send_to_group_request>(
+        R"({"type":"sendToGroup","group":"g","data":null,"dataType":"json","data":"s","dataType":"text"})");
+    EXPECT_EQ(send.data.type, data_type::text);
+    EXPECT_EQ(send.data.bytes, "s");
+    // The last value decides even when it is the invalid one.
+    EXPECT_EQ(rejection(R"({"type":"joinGroup","group":"g","ackId":1,"ackId":-1})"),
+              "'ackId' is not a uint64");
+}
+
+TEST(JsonDecode, EmptyBinaryDataIsEmptyBytes) {
+    auto request = decode_as<send_to_group_request>(
+        R"({"type":"sendToGroup","group":"g","dataType":"binary","data":""})");
+    EXPECT_EQ(request.data.bytes, "");
+}
+
+TEST(JsonDecode, EscapedBase64IsUnescapedFirst) {
+    auto request =
+        decode_as<event_request>(R"({"type":"event","event":"e","dataType":"binary","data":"aGk\u003d"})");
+    EXPECT_EQ(request.data.bytes, "hi");
+}
+
+// Decoding: ackId.
+
+TEST(JsonDecode, AckIdAcceptsTheWholeUint64Range) {
+    const std::pair<const char*, std::uint64_t> cases[] = {
+        {"0", 0},
+        {"1", 1},
+        {"9007199254740992", 9007199254740992ull}, // 2^53
+        {"9007199254740993", 9007199254740993ull}, // 2^53 + 1, beyond a double
+        {"18446744073709551615", UINT64_MAX},
+    };
+    for (const auto& [text, value] : cases) {
+        auto frame = std::string(R"({"type":"joinGroup","group":"g","ackId":)") + text + "}";
+        EXPECT_EQ(decode_as<join_group_request>(frame).ack_id, value) << frame;
+    }
+}
+
+TEST(JsonDecode, AckIdRejectsAnythingButAUint64) {
+    for (const char* text :
+         {"18446744073709551616", "99999999999999999999999", "-1", "-0", "1.0", "1.5", "1e3", "1E0", "01",
+          "\"1\"", "true", "[1]", "{}", "0x10", "1x", "+1", "Infinity", "NaN"}) {
+        auto frame = std::string(R"({"type":"joinGroup","group":"g","ackId":)") + text + "}";
+        EXPECT_EQ(rejection(frame), "'ackId' is not a uint64") << frame;
+    }
+}
+
+TEST(JsonDecode, AckIdIsCheckedForEveryType) {
+    EXPECT_EQ(rejection(R"({"type":"ping","ackId":"1"})"), "'ackId' is not a uint64");
+    EXPECT_EQ(rejection(R"({"type":"sequenceAck","sequenceId":1,"ackId":-5})"), "'ackId' is not a uint64");
+}
+
+TEST(JsonDecode, SequenceIdRejectsAnythingButAUint64) {
+    for (const char* text : {"-1", "1.5", "\"5\"", "18446744073709551616", "false"}) {
+        auto frame = std::string(R"({"type":"sequenceAck","sequenceId":)") + text + "}";
+        EXPECT_EQ(rejection(frame), "'sequenceId' is not a uint64") << frame;
+    }
+    EXPECT_EQ(rejection(R"({"type":"sequenceAck"})"), "missing 'sequenceId'");
+}
+
+// Decoding: each invalid case of spec 4.1.
+
+TEST(JsonDecode, RejectsWhatIsNotOneJsonObject) {
+    for (const char* frame : {"[]", "[{\"type\":\"ping\"}]", "\"ping\"", "1", "null", "true"}) {
+        EXPECT_EQ(rejection(frame), "message is not a JSON object") << frame;
+    }
+    for (const char* frame :
+         {"", " ", "{", "{\"type\":\"ping\"", "{\"type\":\"ping\"}}", "{\"type\":\"ping\"} x",
+          "{\"type\":\"ping\"}{\"type\":\"ping\"}", "{\"type\":\"ping\",}", "{\"type\" \"ping\"}",
+          "{type:\"ping\"}", "{'type':'ping'}", "{\"type\":\"ping\" \"group\":\"g\"}",
+          "{\"type\":\"pi\tng\"}"}) {
+        EXPECT_EQ(rejection(frame), "invalid JSON") << frame;
+    }
+}
+
+TEST(JsonDecode, RejectsInvalidUtf8Anywhere) {
+    EXPECT_EQ(rejection("{\"type\":\"ping\",\"x\":\"\xff\"}"), "invalid JSON");
+    EXPECT_EQ(rejection("{\"type\":\"joinGroup\",\"group\":\"\xc3\"}"), "invalid JSON");
+}
+
+TEST(JsonDecode, RejectsMissingOrNonStringType) {
+    EXPECT_EQ(rejection(R"({})"), "missing 'type'");
+    EXPECT_EQ(rejection(R"({"group":"g"})"), "missing 'type'");
+    EXPECT_EQ(rejection(R"({"Type":"ping"})"), "missing 'type'");
+    EXPECT_EQ(rejection(R"({"type":1})"), "'type' is not a string");
+    EXPECT_EQ(rejection(R"({"type":null})"), "'type' is not a string");
+    EXPECT_EQ(rejection(R"({"type":["ping"]})"), "'type' is not a string");
+}
+
+TEST(JsonDecode, RejectsUnknownType) {
+    for (const char* type :
+         {"", "pong", "ack", "message", "invoke", "cancelInvocation", "join_group", "ping "}) {
+        auto frame = std::string(R"({"type":")") + type + R"("})";
+        EXPECT_EQ(rejection(frame), "unknown 'type'") << frame;
+    }
+}
+
+TEST(JsonDecode, RejectsMissingOrInvalidGroup) {
+    for (const char* type : {"joinGroup", "leaveGroup", "sendToGroup"}) {
+        const std::string head = std::string(R"({"type":")") + type + R"(","data":1,)";
+        EXPECT_EQ(rejection(head + R"("x":1})"), "missing 'group'") << type;
+        EXPECT_EQ(rejection(head + R"("group":1})"), "'group' is not a string") << type;
+        EXPECT_EQ(rejection(head + R"("group":null})"), "'group' is not a string") << type;
+        EXPECT_EQ(rejection(head + R"("group":""})"), "invalid group name") << type;
+        EXPECT_EQ(rejection(head + R"("group":" \t\u3000"})"), "invalid group name") << type;
+        EXPECT_EQ(rejection(head + R"("group":")" + std::string(1025, 'g') + R"("})"), "invalid group name")
+            << type;
+        EXPECT_EQ(rejection(head + R"("group":"\ud800"})"), "'group' is not a string") << type;
+    }
+    decode_as<join_group_request>(std::string(R"({"type":"joinGroup","group":")") + std::string(1024, 'g') +
+                                  "\"}");
+}
+
+TEST(JsonDecode, RejectsMissingOrInvalidEvent) {
+    EXPECT_EQ(rejection(R"({"type":"event","data":1})"), "missing 'event'");
+    EXPECT_EQ(rejection(R"({"type":"event","event":5,"data":1})"), "'event' is not a string");
+    for (const char* name : {"", "1e", "my event", "e/f", "\u00e9"}) {
+        auto frame = std::string(R"({"type":"event","data":1,"event":")") + name + R"("})";
+        EXPECT_EQ(rejection(frame), "invalid event name") << frame;
+    }
+}
+
+TEST(JsonDecode, RejectsMissingData) {
+    EXPECT_EQ(rejection(R"({"type":"sendToGroup","group":"g"})"), "missing 'data'");
+    EXPECT_EQ(rejection(R"({"type":"event","event":"e","dataType":"text"})"), "missing 'data'");
+}
+
+TEST(JsonDecode, RejectsUnknownOrNonStringDataType) {
+    EXPECT_EQ(rejection(R"({"type":"event","event":"e","dataType":"xml","data":"x"})"), "unknown 'dataType'");
+    EXPECT_EQ(rejection(R"({"type":"event","event":"e","dataType":"","data":"x"})"), "unknown 'dataType'");
+    EXPECT_EQ(rejection(R"({"type":"event","event":"e","dataType":1,"data":"x"})"),
+              "'dataType' is not a string");
+    EXPECT_EQ(rejection(R"({"type":"event","event":"e","dataType":null,"data":"x"})"),
+              "'dataType' is not a string");
+}
+
+TEST(JsonDecode, RejectsProtobufDataFromJsonClients) {
+    EXPECT_EQ(rejection(R"({"type":"sendToGroup","group":"g","dataType":"protobuf","data":"AAA="})"),
+              "'dataType' protobuf is not accepted from JSON clients");
+    EXPECT_EQ(rejection(R"({"type":"event","event":"e","dataType":"Protobuf","data":"AAA="})"),
+              "'dataType' protobuf is not accepted from JSON clients");
+}
+
+TEST(JsonDecode, RejectsTextDataThatIsNotAString) {
+    for (const char* data : {"1", "null", "true", "{}", "[\"a\"]"}) {
+        auto frame =
+            std::string(R"({"type":"sendToGroup","group":"g","dataType":"text","data":)") + data + "}";
+        EXPECT_EQ(rejection(frame), "'data' is not a string") << frame;
+    }
+    // A lone surrogate has no UTF-8 form.
+    EXPECT_EQ(rejection(R"({"type":"sendToGroup","group":"g","dataType":"text","data":"\udc00"})"),
+              "'data' is not a valid string");
+}
+
+TEST(JsonDecode, RejectsBinaryDataThatIsNotBase64) {
+    for (const char* data :
+         {"\"aGk\"", "\"a!k=\"", "\"aGk= \"", "\"aGk=aGk=\"", "12", "null", "[\"aGk=\"]"}) {
+        auto frame = std::string(R"({"type":"event","event":"e","dataType":"binary","data":)") + data + "}";
+        const auto reason = rejection(frame);
+        EXPECT_TRUE(reason == "'data' is not valid base64" || reason == "'data' is not a string") << frame;
+    }
+    EXPECT_EQ(rejection(R"({"type":"event","event":"e","dataType":"binary","data":"aGk"})"),
+              "'data' is not valid base64");
+    EXPECT_EQ(rejection(R"({"type":"event","event":"e","dataType":"binary","data":12})"),
+              "'data' is not a string");
+}
+
+TEST(JsonDecode, RejectsNullJsonData) {
+    EXPECT_EQ(rejection(R"({"type":"sendToGroup","group":"g","data":null})"), "'data' is null");
+    EXPECT_EQ(rejection(R"({"type":"event","event":"e","dataType":"json","data":null})"), "'data' is null");
+}
+
+TEST(JsonDecode, RejectsJsonDataThatIsNotValidJson) {
+    // On-Demand skips over these without looking inside; they must not reach other clients.
+    for (const char* data :
+         {"{\"a\":tru}", "[1}", "{\"a\" 1}", "[1 2]", "[1,]", "{\"a\":1,}", "[01]", "[1.]", "[.5]", "[-]",
+          "[1e]", "{\"a\":\"\\x\"}", "{\"a\":\"\\u12\"}", "[nul]", "{1:2}", "[\"a\"\"b\"]", "[truefalse]"}) {
+        auto frame = std::string(R"({"type":"sendToGroup","group":"g","data":)") + data + "}";
+        auto reason = rejection(frame);
+        EXPECT_TRUE(reason.has_value()) << frame;
+    }
+    EXPECT_EQ(rejection(R"({"type":"sendToGroup","group":"g","data":{"a":tru}})"),
+              "'data' is not valid JSON");
+    EXPECT_EQ(rejection(R"({"type":"sendToGroup","group":"g","data":[1 2]})"), "'data' is not valid JSON");
+}
+
+TEST(JsonDecode, RejectsNoEchoThatIsNotABoolean) {
+    for (const char* value : {"1", "\"true\"", "null", "[]"}) {
+        auto frame = std::string(R"({"type":"sendToGroup","group":"g","data":1,"noEcho":)") + value + "}";
+        EXPECT_EQ(rejection(frame), "'noEcho' is not a boolean") << frame;
+    }
+}
+
+TEST(JsonDecode, NestingIsLimitedTo64Levels) {
+    // The frame's object is level 1, so data may open 63 more.
+    const auto frame_with_depth = [](int data_depth) {
+        return std::string(R"({"type":"sendToGroup","group":"g","data":)") + std::string(data_depth, '[') +
+               std::string(data_depth, ']') + "}";
+    };
+    decode_as<send_to_group_request>(frame_with_depth(63));
+    EXPECT_EQ(rejection(frame_with_depth(64)), "'data' is not valid JSON");
+    EXPECT_EQ(rejection(frame_with_depth(100000)), "'data' is not valid JSON");
+}
+
+TEST(JsonDecode, BytesOfAnEarlierLongerFrameDoNotLeakIntoTheNext) {
+    // The padded copy is reused between calls: only this frame's length may be parsed, or a
+    // truncated frame would be completed by what the previous one left in the buffer.
+    decode_as<sequence_ack_request>(R"({"type":"sequenceAck","sequenceId":123456789})");
+    EXPECT_TRUE(rejection(R"({"type":"sequenceAck","sequenceId":1)").has_value());
+    EXPECT_EQ(decode_as<sequence_ack_request>(R"({"type":"sequenceAck","sequenceId":1})").sequence_id, 1u);
+}
+
+// Decoding: json data is kept as its verbatim text.
+
+TEST(JsonDecode, JsonDataIsKeptVerbatim) {
+    for (const char* data : {
+             R"({"a":1,"b":[true,false,null],"c":{"d":"e"}})",
+             R"({ "spaced" : [ 1 , 2 ] , "nested" : { "deeper" : [ [ ] , { } ] } })",
+             R"([])",
+             R"({})",
+             R"([1,"two",{"three":3.0}])",
+             R"(0)",
+             R"(-0)",
+             R"(42)",
+             R"(-1.5e-300)",
+             R"(1E+2)",
+             R"(100000000000000000000)",            // what JSON.stringify writes for 1e20
+             R"(123456789012345678901234567890.5)", // beyond any double's precision: passed through
+             R"("hello")",
+             R"("")",
+             R"("quote \" backslash \\ slash \/ \b\f\n\r\t \u0000 \u00e9 \ud83d\ude00")",
+             R"("\udc00 lone surrogate escapes are grammatical JSON")",
+             R"(true)",
+             R"(false)",
+             "{\"unicode\":\"\xe7\xbe\xa4 \xf0\x9f\x98\x80\"}",
+         }) {
+        auto frame = std::string(R"({"type":"sendToGroup","group":"g","data":)") + data + R"(,"ackId":1})";
+        auto request = decode_as<send_to_group_request>(frame);
+        EXPECT_EQ(request.data.type, data_type::json);
+        EXPECT_EQ(request.data.bytes, data) << frame;
+        // Also as the last property, where the closing brace of the frame follows directly.
+        auto last = std::string(R"({"type":"event","event":"e","data":)") + data + "}";
+        EXPECT_EQ(decode_as<event_request>(last).data.bytes, data) << last;
+    }
+}
+
+TEST(JsonDecode, JsonDataLosesOnlySurroundingWhitespace) {
+    auto request = decode_as<event_request>("{\"type\":\"event\",\"event\":\"e\",\"data\": \n\t 12 \r\n}");
+    EXPECT_EQ(request.data.bytes, "12");
+}
+
+// Encoding: exact shapes of spec 4.4.
+
+TEST(JsonEncode, Ack) {
+    EXPECT_EQ(encode_ack(1), R"({"type":"ack","ackId":1,"success":true})");
+    EXPECT_EQ(encode_ack(0), R"({"type":"ack","ackId":0,"success":true})");
+    EXPECT_EQ(encode_ack(UINT64_MAX), R"({"type":"ack","ackId":18446744073709551615,"success":true})");
+}
+
+TEST(JsonEncode, AckError) {
+    EXPECT_EQ(encode_ack_error(5, "Duplicate", "Message with ack-id: 5 has been processed"),
+              R"({"type":"ack","ackId":5,"success":false,"error":{"name":"Duplicate",)"
+              R"("message":"Message with ack-id: 5 has been processed"}})");
+    EXPECT_EQ(encode_ack_error(2, "Forbidden", "The client does not have permission to join group 'a\"b'."),
+              R"({"type":"ack","ackId":2,"success":false,"error":{"name":"Forbidden",)"
+              R"("message":"The client does not have permission to join group 'a\"b'."}})");
+}
+
+TEST(JsonEncode, GroupMessageOfEveryDataType) {
+    EXPECT_EQ(
+        encode_group_message("g", std::nullopt, {data_type::json, R"({"a":[1,2]})"}),
+        R"({"type":"message","from":"group","group":"g","fromUserId":null,"dataType":"json","data":{"a":[1,2]}})");
+    EXPECT_EQ(
+        encode_group_message("g", std::string("u1"), {data_type::text, "hi \"there\""}),
+        R"({"type":"message","from":"group","group":"g","fromUserId":"u1","dataType":"text","data":"hi \"there\""})");
+    EXPECT_EQ(
+        encode_group_message("g", std::nullopt, {data_type::binary, std::string("\x00\x01\xff", 3)}),
+        R"({"type":"message","from":"group","group":"g","fromUserId":null,"dataType":"binary","data":"AAH/"})");
+    EXPECT_EQ(
+        encode_group_message("g", std::nullopt, {data_type::protobuf, "hi"}),
+        R"({"type":"message","from":"group","group":"g","fromUserId":null,"dataType":"protobuf","data":"aGk="})");
+    EXPECT_EQ(
+        encode_group_message("g", std::string(""), {data_type::binary, ""}),
+        R"({"type":"message","from":"group","group":"g","fromUserId":"","dataType":"binary","data":""})");
+}
+
+TEST(JsonEncode, ServerMessage) {
+    EXPECT_EQ(encode_server_message({data_type::json, R"("hello")"}),
+              R"({"type":"message","from":"server","dataType":"json","data":"hello"})");
+    EXPECT_EQ(encode_server_message({data_type::text, "line\n"}),
+              R"({"type":"message","from":"server","dataType":"text","data":"line\n"})");
+    EXPECT_EQ(encode_server_message({data_type::binary, "hi!"}),
+              R"({"type":"message","from":"server","dataType":"binary","data":"aGkh"})");
+}
+
+TEST(JsonEncode, SystemMessagesAndPong) {
+    EXPECT_EQ(encode_connected(std::nullopt, "conn1"),
+              R"({"type":"system","event":"connected","userId":null,"connectionId":"conn1"})");
+    EXPECT_EQ(encode_connected(std::string("user"), "c"),
+              R"({"type":"system","event":"connected","userId":"user","connectionId":"c"})");
+    EXPECT_EQ(encode_disconnected("Connection closed by the server."),
+              R"({"type":"system","event":"disconnected","message":"Connection closed by the server."})");
+    EXPECT_EQ(encode_pong(), R"({"type":"pong"})");
+}
+
+TEST(JsonEncode, EscapesQuotesBackslashesAndControlCharacters) {
+    std::string out;
+    append_json_string(out, std::string("a\"b\\c/\b\f\n\r\t\x01\x1f\x7f\0z", 16));
+    EXPECT_EQ(out, R"("a\"b\\c/\b\f\n\r\t\u0001\u001f)"
+                   "\x7f"
+                   R"(\u0000z")");
+}
+
+TEST(JsonEncode, AppendsAfterExistingContent) {
+    std::string out = "prefix:";
+    append_json_string(out, "x");
+    append_json_string(out, "");
+    EXPECT_EQ(out, R"(prefix:"x""")");
+}
+
+TEST(JsonEncode, EveryByteBelow0x80AndMultibyteTextRoundTripsThroughAJsonParser) {
+    std::string tricky;
+    for (int c = 0; c < 0x80; ++c) {
+        tricky.push_back(static_cast<char>(c));
+    }
+    tricky += "\xc3\xa9 \xe2\x80\xa8 \xe2\x80\xa9 \xef\xbf\xbf \xf0\x9f\x98\x80 \\u0041 \"\"";
+    simdjson::dom::parser parser;
+    for (const std::string& text : {tricky, std::string("\\"), std::string("\""), std::string()}) {
+        std::string out;
+        append_json_string(out, text);
+        std::string_view parsed;
+        ASSERT_EQ(parser.parse(out).get(parsed), simdjson::SUCCESS) << out;
+        EXPECT_EQ(parsed, text);
+    }
+}
+
+// Round trips: encode, then read back with an independent parser (simdjson DOM).
+
+TEST(JsonRoundTrip, GroupMessageFieldsReadBack) {
+    simdjson::dom::parser parser;
+    const std::string group = "g \"1\"\n\\";
+    const std::string user = "user\t\x01\xe2\x82\xac";
+    const std::string text = "text with \"quotes\" and \x1b escapes";
+    auto json = encode_group_message(group, user, {data_type::text, text});
+    auto root = parse_dom(parser, json);
+    EXPECT_EQ(dom_string(root, "type"), "message");
+    EXPECT_EQ(dom_string(root, "from"), "group");
+    EXPECT_EQ(dom_string(root, "group"), group);
+    EXPECT_EQ(dom_string(root, "fromUserId"), user);
+    EXPECT_EQ(dom_string(root, "dataType"), "text");
+    EXPECT_EQ(dom_string(root, "data"), text);
+}
+
+TEST(JsonRoundTrip, DecodedJsonDataReEncodesToTheSameValue) {
+    simdjson::dom::parser parser;
+    for (const char* data : {R"({"k":[1,-2.5,"s\"t",null,{"x":{}}]})", R"("\ud83d\ude00 \u0000")",
+                             R"(1.25e3)", R"([ true , false ])"}) {
+        auto frame = std::string(R"({"type":"sendToGroup","group":"room","data":)") + data + "}";
+        auto request = decode_as<send_to_group_request>(frame);
+        auto json = encode_group_message(request.group, std::nullopt, request.data);
+        auto root = parse_dom(parser, json);
+        EXPECT_EQ(dom_string(root, "dataType"), "json");
+        EXPECT_TRUE(root["fromUserId"].is_null());
+        // Minified both ways, the embedded value equals the one the client sent.
+        simdjson::dom::parser original_parser;
+        auto original = parse_dom(original_parser, data);
+        EXPECT_EQ(simdjson::minify(root["data"]), simdjson::minify(original)) << json;
+    }
+}
+
+TEST(JsonRoundTrip, DecodedBinaryAndTextDataReEncodeToWhatTheClientSent) {
+    auto binary = decode_as<send_to_group_request>(
+        R"({"type":"sendToGroup","group":"g","dataType":"binary","data":"AAECAwQFBgcICQ=="})");
+    EXPECT_EQ(encode_server_message(binary.data),
+              R"({"type":"message","from":"server","dataType":"binary","data":"AAECAwQFBgcICQ=="})");
+    auto text = decode_as<send_to_group_request>(
+        R"({"type":"sendToGroup","group":"g","dataType":"Text","data":"a\"b\nc"})");
+    EXPECT_EQ(encode_server_message(text.data),
+              R"({"type":"message","from":"server","dataType":"text","data":"a\"b\nc"})");
+}
+
+TEST(JsonRoundTrip, AckAndConnectedReadBack) {
+    simdjson::dom::parser parser;
+    auto ack = parse_dom(parser, encode_ack_error(UINT64_MAX, "InternalServerError", "bad \"thing\""));
+    std::uint64_t ack_id = 0;
+    ASSERT_EQ(ack["ackId"].get(ack_id), simdjson::SUCCESS);
+    EXPECT_EQ(ack_id, UINT64_MAX);
+    bool success = true;
+    ASSERT_EQ(ack["success"].get(success), simdjson::SUCCESS);
+    EXPECT_FALSE(success);
+    EXPECT_EQ(dom_string(ack["error"], "message"), "bad \"thing\"");
+
+    auto connected = parse_dom(parser, encode_connected(std::string("\xf0\x9f\x98\x80"), "id\\1"));
+    EXPECT_EQ(dom_string(connected, "userId"), "\xf0\x9f\x98\x80");
+    EXPECT_EQ(dom_string(connected, "connectionId"), "id\\1");
+}
+
+} // namespace
