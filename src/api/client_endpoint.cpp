@@ -134,7 +134,8 @@ upgrade_decision client_endpoint::admit(const protocol::http_request& request,
     const auto choice = choose_subprotocol(offered_subprotocols(request));
     if (choice.kind == protocol::subprotocol_kind::none && !choice.unavailable.empty()) {
         return refuse(metrics_, 400,
-                      "Bad Request: subprotocol '" + choice.unavailable + "' is not supported by this server.");
+                      "Bad Request: subprotocol '" + choice.unavailable +
+                          "' is not supported by this server.");
     }
 
     const auto query_token = query_value(target, "access_token");
@@ -168,7 +169,8 @@ std::unique_ptr<client_session> client_endpoint::open(client_admission admission
     std::vector<std::string> rejected_roles;
     auto permissions = auth::permission_set::from_roles(admission.roles, &rejected_roles);
     for (const auto& role : rejected_roles) {
-        spdlog::warn("hub '{}': ignoring role '{}' (invalid pattern or over the limits)", admission.hub, role);
+        spdlog::warn("hub '{}': ignoring role '{}' (invalid pattern or over the limits)", admission.hub,
+                     role);
     }
     auto& shard = node_.shard_at(shard_index);
     core::connection_info info{.id = node_.new_connection_id(shard_index),

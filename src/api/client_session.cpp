@@ -79,7 +79,8 @@ void client_session::handle(const protocol::send_to_group_request& request) {
         skip.no_echo_connection = connection_->id();
     }
     count(metrics_.group_messages_published);
-    node_.send_to_group(connection_->hub(), request.group, request.data, std::move(skip), connection_->user_id());
+    node_.send_to_group(connection_->hub(), request.group, request.data, std::move(skip),
+                        connection_->user_id());
     succeed(request.ack_id);
 }
 
@@ -98,7 +99,9 @@ void client_session::handle(const protocol::sequence_ack_request&) {
     // (spec 5.2: ignored, never a reason to close).
 }
 
-void client_session::handle(const protocol::ping_request&) { send_json(protocol::encode_pong()); }
+void client_session::handle(const protocol::ping_request&) {
+    send_json(protocol::encode_pong());
+}
 
 bool client_session::answer_if_duplicate(const std::optional<std::uint64_t>& ack_id) {
     if (!ack_id || !connection_->acks().contains(*ack_id)) {
@@ -115,7 +118,8 @@ void client_session::refuse(const std::optional<std::uint64_t>& ack_id, std::str
     count(metrics_.forbidden_requests);
     if (ack_id) {
         send_json(protocol::encode_ack_error(
-            *ack_id, "Forbidden", fmt::format("The client does not have permission to {} group '{}'.", action, group)));
+            *ack_id, "Forbidden",
+            fmt::format("The client does not have permission to {} group '{}'.", action, group)));
     }
 }
 

@@ -18,7 +18,8 @@ http_response method_not_allowed(std::string allow) {
 }
 } // namespace
 
-http_router::http_router(client_endpoint& clients, metrics& counters) : clients_(clients), metrics_(counters) {}
+http_router::http_router(client_endpoint& clients, metrics& counters)
+    : clients_(clients), metrics_(counters) {}
 
 upgrade_decision http_router::route(const protocol::http_request& request) {
     auto parsed = boost::urls::parse_origin_form(request.target);

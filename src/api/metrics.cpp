@@ -17,7 +17,8 @@ std::string metrics::render() const {
     counter(out, "hubcast_connections_opened_total", "Client connections accepted.", connections_opened);
     counter(out, "hubcast_connections_closed_total", "Client connections ended.", connections_closed);
     counter(out, "hubcast_upgrades_rejected_total", "WebSocket upgrade requests refused.", upgrades_rejected);
-    counter(out, "hubcast_messages_received_total", "Data messages received from clients.", messages_received);
+    counter(out, "hubcast_messages_received_total", "Data messages received from clients.",
+            messages_received);
     counter(out, "hubcast_simple_client_messages_dropped_total",
             "Messages from simple clients dropped because no event handler takes them.",
             simple_client_messages_dropped);

@@ -29,6 +29,8 @@ struct metrics {
     std::string render() const;
 };
 
-inline void count(std::atomic<std::uint64_t>& counter) { counter.fetch_add(1, std::memory_order_relaxed); }
+inline void count(std::atomic<std::uint64_t>& counter) {
+    counter.fetch_add(1, std::memory_order_relaxed);
+}
 
 } // namespace hubcast::api

@@ -2,7 +2,8 @@
 
 namespace hubcast::server {
 
-client_bridge::client_bridge(api::client_endpoint& endpoint, api::client_admission admission, std::size_t worker)
+client_bridge::client_bridge(api::client_endpoint& endpoint, api::client_admission admission,
+                             std::size_t worker)
     : endpoint_(endpoint), admission_(std::move(admission)), worker_(worker) {}
 
 void client_bridge::on_open(transport::ws_link& link) {

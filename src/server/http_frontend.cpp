@@ -4,7 +4,8 @@
 
 namespace hubcast::server {
 
-void http_frontend::handle(protocol::http_request request, std::shared_ptr<transport::http_responder> responder) {
+void http_frontend::handle(protocol::http_request request,
+                           std::shared_ptr<transport::http_responder> responder) {
     auto decision = router_.route(request);
     if (auto* response = std::get_if<protocol::http_response>(&decision)) {
         responder->respond(std::move(*response));

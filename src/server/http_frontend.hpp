@@ -10,9 +10,11 @@ namespace hubcast::server {
 /// turning an admitted upgrade into a client_bridge.
 class http_frontend final : public transport::http_handler {
 public:
-    http_frontend(api::http_router& router, api::client_endpoint& clients) : router_(router), clients_(clients) {}
+    http_frontend(api::http_router& router, api::client_endpoint& clients)
+        : router_(router), clients_(clients) {}
 
-    void handle(protocol::http_request request, std::shared_ptr<transport::http_responder> responder) override;
+    void handle(protocol::http_request request,
+                std::shared_ptr<transport::http_responder> responder) override;
 
 private:
     api::http_router& router_;

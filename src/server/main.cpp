@@ -35,7 +35,7 @@ void add_server_flags(CLI::App& app, server_options& flags) {
 
 /// Merges defaults < config file < environment < flags given on the command line.
 int resolve_options(const CLI::App& app, const server_options& flags, server_options& options) {
-    const std::string config_file = !flags.config_file.empty()                     ? flags.config_file
+    const std::string config_file = !flags.config_file.empty()                 ? flags.config_file
                                     : std::getenv("HUBCAST_CONFIG") != nullptr ? std::getenv("HUBCAST_CONFIG")
                                                                                : "";
     if (!config_file.empty()) {
@@ -49,7 +49,9 @@ int resolve_options(const CLI::App& app, const server_options& flags, server_opt
         std::fprintf(stderr, "hubcast: %s\n", applied.error().c_str());
         return 2;
     }
-    auto given = [&app](const char* name) { return app.count(name) > 0; };
+    auto given = [&app](const char* name) {
+        return app.count(name) > 0;
+    };
     if (given("--listen")) {
         options.listen = flags.listen;
     }
@@ -77,8 +79,9 @@ int resolve_options(const CLI::App& app, const server_options& flags, server_opt
 } // namespace
 
 int main(int argc, char** argv) {
-    CLI::App app{"hubcast: a self-hosted real-time messaging server that speaks the Azure Web PubSub protocols.\n"
-                 "Clients connect to ws://HOST:PORT/client/hubs/{hub}; see docs/ for the protocols."};
+    CLI::App app{
+        "hubcast: a self-hosted real-time messaging server that speaks the Azure Web PubSub protocols.\n"
+        "Clients connect to ws://HOST:PORT/client/hubs/{hub}; see docs/ for the protocols."};
     app.set_version_flag("--version", "hubcast 0.1.0");
     server_options flags;
     add_server_flags(app, flags);

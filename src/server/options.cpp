@@ -12,7 +12,8 @@ namespace hubcast::server {
 
 namespace {
 
-template <typename T> util::result<T, std::string> parse_number(std::string_view text, std::string_view name) {
+template <typename T>
+util::result<T, std::string> parse_number(std::string_view text, std::string_view name) {
     T value{};
     const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
     if (ec != std::errc{} || end != text.data() + text.size()) {
@@ -170,8 +171,9 @@ util::result<bool, std::string> apply_environment(server_options& options) {
 
 util::result<bool, std::string> validate(const server_options& options) {
     if (options.access_keys.empty()) {
-        return util::fail(std::string("no access key: pass --access-key KEY (or access_keys in the config file, "
-                                      "or HUBCAST_ACCESS_KEYS)"));
+        return util::fail(
+            std::string("no access key: pass --access-key KEY (or access_keys in the config file, "
+                        "or HUBCAST_ACCESS_KEYS)"));
     }
     for (const auto& key : options.access_keys) {
         if (key.empty()) {
@@ -193,7 +195,8 @@ util::result<bool, std::string> validate(const server_options& options) {
     if (options.max_outbound_bytes < options.max_message_bytes) {
         return util::fail(std::string("max_outbound_bytes: must be at least max_message_bytes"));
     }
-    static constexpr std::string_view levels[] = {"trace", "debug", "info", "warn", "error", "critical", "off"};
+    static constexpr std::string_view levels[] = {"trace", "debug",    "info", "warn",
+                                                  "error", "critical", "off"};
     if (std::find(std::begin(levels), std::end(levels), options.log_level) == std::end(levels)) {
         return util::fail("log_level: unknown level '" + options.log_level + "'");
     }

@@ -12,12 +12,12 @@ namespace hubcast::server {
 /// Every setting of the server process. Precedence: defaults < TOML file < HUBCAST_* environment
 /// < command-line flags (docs/configuration.md).
 struct server_options {
-    std::string listen = "127.0.0.1:8080"; // loopback unless asked: safe on a developer machine
-    std::vector<std::string> access_keys;  // first signs, all verify (key rotation)
-    std::size_t workers = 0;               // 0: one per core (one shard per core)
-    int keepalive_seconds = 20;            // Azure's default ping interval; 0 disables pings
-    std::size_t max_message_bytes = 1024 * 1024;        // Azure's 1 MiB client message limit
-    std::size_t max_outbound_bytes = 16 * 1024 * 1024;  // per-client queue before SlowClient close
+    std::string listen = "127.0.0.1:8080";             // loopback unless asked: safe on a developer machine
+    std::vector<std::string> access_keys;              // first signs, all verify (key rotation)
+    std::size_t workers = 0;                           // 0: one per core (one shard per core)
+    int keepalive_seconds = 20;                        // Azure's default ping interval; 0 disables pings
+    std::size_t max_message_bytes = 1024 * 1024;       // Azure's 1 MiB client message limit
+    std::size_t max_outbound_bytes = 16 * 1024 * 1024; // per-client queue before SlowClient close
     std::string log_level = "info";
     std::string config_file;
 

@@ -83,7 +83,8 @@ int run_server(const server_options& options) {
     asio::signal_set signals(signals_context, SIGINT, SIGTERM);
 
     transport::worker_pool workers(worker_count);
-    auto opened = transport::listener::open(workers, address->host, address->port, frontend, sessions, counters);
+    auto opened =
+        transport::listener::open(workers, address->host, address->port, frontend, sessions, counters);
     if (!opened) {
         spdlog::critical("{}", opened.error());
         return 1;
@@ -93,7 +94,8 @@ int run_server(const server_options& options) {
     for (std::size_t i = 0; i < worker_count; ++i) {
         auto& shard = node.shard_at(i);
         auto& context = workers.context(i);
-        shard.inbox().set_wake([&shard, &context] { asio::post(context, [&shard] { shard.inbox().drain(); }); });
+        shard.inbox().set_wake(
+            [&shard, &context] { asio::post(context, [&shard] { shard.inbox().drain(); }); });
     }
     workers.start([&node](std::size_t index) { node.shard_at(index).bind_to_current_thread(); });
     listener->start();
@@ -103,8 +105,8 @@ int run_server(const server_options& options) {
     std::printf("Endpoint=http://%s;Port=%u;AccessKey=%s;Version=1.0;\n", host.c_str(), listener->port(),
                 options.access_keys.front().c_str());
     std::fflush(stdout);
-    spdlog::info("{} worker(s), keep-alive {} s, max message {} bytes", worker_count, options.keepalive_seconds,
-                 options.max_message_bytes);
+    spdlog::info("{} worker(s), keep-alive {} s, max message {} bytes", worker_count,
+                 options.keepalive_seconds, options.max_message_bytes);
 
     int received = 0;
     signals.async_wait([&received](boost::system::error_code, int signal) { received = signal; });

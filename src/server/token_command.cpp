@@ -22,7 +22,8 @@ int run_token_command(const token_command& command) {
         key = parsed->access_key;
     }
     if (key.empty()) {
-        std::fprintf(stderr, "hubcast token: an access key is needed (--access-key or --connection-string)\n");
+        std::fprintf(stderr,
+                     "hubcast token: an access key is needed (--access-key or --connection-string)\n");
         return 2;
     }
     if (!protocol::is_valid_hub_name(command.hub)) {

@@ -1,13 +1,12 @@
 #include "transport/http_session.hpp"
 
-#include <openssl/sha.h>
-
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
+#include <openssl/sha.h>
 
 #include "transport/ws_session.hpp"
 #include "util/base64.hpp"
@@ -47,9 +46,13 @@ http_session::http_session(asio::ip::tcp::socket socket, std::size_t worker, htt
     ++counters_.http;
 }
 
-http_session::~http_session() { --counters_.http; }
+http_session::~http_session() {
+    --counters_.http;
+}
 
-void http_session::start() { read_request(); }
+void http_session::start() {
+    read_request();
+}
 
 void http_session::read_request() {
     parser_.emplace();
@@ -62,8 +65,9 @@ void http_session::read_request() {
             self->socket_.close(ignored); // a client too slow to send its request
         }
     });
-    http::async_read(socket_, buffer_, *parser_,
-                     [self = shared_from_this()](boost::system::error_code ec, std::size_t) { self->on_read(ec); });
+    http::async_read(
+        socket_, buffer_, *parser_,
+        [self = shared_from_this()](boost::system::error_code ec, std::size_t) { self->on_read(ec); });
 }
 
 void http_session::on_read(boost::system::error_code ec) {
@@ -111,13 +115,14 @@ void http_session::reject_unreadable(boost::system::error_code ec) {
 }
 
 void http_session::respond(protocol::http_response response) {
-    asio::dispatch(socket_.get_executor(), [self = shared_from_this(), response = std::move(response)]() mutable {
-        if (self->answered_) {
-            return;
-        }
-        self->answered_ = true;
-        self->write_response(std::move(response), self->keep_alive_);
-    });
+    asio::dispatch(socket_.get_executor(),
+                   [self = shared_from_this(), response = std::move(response)]() mutable {
+                       if (self->answered_) {
+                           return;
+                       }
+                       self->answered_ = true;
+                       self->write_response(std::move(response), self->keep_alive_);
+                   });
 }
 
 void http_session::write_response(protocol::http_response response, bool keep_alive) {
@@ -134,14 +139,15 @@ void http_session::write_response(protocol::http_response response, bool keep_al
     message->body() = std::move(response.body);
     message->keep_alive(keep_alive);
     message->prepare_payload();
-    http::async_write(socket_, *message,
-                      [self = shared_from_this(), message, keep_alive](boost::system::error_code ec, std::size_t) {
-                          if (ec || !keep_alive) {
-                              self->shutdown();
-                              return;
-                          }
-                          self->read_request();
-                      });
+    http::async_write(
+        socket_, *message,
+        [self = shared_from_this(), message, keep_alive](boost::system::error_code ec, std::size_t) {
+            if (ec || !keep_alive) {
+                self->shutdown();
+                return;
+            }
+            self->read_request();
+        });
 }
 
 void http_session::accept_websocket(std::string subprotocol, std::unique_ptr<ws_handler> handler) {

@@ -1,8 +1,5 @@
 #include "transport/listener.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <cerrno>
 
 #include <boost/asio/ip/tcp.hpp>
@@ -10,7 +7,9 @@
 #include <boost/asio/socket_base.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
+#include <fcntl.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include "transport/http_session.hpp"
 
@@ -83,9 +82,10 @@ private:
         if (stopped_) {
             return;
         }
-        acceptor_.async_accept(context_, [self = shared_from_this()](boost::system::error_code ec, tcp::socket s) {
-            self->on_accept(ec, std::move(s));
-        });
+        acceptor_.async_accept(context_,
+                               [self = shared_from_this()](boost::system::error_code ec, tcp::socket s) {
+                                   self->on_accept(ec, std::move(s));
+                               });
     }
 
     void on_accept(boost::system::error_code ec, tcp::socket socket) {

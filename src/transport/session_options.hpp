@@ -7,16 +7,16 @@ namespace hubcast::transport {
 
 /// Limits and timers of HTTP and WebSocket sessions. Defaults follow Azure where it documents one.
 struct session_options {
-    std::size_t max_header_bytes = 16 * 1024;    // generous for JWTs in headers, bounded against abuse
-    std::size_t max_body_bytes = 1024 * 1024;    // REST bodies: Azure's 1 MiB message limit
-    std::chrono::seconds request_timeout{30};    // a client must send a whole request within this
-    std::size_t max_message_bytes = 1024 * 1024; // inbound WebSocket message: Azure's 1 MiB
-    std::size_t read_buffer_bytes = 16 * 1024;   // per read; small keeps idle memory low
-    std::size_t outbound_soft_bytes = 1024 * 1024;       // past this, send() reports backpressure
-    std::size_t outbound_hard_bytes = 16 * 1024 * 1024;  // past this, the client is a slow consumer
-    std::chrono::seconds keepalive_interval{20}; // Azure's default ping interval
-    int keepalive_misses = 3;                    // silent intervals before the idle timeout
-    std::chrono::seconds close_timeout{5};       // wait for the peer's close frame, then drop
+    std::size_t max_header_bytes = 16 * 1024;           // generous for JWTs in headers, bounded against abuse
+    std::size_t max_body_bytes = 1024 * 1024;           // REST bodies: Azure's 1 MiB message limit
+    std::chrono::seconds request_timeout{30};           // a client must send a whole request within this
+    std::size_t max_message_bytes = 1024 * 1024;        // inbound WebSocket message: Azure's 1 MiB
+    std::size_t read_buffer_bytes = 16 * 1024;          // per read; small keeps idle memory low
+    std::size_t outbound_soft_bytes = 1024 * 1024;      // past this, send() reports backpressure
+    std::size_t outbound_hard_bytes = 16 * 1024 * 1024; // past this, the client is a slow consumer
+    std::chrono::seconds keepalive_interval{20};        // Azure's default ping interval
+    int keepalive_misses = 3;                           // silent intervals before the idle timeout
+    std::chrono::seconds close_timeout{5};              // wait for the peer's close frame, then drop
 };
 
 } // namespace hubcast::transport

@@ -14,19 +14,21 @@ namespace {
 constexpr std::size_t max_gather = 256;
 } // namespace
 
-ws_session::ws_session(asio::ip::tcp::socket socket, std::string handshake_response, std::string leftover_input,
-                       std::unique_ptr<ws_handler> handler, const session_options& options,
-                       session_counters& counters)
-    : socket_(std::move(socket)), keepalive_timer_(socket_.get_executor()), close_timer_(socket_.get_executor()),
-      handler_(std::move(handler)), options_(options), counters_(counters),
-      parser_(protocol::frame_limits{.max_message_bytes = options.max_message_bytes}),
+ws_session::ws_session(asio::ip::tcp::socket socket, std::string handshake_response,
+                       std::string leftover_input, std::unique_ptr<ws_handler> handler,
+                       const session_options& options, session_counters& counters)
+    : socket_(std::move(socket)), keepalive_timer_(socket_.get_executor()),
+      close_timer_(socket_.get_executor()), handler_(std::move(handler)), options_(options),
+      counters_(counters), parser_(protocol::frame_limits{.max_message_bytes = options.max_message_bytes}),
       leftover_input_(std::move(leftover_input)) {
     ++counters_.websocket;
     queue_.push_back(util::make_shared_bytes(std::move(handshake_response)));
     queued_bytes_ = queue_.back()->size();
 }
 
-ws_session::~ws_session() { --counters_.websocket; }
+ws_session::~ws_session() {
+    --counters_.websocket;
+}
 
 void ws_session::start() {
     schedule_flush();
@@ -151,10 +153,9 @@ void ws_session::read() {
     if (read_buffer_.size() != options_.read_buffer_bytes) {
         read_buffer_.resize(options_.read_buffer_bytes);
     }
-    socket_.async_read_some(asio::buffer(read_buffer_),
-                            [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
-                                self->on_read(ec, n);
-                            });
+    socket_.async_read_some(
+        asio::buffer(read_buffer_),
+        [self = shared_from_this()](boost::system::error_code ec, std::size_t n) { self->on_read(ec, n); });
 }
 
 void ws_session::on_read(boost::system::error_code ec, std::size_t bytes) {

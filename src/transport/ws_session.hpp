@@ -26,8 +26,9 @@ class ws_session : public std::enable_shared_from_this<ws_session>,
                    public ws_link,
                    private protocol::frame_handler {
 public:
-    ws_session(boost::asio::ip::tcp::socket socket, std::string handshake_response, std::string leftover_input,
-               std::unique_ptr<ws_handler> handler, const session_options& options, session_counters& counters);
+    ws_session(boost::asio::ip::tcp::socket socket, std::string handshake_response,
+               std::string leftover_input, std::unique_ptr<ws_handler> handler,
+               const session_options& options, session_counters& counters);
     ~ws_session() override;
 
     void start();
@@ -74,9 +75,9 @@ private:
     bool slow_consumer_reported_ = false;
 
     state state_ = state::open;
-    bool close_queued_ = false;       // our close frame is in the queue; nothing may follow it
-    bool close_sent_ = false;         // ...and it was written
-    bool peer_closed_ = false;        // the peer's close frame arrived
+    bool close_queued_ = false;         // our close frame is in the queue; nothing may follow it
+    bool close_sent_ = false;           // ...and it was written
+    bool peer_closed_ = false;          // the peer's close frame arrived
     bool shutdown_after_close_ = false; // no reply expected: drop TCP once our close is written
     std::uint16_t close_code_ = protocol::close_code::abnormal;
     std::string close_reason_;

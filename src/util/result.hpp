@@ -8,9 +8,7 @@ namespace hubcast::util {
 
 /// Wraps an error value so that result<T, E> can be built from it unambiguously, even when T
 /// and E are the same type.
-template <typename E> struct failure {
-    E error;
-};
+template <typename E> struct failure { E error; };
 
 template <typename E> failure<std::decay_t<E>> fail(E&& error) {
     return {std::forward<E>(error)};

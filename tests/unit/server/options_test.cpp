@@ -1,10 +1,10 @@
-#include "server/options.hpp"
-
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
 #include <gtest/gtest.h>
+
+#include "server/options.hpp"
 
 namespace hubcast::server {
 namespace {
