@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -51,34 +52,56 @@ public:
     bool finished() const noexcept { return finished_; }
 
 private:
-    enum class stage : std::uint8_t { header, extended_length, mask_key, payload };
+    /// Growable bytes for a reassembled message. Unlike std::string::resize it does not zero the
+    /// bytes that unmasking is about to overwrite, and it grows with the bytes that actually
+    /// arrived rather than the length a frame declares (a peer cannot make us allocate 1 MiB by
+    /// sending a 10-byte header).
+    class message_buffer {
+    public:
+        /// Returns room for `n` more bytes; `frame_remaining` (>= n) bounds how far ahead to grow.
+        char* extend(std::size_t n, std::size_t frame_remaining);
+        /// Empties the buffer; gives the memory back if it grew past what an idle connection keeps.
+        void clear() noexcept;
+        /// Empties the buffer and frees its memory.
+        void release() noexcept;
+        std::size_t size() const noexcept { return size_; }
+        std::string_view view() const noexcept { return {data_.get(), size_}; }
 
-    bool parse_header(frame_handler& handler);
-    bool start_payload(frame_handler& handler);
-    void consume_payload(std::string_view& bytes, frame_handler& handler);
-    bool finish_frame(frame_handler& handler);
+    private:
+        std::unique_ptr<char[]> data_;
+        std::size_t size_ = 0;
+        std::size_t capacity_ = 0;
+    };
+
+    enum class stage : std::uint8_t { header, payload };
+
+    std::size_t take_header(std::string_view bytes, frame_handler& handler);
+    bool check_first_two_bytes(frame_handler& handler);
+    void start_payload(frame_handler& handler);
+    std::size_t take_payload(std::string_view bytes, frame_handler& handler);
+    void finish_frame(frame_handler& handler);
+    void finish_control_frame(frame_handler& handler);
     void fail(frame_handler& handler, std::uint16_t code, std::string_view reason);
 
     frame_limits limits_;
     stage stage_ = stage::header;
     bool finished_ = false;
 
-    // Current frame.
+    // Current frame. The header is gathered here only because it may arrive split.
     unsigned char header_[14] = {};
-    std::size_t header_have_ = 0;
-    std::size_t header_need_ = 2;
+    std::uint8_t header_have_ = 0;
+    std::uint8_t header_need_ = 2; // grows once the first two bytes give the length size and mask
     bool fin_ = false;
     ws_opcode opcode_ = ws_opcode::continuation;
-    bool masked_ = false;
     unsigned char mask_[4] = {};
     std::uint64_t payload_length_ = 0;
     std::uint64_t payload_have_ = 0;
-    std::string control_payload_;
+    char control_payload_[125] = {}; // control frames are at most 125 bytes: never allocate
 
-    // Current (possibly fragmented) data message.
+    // Current (possibly fragmented) data message, unmasked straight from the input into message_.
     bool in_message_ = false;
     ws_opcode message_opcode_ = ws_opcode::text;
-    std::string message_;
+    message_buffer message_;
     utf8_validator utf8_;
 };
 

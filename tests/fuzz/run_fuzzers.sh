@@ -1,0 +1,186 @@
+#!/usr/bin/env bash
+# Builds every tests/fuzz/*_fuzz.cpp as a libFuzzer binary (ASan + UBSan) and runs each one for a
+# bounded number of runs, starting from its seed corpus in tests/fuzz/corpus/<target>/ (the name
+# without the _fuzz suffix; the full name works too).
+# Exits non-zero if a source or target fails to build or any fuzzer finds a crash, leak, timeout
+# or out-of-memory input; the reproducer is kept under <work_dir>/artifacts/<target>/.
+#
+#   run_fuzzers.sh <project_root> <work_dir>
+#
+# Environment: FUZZ_RUNS (default 1000000) and FUZZ_SECONDS (default 60) bound each target;
+# FUZZ_JOBS (default 2, the core count of our CI machines) bounds parallel compiles and fuzzers;
+# FUZZ_CXX (default clang++) and FUZZ_LDLIBS (default -lsimdjson).
+# <work_dir> is deleted and recreated on every run.
+set -euo pipefail
+
+if [[ $# -ne 2 ]]; then
+    echo "usage: $0 <project_root> <work_dir>" >&2
+    exit 2
+fi
+
+project_root=$(cd "$1" && pwd)
+work_arg=$2
+runs=${FUZZ_RUNS:-1000000}
+seconds=${FUZZ_SECONDS:-60}
+jobs=${FUZZ_JOBS:-2}
+cxx=${FUZZ_CXX:-clang++}
+read -r -a ldlibs <<<"${FUZZ_LDLIBS:--lsimdjson}"
+
+if ! command -v "$cxx" >/dev/null; then
+    echo "fuzz: $cxx not found (libFuzzer needs clang)" >&2
+    exit 1
+fi
+
+# The work dir is removed recursively: refuse anything that could be a source or system tree.
+mkdir -p "$work_arg"
+work_dir=$(cd "$work_arg" && pwd)
+case "$work_dir" in
+/ | "$HOME" | "$project_root" | "$project_root/src" | "$project_root/tests" | "$project_root/tests/fuzz")
+    echo "fuzz: refusing to use $work_dir as the work dir" >&2
+    exit 2
+    ;;
+esac
+if [[ "$project_root" == "$work_dir"/* ]]; then
+    echo "fuzz: refusing a work dir that contains the project: $work_dir" >&2
+    exit 2
+fi
+rm -rf "$work_dir"
+mkdir -p "$work_dir"/{obj,bin,logs,corpus,artifacts}
+
+common_flags=(-std=c++20 -O1 -g -fno-omit-frame-pointer -fno-sanitize-recover=undefined -I "$project_root/src")
+lib_flags=("${common_flags[@]}" "-fsanitize=fuzzer-no-link,address,undefined")
+link_flags=("${common_flags[@]}" "-fsanitize=fuzzer,address,undefined")
+
+shopt -s nullglob
+targets=("$project_root"/tests/fuzz/*_fuzz.cpp)
+sources=("$project_root"/src/protocol/*.cpp "$project_root"/src/util/*.cpp)
+shopt -u nullglob
+if [[ ${#targets[@]} -eq 0 ]]; then
+    echo "fuzz: no tests/fuzz/*_fuzz.cpp found" >&2
+    exit 1
+fi
+
+failures=()
+
+# Runs "$@" in the background, keeping at most $jobs of them alive.
+throttle() {
+    while [[ $(jobs -rp | wc -l) -ge $jobs ]]; do
+        wait -n || true
+    done
+    "$@" &
+}
+
+compile() { # source object log
+    if ! "$cxx" "${lib_flags[@]}" -c "$1" -o "$2" >"$3" 2>&1; then
+        rm -f "$2"
+    fi
+}
+
+echo "fuzz: compiling ${#sources[@]} sources and ${#targets[@]} targets with $cxx (jobs=$jobs)"
+build_start=$SECONDS
+for src in "${sources[@]}"; do
+    rel=${src#"$project_root"/src/}
+    name=${rel//\//__}
+    throttle compile "$src" "$work_dir/obj/${name%.cpp}.o" "$work_dir/logs/compile_${name%.cpp}.log"
+done
+for target in "${targets[@]}"; do
+    name=$(basename "$target" .cpp)
+    throttle compile "$target" "$work_dir/obj/target__$name.o" "$work_dir/logs/compile_target__$name.log"
+done
+wait
+
+lib_objects=()
+for src in "${sources[@]}"; do
+    rel=${src#"$project_root"/src/}
+    name=${rel//\//__}
+    if [[ -f "$work_dir/obj/${name%.cpp}.o" ]]; then
+        lib_objects+=("$work_dir/obj/${name%.cpp}.o")
+    else
+        echo "fuzz: FAILED to compile src/$rel:" >&2
+        tail -n 30 "$work_dir/logs/compile_${name%.cpp}.log" >&2
+        failures+=("compile src/$rel")
+    fi
+done
+# An archive, so a target links only the objects it uses: a json fuzzer needs simdjson, the frame
+# fuzzer does not need whatever another source pulls in.
+archive="$work_dir/obj/libhubcast_fuzz.a"
+rm -f "$archive"
+if [[ ${#lib_objects[@]} -gt 0 ]]; then
+    ar rcs "$archive" "${lib_objects[@]}"
+fi
+
+built=()
+for target in "${targets[@]}"; do
+    name=$(basename "$target" .cpp)
+    object="$work_dir/obj/target__$name.o"
+    if [[ ! -f "$object" ]]; then
+        echo "fuzz: FAILED to compile tests/fuzz/$name.cpp:" >&2
+        tail -n 30 "$work_dir/logs/compile_target__$name.log" >&2
+        failures+=("compile $name")
+        continue
+    fi
+    link_inputs=("$object")
+    [[ -f "$archive" ]] && link_inputs+=("$archive")
+    if "$cxx" "${link_flags[@]}" "${link_inputs[@]}" "${ldlibs[@]}" -o "$work_dir/bin/$name" \
+        >"$work_dir/logs/link_$name.log" 2>&1; then
+        built+=("$name")
+    else
+        echo "fuzz: FAILED to link $name:" >&2
+        tail -n 30 "$work_dir/logs/link_$name.log" >&2
+        failures+=("link $name")
+    fi
+done
+echo "fuzz: build took $((SECONDS - build_start)) s"
+
+run_one() { # name
+    local name=$1
+    local corpus="$work_dir/corpus/$name"
+    # Seeds live in tests/fuzz/corpus/<target>/, <target> with or without the _fuzz suffix.
+    local seeds="$project_root/tests/fuzz/corpus/${name%_fuzz}"
+    [[ -d "$seeds" ]] || seeds="$project_root/tests/fuzz/corpus/$name"
+    local start=$SECONDS
+    mkdir -p "$corpus" "$work_dir/artifacts/$name"
+    local corpus_dirs=("$corpus")
+    # New inputs go to the first directory: the work copy, never the checked-in seeds.
+    [[ -d "$seeds" ]] && corpus_dirs+=("$seeds")
+    local status=0
+    local seed_count=0
+    [[ -d "$seeds" ]] && seed_count=$(find "$seeds" -type f | wc -l)
+    echo "$seed_count" >"$work_dir/logs/seeds_$name"
+    "$work_dir/bin/$name" -runs="$runs" -max_total_time="$seconds" -timeout=25 -rss_limit_mb=2048 \
+        -print_final_stats=1 -artifact_prefix="$work_dir/artifacts/$name/" "${corpus_dirs[@]}" \
+        >"$work_dir/logs/run_$name.log" 2>&1 || status=$?
+    echo "$status $((SECONDS - start))" >"$work_dir/logs/result_$name"
+}
+
+echo "fuzz: running ${#built[@]} targets (runs<=$runs, time<=${seconds}s each)"
+for name in "${built[@]}"; do
+    throttle run_one "$name"
+done
+wait
+
+echo
+echo "fuzz summary"
+for name in "${built[@]}"; do
+    read -r status elapsed <"$work_dir/logs/result_$name"
+    log="$work_dir/logs/run_$name.log"
+    execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
+    corpus_size=$(find "$work_dir/corpus/$name" -type f | wc -l)
+    mapfile -t artifacts < <(find "$work_dir/artifacts/$name" -type f | head -n 5)
+    if [[ $status -eq 0 && ${#artifacts[@]} -eq 0 ]]; then
+        printf '  %-24s ok      %10s execs in %3s s (%s seeds, %s corpus files written)\n' "$name" \
+            "${execs:-?}" "$elapsed" "$(cat "$work_dir/logs/seeds_$name")" "$corpus_size"
+    else
+        printf '  %-24s FAILED  exit %s after %s s\n' "$name" "$status" "$elapsed"
+        [[ ${#artifacts[@]} -gt 0 ]] && printf '      reproducer: %s\n' "${artifacts[@]}"
+        printf '      log: %s\n' "$log"
+        grep -m 5 -E 'ERROR: |invariant failed|runtime error|SUMMARY' "$log" | sed 's/^/      /' || true
+        failures+=("run $name")
+    fi
+done
+
+if [[ ${#failures[@]} -gt 0 ]]; then
+    echo "fuzz: ${#failures[@]} failure(s): ${failures[*]}"
+    exit 1
+fi
+echo "fuzz: all ${#built[@]} targets clean"

@@ -1,0 +1,262 @@
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "protocol/utf8.hpp"
+
+namespace hubcast::protocol {
+namespace {
+
+// The oracle: decodes code point by code point and checks RFC 3629's ranges. Deliberately written
+// unlike the DFA so that the two cannot share a mistake.
+bool reference_valid(std::string_view s) {
+    std::size_t i = 0;
+    while (i < s.size()) {
+        const auto b = static_cast<unsigned char>(s[i]);
+        std::size_t len = 0;
+        std::uint32_t cp = 0;
+        std::uint32_t min = 0;
+        if (b < 0x80) {
+            ++i;
+            continue;
+        }
+        if ((b & 0xE0) == 0xC0) {
+            len = 2, cp = b & 0x1Fu, min = 0x80;
+        } else if ((b & 0xF0) == 0xE0) {
+            len = 3, cp = b & 0x0Fu, min = 0x800;
+        } else if ((b & 0xF8) == 0xF0) {
+            len = 4, cp = b & 0x07u, min = 0x10000;
+        } else {
+            return false;
+        }
+        if (i + len > s.size()) {
+            return false;
+        }
+        for (std::size_t k = 1; k < len; ++k) {
+            const auto c = static_cast<unsigned char>(s[i + k]);
+            if ((c & 0xC0) != 0x80) {
+                return false;
+            }
+            cp = (cp << 6) | (c & 0x3Fu);
+        }
+        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+            return false;
+        }
+        i += len;
+    }
+    return true;
+}
+
+// A prefix is viable if some completion makes it valid. Completions need at most 3 continuation
+// bytes, and the only distinctions any lead byte makes are 80..8F / 90..9F / A0..BF.
+bool reference_viable(const std::string& prefix) {
+    if (reference_valid(prefix)) {
+        return true;
+    }
+    static const char reps[] = {'\x80', '\x90', '\xA0'};
+    std::vector<std::string> frontier{prefix};
+    for (int depth = 0; depth < 3; ++depth) {
+        std::vector<std::string> next;
+        for (const auto& p : frontier) {
+            for (char r : reps) {
+                std::string candidate = p + r;
+                if (reference_valid(candidate)) {
+                    return true;
+                }
+                next.push_back(std::move(candidate));
+            }
+        }
+        frontier = std::move(next);
+    }
+    return false;
+}
+
+// Index of the first byte after which the input can no longer become valid, or nullopt.
+std::optional<std::size_t> reference_fail_index(std::string_view s) {
+    for (std::size_t k = 1; k <= s.size(); ++k) {
+        if (!reference_viable(std::string(s.substr(0, k)))) {
+            return k - 1;
+        }
+    }
+    return std::nullopt;
+}
+
+std::optional<std::size_t> fail_index_fed_bytewise(std::string_view s) {
+    utf8_validator v;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        if (!v.feed(s.substr(i, 1))) {
+            return i;
+        }
+    }
+    return std::nullopt;
+}
+
+std::string bytes(std::initializer_list<int> values) {
+    std::string out;
+    for (int v : values) {
+        out.push_back(static_cast<char>(v));
+    }
+    return out;
+}
+
+TEST(Utf8, AcceptsValidText) {
+    const std::vector<std::string> valid = {
+        "",
+        "hello, world",
+        "\xCE\xBA\xE1\xBD\xB9\xCF\x83\xCE\xBC\xCE\xB5", // κόσμε
+        bytes({0xC2, 0x80}),                            // U+0080, first 2-byte
+        bytes({0xDF, 0xBF}),                            // U+07FF, last 2-byte
+        bytes({0xE0, 0xA0, 0x80}),                      // U+0800, first 3-byte
+        bytes({0xED, 0x9F, 0xBF}),                      // U+D7FF, just below the surrogates
+        bytes({0xEE, 0x80, 0x80}),                      // U+E000, just above the surrogates
+        bytes({0xEF, 0xBF, 0xBD}),                      // U+FFFD
+        bytes({0xEF, 0xBF, 0xBF}),                      // U+FFFF (a noncharacter, still valid)
+        bytes({0xF0, 0x90, 0x80, 0x80}),                // U+10000, first 4-byte
+        bytes({0xF4, 0x8F, 0xBF, 0xBF}),                // U+10FFFF, the last code point
+        std::string(1, '\0'),
+    };
+    for (const auto& s : valid) {
+        EXPECT_TRUE(is_valid_utf8(s)) << testing::PrintToString(s);
+    }
+}
+
+struct invalid_case {
+    const char* name;
+    std::string input;
+    std::size_t fail_at; // the byte at which a fail-fast validator must give up
+};
+
+TEST(Utf8, RejectsInvalidTextAtTheFirstImpossibleByte) {
+    const std::vector<invalid_case> cases = {
+        {"lone continuation", bytes({'a', 0x80}), 1},
+        {"C0 never valid", bytes({0xC0, 0x80}), 0},
+        {"C1 never valid", bytes({0xC1, 0xBF}), 0},
+        {"overlong 3-byte", bytes({0xE0, 0x80, 0xAF}), 1},
+        {"overlong 3-byte top", bytes({0xE0, 0x9F, 0xBF}), 1},
+        {"overlong 4-byte", bytes({0xF0, 0x80, 0x80, 0xAF}), 1},
+        {"overlong 4-byte top", bytes({0xF0, 0x8F, 0xBF, 0xBF}), 1},
+        {"high surrogate", bytes({0xED, 0xA0, 0x80}), 1},
+        {"low surrogate", bytes({0xED, 0xBF, 0xBF}), 1},
+        {"above U+10FFFF", bytes({0xF4, 0x90, 0x80, 0x80}), 1},
+        {"F5 lead", bytes({0xF5, 0x80, 0x80, 0x80}), 0},
+        {"FE", bytes({0xFE}), 0},
+        {"FF", bytes({0xFF}), 0},
+        {"ASCII inside a sequence", bytes({0xE2, 0x82, 'a'}), 2},
+        {"new lead inside a sequence", bytes({0xC3, 0xC3, 0xA9}), 1},
+        {"valid then surrogate",
+         "\xCE\xBA\xE1\xBD\xB9\xCF\x83\xCE\xBC\xCE\xB5\xED\xA0\x80"
+         "edited",
+         12},
+    };
+    for (const auto& c : cases) {
+        SCOPED_TRACE(c.name);
+        EXPECT_FALSE(is_valid_utf8(c.input));
+        EXPECT_EQ(fail_index_fed_bytewise(c.input), std::optional<std::size_t>{c.fail_at});
+        EXPECT_EQ(reference_fail_index(c.input), std::optional<std::size_t>{c.fail_at}); // checks the case
+    }
+}
+
+TEST(Utf8, TruncatedSequenceIsAPrefixButNotComplete) {
+    for (const auto& s :
+         {bytes({0xC3}), bytes({0xE2, 0x82}), bytes({0xF0, 0x9F, 0x98}), bytes({'a', 0xF4})}) {
+        utf8_validator v;
+        EXPECT_TRUE(v.feed(s));
+        EXPECT_FALSE(v.complete());
+        EXPECT_FALSE(is_valid_utf8(s));
+    }
+}
+
+TEST(Utf8, ValidTextSplitAtEveryOffsetStaysValid) {
+    const std::string text =
+        "ascii \xCE\xBA\xE1\xBD\xB9\xCF\x83\xCE\xBC\xCE\xB5 \xF0\x9F\x98\x80 \xF4\x8F\xBF\xBF "
+        "\xE0\xA0\x80\xDF\xBF end";
+    ASSERT_TRUE(reference_valid(text));
+    for (std::size_t cut = 0; cut <= text.size(); ++cut) {
+        utf8_validator v;
+        ASSERT_TRUE(v.feed(std::string_view(text).substr(0, cut))) << cut;
+        ASSERT_TRUE(v.feed(std::string_view(text).substr(cut))) << cut;
+        EXPECT_TRUE(v.complete()) << cut;
+    }
+}
+
+TEST(Utf8, FailureIsStickyUntilReset) {
+    utf8_validator v;
+    EXPECT_FALSE(v.feed(bytes({0xFF})));
+    EXPECT_FALSE(v.feed("plain ascii"));
+    EXPECT_FALSE(v.complete());
+    v.reset();
+    EXPECT_TRUE(v.feed("plain ascii"));
+    EXPECT_TRUE(v.complete());
+}
+
+TEST(Utf8, ResetDropsAPendingSequence) {
+    utf8_validator v;
+    EXPECT_TRUE(v.feed(bytes({0xE2, 0x82})));
+    v.reset();
+    EXPECT_TRUE(v.complete());
+    EXPECT_TRUE(v.feed("a"));
+}
+
+// The ASCII fast path skips 8 bytes at a time; an invalid byte or a character at any position
+// relative to those words must still be seen.
+TEST(Utf8, AsciiFastPathSeesEveryPosition) {
+    for (std::size_t pos = 0; pos < 40; ++pos) {
+        std::string s(48, 'x');
+        s[pos] = '\x80';
+        EXPECT_FALSE(is_valid_utf8(s)) << pos;
+        EXPECT_EQ(fail_index_fed_bytewise(s), std::optional<std::size_t>{pos});
+
+        std::string with_char(48, 'y');
+        with_char.replace(pos, 3, "\xE2\x82\xAC"); // €
+        EXPECT_TRUE(is_valid_utf8(with_char)) << pos;
+
+        std::string surrogate(48, 'z');
+        surrogate.replace(pos, 3, "\xED\xA0\x80");
+        EXPECT_FALSE(is_valid_utf8(surrogate)) << pos;
+
+        std::string truncated(pos, 'w');
+        truncated += "\xF0\x9F";
+        EXPECT_FALSE(is_valid_utf8(truncated)) << pos;
+    }
+}
+
+TEST(Utf8, AgreesWithTheOracleOnEveryTwoByteInput) {
+    for (int a = 0; a < 256; ++a) {
+        for (int b = 0; b < 256; ++b) {
+            const std::string s = bytes({a, b});
+            ASSERT_EQ(is_valid_utf8(s), reference_valid(s)) << a << ' ' << b;
+            ASSERT_EQ(fail_index_fed_bytewise(s), reference_fail_index(s)) << a << ' ' << b;
+        }
+    }
+}
+
+// Every boundary value of every byte class, in every combination up to four bytes.
+TEST(Utf8, AgreesWithTheOracleOnBoundaryBytesUpToFourLong) {
+    const std::vector<int> edges = {0x00, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xC1, 0xC2, 0xDF,
+                                    0xE0, 0xE1, 0xEC, 0xED, 0xEE, 0xEF, 0xF0, 0xF1, 0xF3, 0xF4, 0xF5, 0xFF};
+    std::size_t checked = 0;
+    for (int a : edges) {
+        for (int b : edges) {
+            for (int c : edges) {
+                const std::string three = bytes({a, b, c});
+                ASSERT_EQ(fail_index_fed_bytewise(three), reference_fail_index(three));
+                if (a < 0xF0) {
+                    continue; // keeps the test fast: for shorter leads the fourth byte starts a new character
+                }
+                for (int d : edges) {
+                    const std::string four = bytes({a, b, c, d});
+                    ASSERT_EQ(is_valid_utf8(four), reference_valid(four));
+                    ASSERT_EQ(fail_index_fed_bytewise(four), reference_fail_index(four));
+                    ++checked;
+                }
+            }
+        }
+    }
+    EXPECT_GT(checked, 10000u);
+}
+
+} // namespace
+} // namespace hubcast::protocol
