@@ -49,11 +49,17 @@ struct client_token_context {
 /// honoured, both with the skew; `aud` (string or array, any element) must name this hub on this
 /// host: schemes http/https/ws/wss are equal, host and hub compare case-insensitively, one
 /// trailing `/` is ignored, path `/client/hubs/<hub>`.
-util::result<client_identity, token_error> verify_client_token(std::string_view token, const access_keys& keys,
-                                                               const client_token_context& context);
+/// Details: `exp` and `nbf` are JSON numbers (integer or not); the token is expired once
+/// `now >= exp + skew` and not yet valid while `now < nbf - skew`. A default port (80 for
+/// http/ws, 443 for https/wss, by the audience's scheme) is ignored on either side; the audience
+/// path is percent-decoded; an audience with a query, fragment or user info never matches. `sub`
+/// must be a non-empty string. The signature is checked before any claim. Thread-safe.
+util::result<client_identity, token_error>
+verify_client_token(std::string_view token, const access_keys& keys, const client_token_context& context);
 
 /// The claims Azure's server SDKs write (aud, iat, exp, sub when given, role array when non-empty,
-/// webpubsub.group array when non-empty), signed with the first key.
+/// webpubsub.group array when non-empty), signed with the first key. Same claim order as the JS
+/// SDK, so equal inputs give the same token as `getClientAccessToken`. `keys` must not be empty.
 struct client_token_request {
     std::string endpoint; ///< e.g. "http://127.0.0.1:8080" (no trailing slash needed)
     std::string hub;

@@ -1,0 +1,325 @@
+#include "auth/client_token.hpp"
+
+#include <optional>
+#include <utility>
+
+#include <boost/json/array.hpp>
+#include <boost/json/value.hpp>
+
+#include "auth/jwt.hpp"
+
+namespace hubcast::auth {
+namespace {
+
+char ascii_lower(char c) noexcept {
+    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+bool iequals(std::string_view a, std::string_view b) noexcept {
+    if (a.size() != b.size()) {
+        return false;
+    }
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        if (ascii_lower(a[i]) != ascii_lower(b[i])) {
+            return false;
+        }
+    }
+    return true;
+}
+
+bool istarts_with(std::string_view text, std::string_view prefix) noexcept {
+    return text.size() >= prefix.size() && iequals(text.substr(0, prefix.size()), prefix);
+}
+
+int hex_value(char c) noexcept {
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    c = ascii_lower(c);
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    return -1;
+}
+
+std::optional<std::string> percent_decode(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if (text[i] != '%') {
+            out += text[i];
+            continue;
+        }
+        if (i + 2 >= text.size()) {
+            return std::nullopt;
+        }
+        const int high = hex_value(text[i + 1]);
+        const int low = hex_value(text[i + 2]);
+        if (high < 0 || low < 0) {
+            return std::nullopt;
+        }
+        out += static_cast<char>(high * 16 + low);
+        i += 2;
+    }
+    return out;
+}
+
+/// "host[:port]" lowercased, without the port when it is the default one of `secure`'s scheme
+/// family: clients leave the default port out of both the Host header and the SDK endpoints, but
+/// either side may spell it.
+std::string normalized_authority(std::string_view authority, bool secure) {
+    std::string out(authority.size(), '\0');
+    for (std::size_t i = 0; i < authority.size(); ++i) {
+        out[i] = ascii_lower(authority[i]);
+    }
+    const auto colon = out.rfind(':');
+    const auto bracket = out.rfind(']');
+    if (colon == std::string::npos || (bracket != std::string::npos && bracket > colon)) {
+        return out;
+    }
+    const std::string_view port = std::string_view(out).substr(colon + 1);
+    if (port.empty() || port == (secure ? "443" : "80")) {
+        out.resize(colon);
+    }
+    return out;
+}
+
+/// One audience against `<any of http/https/ws/wss>://<host>/client/hubs/<hub>[/]`.
+bool audience_matches(std::string_view audience, const client_token_context& context) {
+    const auto scheme_end = audience.find("://");
+    if (scheme_end == std::string_view::npos) {
+        return false;
+    }
+    const std::string_view scheme = audience.substr(0, scheme_end);
+    const bool secure = iequals(scheme, "https") || iequals(scheme, "wss");
+    if (!secure && !iequals(scheme, "http") && !iequals(scheme, "ws")) {
+        return false;
+    }
+    const std::string_view rest = audience.substr(scheme_end + 3);
+    // A query, a fragment or user info means the token was made for some other URL.
+    if (rest.find_first_of("?#@") != std::string_view::npos) {
+        return false;
+    }
+    const auto path_start = rest.find('/');
+    if (path_start == std::string_view::npos) {
+        return false;
+    }
+    if (normalized_authority(rest.substr(0, path_start), secure) !=
+        normalized_authority(context.host, secure)) {
+        return false;
+    }
+    // .NET's Uri escapes some characters the hub pattern allows (backtick, brackets).
+    auto path = percent_decode(rest.substr(path_start));
+    if (!path) {
+        return false;
+    }
+    if (path->size() > 1 && path->back() == '/') {
+        path->pop_back();
+    }
+    constexpr std::string_view prefix = "/client/hubs/";
+    return path->size() == prefix.size() + context.hub.size() && istarts_with(*path, prefix) &&
+           iequals(std::string_view(*path).substr(prefix.size()), context.hub);
+}
+
+bool audience_matches(const boost::json::value& audience, const client_token_context& context) {
+    if (audience.is_string()) {
+        return audience_matches(std::string_view(audience.get_string()), context);
+    }
+    if (audience.is_array()) {
+        for (const auto& element : audience.get_array()) {
+            if (element.is_string() && audience_matches(std::string_view(element.get_string()), context)) {
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+std::optional<double> seconds_of(const boost::json::value& value) {
+    if (value.is_int64()) {
+        return static_cast<double>(value.get_int64());
+    }
+    if (value.is_uint64()) {
+        return static_cast<double>(value.get_uint64());
+    }
+    if (value.is_double()) {
+        return value.get_double();
+    }
+    return std::nullopt;
+}
+
+/// A string or an array of strings, appended to `out`; false for any other shape.
+bool read_strings(const boost::json::value& value, std::vector<std::string>& out) {
+    if (value.is_string()) {
+        out.emplace_back(value.get_string());
+        return true;
+    }
+    if (!value.is_array()) {
+        return false;
+    }
+    out.reserve(value.get_array().size());
+    for (const auto& element : value.get_array()) {
+        if (!element.is_string()) {
+            return false;
+        }
+        out.emplace_back(element.get_string());
+    }
+    return true;
+}
+
+token_error from_jwt_error(jwt_error error) noexcept {
+    switch (error) {
+    case jwt_error::too_large:
+        return token_error::too_large;
+    case jwt_error::malformed:
+        return token_error::malformed;
+    case jwt_error::unsupported_algorithm:
+        return token_error::unsupported_algorithm;
+    case jwt_error::bad_signature:
+        return token_error::bad_signature;
+    }
+    return token_error::malformed;
+}
+
+std::string_view trim_trailing_slashes(std::string_view text) noexcept {
+    while (!text.empty() && text.back() == '/') {
+        text.remove_suffix(1);
+    }
+    return text;
+}
+
+boost::json::array to_json_array(const std::vector<std::string>& strings) {
+    boost::json::array array;
+    array.reserve(strings.size());
+    for (const auto& s : strings) {
+        array.emplace_back(s);
+    }
+    return array;
+}
+
+} // namespace
+
+std::string_view describe(token_error error) noexcept {
+    switch (error) {
+    case token_error::missing:
+        return "The access token is missing.";
+    case token_error::too_large:
+        return "The access token is too large.";
+    case token_error::malformed:
+        return "The access token is malformed.";
+    case token_error::unsupported_algorithm:
+        return "The access token is not signed with HS256.";
+    case token_error::bad_signature:
+        return "The access token signature is invalid.";
+    case token_error::missing_expiry:
+        return "The access token has no numeric exp claim.";
+    case token_error::expired:
+        return "The access token has expired.";
+    case token_error::not_yet_valid:
+        return "The access token is not valid yet.";
+    case token_error::wrong_audience:
+        return "The access token audience does not match this hub.";
+    case token_error::bad_claim:
+        return "The access token has a claim of the wrong type.";
+    }
+    return "The access token is invalid.";
+}
+
+util::result<client_identity, token_error>
+verify_client_token(std::string_view token, const access_keys& keys, const client_token_context& context) {
+    if (token.empty()) {
+        return util::fail(token_error::missing);
+    }
+    auto verified = verify_hs256(token, keys);
+    if (!verified) {
+        return util::fail(from_jwt_error(verified.error()));
+    }
+    boost::json::object& claims = verified.value();
+    const auto now = static_cast<double>(context.now);
+    const auto skew = static_cast<double>(context.clock_skew.count());
+
+    const auto* exp = claims.if_contains("exp");
+    const auto expires = exp == nullptr ? std::nullopt : seconds_of(*exp);
+    if (!expires) {
+        return util::fail(token_error::missing_expiry);
+    }
+    // RFC 7519 4.1.4: the token is unusable from the moment `exp` is reached.
+    if (now >= *expires + skew) {
+        return util::fail(token_error::expired);
+    }
+    if (const auto* nbf = claims.if_contains("nbf")) {
+        const auto not_before = seconds_of(*nbf);
+        if (!not_before) {
+            return util::fail(token_error::bad_claim);
+        }
+        if (now < *not_before - skew) {
+            return util::fail(token_error::not_yet_valid);
+        }
+    }
+    const auto* aud = claims.if_contains("aud");
+    if (aud == nullptr || !audience_matches(*aud, context)) {
+        return util::fail(token_error::wrong_audience);
+    }
+
+    client_identity identity;
+    if (const auto* sub = claims.if_contains("sub")) {
+        // A user id has at least one character (REST constraint), so "" cannot name a user.
+        if (!sub->is_string() || sub->get_string().empty()) {
+            return util::fail(token_error::bad_claim);
+        }
+        identity.user_id.emplace(sub->get_string());
+    }
+    if (const auto* role = claims.if_contains("role");
+        role != nullptr && !read_strings(*role, identity.roles)) {
+        return util::fail(token_error::bad_claim);
+    }
+    if (const auto* groups = claims.if_contains("webpubsub.group");
+        groups != nullptr && !read_strings(*groups, identity.groups)) {
+        return util::fail(token_error::bad_claim);
+    }
+    identity.claims = std::move(claims);
+    return identity;
+}
+
+std::string mint_client_token(const client_token_request& request, const access_keys& keys) {
+    // The order @azure/web-pubsub (jsonwebtoken) writes, so that for equal inputs the token is
+    // byte-identical to the JS SDK's; a test holds us to that.
+    boost::json::object claims;
+    if (!request.roles.empty()) {
+        claims["role"] = to_json_array(request.roles);
+    }
+    if (!request.groups.empty()) {
+        claims["webpubsub.group"] = to_json_array(request.groups);
+    }
+    claims["iat"] = request.now;
+    claims["exp"] = request.now + std::chrono::duration_cast<std::chrono::seconds>(request.lifetime).count();
+    std::string audience(trim_trailing_slashes(request.endpoint));
+    audience += "/client/hubs/";
+    audience += request.hub;
+    claims["aud"] = audience;
+    if (request.user_id) {
+        claims["sub"] = *request.user_id;
+    }
+    return sign_hs256(claims, keys.signing_key());
+}
+
+std::string client_access_url(std::string_view endpoint, std::string_view hub, std::string_view token) {
+    endpoint = trim_trailing_slashes(endpoint);
+    std::string url;
+    if (istarts_with(endpoint, "https://")) {
+        url = "wss://";
+        url += endpoint.substr(8);
+    } else if (istarts_with(endpoint, "http://")) {
+        url = "ws://";
+        url += endpoint.substr(7);
+    } else {
+        url = endpoint;
+    }
+    url += "/client/hubs/";
+    url += hub;
+    url += "?access_token=";
+    url += token;
+    return url;
+}
+
+} // namespace hubcast::auth
