@@ -10,8 +10,8 @@ namespace hubcast::auth {
 struct access_keys {
     std::vector<std::string> keys;
 
-    [[nodiscard]] const std::string& signing_key() const { return keys.front(); }
-    [[nodiscard]] bool empty() const noexcept { return keys.empty(); }
+    const std::string& signing_key() const { return keys.front(); }
+    bool empty() const noexcept { return keys.empty(); }
 };
 
 } // namespace hubcast::auth

@@ -17,8 +17,8 @@ struct connection_string {
     std::string version = "1.0";
 
     /// scheme://host[:port], what the SDKs use as the base URL.
-    [[nodiscard]] std::string base_url() const;
-    [[nodiscard]] std::string to_string() const;
+    std::string base_url() const;
+    std::string to_string() const;
 };
 
 /// Keys are case-insensitive, order free, a trailing `;` optional. Error: a message naming the

@@ -18,10 +18,10 @@ public:
     static std::optional<group_pattern> compile(std::string_view pattern);
 
     /// Cost O(pattern size x group size), two rows of flags of the pattern's size.
-    [[nodiscard]] bool matches(std::string_view group) const;
+    bool matches(std::string_view group) const;
     /// True when every string matches (only stars, at least one `**`), e.g. `**`.
-    [[nodiscard]] bool matches_everything() const noexcept;
-    [[nodiscard]] const std::string& text() const noexcept { return text_; }
+    bool matches_everything() const noexcept;
+    const std::string& text() const noexcept { return text_; }
 
 private:
     std::string text_;

@@ -37,12 +37,12 @@ public:
                                      std::vector<std::string>* rejected = nullptr);
 
     /// May this connection do `kind` on `group`?
-    [[nodiscard]] bool allows(permission_kind kind, std::string_view group) const;
+    bool allows(permission_kind kind, std::string_view group) const;
 
     /// REST grant: `target` null → every group (and forgets earlier per-group revokes); otherwise
     /// exactly that group (and forgets an earlier revoke of it). False only when the group would be
     /// a new literal past max_literals_per_kind: nothing changed then.
-    bool grant(permission_kind kind, const std::optional<std::string>& target);
+    [[nodiscard]] bool grant(permission_kind kind, const std::optional<std::string>& target);
     /// REST revoke: `target` null → removes every grant of the kind (all-groups, literals and
     /// patterns); otherwise removes that literal group and, if the kind was granted for every group
     /// or by a pattern matching it, records an exception so that the group is no longer allowed.
@@ -50,7 +50,7 @@ public:
     void revoke(permission_kind kind, const std::optional<std::string>& target);
     /// REST check: `target` null → granted for every group (all-groups or a pattern matching every
     /// name such as `**`, with no revoked exception); otherwise allows(kind, *target).
-    [[nodiscard]] bool check(permission_kind kind, const std::optional<std::string>& target) const;
+    bool check(permission_kind kind, const std::optional<std::string>& target) const;
 
 private:
     // Sets with transparent comparison: lookups by string_view on every join/send, no allocation.
@@ -60,14 +60,14 @@ private:
         group_set literals;
         std::vector<group_pattern> patterns;
         group_set revoked; // exceptions to `all` and to patterns
-        [[nodiscard]] bool allows(std::string_view group) const;
-        [[nodiscard]] bool covers_by_wildcard(std::string_view group) const;
-        [[nodiscard]] bool allows_every_group() const;
+        bool allows(std::string_view group) const;
+        bool covers_by_wildcard(std::string_view group) const;
+        bool allows_every_group() const;
     };
-    [[nodiscard]] grants& of(permission_kind kind) noexcept {
+    grants& of(permission_kind kind) noexcept {
         return kind == permission_kind::send_to_group ? send_ : join_;
     }
-    [[nodiscard]] const grants& of(permission_kind kind) const noexcept {
+    const grants& of(permission_kind kind) const noexcept {
         return kind == permission_kind::send_to_group ? send_ : join_;
     }
 
