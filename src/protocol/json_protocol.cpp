@@ -24,6 +24,50 @@ namespace od = simdjson::ondemand;
 /// .NET client could not read a message whose `data` went deeper.
 constexpr int max_json_depth = 64;
 
+/// For each byte: 0 when it is copied as is, otherwise the letter after the backslash ('u' for
+/// the \u00XX form).
+constexpr std::array<char, 256> make_escape_table() {
+    std::array<char, 256> table{};
+    for (int c = 0; c < 0x20; ++c) {
+        table[c] = 'u';
+    }
+    table['\b'] = 'b';
+    table['\f'] = 'f';
+    table['\n'] = 'n';
+    table['\r'] = 'r';
+    table['\t'] = 't';
+    table['"'] = '"';
+    table['\\'] = '\\';
+    return table;
+}
+
+constexpr auto escape_table = make_escape_table();
+
+/// Length of the longest prefix of [p, end) that a JSON string holds unescaped: no '"', '\\' or
+/// control character. Strings are mostly such bytes, so eight are tested per step (SWAR: a
+/// byte is flagged when it is zero after the xor, or below 0x20).
+std::size_t plain_string_prefix(const char* p, const char* end) noexcept {
+    constexpr std::uint64_t ones = 0x0101010101010101ULL;
+    constexpr std::uint64_t high_bits = 0x8080808080808080ULL;
+    const char* const start = p;
+    while (end - p >= 8) {
+        std::uint64_t word = 0;
+        std::memcpy(&word, p, sizeof word);
+        const std::uint64_t quote = word ^ (ones * '"');
+        const std::uint64_t backslash = word ^ (ones * '\\');
+        const std::uint64_t flagged =
+            ((quote - ones) & ~quote) | ((backslash - ones) & ~backslash) | ((word - ones * 0x20) & ~word);
+        if ((flagged & high_bits) != 0) {
+            break;
+        }
+        p += 8;
+    }
+    while (p != end && escape_table[static_cast<unsigned char>(*p)] == 0) {
+        ++p;
+    }
+    return static_cast<std::size_t>(p - start);
+}
+
 /// Checks that `text` is exactly one JSON value (RFC 8259) nested at most `max_depth` containers
 /// deep. Needed because On-Demand skips the values it is not asked to read without checking them
 /// (`{"a":tru}` skips fine), and simdjson's DOM rejects integers beyond 64 bits, which
@@ -123,16 +167,17 @@ private:
 
     bool string() noexcept {
         ++p_;
-        while (p_ != end_) {
-            const auto c = static_cast<unsigned char>(*p_++);
+        for (;;) {
+            p_ += plain_string_prefix(p_, end_);
+            if (p_ == end_) {
+                return false;
+            }
+            const char c = *p_++;
             if (c == '"') {
                 return true;
             }
-            if (c < 0x20) {
-                return false;
-            }
             if (c != '\\') {
-                continue;
+                return false; // a control character
             }
             if (p_ == end_) {
                 return false;
@@ -160,7 +205,6 @@ private:
                 return false;
             }
         }
-        return false;
     }
 
     bool number() noexcept {
@@ -535,25 +579,6 @@ decode_result decode(std::string_view frame) {
     return build_request(request);
 }
 
-/// For each byte: 0 when it is copied as is, otherwise the letter after the backslash ('u' for
-/// the \u00XX form).
-constexpr std::array<char, 256> make_escape_table() {
-    std::array<char, 256> table{};
-    for (int c = 0; c < 0x20; ++c) {
-        table[c] = 'u';
-    }
-    table['\b'] = 'b';
-    table['\f'] = 'f';
-    table['\n'] = 'n';
-    table['\r'] = 'r';
-    table['\t'] = 't';
-    table['"'] = '"';
-    table['\\'] = '\\';
-    return table;
-}
-
-constexpr auto escape_table = make_escape_table();
-
 void append_uint(std::string& out, std::uint64_t value) {
     std::array<char, 20> digits{};
     const auto end = std::to_chars(digits.data(), digits.data() + digits.size(), value).ptr;
@@ -619,25 +644,25 @@ void append_json_string(std::string& out, std::string_view text) {
     static constexpr char hex[] = "0123456789abcdef";
     out.reserve(out.size() + text.size() + 2);
     out += '"';
-    const char* run = text.data();
+    const char* p = text.data();
     const char* const end = text.data() + text.size();
-    for (const char* p = run; p != end; ++p) {
-        const char escape = escape_table[static_cast<unsigned char>(*p)];
-        if (escape == 0) {
-            continue;
-        }
+    for (;;) {
+        const char* const run = p;
+        p += plain_string_prefix(p, end);
         out.append(run, p);
+        if (p == end) {
+            break;
+        }
+        const auto c = static_cast<unsigned char>(*p++);
+        const char escape = escape_table[c];
         out += '\\';
         out += escape;
         if (escape == 'u') {
-            const auto c = static_cast<unsigned char>(*p);
             out += "00";
             out += hex[c >> 4];
             out += hex[c & 0x0f];
         }
-        run = p + 1;
     }
-    out.append(run, end);
     out += '"';
 }
 

@@ -529,6 +529,78 @@ TEST(JsonEncode, EveryByteBelow0x80AndMultibyteTextRoundTripsThroughAJsonParser)
     }
 }
 
+/// The plain byte-at-a-time escaping append_json_string must agree with.
+std::string reference_escape(std::string_view text) {
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string out = "\"";
+    for (char ch : text) {
+        const auto c = static_cast<unsigned char>(ch);
+        switch (c) {
+        case '"':
+            out += "\\\"";
+            break;
+        case '\\':
+            out += "\\\\";
+            break;
+        case '\b':
+            out += "\\b";
+            break;
+        case '\f':
+            out += "\\f";
+            break;
+        case '\n':
+            out += "\\n";
+            break;
+        case '\r':
+            out += "\\r";
+            break;
+        case '\t':
+            out += "\\t";
+            break;
+        default:
+            if (c < 0x20) {
+                out += "\\u00";
+                out += hex[c >> 4];
+                out += hex[c & 0x0f];
+            } else {
+                out += ch;
+            }
+        }
+    }
+    return out + "\"";
+}
+
+TEST(JsonEncode, EscapesASpecialByteAtEveryOffsetOfTheWordScan) {
+    // The scanner tests eight bytes at a time; put each byte that matters before, inside and
+    // after every word, among neighbours that must not be mistaken for it.
+    for (char special : {'"', '\\', '\0', '\x01', '\x1f', '\n'}) {
+        for (std::size_t at = 0; at < 24; ++at) {
+            for (char filler : {'a', '!', '#', '[', ']', '\x20', '\x7f', '\x80'}) {
+                std::string text(24, filler);
+                text[at] = special;
+                std::string out;
+                append_json_string(out, text);
+                EXPECT_EQ(out, reference_escape(text)) << "offset " << at << " byte " << int(special);
+            }
+        }
+    }
+}
+
+TEST(JsonDecode, EscapesAtEveryOffsetOfJsonDataStringsAreChecked) {
+    for (std::size_t at = 0; at < 24; ++at) {
+        std::string content(24, 'x');
+        content.replace(at, 1, "\\\"");
+        const std::string data = "\"" + content + "\"";
+        auto request = decode_as<event_request>(R"({"type":"event","event":"e","data":)" + data + "}");
+        EXPECT_EQ(request.data.bytes, data);
+        std::string bad = content;
+        bad.replace(at, 2, "\\q");
+        EXPECT_EQ(rejection(R"({"type":"event","event":"e","data":")" + bad + "\"}"),
+                  "'data' is not valid JSON")
+            << bad;
+    }
+}
+
 // Round trips: encode, then read back with an independent parser (simdjson DOM).
 
 TEST(JsonRoundTrip, GroupMessageFieldsReadBack) {
