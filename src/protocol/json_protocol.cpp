@@ -551,7 +551,9 @@ decode_result decode(std::string_view frame) {
     }
     // simdjson only needs the padding allocated; what an earlier frame left there is never read as
     // part of this one.
-    std::memcpy(scratch.padded.data(), frame.data(), frame.size());
+    if (!frame.empty()) { // an empty view may have a null data(), which memcpy must not see
+        std::memcpy(scratch.padded.data(), frame.data(), frame.size());
+    }
 
     od::document document;
     if (scratch.parser.iterate(scratch.padded.data(), frame.size(), scratch.padded.size()).get(document) !=

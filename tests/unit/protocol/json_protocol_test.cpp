@@ -268,6 +268,10 @@ TEST(JsonDecode, RejectsWhatIsNotOneJsonObject) {
     }
 }
 
+TEST(JsonDecode, RejectsAnEmptyViewWithoutData) {
+    EXPECT_EQ(rejection(std::string_view{}), "invalid JSON");
+}
+
 TEST(JsonDecode, RejectsInvalidUtf8Anywhere) {
     EXPECT_EQ(rejection("{\"type\":\"ping\",\"x\":\"\xff\"}"), "invalid JSON");
     EXPECT_EQ(rejection("{\"type\":\"joinGroup\",\"group\":\"\xc3\"}"), "invalid JSON");
