@@ -16,6 +16,9 @@ enum class send_result : std::uint8_t {
 
 /// Port (implemented by the transport bridge): writes frames to one client. Every call happens on
 /// the connection's owning worker thread; implementations are not thread-safe.
+/// Must not call back into the core (shard attach/detach/join/leave, node commands that run inline)
+/// from inside send() or close(): the shard may be walking its indexes. Defer such work to the
+/// event loop (a slow-consumer close starts the handshake; the detach follows when it completes).
 class connection_sink {
 public:
     virtual ~connection_sink() = default;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -25,9 +26,17 @@ namespace hubcast::core {
 /// posted to the shard's mailbox. A send is encoded once (prepared_message) and posted once per
 /// shard that may hold recipients, never once per recipient. Hub names passed in must already be
 /// lowercase (the endpoint and REST layers normalise them).
+///
+/// Ordering: what one thread posts to one shard runs there in posting order (the mailbox is FIFO),
+/// so one publisher's messages reach each recipient in the order sent. Work for the caller's own
+/// shard runs before the call returns; other shards run theirs when they next drain. Group and user
+/// sends and commands go to the shards the registry lists when they start (a member that joins on
+/// another shard after that misses the message, as with Azure).
 class node {
 public:
-    explicit node(std::size_t shard_count);
+    /// `shard_count` in [1, 65536] (std::invalid_argument otherwise); each shard's mailbox holds
+    /// up to `mailbox_capacity` pending tasks.
+    explicit node(std::size_t shard_count, std::size_t mailbox_capacity = mailbox::default_capacity);
     node(const node&) = delete;
     node& operator=(const node&) = delete;
 
@@ -39,25 +48,30 @@ public:
     static shard* current_shard() noexcept;
 
     /// A new, unique connection id owned by `shard_index`: the owning shard is recoverable from the
-    /// id alone (shard_of), so commands go straight to the right worker.
+    /// id alone (shard_of), so commands go straight to the right worker. 22 base64url characters:
+    /// a random per-node prefix (8), the shard index (3), a per-shard counter (11).
+    /// shard_of() returns nullopt for ids this node did not make (another node's, or garbage).
     std::string new_connection_id(std::size_t shard_index);
     std::optional<std::size_t> shard_of(std::string_view connection_id) const;
 
     /// Runs `task` on shard `index`: inline when already there, otherwise through its mailbox.
-    void run_on(std::size_t index, std::function<void(shard&)> task);
+    /// Returns false when the mailbox was full and the task was dropped (counted in its dropped()).
+    bool run_on(std::size_t index, std::function<void(shard&)> task);
 
     // Sends. Encoded once; delivered to every matching connection of `hub`.
     void send_to_all(std::string_view hub, protocol::message_data data, exclusions skip = {});
     void send_to_user(std::string_view hub, std::string_view user_id, protocol::message_data data,
                       exclusions skip = {});
-    void send_to_connection(std::string_view hub, std::string_view connection_id, protocol::message_data data);
+    void send_to_connection(std::string_view hub, std::string_view connection_id,
+                            protocol::message_data data);
     /// `from_user_id` is the publishing client's user (null for REST); a noEcho publish names its
     /// connection in `skip.no_echo_connection`.
     void send_to_group(std::string_view hub, std::string_view group, protocol::message_data data,
                        exclusions skip = {}, std::optional<std::string> from_user_id = std::nullopt);
 
     // Membership (applies to the connections that exist now).
-    void add_connection_to_group(std::string_view hub, std::string_view group, std::string_view connection_id);
+    void add_connection_to_group(std::string_view hub, std::string_view group,
+                                 std::string_view connection_id);
     void remove_connection_from_group(std::string_view hub, std::string_view group,
                                       std::string_view connection_id);
     void remove_connection_from_all_groups(std::string_view hub, std::string_view connection_id);
@@ -82,9 +96,13 @@ public:
     bool user_exists(std::string_view hub, std::string_view user_id) const;
     bool group_exists(std::string_view hub, std::string_view group) const;
 
-    /// Permission commands run on the owning shard; `done` is called there (not on the caller's
-    /// thread) with false when the connection does not exist in `hub`. A null target means
-    /// "every group". check_permission's `done` gets nullopt for an unknown connection.
+    /// Permission commands run on the owning shard; `done` is called there with false when the
+    /// connection does not exist in `hub`. A null target means "every group". check_permission's
+    /// `done` gets nullopt for an unknown connection. `done` is called exactly once: inline, before
+    /// the call returns, when the caller is on the owning shard, when the id names no shard of this
+    /// node, or when the owning shard's mailbox is full (then as "not found": it cannot be reached).
+    /// A grant of a new literal group past auth::permission_set::max_literals_per_kind changes
+    /// nothing and still reports found.
     void grant_permission(std::string_view hub, std::string_view connection_id, auth::permission_kind kind,
                           std::optional<std::string> target, std::function<void(bool found)> done);
     void revoke_permission(std::string_view hub, std::string_view connection_id, auth::permission_kind kind,
@@ -93,14 +111,20 @@ public:
                           std::optional<std::string> target, std::function<void(std::optional<bool>)> done);
 
 private:
-    /// Posts `task` to every shard in `targets` (running inline on the current one).
+    /// Posts `task` to every shard in `targets` (running inline on the current one, last, so the
+    /// other shards start first).
     void run_on_each(const std::vector<std::size_t>& targets, const std::function<void(shard&)>& task);
     std::vector<std::size_t> all_shards() const;
+    /// Runs `task` on the shard owning `connection_id` with the connection, or null when it is not
+    /// there or belongs to another hub. Returns false, without running `task`, when the id names no
+    /// shard of this node or that shard's mailbox is full.
+    bool with_connection(std::string_view hub, std::string_view connection_id,
+                         std::function<void(shard&, connection*)> task);
 
     std::vector<std::unique_ptr<shard>> shards_;
     registry registry_;
-    std::string id_prefix_;               // random per process: ids never repeat across restarts
-    std::vector<std::uint64_t> id_counters_; // one per shard, touched only via its index
+    std::string id_prefix_; // random per process: ids never repeat across restarts
+    std::unique_ptr<std::atomic<std::uint64_t>[]> id_counters_; // one per shard, any thread may draw
 };
 
 } // namespace hubcast::core

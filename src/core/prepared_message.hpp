@@ -18,9 +18,8 @@ class prepared_message {
 public:
     /// A message published to `group` (by a client or a REST call). `from_user_id` is the sender's
     /// user id for client publishes (null for REST).
-    static std::shared_ptr<const prepared_message> for_group(std::string group,
-                                                             std::optional<std::string> from_user_id,
-                                                             protocol::message_data data);
+    static std::shared_ptr<const prepared_message>
+    for_group(std::string group, std::optional<std::string> from_user_id, protocol::message_data data);
     /// A message from the server (REST send to all/user/connection, event handler responses).
     static std::shared_ptr<const prepared_message> for_server(protocol::message_data data);
 

@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <shared_mutex>
 #include <string>
@@ -37,17 +38,35 @@ public:
     std::size_t connection_count() const;
 
 private:
+    // Transparent hashing lets every lookup take a string_view without building a std::string.
+    struct string_hash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view text) const noexcept {
+            return std::hash<std::string_view>{}(text);
+        }
+    };
+    template <typename T> using string_map = std::unordered_map<std::string, T, string_hash, std::equal_to<>>;
+
+    // An entry exists only while some count in it is non-zero, and a hub only while it holds
+    // something: names that come and go (users, groups, hubs) leave nothing behind.
     struct hub_index {
-        std::unordered_map<std::string, std::size_t> connections; // id -> shard
-        std::unordered_map<std::string, std::vector<std::uint32_t>> users;  // per-shard counts
-        std::unordered_map<std::string, std::vector<std::uint32_t>> groups; // per-shard counts
+        string_map<std::size_t> connections;           // id -> owning shard
+        string_map<std::vector<std::uint32_t>> users;  // per-shard connection counts
+        string_map<std::vector<std::uint32_t>> groups; // per-shard member counts
+        bool empty() const noexcept { return connections.empty() && users.empty() && groups.empty(); }
     };
     static std::vector<std::size_t> nonzero(const std::vector<std::uint32_t>& counts);
+    /// Decrements counts[shard] of `key`, erasing the entry when every count is zero.
+    static void decrement(string_map<std::vector<std::uint32_t>>& counts, std::string_view key,
+                          std::size_t shard);
+    void increment(string_map<std::vector<std::uint32_t>>& counts, std::string_view key, std::size_t shard);
+    /// Erases `hub` when it holds nothing any more. Requires the exclusive lock.
+    void erase_if_empty(string_map<hub_index>::iterator hub);
 
     std::size_t shard_count_;
     mutable std::shared_mutex mutex_;
-    std::unordered_map<std::string, hub_index, std::hash<std::string>, std::equal_to<>> hubs_;
-    std::size_t connection_count_ = 0;
+    string_map<hub_index> hubs_;       // guarded by mutex_
+    std::size_t connection_count_ = 0; // guarded by mutex_
 };
 
 } // namespace hubcast::core

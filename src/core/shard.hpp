@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -8,6 +9,7 @@
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
+#include <vector>
 
 #include "core/connection.hpp"
 #include "core/mailbox.hpp"
@@ -25,22 +27,30 @@ struct exclusions {
 };
 
 /// The part of the node owned by one worker thread: its connections and the local indexes
-/// (hub → group → members, hub → user → connections). Every method except mailbox() runs on the
-/// owning worker thread only (no locks); other threads reach a shard through node::post().
+/// (hub → group → members, hub → user → connections). Every method except inbox() runs on the
+/// owning worker thread only (no locks); other threads reach a shard through node::run_on().
+/// Membership changes (attach, detach, join, leave) also update the node's registry before they
+/// return, so a send that starts after them sees them.
 class shard {
 public:
-    shard(node& owner, std::size_t index);
+    shard(node& owner, std::size_t index, std::size_t mailbox_capacity = mailbox::default_capacity);
     shard(const shard&) = delete;
     shard& operator=(const shard&) = delete;
+    ~shard();
 
     std::size_t index() const noexcept { return index_; }
     mailbox& inbox() noexcept { return inbox_; }
 
     /// Marks the calling thread as this shard's worker (node::current_shard() then returns it).
+    /// A thread serves at most one shard: binding again replaces the previous binding.
     void bind_to_current_thread();
+    /// Undoes bind_to_current_thread() for the calling thread (a worker leaving its loop, a test
+    /// driving several shards from one thread).
+    static void unbind_current_thread() noexcept;
 
     /// Registers a new connection on this shard (indexes and node registry). The sink must outlive
-    /// the connection (until detach). Returns the core connection object.
+    /// the connection (until detach). Returns the core connection object, valid until detach.
+    /// The id must be new (node::new_connection_id); a duplicate throws std::logic_error.
     connection& attach(connection_info info, auth::permission_set permissions, connection_sink& sink);
     /// Leaves all groups and forgets the connection. Safe to call for unknown ids.
     void detach(std::string_view connection_id);
@@ -51,7 +61,8 @@ public:
     bool leave(connection& c, std::string_view group);
     void leave_all(connection& c);
 
-    // Local fan-out: queue `message` on every matching local connection of `hub`.
+    // Local fan-out: queue `message` on every matching local connection of `hub`. Lock-free and
+    // allocation-free: each family's frame is fetched once per call and shared by every recipient.
     void deliver_to_all(std::string_view hub, const prepared_message& message, const exclusions& skip);
     void deliver_to_group(std::string_view hub, std::string_view group, const prepared_message& message,
                           const exclusions& skip);
@@ -59,24 +70,52 @@ public:
                          const exclusions& skip);
 
     /// Local connections of `hub` (all, of a user, of a group) for membership and close commands.
+    /// Snapshots: joining, leaving or closing while walking them is safe; detaching is not.
     std::vector<connection*> connections_of_hub(std::string_view hub);
     std::vector<connection*> connections_of_user(std::string_view hub, std::string_view user_id);
     std::vector<connection*> connections_of_group(std::string_view hub, std::string_view group);
+    /// Every local connection of every hub (shutdown).
+    std::vector<connection*> all_connections();
 
     std::size_t connection_count() const noexcept { return connections_.size(); }
 
 private:
-    struct hub_members {
-        std::unordered_set<connection*> all;
-        std::unordered_map<std::string, std::unordered_set<connection*>> groups;
-        std::unordered_map<std::string, std::unordered_set<connection*>> users;
+    friend class node; // node::current_shard() reads bound()
+
+    struct string_hash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view text) const noexcept {
+            return std::hash<std::string_view>{}(text);
+        }
     };
+    template <typename T> using string_map = std::unordered_map<std::string, T, string_hash, std::equal_to<>>;
+    using member_set = std::unordered_set<connection*>;
+
+    // A group or user entry exists only while it has members, a hub only while it has connections.
+    struct hub_members {
+        member_set all;
+        string_map<member_set> groups;
+        string_map<member_set> users;
+    };
+
+    void deliver(const member_set& members, const prepared_message& message, const exclusions& skip);
+    /// Removes `c` from the local index of `group` and from the registry; c.groups_ is the caller's.
+    void unindex_member(connection& c, std::string_view group);
+    hub_members* members_of(std::string_view hub);
+    static std::vector<connection*> snapshot(const member_set& members);
+
+    /// The calling thread's shard (what bind_to_current_thread set), as a thread_local slot.
+    static shard*& bound() noexcept;
 
     node& owner_;
     std::size_t index_;
     mailbox inbox_;
-    std::unordered_map<std::string, std::unique_ptr<connection>> connections_;
-    std::unordered_map<std::string, hub_members> hubs_;
+    string_map<std::unique_ptr<connection>> connections_;
+    string_map<hub_members> hubs_;
+    // True while deliver() walks a member set. connection_sink forbids re-entering the shard from
+    // send(); attach/detach/join/leave assert this so a transport that does is caught in tests
+    // instead of invalidating the walk.
+    bool walking_ = false;
 };
 
 } // namespace hubcast::core

@@ -1,0 +1,357 @@
+#include "core/node.hpp"
+
+#include <random>
+#include <stdexcept>
+#include <utility>
+
+#include "util/base64.hpp"
+
+namespace hubcast::core {
+namespace {
+
+// Connection id layout (all base64url, fixed widths so fields need no separator):
+//   [0, 8)   6 random bytes per node: ids of another node or process never match ours
+//   [8, 11)  shard index, 2 bytes big-endian
+//   [11, 22) per-shard counter, 8 bytes big-endian
+constexpr std::size_t prefix_length = 8;
+constexpr std::size_t shard_field_length = 3;
+constexpr std::size_t id_length = 22;
+constexpr std::size_t max_shards = 1u << 16;
+
+std::string big_endian(std::uint64_t value, std::size_t bytes) {
+    std::string out(bytes, '\0');
+    for (std::size_t i = bytes; i-- > 0; value >>= 8) {
+        out[i] = static_cast<char>(value & 0xFF);
+    }
+    return out;
+}
+
+std::string random_prefix() {
+    std::random_device source;
+    std::string bytes(6, '\0');
+    for (char& b : bytes) {
+        b = static_cast<char>(source() & 0xFF);
+    }
+    return util::base64url_encode(bytes);
+}
+
+// What a send carries to each shard: built once, shared by every shard's task, so posting to a
+// shard copies one pointer whatever the size of the exclusions or names.
+struct fanout {
+    std::string hub;
+    std::string target; // group or user id; unused for send_to_all
+    exclusions skip;
+    prepared_message_ptr message;
+};
+
+} // namespace
+
+node::node(std::size_t shard_count, std::size_t mailbox_capacity)
+    : registry_(shard_count), id_prefix_(random_prefix()),
+      id_counters_(std::make_unique<std::atomic<std::uint64_t>[]>(shard_count)) {
+    if (shard_count == 0 || shard_count > max_shards) {
+        throw std::invalid_argument("hubcast: shard count must be between 1 and 65536");
+    }
+    shards_.reserve(shard_count);
+    for (std::size_t i = 0; i < shard_count; ++i) {
+        shards_.push_back(std::make_unique<shard>(*this, i, mailbox_capacity));
+    }
+}
+
+shard* node::current_shard() noexcept {
+    return shard::bound();
+}
+
+std::string node::new_connection_id(std::size_t shard_index) {
+    if (shard_index >= shards_.size()) {
+        throw std::out_of_range("hubcast: no such shard");
+    }
+    const std::uint64_t serial = id_counters_[shard_index].fetch_add(1, std::memory_order_relaxed);
+    std::string id = id_prefix_;
+    id += util::base64url_encode(big_endian(shard_index, 2));
+    id += util::base64url_encode(big_endian(serial, 8));
+    return id;
+}
+
+std::optional<std::size_t> node::shard_of(std::string_view connection_id) const {
+    if (connection_id.size() != id_length || connection_id.substr(0, prefix_length) != id_prefix_) {
+        return std::nullopt;
+    }
+    const auto field = util::base64url_decode(connection_id.substr(prefix_length, shard_field_length));
+    if (!field || field->size() != 2) {
+        return std::nullopt;
+    }
+    const std::size_t index = (static_cast<std::size_t>(static_cast<unsigned char>((*field)[0])) << 8) |
+                              static_cast<unsigned char>((*field)[1]);
+    if (index >= shards_.size()) {
+        return std::nullopt;
+    }
+    return index;
+}
+
+bool node::run_on(std::size_t index, std::function<void(shard&)> task) {
+    shard& target = *shards_.at(index);
+    if (current_shard() == &target) {
+        task(target);
+        return true;
+    }
+    return target.inbox().push([&target, task = std::move(task)] { task(target); });
+}
+
+void node::run_on_each(const std::vector<std::size_t>& targets, const std::function<void(shard&)>& task) {
+    shard* here = current_shard();
+    bool local = false;
+    for (const std::size_t index : targets) {
+        shard& target = *shards_.at(index);
+        if (&target == here) {
+            local = true;
+            continue;
+        }
+        target.inbox().push([&target, task] { task(target); });
+    }
+    if (local) {
+        task(*here);
+    }
+}
+
+std::vector<std::size_t> node::all_shards() const {
+    std::vector<std::size_t> indexes(shards_.size());
+    for (std::size_t i = 0; i < indexes.size(); ++i) {
+        indexes[i] = i;
+    }
+    return indexes;
+}
+
+bool node::with_connection(std::string_view hub, std::string_view connection_id,
+                           std::function<void(shard&, connection*)> task) {
+    const auto owner = shard_of(connection_id);
+    if (!owner) {
+        return false;
+    }
+    return run_on(
+        *owner, [hub = std::string(hub), id = std::string(connection_id), task = std::move(task)](shard& s) {
+            connection* c = s.find(id);
+            task(s, c != nullptr && c->hub() == hub ? c : nullptr);
+        });
+}
+
+void node::send_to_all(std::string_view hub, protocol::message_data data, exclusions skip) {
+    auto job = std::make_shared<const fanout>(
+        fanout{std::string(hub), {}, std::move(skip), prepared_message::for_server(std::move(data))});
+    run_on_each(all_shards(), [job](shard& s) { s.deliver_to_all(job->hub, *job->message, job->skip); });
+}
+
+void node::send_to_user(std::string_view hub, std::string_view user_id, protocol::message_data data,
+                        exclusions skip) {
+    const auto targets = registry_.shards_with_user(hub, user_id);
+    if (targets.empty()) {
+        return;
+    }
+    auto job = std::make_shared<const fanout>(fanout{std::string(hub), std::string(user_id), std::move(skip),
+                                                     prepared_message::for_server(std::move(data))});
+    run_on_each(targets,
+                [job](shard& s) { s.deliver_to_user(job->hub, job->target, *job->message, job->skip); });
+}
+
+void node::send_to_connection(std::string_view hub, std::string_view connection_id,
+                              protocol::message_data data) {
+    with_connection(hub, connection_id,
+                    [message = prepared_message::for_server(std::move(data))](shard&, connection* c) {
+                        if (c != nullptr) {
+                            c->deliver(*message);
+                        }
+                    });
+}
+
+void node::send_to_group(std::string_view hub, std::string_view group, protocol::message_data data,
+                         exclusions skip, std::optional<std::string> from_user_id) {
+    // The registry lists the shards with members now; a shard that gains its first member after
+    // this lookup did so after the send started, and Azure gives such a joiner no guarantee either.
+    const auto targets = registry_.shards_with_group(hub, group);
+    if (targets.empty()) {
+        return;
+    }
+    auto job = std::make_shared<const fanout>(
+        fanout{std::string(hub), std::string(group), std::move(skip),
+               prepared_message::for_group(std::string(group), std::move(from_user_id), std::move(data))});
+    run_on_each(targets,
+                [job](shard& s) { s.deliver_to_group(job->hub, job->target, *job->message, job->skip); });
+}
+
+void node::add_connection_to_group(std::string_view hub, std::string_view group,
+                                   std::string_view connection_id) {
+    with_connection(hub, connection_id, [group = std::string(group)](shard& s, connection* c) {
+        if (c != nullptr) {
+            s.join(*c, group);
+        }
+    });
+}
+
+void node::remove_connection_from_group(std::string_view hub, std::string_view group,
+                                        std::string_view connection_id) {
+    with_connection(hub, connection_id, [group = std::string(group)](shard& s, connection* c) {
+        if (c != nullptr) {
+            s.leave(*c, group);
+        }
+    });
+}
+
+void node::remove_connection_from_all_groups(std::string_view hub, std::string_view connection_id) {
+    with_connection(hub, connection_id, [](shard& s, connection* c) {
+        if (c != nullptr) {
+            s.leave_all(*c);
+        }
+    });
+}
+
+void node::add_user_to_group(std::string_view hub, std::string_view group, std::string_view user_id) {
+    run_on_each(registry_.shards_with_user(hub, user_id),
+                [hub = std::string(hub), group = std::string(group), user = std::string(user_id)](shard& s) {
+                    for (connection* c : s.connections_of_user(hub, user)) {
+                        s.join(*c, group);
+                    }
+                });
+}
+
+void node::remove_user_from_group(std::string_view hub, std::string_view group, std::string_view user_id) {
+    run_on_each(registry_.shards_with_user(hub, user_id),
+                [hub = std::string(hub), group = std::string(group), user = std::string(user_id)](shard& s) {
+                    for (connection* c : s.connections_of_user(hub, user)) {
+                        s.leave(*c, group);
+                    }
+                });
+}
+
+void node::remove_user_from_all_groups(std::string_view hub, std::string_view user_id) {
+    run_on_each(registry_.shards_with_user(hub, user_id),
+                [hub = std::string(hub), user = std::string(user_id)](shard& s) {
+                    for (connection* c : s.connections_of_user(hub, user)) {
+                        s.leave_all(*c);
+                    }
+                });
+}
+
+void node::remove_group_members(std::string_view hub, std::string_view group, exclusions skip) {
+    run_on_each(registry_.shards_with_group(hub, group),
+                [hub = std::string(hub), group = std::string(group), skip = std::move(skip)](shard& s) {
+                    for (connection* c : s.connections_of_group(hub, group)) {
+                        if (!skip.contains(c->id())) {
+                            s.leave(*c, group);
+                        }
+                    }
+                });
+}
+
+void node::close_connection(std::string_view hub, std::string_view connection_id, std::uint16_t code,
+                            std::string reason) {
+    with_connection(hub, connection_id, [code, reason = std::move(reason)](shard&, connection* c) {
+        if (c != nullptr) {
+            c->close(code, reason);
+        }
+    });
+}
+
+void node::close_all(std::string_view hub, exclusions skip, std::uint16_t code, std::string reason) {
+    run_on_each(all_shards(),
+                [hub = std::string(hub), skip = std::move(skip), code, reason = std::move(reason)](shard& s) {
+                    for (connection* c : s.connections_of_hub(hub)) {
+                        if (!skip.contains(c->id())) {
+                            c->close(code, reason);
+                        }
+                    }
+                });
+}
+
+void node::close_user(std::string_view hub, std::string_view user_id, exclusions skip, std::uint16_t code,
+                      std::string reason) {
+    run_on_each(registry_.shards_with_user(hub, user_id),
+                [hub = std::string(hub), user = std::string(user_id), skip = std::move(skip), code,
+                 reason = std::move(reason)](shard& s) {
+                    for (connection* c : s.connections_of_user(hub, user)) {
+                        if (!skip.contains(c->id())) {
+                            c->close(code, reason);
+                        }
+                    }
+                });
+}
+
+void node::close_group(std::string_view hub, std::string_view group, exclusions skip, std::uint16_t code,
+                       std::string reason) {
+    run_on_each(registry_.shards_with_group(hub, group),
+                [hub = std::string(hub), group = std::string(group), skip = std::move(skip), code,
+                 reason = std::move(reason)](shard& s) {
+                    for (connection* c : s.connections_of_group(hub, group)) {
+                        if (!skip.contains(c->id())) {
+                            c->close(code, reason);
+                        }
+                    }
+                });
+}
+
+void node::close_everything(std::uint16_t code, std::string reason) {
+    run_on_each(all_shards(), [code, reason = std::move(reason)](shard& s) {
+        for (connection* c : s.all_connections()) {
+            c->close(code, reason);
+        }
+    });
+}
+
+bool node::connection_exists(std::string_view hub, std::string_view connection_id) const {
+    return registry_.connection_exists(hub, connection_id);
+}
+
+bool node::user_exists(std::string_view hub, std::string_view user_id) const {
+    return registry_.user_exists(hub, user_id);
+}
+
+bool node::group_exists(std::string_view hub, std::string_view group) const {
+    return registry_.group_exists(hub, group);
+}
+
+void node::grant_permission(std::string_view hub, std::string_view connection_id, auth::permission_kind kind,
+                            std::optional<std::string> target, std::function<void(bool found)> done) {
+    // Shared so that the caller still holds `done` when the task could not be posted.
+    auto reply = std::make_shared<std::function<void(bool)>>(std::move(done));
+    const bool posted =
+        with_connection(hub, connection_id, [kind, target = std::move(target), reply](shard&, connection* c) {
+            if (c != nullptr) {
+                // A grant past permission_set's literal limit changes nothing, as the emulator skips
+                // entries past its limits; `done` reports only whether the connection exists.
+                static_cast<void>(c->permissions().grant(kind, target));
+            }
+            (*reply)(c != nullptr);
+        });
+    if (!posted) {
+        (*reply)(false);
+    }
+}
+
+void node::revoke_permission(std::string_view hub, std::string_view connection_id, auth::permission_kind kind,
+                             std::optional<std::string> target, std::function<void(bool found)> done) {
+    auto reply = std::make_shared<std::function<void(bool)>>(std::move(done));
+    const bool posted =
+        with_connection(hub, connection_id, [kind, target = std::move(target), reply](shard&, connection* c) {
+            if (c != nullptr) {
+                c->permissions().revoke(kind, target);
+            }
+            (*reply)(c != nullptr);
+        });
+    if (!posted) {
+        (*reply)(false);
+    }
+}
+
+void node::check_permission(std::string_view hub, std::string_view connection_id, auth::permission_kind kind,
+                            std::optional<std::string> target,
+                            std::function<void(std::optional<bool>)> done) {
+    auto reply = std::make_shared<std::function<void(std::optional<bool>)>>(std::move(done));
+    const bool posted =
+        with_connection(hub, connection_id, [kind, target = std::move(target), reply](shard&, connection* c) {
+            (*reply)(c == nullptr ? std::nullopt : std::optional<bool>(c->permissions().check(kind, target)));
+        });
+    if (!posted) {
+        (*reply)(std::nullopt);
+    }
+}
+
+} // namespace hubcast::core

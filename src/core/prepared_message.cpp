@@ -1,0 +1,55 @@
+#include "core/prepared_message.hpp"
+
+#include <utility>
+
+#include "protocol/json_protocol.hpp"
+#include "protocol/websocket_frame.hpp"
+
+namespace hubcast::core {
+
+std::shared_ptr<const prepared_message> prepared_message::for_group(std::string group,
+                                                                    std::optional<std::string> from_user_id,
+                                                                    protocol::message_data data) {
+    return std::make_shared<const prepared_message>(std::move(group), std::move(from_user_id),
+                                                    std::move(data));
+}
+
+std::shared_ptr<const prepared_message> prepared_message::for_server(protocol::message_data data) {
+    return std::make_shared<const prepared_message>(std::nullopt, std::nullopt, std::move(data));
+}
+
+prepared_message::prepared_message(std::optional<std::string> group, std::optional<std::string> from_user_id,
+                                   protocol::message_data data)
+    : group_(std::move(group)), from_user_id_(std::move(from_user_id)), data_(std::move(data)) {}
+
+const util::shared_bytes& prepared_message::frame(protocol::frame_family family) const {
+    const auto slot = static_cast<std::size_t>(family);
+    // Workers on several threads may ask for the same family at once: call_once makes exactly one
+    // of them encode while the others wait, and publishes the result to all of them.
+    std::call_once(once_[slot], [&] { frames_[slot] = encode(family); });
+    return frames_[slot];
+}
+
+util::shared_bytes prepared_message::encode(protocol::frame_family family) const {
+    switch (family) {
+    case protocol::frame_family::raw: {
+        // Simple WebSocket clients get the payload itself; the opcode tells them how to read it.
+        const bool textual =
+            data_.type == protocol::data_type::json || data_.type == protocol::data_type::text;
+        return util::make_shared_bytes(protocol::encode_frame(
+            textual ? protocol::ws_opcode::text : protocol::ws_opcode::binary, data_.bytes));
+    }
+    case protocol::frame_family::json: {
+        const std::string payload = group_ ? protocol::encode_group_message(*group_, from_user_id_, data_)
+                                           : protocol::encode_server_message(data_);
+        return util::make_shared_bytes(protocol::encode_frame(protocol::ws_opcode::text, payload));
+    }
+    case protocol::frame_family::protobuf:
+        // The protobuf DownstreamMessage codec arrives with the protobuf subprotocol; until then
+        // there is no frame and connection::deliver reports `dropped` for such recipients.
+        return nullptr;
+    }
+    return nullptr;
+}
+
+} // namespace hubcast::core

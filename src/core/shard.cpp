@@ -1,0 +1,232 @@
+#include "core/shard.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cassert>
+#include <stdexcept>
+#include <utility>
+
+#include "core/node.hpp"
+
+namespace hubcast::core {
+
+bool exclusions::contains(std::string_view id) const {
+    if (!no_echo_connection.empty() && id == no_echo_connection) {
+        return true;
+    }
+    return std::find(connection_ids.begin(), connection_ids.end(), id) != connection_ids.end();
+}
+
+shard::shard(node& owner, std::size_t index, std::size_t mailbox_capacity)
+    : owner_(owner), index_(index), inbox_(mailbox_capacity) {}
+
+shard::~shard() {
+    // A destroyed shard must not stay current on this thread: a later shard at the same address
+    // would otherwise be taken for it and run other threads' work inline.
+    if (bound() == this) {
+        bound() = nullptr;
+    }
+}
+
+void shard::bind_to_current_thread() {
+    bound() = this;
+}
+
+void shard::unbind_current_thread() noexcept {
+    bound() = nullptr;
+}
+
+shard*& shard::bound() noexcept {
+    thread_local shard* current = nullptr;
+    return current;
+}
+
+connection& shard::attach(connection_info info, auth::permission_set permissions, connection_sink& sink) {
+    assert(!walking_ && "connection_sink must not re-enter the shard");
+    auto owned = std::make_unique<connection>(std::move(info), std::move(permissions), sink);
+    connection& c = *owned;
+    if (!connections_.try_emplace(c.id(), std::move(owned)).second) {
+        throw std::logic_error("hubcast: connection id attached twice: " + c.id());
+    }
+    auto h = hubs_.find(c.hub());
+    if (h == hubs_.end()) {
+        h = hubs_.emplace(c.hub(), hub_members{}).first;
+    }
+    h->second.all.insert(&c);
+    if (c.user_id()) {
+        h->second.users[*c.user_id()].insert(&c);
+    }
+    owner_.index().add_connection(c.hub(), c.id(), c.user_id(), index_);
+    return c;
+}
+
+void shard::detach(std::string_view connection_id) {
+    assert(!walking_ && "connection_sink must not re-enter the shard");
+    const auto it = connections_.find(connection_id);
+    if (it == connections_.end()) {
+        return;
+    }
+    connection& c = *it->second;
+    leave_all(c);
+    const auto h = hubs_.find(c.hub());
+    if (h != hubs_.end()) {
+        h->second.all.erase(&c);
+        if (c.user_id()) {
+            const auto u = h->second.users.find(*c.user_id());
+            if (u != h->second.users.end()) {
+                u->second.erase(&c);
+                if (u->second.empty()) {
+                    h->second.users.erase(u);
+                }
+            }
+        }
+        if (h->second.all.empty()) {
+            hubs_.erase(h);
+        }
+    }
+    owner_.index().remove_connection(c.hub(), c.id(), c.user_id(), index_);
+    connections_.erase(it);
+}
+
+connection* shard::find(std::string_view connection_id) {
+    const auto it = connections_.find(connection_id);
+    return it == connections_.end() ? nullptr : it->second.get();
+}
+
+bool shard::join(connection& c, std::string_view group) {
+    assert(!walking_ && "connection_sink must not re-enter the shard");
+    assert(find(c.id()) == &c && "join runs on the connection's own shard");
+    if (!c.groups_.emplace(group).second) {
+        return false;
+    }
+    hub_members& h = hubs_.find(c.hub())->second; // exists: c is attached
+    auto g = h.groups.find(group);
+    if (g == h.groups.end()) {
+        g = h.groups.emplace(std::string(group), member_set{}).first;
+    }
+    g->second.insert(&c);
+    owner_.index().add_group_member(c.hub(), group, index_);
+    return true;
+}
+
+bool shard::leave(connection& c, std::string_view group) {
+    assert(!walking_ && "connection_sink must not re-enter the shard");
+    const auto it = c.groups_.find(std::string(group));
+    if (it == c.groups_.end()) {
+        return false;
+    }
+    unindex_member(c, group);
+    c.groups_.erase(it);
+    return true;
+}
+
+void shard::leave_all(connection& c) {
+    assert(!walking_ && "connection_sink must not re-enter the shard");
+    for (const std::string& group : c.groups_) {
+        unindex_member(c, group);
+    }
+    c.groups_.clear();
+}
+
+void shard::unindex_member(connection& c, std::string_view group) {
+    hub_members* h = members_of(c.hub());
+    if (h != nullptr) {
+        const auto g = h->groups.find(group);
+        if (g != h->groups.end()) {
+            g->second.erase(&c);
+            if (g->second.empty()) {
+                h->groups.erase(g);
+            }
+        }
+    }
+    owner_.index().remove_group_member(c.hub(), group, index_);
+}
+
+void shard::deliver_to_all(std::string_view hub, const prepared_message& message, const exclusions& skip) {
+    if (const hub_members* h = members_of(hub)) {
+        deliver(h->all, message, skip);
+    }
+}
+
+void shard::deliver_to_group(std::string_view hub, std::string_view group, const prepared_message& message,
+                             const exclusions& skip) {
+    if (const hub_members* h = members_of(hub)) {
+        if (const auto g = h->groups.find(group); g != h->groups.end()) {
+            deliver(g->second, message, skip);
+        }
+    }
+}
+
+void shard::deliver_to_user(std::string_view hub, std::string_view user_id, const prepared_message& message,
+                            const exclusions& skip) {
+    if (const hub_members* h = members_of(hub)) {
+        if (const auto u = h->users.find(user_id); u != h->users.end()) {
+            deliver(u->second, message, skip);
+        }
+    }
+}
+
+void shard::deliver(const member_set& members, const prepared_message& message, const exclusions& skip) {
+    // One frame lookup per family for the whole walk: recipients then cost one pointer copy each
+    // (into the sink's queue), never an encode, a lock or an allocation here.
+    std::array<const util::shared_bytes*, protocol::frame_family_count> frames{};
+    struct walk_guard {
+        bool& walking;
+        ~walk_guard() { walking = false; }
+    } guard{walking_};
+    walking_ = true;
+    for (connection* c : members) {
+        if (skip.contains(c->id())) {
+            continue;
+        }
+        const protocol::frame_family family = protocol::family_of(c->kind());
+        const auto slot = static_cast<std::size_t>(family);
+        if (frames[slot] == nullptr) {
+            frames[slot] = &message.frame(family);
+        }
+        c->send_frame(*frames[slot]);
+    }
+}
+
+shard::hub_members* shard::members_of(std::string_view hub) {
+    const auto h = hubs_.find(hub);
+    return h == hubs_.end() ? nullptr : &h->second;
+}
+
+std::vector<connection*> shard::snapshot(const member_set& members) {
+    return {members.begin(), members.end()};
+}
+
+std::vector<connection*> shard::connections_of_hub(std::string_view hub) {
+    const hub_members* h = members_of(hub);
+    return h == nullptr ? std::vector<connection*>{} : snapshot(h->all);
+}
+
+std::vector<connection*> shard::connections_of_user(std::string_view hub, std::string_view user_id) {
+    if (const hub_members* h = members_of(hub)) {
+        if (const auto u = h->users.find(user_id); u != h->users.end()) {
+            return snapshot(u->second);
+        }
+    }
+    return {};
+}
+
+std::vector<connection*> shard::connections_of_group(std::string_view hub, std::string_view group) {
+    if (const hub_members* h = members_of(hub)) {
+        if (const auto g = h->groups.find(group); g != h->groups.end()) {
+            return snapshot(g->second);
+        }
+    }
+    return {};
+}
+
+std::vector<connection*> shard::all_connections() {
+    std::vector<connection*> result;
+    result.reserve(connections_.size());
+    for (const auto& [id, c] : connections_) {
+        result.push_back(c.get());
+    }
+    return result;
+}
+
+} // namespace hubcast::core
