@@ -68,7 +68,14 @@ TEST_P(UnknownPath, UpgradeIs404) {
 
 INSTANTIATE_TEST_SUITE_P(Paths, UnknownPath,
                          ::testing::Values("/nope", "/index.html", "/clients/hubs/chat", "/clientx/hubs/chat",
-                                           "/client/hubz/chat"));
+                                           "/client/hubz/chat"),
+                         [](const auto& info) {
+                             std::string name;
+                             for (char c : info.param) {
+                                 name += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+                             }
+                             return name;
+                         });
 
 /// A hub that breaks ^[A-Za-z][A-Za-z0-9_`,.\[\]]{0,127}$, or none at all: 400 before the upgrade
 /// (spec 1.2), even with a token minted for exactly that name.
@@ -127,6 +134,43 @@ INSTANTIATE_TEST_SUITE_P(Hubs, GoodHub,
                              }
                              return name.size() > 20 ? "Long" + std::to_string(name.size()) : name + "_";
                          });
+
+// Browsers percent-encode some of the characters the hub pattern allows (WHATWG URL: the backtick
+// in paths); the server decodes the path before it validates the hub.
+TEST_F(Endpoint, PercentEncodedHubIsDecoded) {
+    const std::string group = unique_group();
+    std::string token = mint_token(server().port(), server().access_key(), {.hub = "x`y", .groups = {group}});
+    ws_client ws;
+    http_response response =
+        ws.connect(server().port(), "/client/hubs/x%60y?access_token=" + url_encode(token), {},
+                   {std::string(json_subprotocol)});
+    ASSERT_EQ(response.status, 101) << response.describe();
+    ASSERT_TRUE(has_string(ws.expect_json(), "event", "connected"));
+}
+
+// RFC 6455 4.2.2/4.4: a version other than 13 is refused with an error and the versions the server
+// speaks; a request without Sec-WebSocket-Key is not a WebSocket handshake.
+TEST_F(Endpoint, UnsupportedWebSocketVersionIsRefusedWithTheSupportedOne) {
+    const std::string request =
+        "GET " + client_path("chat", token_for("chat")) +
+        " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(server().port()) +
+        "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 8\r\n\r\n";
+    http_response response = http_exchange(server().port(), request);
+    EXPECT_GE(response.status, 400) << response.describe();
+    auto version = response.header("Sec-WebSocket-Version");
+    ASSERT_TRUE(version.has_value()) << response.describe();
+    EXPECT_NE(version->find("13"), std::string::npos) << response.describe();
+}
+
+TEST_F(Endpoint, UpgradeWithoutKeyIs400) {
+    const std::string request =
+        "GET " + client_path("chat", token_for("chat")) +
+        " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(server().port()) +
+        "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\r\n";
+    http_response response = http_exchange(server().port(), request);
+    EXPECT_EQ(response.status, 400) << response.describe();
+}
 
 // The `/client/?hub=` form reaches the same hub as `/client/hubs/{hub}` (spec 1.1).
 TEST_F(Endpoint, QueryFormJoinsTheSameHub) {

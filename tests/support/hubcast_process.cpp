@@ -52,8 +52,18 @@ spawned spawn(const std::vector<std::string>& args) {
     }
     argv.push_back(nullptr);
 
+    // The tests decide every setting: HUBCAST_* variables of the developer's shell (a config file,
+    // keys, keep-alive...) must not leak into the server under test.
+    std::vector<char*> env;
+    for (char** entry = environ; *entry != nullptr; ++entry) {
+        if (std::string_view(*entry).rfind("HUBCAST_", 0) != 0) {
+            env.push_back(*entry);
+        }
+    }
+    env.push_back(nullptr);
+
     spawned child;
-    int error = ::posix_spawn(&child.pid, path.c_str(), &actions, nullptr, argv.data(), environ);
+    int error = ::posix_spawn(&child.pid, path.c_str(), &actions, nullptr, argv.data(), env.data());
     posix_spawn_file_actions_destroy(&actions);
     ::close(out[1]);
     ::close(err[1]);

@@ -54,8 +54,11 @@ public:
     hubcast_process& operator=(const hubcast_process&) = delete;
 
     std::uint16_t port() const noexcept { return port_; }
-    /// The key tokens must be signed with (the first configured one).
-    const std::string& access_key() const noexcept { return options_.access_keys.front(); }
+    /// The key tokens must be signed with (the first configured one; empty if none was given).
+    const std::string& access_key() const noexcept {
+        static const std::string none;
+        return options_.access_keys.empty() ? none : options_.access_keys.front();
+    }
     const process_options& options() const noexcept { return options_; }
     /// "http://127.0.0.1:PORT", the audience base of client tokens.
     std::string endpoint() const;
