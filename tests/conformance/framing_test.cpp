@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstddef>
+#include <ostream>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -148,6 +149,45 @@ TEST_F(Framing, NonMinimalLengthIsRefusedOrReadCorrectly) {
     }
     EXPECT_NE(result.frame.payload.find("non-minimal"), std::string::npos) << result.frame.describe();
 }
+
+// RFC 6455 5.1: a server must close the connection on a frame that is not masked, data or
+// control, even a valid message otherwise.
+struct unmasked_case {
+    std::string name;
+    std::uint8_t opcode;
+};
+
+void PrintTo(const unmasked_case& value, std::ostream* out) {
+    *out << value.name;
+}
+
+class UnmaskedFrame : public conformance_test,
+                      public ::testing::WithParamInterface<std::tuple<client_kind, unmasked_case>> {};
+
+TEST_P(UnmaskedFrame, IsAProtocolError) {
+    const auto& [kind, frame_case] = GetParam();
+    any_client client = connect_any(kind);
+    client.round_trip("masked first");
+    frame_spec frame;
+    frame.opcode = frame_case.opcode;
+    frame.payload = frame_case.opcode == ws_op::close ? close_payload(1000) : client.message("unmasked");
+    if (frame_case.opcode == ws_op::ping) {
+        frame.payload = "unmasked ping";
+    }
+    frame.masked = false;
+    client.ws().send_frame(frame);
+    client.expect_closed_with(1002);
+}
+
+INSTANTIATE_TEST_SUITE_P(Frames, UnmaskedFrame,
+                         ::testing::Combine(::testing::Values(client_kind::simple, client_kind::json),
+                                            ::testing::Values(unmasked_case{"Text", ws_op::text},
+                                                              unmasked_case{"Binary", ws_op::binary},
+                                                              unmasked_case{"Ping", ws_op::ping},
+                                                              unmasked_case{"Close", ws_op::close})),
+                         [](const auto& info) {
+                             return to_string(std::get<0>(info.param)) + "_" + std::get<1>(info.param).name;
+                         });
 
 } // namespace
 } // namespace hubcast::test
