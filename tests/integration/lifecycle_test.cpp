@@ -38,6 +38,22 @@ std::string request_of_size(std::size_t size) {
     return std::string(request_head) + std::string(data_size(size), 'x') + std::string(request_tail);
 }
 
+// `connected` is the first message even when the connection joins, by its token, a group that is
+// busy at that moment (spec 4.4).
+TEST(Lifecycle, ConnectedComesFirstEvenIntoABusyGroup) {
+    hubcast_process server;
+    pubsub_client sender =
+        pubsub_client::connect(server, {.user = "sender", .roles = {"webpubsub.sendToGroup"}, .groups = {}});
+    std::vector<pubsub_client> joiners;
+    for (int round = 0; round < 10; ++round) {
+        for (int i = 0; i < 20; ++i) {
+            sender.send_text("busy", "traffic");
+        }
+        // connect() fails unless the first message is system/connected.
+        joiners.push_back(pubsub_client::connect(server, {.user = "joiner", .groups = {"busy"}}));
+    }
+}
+
 // ---- Closes the server starts: `disconnected` first, then the close (spec 5.7) ----
 
 struct server_close_case {

@@ -219,6 +219,26 @@ TEST_F(PubSub, MessagesFromOneSenderArriveInOrder) {
     }
 }
 
+// Members that leave by closing, cleanly or by dropping the TCP connection, are gone from the
+// group; the others keep receiving.
+TEST_F(PubSub, ClosedMembersDoNotDisturbTheRest) {
+    const std::string group = unique_group();
+    pubsub_client clean = connect({.user = "clean", .groups = {group}});
+    pubsub_client abrupt = connect({.user = "abrupt", .groups = {group}});
+    pubsub_client stays = connect({.user = "stays", .groups = {group}});
+    pubsub_client sender = connect({.user = "sender", .roles = {"webpubsub.sendToGroup"}});
+
+    clean.ws().send_close(1000);
+    EXPECT_EQ(clean.ws().expect_close().code, 1000);
+    abrupt.ws().connection().close();
+
+    for (int i = 0; i < 20; ++i) {
+        sender.send_text(group, "after " + std::to_string(i), i);
+        sender.expect_ack(static_cast<std::uint64_t>(i));
+        EXPECT_TRUE(has_string(stays.expect_group_message(group), "data", "after " + std::to_string(i)));
+    }
+}
+
 // Hubs are separate namespaces: the same group name in two hubs is two groups.
 TEST_F(PubSub, NothingCrossesHubs) {
     const std::string group = unique_group();
