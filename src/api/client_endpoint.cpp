@@ -98,7 +98,8 @@ subprotocol_choice choose_subprotocol(const std::vector<std::string>& offered) {
         }
         if (protocol::is_supported(*kind)) {
             choice.kind = *kind;
-            choice.echoed = std::string(protocol::to_string(*kind));
+            // Echo the client's own spelling: browsers compare the answer case-sensitively.
+            choice.echoed = name;
             return choice;
         }
         if (choice.unavailable.empty()) {
@@ -129,6 +130,14 @@ upgrade_decision client_endpoint::admit(const protocol::http_request& request,
         return refuse(metrics_, 400, "Bad Request: invalid hub name.");
     }
     if (!request.websocket_upgrade) {
+        const auto version = request.header("Sec-WebSocket-Version");
+        if (!version.empty() && version != "13") {
+            // RFC 6455 section 4.4: name the version we speak.
+            auto response =
+                refuse(metrics_, 426, "Upgrade Required: only WebSocket version 13 is supported.");
+            response.headers.emplace_back("Sec-WebSocket-Version", "13");
+            return response;
+        }
         return refuse(metrics_, 400, "Bad Request: this endpoint only accepts WebSocket upgrade requests.");
     }
     const auto choice = choose_subprotocol(offered_subprotocols(request));

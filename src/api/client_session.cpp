@@ -148,6 +148,13 @@ void client_session::on_idle_timeout() {
     }
 }
 
+void client_session::on_protocol_error(std::uint16_t code, std::string_view reason) {
+    if (connection_ != nullptr) {
+        count(metrics_.invalid_messages);
+        connection_->close(code, reason);
+    }
+}
+
 void client_session::on_closed(std::uint16_t, std::string_view) {
     if (connection_ == nullptr) {
         return;

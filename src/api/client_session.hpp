@@ -24,6 +24,8 @@ public:
     void on_message(protocol::ws_opcode opcode, std::string_view payload);
     void on_slow_consumer();
     void on_idle_timeout();
+    /// The client broke the WebSocket protocol: say goodbye, close with the transport's code.
+    void on_protocol_error(std::uint16_t code, std::string_view reason);
     /// The transport is gone: leave every group and forget the connection.
     void on_closed(std::uint16_t code, std::string_view reason);
 

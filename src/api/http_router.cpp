@@ -11,6 +11,44 @@ bool is_get_or_head(const protocol::http_request& request) {
     return request.method == "GET" || request.method == "HEAD";
 }
 
+/// Server SDKs put hub names into the path unescaped, and hub names may hold characters a strict
+/// URI parser refuses (backtick, brackets). Percent-encode every byte that cannot appear raw in an
+/// origin-form target so that such requests parse, while encoded bytes stay as they were.
+std::string escape_lenient(std::string_view target) {
+    static constexpr std::string_view allowed_punctuation = "-._~!$&'()*+,;=:@/?%";
+    std::string out;
+    out.reserve(target.size());
+    for (const char c : target) {
+        const auto byte = static_cast<unsigned char>(c);
+        const bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+        if (alnum || allowed_punctuation.find(c) != std::string_view::npos) {
+            out.push_back(c);
+        } else {
+            static constexpr char hex[] = "0123456789ABCDEF";
+            out.push_back('%');
+            out.push_back(hex[byte >> 4]);
+            out.push_back(hex[byte & 0x0F]);
+        }
+    }
+    return out;
+}
+
+/// The client endpoint's paths: /client, /client/ (hub in the query), /client/hubs/{hub}[/].
+bool is_client_path(std::string_view path) {
+    if (path == "/client" || path == "/client/" || path == "/client/hubs" || path == "/client/hubs/") {
+        return true; // the hub may be in the query, or is missing (400)
+    }
+    constexpr std::string_view prefix = "/client/hubs/";
+    if (!path.starts_with(prefix)) {
+        return false;
+    }
+    auto hub = path.substr(prefix.size());
+    if (hub.ends_with('/')) {
+        hub.remove_suffix(1);
+    }
+    return !hub.empty() && hub.find('/') == std::string_view::npos;
+}
+
 http_response method_not_allowed(std::string allow) {
     auto response = http_response::text(405, "Method Not Allowed");
     response.headers.emplace_back("Allow", std::move(allow));
@@ -22,13 +60,14 @@ http_router::http_router(client_endpoint& clients, metrics& counters)
     : clients_(clients), metrics_(counters) {}
 
 upgrade_decision http_router::route(const protocol::http_request& request) {
-    auto parsed = boost::urls::parse_origin_form(request.target);
+    const std::string escaped = escape_lenient(request.target);
+    auto parsed = boost::urls::parse_origin_form(escaped);
     if (!parsed) {
         return http_response::text(400, "Bad Request: malformed request target.");
     }
     const auto& target = *parsed;
     const std::string path = target.path();
-    if (path == "/client" || path.starts_with("/client/")) {
+    if (is_client_path(path)) {
         if (request.method != "GET") {
             return method_not_allowed("GET");
         }

@@ -29,6 +29,12 @@ void client_bridge::on_idle_timeout() {
     }
 }
 
+void client_bridge::on_protocol_error(std::uint16_t code, std::string_view reason) {
+    if (session_) {
+        session_->on_protocol_error(code, reason);
+    }
+}
+
 void client_bridge::on_closed(std::uint16_t code, std::string_view reason) {
     if (session_) {
         session_->on_closed(code, reason);

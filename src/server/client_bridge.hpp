@@ -21,6 +21,7 @@ public:
     void on_message(protocol::ws_opcode opcode, std::string_view payload) override;
     void on_slow_consumer() override;
     void on_idle_timeout() override;
+    void on_protocol_error(std::uint16_t code, std::string_view reason) override;
     void on_closed(std::uint16_t code, std::string_view reason) override;
 
     // core::connection_sink

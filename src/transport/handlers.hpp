@@ -39,6 +39,10 @@ public:
     virtual void on_slow_consumer() = 0;
     /// Nothing was heard from the client for keepalive_misses intervals.
     virtual void on_idle_timeout() = 0;
+    /// The client broke the WebSocket protocol (`code`: 1002, 1007 or 1009). The handler should
+    /// close the link with this code (after any goodbye of its own); if it does not, the session
+    /// closes it. Input after the error is ignored, and no close reply is awaited.
+    virtual void on_protocol_error(std::uint16_t code, std::string_view reason) = 0;
     /// The session ended: `code` is the peer's close code, 1006 when the TCP connection was lost,
     /// or the code we closed with. Last call.
     virtual void on_closed(std::uint16_t code, std::string_view reason) = 0;

@@ -83,7 +83,8 @@ void ws_session::start_close(std::uint16_t code, std::string_view reason, bool e
     state_ = state::closing;
     close_code_ = code;
     close_reason_ = std::string(reason);
-    shutdown_after_close_ = !expect_reply;
+    // After a protocol error the parser ignores input, so a close reply could never be seen.
+    shutdown_after_close_ = !expect_reply || failed_;
     const std::string frame = protocol::encode_close_frame(code, reason);
     queued_bytes_ += frame.size();
     queue_.push_back(util::make_shared_bytes(frame));
@@ -217,6 +218,10 @@ void ws_session::on_close(std::uint16_t code, std::string_view reason) {
 }
 
 void ws_session::on_protocol_error(std::uint16_t code, std::string_view reason) {
+    failed_ = true;
+    if (state_ == state::open) {
+        handler_->on_protocol_error(code, reason);
+    }
     if (state_ == state::open) {
         start_close(code, reason, false);
     } else if (state_ == state::closing) {

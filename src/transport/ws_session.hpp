@@ -78,6 +78,7 @@ private:
     bool close_queued_ = false;         // our close frame is in the queue; nothing may follow it
     bool close_sent_ = false;           // ...and it was written
     bool peer_closed_ = false;          // the peer's close frame arrived
+    bool failed_ = false;               // the peer broke the protocol; its input is ignored
     bool shutdown_after_close_ = false; // no reply expected: drop TCP once our close is written
     std::uint16_t close_code_ = protocol::close_code::abnormal;
     std::string close_reason_;

@@ -106,7 +106,8 @@ TEST_F(ClientEndpoint, ChoosesTheFirstSupportedSubprotocolInTheClientsOrder) {
                                   "custom.v1, JSON.webpubsub.azure.v1, json.reliable.webpubsub.azure.v1"));
     ASSERT_EQ(status_of(decision), 101u);
     EXPECT_EQ(std::get<client_admission>(decision).kind, protocol::subprotocol_kind::json);
-    EXPECT_EQ(std::get<client_admission>(decision).subprotocol, "json.webpubsub.azure.v1");
+    // Echoed in the client's spelling: browsers compare the answer case-sensitively.
+    EXPECT_EQ(std::get<client_admission>(decision).subprotocol, "JSON.webpubsub.azure.v1");
 }
 
 TEST_F(ClientEndpoint, CustomSubprotocolsMakeASimpleClient) {

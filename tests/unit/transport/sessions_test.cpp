@@ -47,6 +47,7 @@ public:
     }
     void on_slow_consumer() override { ++*slow_; }
     void on_idle_timeout() override { link_->close(1008, "PingTimeout"); }
+    void on_protocol_error(std::uint16_t, std::string_view) override {}
     void on_closed(std::uint16_t code, std::string_view) override { closed_->set_value(code); }
 
 private:
