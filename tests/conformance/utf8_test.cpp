@@ -70,7 +70,8 @@ const std::vector<utf8_case> invalid_cases{
     {"SixByteForm", "\xFC\x84\x80\x80\x80\x80"},
     {"ByteFE", "\xFE"},
     {"ByteFF", "\xFF"},
-    {"KosmeWithSurrogate", "\xCE\xBA\xE1\xBD\xB9\xCF\x83\xCE\xBC\xCE\xB5\xED\xA0\x80" "edited"},
+    {"KosmeWithSurrogate", "\xCE\xBA\xE1\xBD\xB9\xCF\x83\xCE\xBC\xCE\xB5\xED\xA0\x80"
+                           "edited"},
 };
 
 std::string case_name(const ::testing::TestParamInfo<utf8_case>& info) {

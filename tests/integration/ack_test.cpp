@@ -141,5 +141,20 @@ TEST_F(Ack, EventWithoutUpstreamIsInternalServerError) {
     alice.ws().expect_no_message(quiet);
 }
 
+// Event names follow ^[a-z][a-z0-9_.-]{0,127}$ case-insensitively: these are valid, so they get the
+// InternalServerError of the missing upstream, not a close.
+class EventName : public Ack, public ::testing::WithParamInterface<std::string> {};
+
+TEST_P(EventName, IsValid) {
+    pubsub_client alice = connect({.user = "alice"});
+    alice.ws().send_json(event_message(GetParam(), "text", boost::json::string("x"), 1));
+    alice.expect_ack_error(1, "InternalServerError");
+}
+
+INSTANTIATE_TEST_SUITE_P(Names, EventName,
+                         ::testing::Values("a", "Z", "message", "a.b-c_d9", "UPPER.Case",
+                                           "e" + std::string(127, 'x')),
+                         [](const auto& info) { return "Name" + std::to_string(info.index); });
+
 } // namespace
 } // namespace hubcast::test

@@ -61,7 +61,9 @@ INSTANTIATE_TEST_SUITE_P(
         invalid_case{"JsonDataNull", R"({"type":"sendToGroup","group":"g","dataType":"json","data":null})"},
         invalid_case{"EventWithoutName", R"({"type":"event","dataType":"text","data":"x","ackId":1})"},
         invalid_case{"EventBadName", R"({"type":"event","event":"9lives","dataType":"text","data":"x"})"},
-        invalid_case{"EventNameWithSpace", R"({"type":"event","event":"a b","dataType":"text","data":"x"})"}),
+        invalid_case{"EventNameWithSpace", R"({"type":"event","event":"a b","dataType":"text","data":"x"})"},
+        invalid_case{"EventNameTooLong", R"({"type":"event","dataType":"text","data":"x","event":"e)" +
+                                             std::string(128, 'x') + "\"}"}),
     [](const auto& info) { return info.param.name; });
 
 // A JSON request in a binary frame is accepted (spec 4.1 recommendation: accept both, send text).

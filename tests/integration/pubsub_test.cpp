@@ -219,6 +219,34 @@ TEST_F(PubSub, MessagesFromOneSenderArriveInOrder) {
     }
 }
 
+// Group names are 1-1024 characters of anything but only whitespace (spec 8).
+class GroupName : public PubSub, public ::testing::WithParamInterface<std::string> {};
+
+TEST_P(GroupName, WorksForJoinSendAndLeave) {
+    const std::string& group = GetParam();
+    pubsub_client member =
+        connect({.user = "member", .roles = {"webpubsub.joinLeaveGroup", "webpubsub.sendToGroup"}});
+    member.join_acked(group, 1);
+    member.send_text(group, "named");
+    boost::json::object message = member.expect_group_message(group);
+    EXPECT_TRUE(has_string(message, "data", "named")) << describe_json(message);
+    member.leave(group, 2);
+    member.expect_ack(2);
+}
+
+INSTANTIATE_TEST_SUITE_P(Names, GroupName,
+                         ::testing::Values("g", "with space", "a.b.c",
+                                           "\xC3\xBC"
+                                           "n"
+                                           "\xC3\xAF"
+                                           "c"
+                                           "\xC3\xB6"
+                                           "d"
+                                           "\xC3\xA9",
+                                           "emoji \xF0\x9F\x98\x80", "quote\"and\\backslash", " padded ",
+                                           std::string(1024, 'g')),
+                         [](const auto& info) { return "Name" + std::to_string(info.index); });
+
 // Members that leave by closing, cleanly or by dropping the TCP connection, are gone from the
 // group; the others keep receiving.
 TEST_F(PubSub, ClosedMembersDoNotDisturbTheRest) {
