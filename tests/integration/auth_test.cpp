@@ -93,6 +93,14 @@ TEST_P(BearerScheme, TokenInHeaderConnects) {
 
 INSTANTIATE_TEST_SUITE_P(Schemes, BearerScheme, ::testing::Values("Bearer", "bearer", "BEARER"));
 
+// Other query parameters (passed to a connect handler, spec 1.3) do not disturb the token.
+TEST_F(Auth, TokenAmongOtherQueryParameters) {
+    std::string token = mint_token(server().port(), server().access_key(), {.hub = "chat", .user = "dave"});
+    http_response response =
+        upgrade("/client/hubs/chat?foo=bar&access_token=" + url_encode(token) + "&baz=&x=%20y");
+    EXPECT_EQ(response.status, 101) << response.describe();
+}
+
 TEST_F(Auth, SubBecomesUserIdAndNoSubMeansNull) {
     pubsub_client alice = connect({.user = "alice"});
     EXPECT_TRUE(alice.user_id().is_string() && alice.user_id().get_string() == "alice")

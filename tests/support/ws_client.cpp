@@ -71,10 +71,29 @@ http_response ws_client::connect(std::uint16_t port, std::string_view target, co
     close_sent_ = false;
     partial_.reset();
     const std::string key = random_key();
+    auto given = [&headers](std::string_view name) {
+        for (const auto& header : headers) {
+            if (iequals(header.first, name)) {
+                return true;
+            }
+        }
+        return false;
+    };
+    // Each default header unless the test supplies its own of that name (browser variants).
     std::string request = "GET " + std::string(target) + " HTTP/1.1\r\n";
-    request += "Host: 127.0.0.1:" + std::to_string(port) + "\r\n";
-    request += "Upgrade: websocket\r\nConnection: Upgrade\r\n";
-    request += "Sec-WebSocket-Key: " + key + "\r\nSec-WebSocket-Version: 13\r\n";
+    if (!given("Host")) {
+        request += "Host: 127.0.0.1:" + std::to_string(port) + "\r\n";
+    }
+    if (!given("Upgrade")) {
+        request += "Upgrade: websocket\r\n";
+    }
+    if (!given("Connection")) {
+        request += "Connection: Upgrade\r\n";
+    }
+    if (!given("Sec-WebSocket-Version")) {
+        request += "Sec-WebSocket-Version: 13\r\n";
+    }
+    request += "Sec-WebSocket-Key: " + key + "\r\n";
     if (!subprotocols.empty()) {
         request += "Sec-WebSocket-Protocol: ";
         for (std::size_t i = 0; i < subprotocols.size(); ++i) {

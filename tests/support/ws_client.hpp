@@ -49,8 +49,10 @@ public:
     explicit ws_client(ping_mode pings = ping_mode::answer) : pings_(pings) {}
 
     /// Sends the upgrade request for `target` (path and query) to 127.0.0.1:port with `headers`
-    /// added, offering `subprotocols` in that order (no Sec-WebSocket-Protocol when empty). Returns
-    /// the response; on 101 the connection is open and Sec-WebSocket-Accept has been checked.
+    /// added, offering `subprotocols` in that order (no Sec-WebSocket-Protocol when empty). A header
+    /// in `headers` named like a default one (Host, Upgrade, Connection, Sec-WebSocket-Version)
+    /// replaces it. Returns the response; on 101 the connection is open and Sec-WebSocket-Accept
+    /// has been checked.
     http_response connect(std::uint16_t port, std::string_view target, const header_list& headers = {},
                           const std::vector<std::string>& subprotocols = {}, deadline limit = default_wait);
 
