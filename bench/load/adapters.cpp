@@ -1,0 +1,374 @@
+#include "adapters.hpp"
+
+#include <chrono>
+#include <cstring>
+#include <ctime>
+
+#include "auth/client_token.hpp"
+
+namespace hubcast::bench {
+
+namespace {
+
+constexpr char hex_digits[] = "0123456789abcdef";
+
+int hex_value(char c) {
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    return -1;
+}
+
+bool parse_hex(const char* p, int digits, std::uint64_t& out) {
+    std::uint64_t value = 0;
+    for (int i = 0; i < digits; ++i) {
+        const int v = hex_value(p[i]);
+        if (v < 0) {
+            return false;
+        }
+        value = (value << 4) | static_cast<std::uint64_t>(v);
+    }
+    out = value;
+    return true;
+}
+
+bool report_marker(client& c, std::string_view bytes) {
+    std::uint64_t sent_ns = 0;
+    std::uint32_t sequence = 0;
+    if (!find_marker(bytes, sent_ns, sequence)) {
+        return false;
+    }
+    c.events().on_delivery(c, sent_ns, sequence);
+    return true;
+}
+
+void mark_ready(client& c) {
+    if (!c.ready) {
+        c.ready = true;
+        c.events().on_ready(c);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+class hubcast_adapter final : public protocol_adapter {
+public:
+    explicit hubcast_adapter(hubcast_settings settings) : settings_(std::move(settings)) {
+        keys_.keys.push_back(settings_.access_key);
+    }
+    std::string_view name() const override { return "hubcast"; }
+    std::string_view subprotocol() const override { return "json.webpubsub.azure.v1"; }
+
+    std::string request_target(std::uint32_t index, std::string_view group, bool subscriber) override {
+        auth::client_token_request request;
+        request.endpoint = "http://127.0.0.1:" + std::to_string(settings_.port);
+        request.hub = settings_.hub;
+        request.user_id = "u" + std::to_string(index);
+        request.roles = {"webpubsub.sendToGroup", "webpubsub.joinLeaveGroup"};
+        if (subscriber && !group.empty()) {
+            request.groups.emplace_back(group);
+        }
+        request.now = static_cast<std::int64_t>(std::time(nullptr));
+        const std::string token = auth::mint_client_token(request, keys_);
+        return "/client/hubs/" + settings_.hub + "?access_token=" + token;
+    }
+
+    void on_open(client&) override {}
+
+    void on_payload(client& c, std::string_view payload) override {
+        if (report_marker(c, payload)) {
+            return;
+        }
+        if (payload.find("\"connected\"") != std::string_view::npos) {
+            mark_ready(c);
+        }
+    }
+
+    void publish(client& c, std::string_view group, std::string_view payload) override {
+        std::string& body = scratch_;
+        body.assign(R"({"type":"sendToGroup","group":")");
+        body += group;
+        body += R"(","dataType":"text","data":")";
+        body += payload;
+        body += "\"}";
+        c.send_frame(0x1, body);
+    }
+
+private:
+    hubcast_settings settings_;
+    auth::access_keys keys_;
+    std::string scratch_;
+};
+
+// ---------------------------------------------------------------------------------------------
+
+/// Parses whole protocol messages from `chunk`, keeping an unfinished tail in c.stream(). `take`
+/// returns how many bytes of its input formed complete messages (0: need more).
+template <typename Take> void consume_stream(client& c, std::string_view chunk, Take&& take) {
+    std::string& pending = c.stream();
+    if (pending.empty()) {
+        std::size_t pos = 0;
+        while (pos < chunk.size()) {
+            const std::size_t used = take(chunk.substr(pos));
+            if (used == 0) {
+                break;
+            }
+            pos += used;
+        }
+        if (pos < chunk.size()) {
+            pending.assign(chunk.substr(pos));
+        }
+        return;
+    }
+    pending.append(chunk);
+    std::size_t pos = 0;
+    while (pos < pending.size()) {
+        const std::size_t used = take(std::string_view(pending).substr(pos));
+        if (used == 0) {
+            break;
+        }
+        pos += used;
+    }
+    pending.erase(0, pos);
+}
+
+class nats_adapter final : public protocol_adapter {
+public:
+    std::string_view name() const override { return "nats"; }
+    std::string_view subprotocol() const override { return {}; }
+    std::string request_target(std::uint32_t, std::string_view, bool) override { return "/"; }
+
+    void on_open(client&) override {}
+
+    void on_payload(client& c, std::string_view payload) override {
+        consume_stream(c, payload, [this, &c](std::string_view in) { return take(c, in); });
+    }
+
+    void publish(client& c, std::string_view group, std::string_view payload) override {
+        std::string& body = scratch_;
+        body.assign("PUB ");
+        body += group;
+        body += ' ';
+        body += std::to_string(payload.size());
+        body += "\r\n";
+        body += payload;
+        body += "\r\n";
+        c.send_frame(0x1, body);
+    }
+
+private:
+    std::size_t take(client& c, std::string_view in) {
+        const auto eol = in.find("\r\n");
+        if (eol == std::string_view::npos) {
+            return 0;
+        }
+        const std::string_view line = in.substr(0, eol);
+        if (line.starts_with("MSG ")) {
+            const auto space = line.rfind(' ');
+            const std::size_t size = std::strtoull(std::string(line.substr(space + 1)).c_str(), nullptr, 10);
+            const std::size_t total = eol + 2 + size + 2;
+            if (in.size() < total) {
+                return 0;
+            }
+            report_marker(c, in.substr(eol + 2, size));
+            return total;
+        }
+        if (line.starts_with("INFO")) {
+            std::string hello = R"(CONNECT {"verbose":false,"pedantic":false,"protocol":1,"name":"loadgen"})";
+            hello += "\r\n";
+            if (c.spec().subscriber && !c.spec().group.empty()) {
+                hello += "SUB " + c.spec().group + " 1\r\n";
+            }
+            hello += "PING\r\n";
+            c.send_frame(0x1, hello);
+        } else if (line == "PING") {
+            c.send_frame(0x1, "PONG\r\n");
+        } else if (line == "PONG") {
+            mark_ready(c);
+        } else if (line.starts_with("-ERR")) {
+            c.events().on_failed(c, 0, line);
+        }
+        return eol + 2;
+    }
+
+    std::string scratch_;
+};
+
+// ---------------------------------------------------------------------------------------------
+
+void put_u16(std::string& out, std::size_t value) {
+    out += static_cast<char>((value >> 8) & 0xFF);
+    out += static_cast<char>(value & 0xFF);
+}
+
+void put_remaining_length(std::string& out, std::size_t value) {
+    do {
+        auto byte = static_cast<unsigned char>(value % 128);
+        value /= 128;
+        if (value > 0) {
+            byte |= 0x80;
+        }
+        out += static_cast<char>(byte);
+    } while (value > 0);
+}
+
+class mqtt_adapter final : public protocol_adapter {
+public:
+    std::string_view name() const override { return "mosquitto"; }
+    std::string_view subprotocol() const override { return "mqtt"; }
+    std::string request_target(std::uint32_t, std::string_view, bool) override { return "/mqtt"; }
+
+    void on_open(client& c) override {
+        const std::string client_id = "lg" + std::to_string(c.spec().index);
+        std::string variable;
+        put_u16(variable, 4);
+        variable += "MQTT";
+        variable += static_cast<char>(4);    // protocol level 3.1.1
+        variable += static_cast<char>(0x02); // clean session
+        put_u16(variable, 600);              // keep-alive: longer than any run, so no pings needed
+        put_u16(variable, client_id.size());
+        variable += client_id;
+        std::string packet(1, static_cast<char>(0x10));
+        put_remaining_length(packet, variable.size());
+        packet += variable;
+        c.send_frame(0x2, packet);
+    }
+
+    void on_payload(client& c, std::string_view payload) override {
+        consume_stream(c, payload, [&c](std::string_view in) { return take(c, in); });
+    }
+
+    void publish(client& c, std::string_view group, std::string_view payload) override {
+        std::string& packet = scratch_;
+        packet.assign(1, static_cast<char>(0x30)); // PUBLISH, QoS 0
+        put_remaining_length(packet, 2 + group.size() + payload.size());
+        put_u16(packet, group.size());
+        packet += group;
+        packet += payload;
+        c.send_frame(0x2, packet);
+    }
+
+private:
+    static std::size_t take(client& c, std::string_view in) {
+        if (in.size() < 2) {
+            return 0;
+        }
+        std::size_t length = 0;
+        std::size_t multiplier = 1;
+        std::size_t pos = 1;
+        for (;; ++pos) {
+            if (pos >= in.size() || pos > 4) {
+                return 0;
+            }
+            const auto byte = static_cast<unsigned char>(in[pos]);
+            length += (byte & 0x7F) * multiplier;
+            multiplier *= 128;
+            if ((byte & 0x80) == 0) {
+                break;
+            }
+        }
+        const std::size_t total = pos + 1 + length;
+        if (in.size() < total) {
+            return 0;
+        }
+        const auto type = static_cast<unsigned char>(in[0]) >> 4;
+        const std::string_view body = in.substr(pos + 1, length);
+        switch (type) {
+        case 2: // CONNACK
+            if (body.size() >= 2 && body[1] != 0) {
+                c.events().on_failed(c, 0, "CONNACK refused");
+            } else if (c.spec().subscriber && !c.spec().group.empty()) {
+                std::string variable;
+                put_u16(variable, 1); // packet id
+                put_u16(variable, c.spec().group.size());
+                variable += c.spec().group;
+                variable += static_cast<char>(0); // QoS 0
+                std::string packet(1, static_cast<char>(0x82));
+                put_remaining_length(packet, variable.size());
+                packet += variable;
+                c.send_frame(0x2, packet);
+            } else {
+                mark_ready(c);
+            }
+            break;
+        case 9: // SUBACK
+            mark_ready(c);
+            break;
+        case 3: // PUBLISH
+            report_marker(c, body);
+            break;
+        default:
+            break;
+        }
+        return total;
+    }
+
+    std::string scratch_;
+};
+
+// ---------------------------------------------------------------------------------------------
+
+class ceiling_adapter final : public protocol_adapter {
+public:
+    std::string_view name() const override { return "ceiling"; }
+    std::string_view subprotocol() const override { return {}; }
+    std::string request_target(std::uint32_t, std::string_view group, bool subscriber) override {
+        return std::string(subscriber ? "/g/" : "/p/") + std::string(group);
+    }
+    void on_open(client& c) override { mark_ready(c); }
+    void on_payload(client& c, std::string_view payload) override { report_marker(c, payload); }
+    void publish(client& c, std::string_view, std::string_view payload) override {
+        c.send_frame(0x1, payload);
+    }
+};
+
+} // namespace
+
+void write_marker(char* out, std::uint64_t sent_ns, std::uint32_t sequence) {
+    out[0] = '~';
+    out[1] = 'T';
+    for (int i = 0; i < 16; ++i) {
+        out[2 + i] = hex_digits[(sent_ns >> (60 - 4 * i)) & 0xF];
+    }
+    out[18] = 'S';
+    for (int i = 0; i < 8; ++i) {
+        out[19 + i] = hex_digits[(sequence >> (28 - 4 * i)) & 0xF];
+    }
+    out[27] = '~';
+}
+
+bool find_marker(std::string_view bytes, std::uint64_t& sent_ns, std::uint32_t& sequence) {
+    const void* hit = ::memmem(bytes.data(), bytes.size(), "~T", 2);
+    if (hit == nullptr) {
+        return false;
+    }
+    const auto offset = static_cast<std::size_t>(static_cast<const char*>(hit) - bytes.data());
+    if (bytes.size() - offset < marker_bytes || bytes[offset + 18] != 'S') {
+        return false;
+    }
+    std::uint64_t seq = 0;
+    if (!parse_hex(bytes.data() + offset + 2, 16, sent_ns) ||
+        !parse_hex(bytes.data() + offset + 19, 8, seq)) {
+        return false;
+    }
+    sequence = static_cast<std::uint32_t>(seq);
+    return true;
+}
+
+std::unique_ptr<protocol_adapter> make_hubcast_adapter(hubcast_settings settings) {
+    return std::make_unique<hubcast_adapter>(std::move(settings));
+}
+std::unique_ptr<protocol_adapter> make_nats_adapter() {
+    return std::make_unique<nats_adapter>();
+}
+std::unique_ptr<protocol_adapter> make_mqtt_adapter() {
+    return std::make_unique<mqtt_adapter>();
+}
+std::unique_ptr<protocol_adapter> make_ceiling_adapter() {
+    return std::make_unique<ceiling_adapter>();
+}
+
+} // namespace hubcast::bench
