@@ -122,8 +122,7 @@ TEST_F(Fragmentation, PingsBeforeEveryFragment) {
     echo.expect_echo("ten fragments with ten pings");
 }
 
-// ---- Fragmentation errors, for both client kinds ----
-
+// Fragmentation errors hold for both client kinds.
 class FragmentationError : public each_kind {};
 
 // Autobahn 5.1/5.2: control frames must not be fragmented.

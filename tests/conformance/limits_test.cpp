@@ -60,8 +60,7 @@ TEST_P(BigFragmentedMessage, OfExactly1MiBIsDeliveredIntact) {
 INSTANTIATE_TEST_SUITE_P(FragmentSizes, BigFragmentedMessage,
                          ::testing::Values(256, 4 * kib, 64 * kib, 512 * kib));
 
-// ---- Over the limit, for both client kinds ----
-
+// Over the limit: the same answer for both client kinds.
 class OverLimit : public each_kind {};
 
 TEST_P(OverLimit, OneFrameClosesWith1009) {
@@ -113,8 +112,6 @@ TEST_P(OverLimit, LengthWithTheTopBitSetIsAProtocolError) {
 
 INSTANTIATE_TEST_SUITE_P(Kinds, OverLimit, ::testing::Values(client_kind::simple, client_kind::json),
                          kind_name);
-
-// ---- Many messages ----
 
 // Autobahn 9.7/9.8 in spirit: a burst of small messages in one write, all echoed in order.
 TEST_F(Limits, BurstOfThousandSmallMessagesInOneWrite) {

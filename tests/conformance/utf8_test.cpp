@@ -78,8 +78,7 @@ std::string case_name(const ::testing::TestParamInfo<utf8_case>& info) {
     return info.param.name;
 }
 
-// ---- Valid text (the echo proves it was taken byte for byte) ----
-
+// Valid text: the echo proves it was taken byte for byte.
 class ValidUtf8 : public conformance_test, public ::testing::WithParamInterface<utf8_case> {};
 
 TEST_P(ValidUtf8, IsAcceptedWhole) {
@@ -120,8 +119,6 @@ TEST_P(ValidUtf8, IsAcceptedFromASimpleClient) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Text, ValidUtf8, ::testing::ValuesIn(valid_cases), case_name);
-
-// ---- Invalid text ----
 
 enum class delivery { whole, split_inside, one_byte_fragments };
 
