@@ -668,6 +668,19 @@ void append_json_string(std::string& out, std::string_view text) {
     out += '"';
 }
 
+std::optional<std::string_view> json_data_text(std::string_view text) noexcept {
+    const auto first = text.find_first_not_of(" \t\n\r");
+    if (first == std::string_view::npos) {
+        return std::nullopt;
+    }
+    text = text.substr(first, text.find_last_not_of(" \t\n\r") - first + 1);
+    // The frame's own object is one level of the limit, as for data decoded from a JSON frame.
+    if (text == "null" || !json_checker(text).is_single_value(max_json_depth - 1)) {
+        return std::nullopt;
+    }
+    return text;
+}
+
 std::string encode_ack(std::uint64_t ack_id) {
     std::string out;
     out.reserve(64);

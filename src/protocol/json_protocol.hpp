@@ -74,4 +74,11 @@ std::string encode_pong();
 /// Writes `text` as a JSON string literal (with quotes), escaping as RFC 8259 requires.
 void append_json_string(std::string& out, std::string_view text);
 
+/// For JSON payloads that arrive by another route (protobuf `json_data`): `text` without its
+/// surrounding JSON white space when it is exactly one JSON value other than `null`, nested no
+/// deeper than the `data` of a JSON frame may be; nullopt otherwise. JSON clients receive such a
+/// payload inlined into their messages, so it must hold the same promises as decoded JSON data.
+/// `text` must be valid UTF-8 (not checked here).
+std::optional<std::string_view> json_data_text(std::string_view text) noexcept;
+
 } // namespace hubcast::protocol

@@ -9,7 +9,9 @@
 #
 # Environment: FUZZ_RUNS (default 1000000) and FUZZ_SECONDS (default 60) bound each target;
 # FUZZ_JOBS (default 2, the core count of our CI machines) bounds parallel compiles and fuzzers;
-# FUZZ_CXX (default clang++) and FUZZ_LDLIBS (default -lsimdjson).
+# FUZZ_CXX (default clang++) and FUZZ_LDLIBS (default -lsimdjson -lprotobuf).
+# proto/*.proto is compiled with protoc into <work_dir>/gen, as the CMake build does, and the
+# generated code is built and linked like the sources.
 # <work_dir> is deleted and recreated on every run.
 set -euo pipefail
 
@@ -24,7 +26,7 @@ runs=${FUZZ_RUNS:-1000000}
 seconds=${FUZZ_SECONDS:-60}
 jobs=${FUZZ_JOBS:-2}
 cxx=${FUZZ_CXX:-clang++}
-read -r -a ldlibs <<<"${FUZZ_LDLIBS:--lsimdjson}"
+read -r -a ldlibs <<<"${FUZZ_LDLIBS:--lsimdjson -lprotobuf}"
 
 if ! command -v "$cxx" >/dev/null; then
     echo "fuzz: $cxx not found (libFuzzer needs clang)" >&2
@@ -45,22 +47,34 @@ if [[ "$project_root" == "$work_dir"/* ]]; then
     exit 2
 fi
 rm -rf "$work_dir"
-mkdir -p "$work_dir"/{obj,bin,logs,corpus,artifacts}
+mkdir -p "$work_dir"/{obj,bin,logs,corpus,artifacts,gen}
 
-common_flags=(-std=c++20 -O1 -g -fno-omit-frame-pointer -fno-sanitize-recover=undefined -I "$project_root/src")
+failures=()
+
+# Generated from the schema at every run, so it always matches the installed libprotobuf.
+shopt -s nullglob
+protos=("$project_root"/proto/*.proto)
+shopt -u nullglob
+if [[ ${#protos[@]} -gt 0 ]] &&
+    ! protoc --proto_path="$project_root" --cpp_out="$work_dir/gen" "${protos[@]}" >"$work_dir/logs/protoc.log" 2>&1; then
+    echo "fuzz: FAILED to compile proto/*.proto:" >&2
+    tail -n 30 "$work_dir/logs/protoc.log" >&2
+    failures+=("protoc")
+fi
+
+common_flags=(-std=c++20 -O1 -g -fno-omit-frame-pointer -fno-sanitize-recover=undefined -I "$project_root/src"
+    -I "$work_dir/gen")
 lib_flags=("${common_flags[@]}" "-fsanitize=fuzzer-no-link,address,undefined")
 link_flags=("${common_flags[@]}" "-fsanitize=fuzzer,address,undefined")
 
 shopt -s nullglob
 targets=("$project_root"/tests/fuzz/*_fuzz.cpp)
-sources=("$project_root"/src/protocol/*.cpp "$project_root"/src/util/*.cpp)
+sources=("$project_root"/src/protocol/*.cpp "$project_root"/src/util/*.cpp "$work_dir"/gen/proto/*.pb.cc)
 shopt -u nullglob
 if [[ ${#targets[@]} -eq 0 ]]; then
     echo "fuzz: no tests/fuzz/*_fuzz.cpp found" >&2
     exit 1
 fi
-
-failures=()
 
 # Runs "$@" in the background, keeping at most $jobs of them alive.
 throttle() {
@@ -76,12 +90,27 @@ compile() { # source object log
     fi
 }
 
+# A source as the messages name it: src/<path>, or gen/<path> for generated code.
+source_label() {
+    case "$1" in
+    "$project_root"/src/*) echo "src/${1#"$project_root"/src/}" ;;
+    *) echo "gen/${1#"$work_dir"/gen/}" ;;
+    esac
+}
+
+# Object (and log) base name of a source: its label with / as __ and no extension.
+object_name() {
+    local label
+    label=$(source_label "$1")
+    label=${label//\//__}
+    echo "${label%.*}"
+}
+
 echo "fuzz: compiling ${#sources[@]} sources and ${#targets[@]} targets with $cxx (jobs=$jobs)"
 build_start=$SECONDS
 for src in "${sources[@]}"; do
-    rel=${src#"$project_root"/src/}
-    name=${rel//\//__}
-    throttle compile "$src" "$work_dir/obj/${name%.cpp}.o" "$work_dir/logs/compile_${name%.cpp}.log"
+    name=$(object_name "$src")
+    throttle compile "$src" "$work_dir/obj/$name.o" "$work_dir/logs/compile_$name.log"
 done
 for target in "${targets[@]}"; do
     name=$(basename "$target" .cpp)
@@ -91,14 +120,13 @@ wait
 
 lib_objects=()
 for src in "${sources[@]}"; do
-    rel=${src#"$project_root"/src/}
-    name=${rel//\//__}
-    if [[ -f "$work_dir/obj/${name%.cpp}.o" ]]; then
-        lib_objects+=("$work_dir/obj/${name%.cpp}.o")
+    name=$(object_name "$src")
+    if [[ -f "$work_dir/obj/$name.o" ]]; then
+        lib_objects+=("$work_dir/obj/$name.o")
     else
-        echo "fuzz: FAILED to compile src/$rel:" >&2
-        tail -n 30 "$work_dir/logs/compile_${name%.cpp}.log" >&2
-        failures+=("compile src/$rel")
+        echo "fuzz: FAILED to compile $(source_label "$src"):" >&2
+        tail -n 30 "$work_dir/logs/compile_$name.log" >&2
+        failures+=("compile $(source_label "$src")")
     fi
 done
 # An archive, so a target links only the objects it uses: a json fuzzer needs simdjson, the frame
