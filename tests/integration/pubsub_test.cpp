@@ -118,6 +118,18 @@ TEST_F(PubSub, NoEchoKeepsTheSendersOwnCopyAway) {
     EXPECT_TRUE(has_string(bob.expect_group_message(group), "data", "default echoes"));
 }
 
+// noEcho spares the sending connection only: the same user's other connections still get it.
+TEST_F(PubSub, NoEchoSparesOnlyTheSendingConnection) {
+    const std::string group = unique_group();
+    pubsub_client phone = connect({.user = "alice", .roles = {"webpubsub.sendToGroup"}, .groups = {group}});
+    pubsub_client laptop = connect({.user = "alice", .groups = {group}});
+    phone.send_text(group, "from the phone", std::nullopt, true);
+    boost::json::object message = laptop.expect_group_message(group);
+    EXPECT_TRUE(has_string(message, "data", "from the phone")) << describe_json(message);
+    EXPECT_TRUE(has_string(message, "fromUserId", "alice")) << describe_json(message);
+    phone.ws().expect_no_message(quiet);
+}
+
 TEST_F(PubSub, LeaveStopsDelivery) {
     const std::string group = unique_group();
     pubsub_client alice = connect({.user = "alice", .roles = {"webpubsub.joinLeaveGroup"}});
