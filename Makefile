@@ -1,4 +1,5 @@
-# hubcast: `make run` starts a development server, `make test` runs every test.
+# hubcast: `make run` starts a development server, `make test` runs every test, `make bench`
+# measures hubcast against its peers (bench/README.md).
 BUILD_DIR ?= build
 BUILD_TYPE ?= Release
 JOBS ?= $(shell nproc)
@@ -31,6 +32,13 @@ sdk-deps:
 
 sdk-test: sdk-deps
 	@cd tests/sdk && HUBCAST_BINARY=$(CURDIR)/$(BUILD_DIR)/hubcast node --test --test-concurrency=1 *.test.mjs
+
+# Benchmarks (never part of `make test`): peers side by side, the ceiling, micro-benchmarks;
+# rewrites docs/benchmarks.md. About 12 minutes; see bench/README.md. BENCH_ONLY, BENCH_QUICK and
+# BENCH_SOURCE select what runs (bench/run.sh).
+bench: deps
+	@./scripts/install-bench-deps.sh
+	@./bench/run.sh
 
 format:
 	@find src tests bench -name '*.cpp' -o -name '*.hpp' | xargs clang-format -i

@@ -316,7 +316,8 @@ public:
     std::string_view name() const override { return "ceiling"; }
     std::string_view subprotocol() const override { return {}; }
     std::string request_target(std::uint32_t, std::string_view group, bool subscriber) override {
-        return std::string(subscriber ? "/g/" : "/p/") + std::string(group);
+        // A connection without a group (idle, connect storm) publishes to a group nobody joins.
+        return std::string(subscriber ? "/g/" : "/p/") + (group.empty() ? "none" : std::string(group));
     }
     void on_open(client& c) override { mark_ready(c); }
     void on_payload(client& c, std::string_view payload) override { report_marker(c, payload); }

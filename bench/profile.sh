@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# bench/profile.sh: where hubcast spends its instructions and its memory (issue 6, step 6).
+#
+#   bench/profile.sh fanout [SUBSCRIBERS]   callgrind, fan-out to one group (default 1,000), 64 B
+#   bench/profile.sh connect                callgrind, a storm of 2,000 authenticated connects
+#   bench/profile.sh idle [CONNECTIONS]     massif (heap) with 2,000 idle connections
+#
+# callgrind counts instructions, not seconds, so the figures are repeatable on a busy machine.
+# Collection is switched on only once every client is connected (fanout) and off before shutdown;
+# the published-message counter from /metrics gives the deliveries in that window, hence
+# instructions per delivery. hubcast runs with one worker on core 0, the loadgen on core 1,
+# loopback only. Output: build-bench/profile/<scenario>-<time>/ (raw files and top-N tables).
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+scenario=${1:-fanout}
+count=${2:-}
+build=${BENCH_BUILD_DIR:-$root/build-bench}/profile-build
+out=${BENCH_BUILD_DIR:-$root/build-bench}/profile/$scenario-$(date -u +%H%M%S)
+mkdir -p "$out"
+key=bench-access-key-0123456789
+port=18090
+
+# Release with symbols and line tables (-g), from the committed HEAD like bench/run.sh.
+src=${BENCH_BUILD_DIR:-$root/build-bench}/profile-source
+rm -rf "$src" && mkdir -p "$src"
+git -C "$root" archive HEAD | tar -x -C "$src"
+cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS=-g -DHUBCAST_BUILD_TESTS=OFF \
+    -DHUBCAST_BUILD_BENCH=ON >/dev/null
+cmake --build "$build" -j "$(nproc)" --target hubcast hubcast-loadgen 2>&1 | grep -E 'error' >&2 || true
+hubcast=$build/hubcast
+loadgen=$build/bench/hubcast-loadgen
+echo "commit $(git -C "$root" rev-parse --short HEAD); load $(cut -d' ' -f1-3 /proc/loadavg)" | tee "$out/info.txt"
+
+metric() { # name
+    python3 - "$port" "$1" <<'PY'
+import sys, urllib.request
+try:
+    text = urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/metrics", timeout=10).read().decode()
+except Exception:
+    print(-1); sys.exit()
+for line in text.splitlines():
+    if line.startswith(sys.argv[2] + " "):
+        print(int(float(line.split()[1]))); break
+else:
+    print(0)
+PY
+}
+
+wait_port() {
+    for _ in $(seq 600); do
+        (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0
+        sleep 0.1
+    done
+    echo "hubcast did not start" >&2
+    exit 1
+}
+
+server_pid=0
+loadgen_pid=0
+cleanup() {
+    ((loadgen_pid > 0)) && kill "$loadgen_pid" 2>/dev/null || true
+    ((server_pid > 0)) && kill -TERM "$server_pid" 2>/dev/null || true
+    wait 2>/dev/null || true
+}
+trap cleanup EXIT
+
+case $scenario in
+fanout | connect)
+    taskset -c 0 valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$out/callgrind.out" \
+        "$hubcast" --listen 127.0.0.1:$port --access-key $key --workers 1 --log-level warn \
+        >"$out/hubcast.out" 2>"$out/hubcast.err" &
+    server_pid=$!
+    wait_port
+    if [[ $scenario == fanout ]]; then
+        n=${count:-1000}
+        taskset -c 1 "$loadgen" --server hubcast --port $port --access-key $key --scenario fanout \
+            --subscribers "$n" --window 16 --warmup 600 --duration 1 --connect-timeout 300 >"$out/loadgen.json" &
+        loadgen_pid=$!
+        for _ in $(seq 3000); do
+            [[ $(metric hubcast_websocket_sessions) -ge $((n + 1)) ]] && break
+            sleep 0.1
+        done
+        sleep 2
+        p0=$(metric hubcast_group_messages_published_total)
+        callgrind_control -i on "$server_pid" >/dev/null
+        sleep 15
+        callgrind_control -i off "$server_pid" >/dev/null
+        p1=$(metric hubcast_group_messages_published_total)
+        deliveries=$(((p1 - p0) * n))
+    else
+        n=${count:-2000}
+        callgrind_control -i on "$server_pid" >/dev/null
+        taskset -c 1 "$loadgen" --server hubcast --port $port --access-key $key --scenario connect \
+            --connections "$n" --connect-timeout 300 >"$out/loadgen.json"
+        callgrind_control -i off "$server_pid" >/dev/null
+        deliveries=$n
+    fi
+    callgrind_control -d "$server_pid" >/dev/null
+    sleep 1
+    kill "$loadgen_pid" 2>/dev/null || true
+    loadgen_pid=0
+    kill -TERM "$server_pid"
+    wait "$server_pid" || true
+    server_pid=0
+    file=$(ls -t "$out"/callgrind.out* | head -1)
+    callgrind_annotate --inclusive=no "$file" 2>/dev/null | head -60 >"$out/top-exclusive.txt"
+    callgrind_annotate --inclusive=yes "$file" 2>/dev/null | head -80 >"$out/top-inclusive.txt"
+    total=$(grep -m1 -E '^[0-9,]+ .*PROGRAM TOTALS' "$out/top-exclusive.txt" | awk '{gsub(",","",$1); print $1}')
+    unit=$([[ $scenario == fanout ]] && echo delivery || echo connection)
+    {
+        echo "instructions in the window: $total"
+        echo "${unit}s in the window: $deliveries"
+        ((deliveries > 0)) && echo "instructions per $unit: $((total / deliveries))"
+    } | tee -a "$out/info.txt"
+    head -45 "$out/top-exclusive.txt"
+    ;;
+idle)
+    n=${count:-2000}
+    taskset -c 0 valgrind --tool=massif --pages-as-heap=no --massif-out-file="$out/massif.out" \
+        "$hubcast" --listen 127.0.0.1:$port --access-key $key --workers 1 --log-level warn \
+        >"$out/hubcast.out" 2>"$out/hubcast.err" &
+    server_pid=$!
+    wait_port
+    taskset -c 1 "$loadgen" --server hubcast --port $port --access-key $key --server-pid "$server_pid" \
+        --scenario idle --levels "$n" --settle 3 --connect-timeout 300 | tee "$out/loadgen.json"
+    kill -TERM "$server_pid"
+    wait "$server_pid" || true
+    server_pid=0
+    ms_print "$out/massif.out" >"$out/massif.txt"
+    # The peak snapshot's allocation tree, per idle connection.
+    python3 - "$out/massif.txt" "$n" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+n = int(sys.argv[2])
+peak = re.search(r"^\s*(\d+)\s+[\d,]+\s+([\d,]+)\s+([\d,]+)\s+([\d,]+)\s+[\d,]+\s*$", text, re.M)
+blocks = text.split("->")
+print(f"heap bytes per idle connection by allocation site (top entries of the last detailed snapshot, / {n}):")
+last = text.rfind("(heap allocation functions) malloc/new/new[]")
+for line in text[last:].splitlines()[:40]:
+    m = re.match(r"^[\s|]*->([\d.]+)% \(([\d,]+)B\) (.*)$", line)
+    if m:
+        b = int(m.group(2).replace(",", ""))
+        print(f"{b / n:10.0f} B  {m.group(3)[:150]}")
+PY
+    ;;
+*)
+    echo "usage: bench/profile.sh fanout [N] | connect [N] | idle [N]" >&2
+    exit 2
+    ;;
+esac
+echo "profile: $out"

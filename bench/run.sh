@@ -1,0 +1,342 @@
+#!/usr/bin/env bash
+# bench/run.sh: the benchmark suite behind `make bench` (issue 6). Starts each server under test
+# on loopback with the same CPU pinning, drives it with bench/load/hubcast-loadgen, records one
+# JSON line per run, then bench/report.py rewrites docs/benchmarks.md and its charts.
+#
+# Pinning: the server under test on core 0 (`taskset -c 0`; hubcast --workers 1, NATS
+# GOMAXPROCS=1, mosquitto and the ceiling are single-threaded), the loadgen on core 1. The
+# two-worker runs give hubcast cores 0-1 and so share core 1 with the loadgen (said in the report).
+#
+# Descriptors: these machines cap open descriptors at 20,000 per process (a hard limit that cannot
+# be raised). The loadgen holding N client sockets and the server holding N each stay under it:
+# the largest run holds 19,000 idle connections. The descriptor-cap check adds a second loadgen
+# process (1,500 more connections) so that the *server* reaches the cap while neither loadgen does.
+#
+# Network: loopback only. Every server binds 127.0.0.1 and the loadgen connects to 127.0.0.1.
+#
+# Source: by default the suite builds a snapshot of the committed HEAD (`git archive`), so every
+# figure belongs to one exact commit even while others edit the working tree; BENCH_SOURCE=worktree
+# builds the working tree instead (the commit is then marked "+dirty" if src/ differs).
+#
+# Environment: BENCH_BUILD_DIR (default build-bench), BENCH_ONLY (space-separated subset of:
+# micro fanout scaling rooms echo connect idle rest), BENCH_QUICK=1 (short runs, to try the
+# harness), BENCH_REPORT=0 (skip rewriting docs/benchmarks.md).
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${BENCH_BUILD_DIR:-$root/build-bench}
+only=${BENCH_ONLY:-micro fanout scaling rooms echo connect idle rest}
+quick=${BENCH_QUICK:-0}
+source_mode=${BENCH_SOURCE:-head}
+raw=$build/bench-results/$(date -u +%Y%m%dT%H%M%SZ)
+mkdir -p "$raw"
+
+# --- build --------------------------------------------------------------------------------------
+if [[ $source_mode == head ]]; then
+    source_dir=$build/source
+    rm -rf "$source_dir"
+    mkdir -p "$source_dir"
+    git -C "$root" archive HEAD | tar -x -C "$source_dir"
+    commit=$(git -C "$root" rev-parse --short HEAD)
+    object_dir=$build/head
+else
+    source_dir=$root
+    commit=$(git -C "$root" rev-parse --short HEAD)$(git -C "$root" diff --quiet HEAD -- src || echo '+dirty')
+    object_dir=$build/worktree
+fi
+echo "[bench] building $commit ($source_mode) in $object_dir" >&2
+cmake -S "$source_dir" -B "$object_dir" -DCMAKE_BUILD_TYPE=Release -DHUBCAST_BUILD_TESTS=OFF \
+    -DHUBCAST_BUILD_BENCH=ON >/dev/null
+cmake --build "$object_dir" -j "$(nproc)" --target hubcast hubcast-loadgen hubcast-ceiling hubcast-micro \
+    2>&1 | grep -E 'error|Error' >&2 || true
+for binary in hubcast bench/hubcast-loadgen bench/hubcast-ceiling bench/hubcast-micro; do
+    [[ -x $object_dir/$binary ]] || { echo "[bench] build failed: $binary" >&2; exit 1; }
+done
+build=$object_dir
+results=$raw/results.jsonl
+: >"$results"
+
+key=bench-access-key-0123456789
+port_hubcast=18080
+port_nats_ws=18081
+port_nats=14222
+port_mqtt_ws=18082
+port_mqtt=11883
+port_ceiling=18083
+loadgen=$build/bench/hubcast-loadgen
+window=16 # fan-out publisher window (closed loop): the same for every server
+
+if [[ $quick == 1 ]]; then
+    timing=(--warmup 0.3 --duration 1)
+    fanout_sizes=(100 1000)
+    payloads=(64)
+else
+    timing=(--warmup 0.5 --duration 2.5)
+    fanout_sizes=(100 1000 10000)
+    payloads=(64 1024)
+fi
+
+wants() { [[ " $only " == *" $1 "* ]]; }
+log() { printf '[bench %s] %s\n' "$(date +%T)" "$*" >&2; }
+
+# --- machine state ------------------------------------------------------------------------------
+record_load() { # label
+    {
+        printf '%s %s\n' "$1" "$(cut -d' ' -f1-3 /proc/loadavg)"
+    } >>"$raw/load.txt"
+    top -bn1 | head -15 >>"$raw/top.txt" 2>/dev/null || true
+}
+
+{
+    echo "commit=$commit"
+    echo "source=$source_mode"
+    echo "date=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+    echo "kernel=$(uname -r)"
+    echo "cores=$(nproc)"
+    echo "cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')"
+    echo "memory_gib=$(awk '/MemTotal/ {printf "%.0f", $2/1048576}' /proc/meminfo)"
+    echo "nofile_hard=$(ulimit -Hn)"
+    echo "nats=$(nats-server --version 2>&1 | head -1)"
+    echo "mosquitto=$(mosquitto -h 2>&1 | head -1)"
+    echo "quick=$quick"
+} >"$raw/meta.txt"
+
+sed -e "s/@NATS_PORT@/$port_nats/" -e "s/@NATS_WS_PORT@/$port_nats_ws/" \
+    "$root/bench/scripts/conf/nats.conf.in" >"$raw/nats.conf"
+sed -e "s/@MQTT_PORT@/$port_mqtt/" -e "s/@MQTT_WS_PORT@/$port_mqtt_ws/" \
+    "$root/bench/scripts/conf/mosquitto.conf.in" >"$raw/mosquitto.conf"
+
+# --- servers ------------------------------------------------------------------------------------
+server_pid=0
+server_port=0
+server_cmd=""
+adapter=""
+
+wait_port() {
+    for _ in $(seq 200); do
+        if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then
+            return 0
+        fi
+        sleep 0.05
+    done
+    log "server on port $1 did not start"
+    return 1
+}
+
+start_server() { # name [workers]
+    local name=$1 workers=${2:-1} cpus=0
+    ((workers > 1)) && cpus=0-$((workers - 1))
+    case $name in
+    hubcast)
+        server_port=$port_hubcast adapter=hubcast
+        server_cmd="taskset -c $cpus $build/hubcast --listen 127.0.0.1:$port_hubcast --access-key $key --workers $workers --log-level warn"
+        $server_cmd >>"$raw/hubcast.out" 2>>"$raw/hubcast.log" &
+        ;;
+    nats)
+        server_port=$port_nats_ws adapter=nats
+        server_cmd="GOMAXPROCS=$workers taskset -c $cpus nats-server -c $raw/nats.conf"
+        GOMAXPROCS=$workers taskset -c "$cpus" nats-server -c "$raw/nats.conf" >>"$raw/nats.log" 2>&1 &
+        ;;
+    mosquitto)
+        server_port=$port_mqtt_ws adapter=mqtt
+        server_cmd="taskset -c 0 mosquitto -c $raw/mosquitto.conf"
+        $server_cmd >>"$raw/mosquitto.log" 2>&1 &
+        ;;
+    ceiling)
+        server_port=$port_ceiling adapter=ceiling
+        server_cmd="taskset -c 0 $build/bench/hubcast-ceiling --port $port_ceiling"
+        $server_cmd >>"$raw/ceiling.log" 2>&1 &
+        ;;
+    esac
+    server_pid=$!
+    wait_port "$server_port"
+    sleep 0.2
+}
+
+stop_server() {
+    if ((server_pid > 0)); then
+        kill -TERM "$server_pid" 2>/dev/null || true
+        wait "$server_pid" 2>/dev/null || true
+        server_pid=0
+    fi
+    sleep 0.3
+}
+trap 'stop_server' EXIT
+
+# Adds the exact commands and the load average to each JSON line on stdin, appends the lines to
+# results.jsonl and prints them.
+annotate() { # command
+    python3 -c '
+import json, sys
+cmd, server_cmd, load = sys.argv[1], sys.argv[2], float(sys.argv[3])
+for line in sys.stdin:
+    if not line.startswith("{"):
+        continue
+    d = json.loads(line)
+    d.update(command=cmd, server_command=server_cmd, load1_before=load)
+    print(json.dumps(d), flush=True)
+' "$1" "$server_cmd" "$(cut -d' ' -f1 /proc/loadavg)" | tee -a "$results"
+}
+
+# Runs the loadgen on core 1 against the current server.
+lg() { # label args...
+    local label=$1
+    shift
+    local cmd="taskset -c 1 $loadgen --server $adapter --port $server_port --server-pid $server_pid --access-key $key --label $label $*"
+    $cmd | annotate "$cmd" || true
+}
+
+field() { # json-line key
+    python3 -c 'import json,sys; print(json.loads(sys.argv[1]).get(sys.argv[2], 0))' "$1" "$2"
+}
+
+servers=(hubcast nats mosquitto ceiling)
+
+# --- scenarios ----------------------------------------------------------------------------------
+if wants micro; then
+    log "micro-benchmarks"
+    min_time=0.2
+    [[ $quick == 1 ]] && min_time=0.05
+    record_load micro
+    taskset -c 1 "$build/bench/hubcast-micro" --benchmark_min_time="$min_time" \
+        --benchmark_format=json --benchmark_out="$raw/micro.json" --benchmark_out_format=json >/dev/null
+fi
+
+if wants fanout; then
+    for s in "${servers[@]}"; do
+        start_server "$s"
+        record_load "fanout-$s"
+        for n in "${fanout_sizes[@]}"; do
+            for p in "${payloads[@]}"; do
+                log "fan-out $s subscribers=$n payload=$p: saturation (window $window)"
+                line=$(lg saturation --scenario fanout --subscribers "$n" --payload "$p" --window "$window" \
+                    "${timing[@]}" | tail -1)
+                rate=$(python3 -c 'import json,sys; print(int(json.loads(sys.argv[1]).get("messages_per_s",0)*0.5))' "$line" 2>/dev/null || echo 0)
+                if ((rate > 0)); then
+                    log "fan-out $s subscribers=$n payload=$p: latency at 50 % ($rate msg/s)"
+                    lg latency50 --scenario fanout --subscribers "$n" --payload "$p" --rate "$rate" \
+                        "${timing[@]}" >/dev/null
+                fi
+            done
+        done
+        stop_server
+    done
+fi
+
+if wants scaling; then
+    # One against two hubcast workers. With two cores, the two-worker server shares core 1 with
+    # the loadgen: compare deliveries per server CPU-second too (see bench/README.md).
+    for w in 1 2; do
+        start_server hubcast "$w"
+        record_load "scaling-hubcast-$w"
+        for n in 1000 10000; do
+            [[ $quick == 1 && $n == 10000 ]] && continue
+            log "scaling: hubcast workers=$w subscribers=$n"
+            lg "workers$w" --scenario fanout --subscribers "$n" --payload 64 --window "$window" "${timing[@]}" >/dev/null
+        done
+        stop_server
+    done
+    for w in 1 2; do
+        start_server nats "$w"
+        record_load "scaling-nats-$w"
+        log "scaling: nats GOMAXPROCS=$w subscribers=1000"
+        lg "workers$w" --scenario fanout --subscribers 1000 --payload 64 --window "$window" "${timing[@]}" >/dev/null
+        stop_server
+    done
+fi
+
+if wants rooms; then
+    rates=(2000 8000)
+    [[ $quick == 1 ]] && rates=(2000)
+    for s in "${servers[@]}"; do
+        start_server "$s"
+        record_load "rooms-$s"
+        for r in "${rates[@]}"; do
+            log "rooms $s: 1,000 groups of 10, $r msg/s offered"
+            lg "rate$r" --scenario rooms --connections 10000 --group-size 10 --rate "$r" --payload 64 \
+                "${timing[@]}" >/dev/null
+        done
+        stop_server
+    done
+fi
+
+if wants echo; then
+    for s in "${servers[@]}"; do
+        start_server "$s"
+        record_load "echo-$s"
+        log "echo $s: 1,000 clients, window 1"
+        lg window1 --scenario echo --connections 1000 --window 1 --payload 64 "${timing[@]}" >/dev/null
+        stop_server
+    done
+fi
+
+if wants connect; then
+    n=10000
+    [[ $quick == 1 ]] && n=2000
+    for s in "${servers[@]}"; do
+        start_server "$s"
+        record_load "connect-$s"
+        log "connect storm $s: $n connections"
+        lg storm --scenario connect --connections "$n" --connect-concurrency 256 >/dev/null
+        stop_server
+    done
+fi
+
+if wants idle; then
+    levels=1000,5000,10000,19000
+    [[ $quick == 1 ]] && levels=1000,5000
+    for s in "${servers[@]}"; do
+        start_server "$s"
+        record_load "idle-$s"
+        log "idle scale $s: $levels connections (each process stays under the 20,000-descriptor cap)"
+        if [[ $s == hubcast && $quick != 1 ]]; then
+            # Hold the 19,000, then a second loadgen process pushes the server to the cap.
+            idle_out=$raw/idle-hubcast.jsonl
+            cmd="taskset -c 1 $loadgen --server $adapter --port $server_port --server-pid $server_pid --access-key $key --label idle --scenario idle --levels $levels --hold 6"
+            $cmd >"$idle_out" &
+            idle_pid=$!
+            for _ in $(seq 600); do
+                grep -q '"level":19000' "$idle_out" 2>/dev/null && break
+                sleep 0.1
+            done
+            grep '^{' "$idle_out" | annotate "$cmd" >/dev/null
+            log "descriptor cap: 1,500 more connections from a second loadgen process"
+            lg cap --scenario probe --connections 1500 --connect-concurrency 64 --connect-timeout 30 >/dev/null
+            wait "$idle_pid" || true
+            refusals=$(grep -c "open descriptor limit reached" "$raw/hubcast.log" || true)
+            python3 - "$refusals" "$server_pid" >>"$results" <<'PY'
+import json, sys
+print(json.dumps({"scenario": "cap-log", "server": "hubcast", "label": "cap",
+                  "log_lines": int(sys.argv[1]),
+                  "alive_after": __import__("os").path.exists("/proc/" + sys.argv[2])}))
+PY
+        else
+            lg idle --scenario idle --levels "$levels" >/dev/null
+        fi
+        stop_server
+    done
+fi
+
+if wants rest; then
+    start_server hubcast
+    status=$(python3 - "$port_hubcast" <<'PY'
+import sys, urllib.request, urllib.error
+try:
+    urllib.request.urlopen(urllib.request.Request(
+        f"http://127.0.0.1:{sys.argv[1]}/api/hubs/bench/:send?api-version=2022-11-01", data=b"x",
+        method="POST"), timeout=5)
+    print(200)
+except urllib.error.HTTPError as e:
+    print(e.code)
+except Exception:
+    print(0)
+PY
+)
+    echo "{\"scenario\":\"rest\",\"server\":\"hubcast\",\"label\":\"probe\",\"status\":$status}" >>"$results"
+    stop_server
+fi
+
+log "results: $results"
+if [[ ${BENCH_REPORT:-1} == 1 ]]; then
+    python3 "$root/bench/report.py" "$raw" "$root/docs"
+fi
