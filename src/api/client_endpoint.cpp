@@ -7,6 +7,7 @@
 #include "protocol/ascii.hpp"
 #include "protocol/json_protocol.hpp"
 #include "protocol/names.hpp"
+#include "protocol/protobuf_protocol.hpp"
 #include "protocol/websocket_frame.hpp"
 #include "util/clock.hpp"
 
@@ -188,8 +189,12 @@ std::unique_ptr<client_session> client_endpoint::open(client_admission admission
                                .kind = admission.kind};
     auto& connection = shard.attach(std::move(info), std::move(permissions), sink);
     count(metrics_.connections_opened);
-    if (connection.is_pubsub()) {
-        // Spec 4.4: `connected` is the first frame after the upgrade.
+    // Spec 4.4, 6.3: `connected` is the first frame after the upgrade.
+    if (protocol::family_of(connection.kind()) == protocol::frame_family::protobuf) {
+        connection.send_frame(util::make_shared_bytes(protocol::encode_frame(
+            protocol::ws_opcode::binary,
+            protocol::encode_protobuf_connected(connection.user_id(), connection.id()))));
+    } else if (connection.is_pubsub()) {
         connection.send_frame(util::make_shared_bytes(protocol::encode_frame(
             protocol::ws_opcode::text, protocol::encode_connected(connection.user_id(), connection.id()))));
     }

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "protocol/protobuf_protocol.hpp"
 #include "util/shared_bytes.hpp"
 
 namespace hubcast::api {
@@ -32,8 +33,11 @@ void client_session::on_message(protocol::ws_opcode, std::string_view payload) {
         count(metrics_.simple_client_messages_dropped);
         return;
     }
-    // Spec 4.1: JSON may also arrive in a binary frame; both are decoded the same way.
-    auto request = protocol::decode_json_request(payload);
+    // Spec 4.1 / 6.1: JSON may also arrive in a binary frame, and protobuf in a (UTF-8) text frame;
+    // the subprotocol, not the frame type, decides how a message is read.
+    auto request = protocol::family_of(connection_->kind()) == protocol::frame_family::protobuf
+                       ? protocol::decode_protobuf_request(payload)
+                       : protocol::decode_json_request(payload);
     if (!request) {
         count(metrics_.invalid_messages);
         connection_->close(protocol::close_code::invalid_payload, request.error().reason);
@@ -89,8 +93,8 @@ void client_session::handle(const protocol::event_request& request) {
     // the InternalServerError ack tells the client it may retry (spec 4.5).
     count(metrics_.events_without_handler);
     if (request.ack_id) {
-        send_json(protocol::encode_ack_error(*request.ack_id, "InternalServerError",
-                                             "No event handler is configured for this hub."));
+        send_ack_error(*request.ack_id, "InternalServerError",
+                       "No event handler is configured for this hub.");
     }
 }
 
@@ -100,7 +104,11 @@ void client_session::handle(const protocol::sequence_ack_request&) {
 }
 
 void client_session::handle(const protocol::ping_request&) {
-    send_json(protocol::encode_pong());
+    if (speaks_protobuf()) {
+        send_payload(protocol::ws_opcode::binary, protocol::encode_protobuf_pong());
+    } else {
+        send_payload(protocol::ws_opcode::text, protocol::encode_pong());
+    }
 }
 
 bool client_session::answer_if_duplicate(const std::optional<std::uint64_t>& ack_id) {
@@ -108,8 +116,7 @@ bool client_session::answer_if_duplicate(const std::optional<std::uint64_t>& ack
         return false;
     }
     count(metrics_.duplicate_requests);
-    send_json(protocol::encode_ack_error(*ack_id, "Duplicate",
-                                         fmt::format("Message with ack-id: {} has been processed", *ack_id)));
+    send_ack_error(*ack_id, "Duplicate", fmt::format("Message with ack-id: {} has been processed", *ack_id));
     return true;
 }
 
@@ -117,21 +124,36 @@ void client_session::refuse(const std::optional<std::uint64_t>& ack_id, std::str
                             std::string_view group) {
     count(metrics_.forbidden_requests);
     if (ack_id) {
-        send_json(protocol::encode_ack_error(
-            *ack_id, "Forbidden",
-            fmt::format("The client does not have permission to {} group '{}'.", action, group)));
+        send_ack_error(*ack_id, "Forbidden",
+                       fmt::format("The client does not have permission to {} group '{}'.", action, group));
     }
 }
 
 void client_session::succeed(const std::optional<std::uint64_t>& ack_id) {
     if (ack_id) {
         connection_->acks().remember(*ack_id);
-        send_json(protocol::encode_ack(*ack_id));
+        if (speaks_protobuf()) {
+            send_payload(protocol::ws_opcode::binary, protocol::encode_protobuf_ack(*ack_id));
+        } else {
+            send_payload(protocol::ws_opcode::text, protocol::encode_ack(*ack_id));
+        }
     }
 }
 
-void client_session::send_json(std::string json) {
-    connection_->send_frame(util::make_shared_bytes(protocol::encode_frame(protocol::ws_opcode::text, json)));
+void client_session::send_ack_error(std::uint64_t ack_id, std::string_view name, std::string_view message) {
+    if (speaks_protobuf()) {
+        send_payload(protocol::ws_opcode::binary, protocol::encode_protobuf_ack_error(ack_id, name, message));
+    } else {
+        send_payload(protocol::ws_opcode::text, protocol::encode_ack_error(ack_id, name, message));
+    }
+}
+
+bool client_session::speaks_protobuf() const noexcept {
+    return protocol::family_of(connection_->kind()) == protocol::frame_family::protobuf;
+}
+
+void client_session::send_payload(protocol::ws_opcode opcode, std::string_view payload) {
+    connection_->send_frame(util::make_shared_bytes(protocol::encode_frame(opcode, payload)));
 }
 
 void client_session::on_slow_consumer() {

@@ -11,9 +11,9 @@
 
 namespace hubcast::api {
 
-/// One client connection's request handling (spec 4): decodes JSON requests, checks duplicates
-/// and permissions, drives the core, and answers with acks. Lives on the connection's shard and
-/// is called only on that shard's thread.
+/// One client connection's request handling (spec 4, 6): decodes JSON or protobuf requests, checks
+/// duplicates and permissions, drives the core, and answers with acks in the client's subprotocol.
+/// Lives on the connection's shard and is called only on that shard's thread.
 class client_session {
 public:
     client_session(core::node& node, core::shard& shard, core::connection& connection, metrics& counters);
@@ -42,7 +42,10 @@ private:
     /// Forbidden ack with an ackId; silently dropped without one (spec 7.4).
     void refuse(const std::optional<std::uint64_t>& ack_id, std::string_view action, std::string_view group);
     void succeed(const std::optional<std::uint64_t>& ack_id);
-    void send_json(std::string json);
+    void send_ack_error(std::uint64_t ack_id, std::string_view name, std::string_view message);
+    /// Replies go in the connection's subprotocol: JSON text frames or protobuf binary frames.
+    bool speaks_protobuf() const noexcept;
+    void send_payload(protocol::ws_opcode opcode, std::string_view payload);
 
     core::node& node_;
     core::shard& shard_;

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "protocol/json_protocol.hpp"
+#include "protocol/protobuf_protocol.hpp"
 #include "protocol/websocket_frame.hpp"
 
 namespace hubcast::core {
@@ -19,7 +20,7 @@ send_result connection::deliver(const prepared_message& message) {
 
 send_result connection::send_frame(const util::shared_bytes& frame) {
     // After close() the sink is finishing its handshake: nothing may be queued behind the close.
-    // A null frame is a family this build cannot encode yet (protobuf).
+    // A null frame (a family with no encoding) is dropped, never sent as something else.
     if (closing_ || !frame) {
         return send_result::dropped;
     }
@@ -30,11 +31,18 @@ void connection::close(std::uint16_t code, std::string_view reason) {
     if (closing_) {
         return;
     }
-    // Only JSON clients get the JSON system message; protobuf clients would need the protobuf
-    // DisconnectedMessage, which arrives with the protobuf codec, and simple clients get none.
-    if (protocol::family_of(info_.kind) == protocol::frame_family::json) {
+    // Spec 4.4 / 6.3: PubSub clients hear why, in their own subprotocol; simple clients get none.
+    switch (protocol::family_of(info_.kind)) {
+    case protocol::frame_family::json:
         sink_.send(util::make_shared_bytes(
             protocol::encode_frame(protocol::ws_opcode::text, protocol::encode_disconnected(reason))));
+        break;
+    case protocol::frame_family::protobuf:
+        sink_.send(util::make_shared_bytes(protocol::encode_frame(
+            protocol::ws_opcode::binary, protocol::encode_protobuf_disconnected(reason))));
+        break;
+    case protocol::frame_family::raw:
+        break;
     }
     closing_ = true;
     sink_.close(code, reason);

@@ -42,8 +42,8 @@ public:
     send_result deliver(const prepared_message& message);
     /// Queues an already-framed message (acks, system messages, pongs).
     send_result send_frame(const util::shared_bytes& frame);
-    /// Sends `system/disconnected` with `reason` to JSON-subprotocol clients (protobuf clients once
-    /// the protobuf codec exists; simple clients get none), then closes the sink with `code`.
+    /// Sends `system/disconnected` with `reason` to PubSub clients, in their subprotocol (JSON text
+    /// or protobuf binary frame; simple clients get none), then closes the sink with `code`.
     /// Idempotent: only the first call has an effect. Afterwards deliver() and send_frame() drop.
     void close(std::uint16_t code, std::string_view reason);
     bool closing() const noexcept { return closing_; }

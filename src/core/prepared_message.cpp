@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "protocol/json_protocol.hpp"
+#include "protocol/protobuf_protocol.hpp"
 #include "protocol/websocket_frame.hpp"
 
 namespace hubcast::core {
@@ -44,10 +45,12 @@ util::shared_bytes prepared_message::encode(protocol::frame_family family) const
                                            : protocol::encode_server_message(data_);
         return util::make_shared_bytes(protocol::encode_frame(protocol::ws_opcode::text, payload));
     }
-    case protocol::frame_family::protobuf:
-        // The protobuf DownstreamMessage codec arrives with the protobuf subprotocol; until then
-        // there is no frame and connection::deliver reports `dropped` for such recipients.
-        return nullptr;
+    case protocol::frame_family::protobuf: {
+        // Spec 6.3/6.4: a DataMessage; the publisher is not part of it (no fromUserId in protobuf).
+        const std::string payload = group_ ? protocol::encode_protobuf_group_message(*group_, data_)
+                                           : protocol::encode_protobuf_server_message(data_);
+        return util::make_shared_bytes(protocol::encode_frame(protocol::ws_opcode::binary, payload));
+    }
     }
     return nullptr;
 }

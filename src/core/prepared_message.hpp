@@ -26,7 +26,7 @@ public:
     /// The complete WebSocket frame for recipients of `family`, built on first use:
     /// raw → the payload as a text frame (json, text) or binary frame (binary, protobuf);
     /// json → a JSON `message` (from group or server) in a text frame.
-    /// protobuf → not yet available (the protobuf codec arrives with its subprotocol): null.
+    /// protobuf → a DownstreamMessage DataMessage in a binary frame (data mapped as spec 6.4 says).
     const util::shared_bytes& frame(protocol::frame_family family) const;
 
     const protocol::message_data& data() const noexcept { return data_; }

@@ -35,9 +35,10 @@ std::optional<subprotocol_kind> parse_subprotocol(std::string_view name) noexcep
 }
 
 bool is_supported(subprotocol_kind kind) noexcept {
-    // The reliable and protobuf variants arrive with their own codecs; until then they must not be
-    // accepted as something else.
-    return kind == subprotocol_kind::none || kind == subprotocol_kind::json;
+    // The reliable variants arrive with the reliable session; until then they must not be accepted
+    // as something else.
+    return kind == subprotocol_kind::none || kind == subprotocol_kind::json ||
+           kind == subprotocol_kind::protobuf;
 }
 
 } // namespace hubcast::protocol

@@ -4,6 +4,7 @@
 #include "../core/recording_sink.hpp"
 #include "api/client_endpoint.hpp"
 #include "auth/client_token.hpp"
+#include "proto/webpubsub.pb.h"
 #include "util/clock.hpp"
 
 namespace hubcast::api {
@@ -117,8 +118,7 @@ TEST_F(ClientEndpoint, CustomSubprotocolsMakeASimpleClient) {
 }
 
 TEST_F(ClientEndpoint, UnimplementedServiceSubprotocolsAreRefusedNotServedAsSomethingElse) {
-    for (const char* name : {"json.reliable.webpubsub.azure.v1", "protobuf.webpubsub.azure.v1",
-                             "protobuf.reliable.webpubsub.azure.v1"}) {
+    for (const char* name : {"json.reliable.webpubsub.azure.v1", "protobuf.reliable.webpubsub.azure.v1"}) {
         EXPECT_EQ(status_of(admit(upgrade("/client/hubs/chat?access_token=" + token("chat"), name))), 400u)
             << name;
     }
@@ -142,6 +142,28 @@ TEST_F(ClientEndpoint, OpenSendsConnectedFirstAndJoinsTokenGroups) {
     session->on_closed(1000, "");
     EXPECT_FALSE(node_.connection_exists("chat", id));
     EXPECT_FALSE(node_.group_exists("chat", "g1"));
+}
+
+// Spec 6.3: a protobuf client's first frame is a binary DownstreamMessage with the ConnectedMessage.
+TEST_F(ClientEndpoint, OpenSendsProtobufConnectedToProtobufClients) {
+    auto decision =
+        admit(upgrade("/client/hubs/chat?access_token=" + token("chat"), "protobuf.webpubsub.azure.v1"));
+    ASSERT_EQ(status_of(decision), 101u);
+    EXPECT_EQ(std::get<client_admission>(decision).kind, protocol::subprotocol_kind::protobuf);
+    recording_sink sink;
+    auto session = endpoint_.open(std::get<client_admission>(std::move(decision)), sink, 0);
+    ASSERT_EQ(sink.frames.size(), 1u);
+    const auto frame = core::testing::parse_frame(sink.frames[0]);
+    ASSERT_TRUE(frame.well_formed);
+    EXPECT_EQ(frame.opcode, protocol::ws_opcode::binary);
+    azure::webpubsub::DownstreamMessage message;
+    ASSERT_TRUE(message.ParseFromString(frame.payload));
+    ASSERT_TRUE(message.system_message().has_connected_message());
+    const auto& connected = message.system_message().connected_message();
+    EXPECT_EQ(connected.user_id(), "alice");
+    EXPECT_FALSE(connected.has_reconnection_token()) << "only reliable clients get one";
+    EXPECT_TRUE(node_.connection_exists("chat", connected.connection_id()));
+    session->on_closed(1000, "");
 }
 
 } // namespace

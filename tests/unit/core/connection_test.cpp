@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "core/connection.hpp"
+#include "proto/webpubsub.pb.h"
 #include "recording_sink.hpp"
 
 namespace hubcast::core {
@@ -10,7 +11,9 @@ using protocol::data_type;
 using protocol::frame_family;
 using protocol::message_data;
 using protocol::subprotocol_kind;
+using protocol::ws_opcode;
 using testing::json_of;
+using testing::parse_frame;
 using testing::recording_sink;
 
 connection make(recording_sink& sink, subprotocol_kind kind) {
@@ -44,12 +47,14 @@ TEST(Connection, DeliverReportsWhatTheSinkSays) {
     EXPECT_EQ(c.deliver(*message), send_result::backpressure);
 }
 
-TEST(Connection, ProtobufRecipientsAreDroppedUntilTheCodecExists) {
+TEST(Connection, ProtobufRecipientsGetTheSharedProtobufFrame) {
     const auto message = prepared_message::for_server(message_data{data_type::text, "hi"});
     recording_sink sink;
     auto c = make(sink, subprotocol_kind::protobuf);
-    EXPECT_EQ(c.deliver(*message), send_result::dropped);
-    EXPECT_TRUE(sink.frames.empty());
+    EXPECT_EQ(c.deliver(*message), send_result::queued);
+    ASSERT_EQ(sink.frames.size(), 1u);
+    EXPECT_EQ(sink.frames[0], message->frame(frame_family::protobuf));
+    EXPECT_EQ(parse_frame(sink.frames[0]).opcode, ws_opcode::binary);
 }
 
 // Spec 4.4: `system/disconnected` is sent just before a close the service starts, so it must be
@@ -69,15 +74,32 @@ TEST(Connection, CloseSendsDisconnectedThenClosesOnce) {
     EXPECT_TRUE(c.closing());
 }
 
-TEST(Connection, SimpleAndProtobufClientsGetNoJsonSystemMessage) {
-    for (auto kind : {subprotocol_kind::none, subprotocol_kind::protobuf}) {
-        recording_sink sink;
-        auto c = make(sink, kind);
-        c.close(1000, "bye");
-        EXPECT_TRUE(sink.frames.empty());
-        ASSERT_EQ(sink.closes.size(), 1u);
-        EXPECT_EQ(sink.closes[0].reason, "bye");
-    }
+TEST(Connection, SimpleClientsGetNoSystemMessage) {
+    recording_sink sink;
+    auto c = make(sink, subprotocol_kind::none);
+    c.close(1000, "bye");
+    EXPECT_TRUE(sink.frames.empty());
+    ASSERT_EQ(sink.closes.size(), 1u);
+    EXPECT_EQ(sink.closes[0].reason, "bye");
+}
+
+// Spec 6.3: a protobuf client hears why in a DisconnectedMessage, never in JSON it cannot parse.
+TEST(Connection, ProtobufClientsGetAProtobufDisconnectedBeforeTheClose) {
+    recording_sink sink;
+    auto c = make(sink, subprotocol_kind::protobuf);
+    c.close(1008, "SlowClient");
+    c.close(1000, "again");
+    ASSERT_EQ(sink.frames.size(), 1u);
+    const auto frame = parse_frame(sink.frames[0]);
+    ASSERT_TRUE(frame.well_formed);
+    EXPECT_EQ(frame.opcode, ws_opcode::binary);
+    azure::webpubsub::DownstreamMessage message;
+    ASSERT_TRUE(message.ParseFromString(frame.payload));
+    ASSERT_TRUE(message.system_message().has_disconnected_message());
+    EXPECT_EQ(message.system_message().disconnected_message().reason(), "SlowClient");
+    ASSERT_EQ(sink.closes.size(), 1u);
+    EXPECT_EQ(sink.closes[0].code, 1008);
+    EXPECT_EQ(sink.closes[0].frames_before, 1u);
 }
 
 TEST(Connection, NothingIsQueuedAfterClose) {

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include "core/prepared_message.hpp"
+#include "proto/webpubsub.pb.h"
+#include "protocol/protobuf_protocol.hpp"
 #include "recording_sink.hpp"
 
 namespace hubcast::core {
@@ -60,23 +62,41 @@ TEST(PreparedMessage, JsonFrameOfAServerMessageCarriesBinaryAsBase64) {
               boost::json::parse(R"({"type":"message","from":"server","dataType":"binary","data":"AQL/"})"));
 }
 
-// Documents the current limit: protobuf recipients get no frame until the protobuf codec lands,
-// and connection::deliver turns the null into `dropped` (never a JSON frame a protobuf client
-// could not parse).
-TEST(PreparedMessage, ProtobufFamilyHasNoFrameYet) {
-    const auto message = prepared_message::for_server(message_data{data_type::text, "x"});
-    EXPECT_EQ(message->frame(frame_family::protobuf), nullptr);
+// Protobuf family: a DataMessage in a binary frame, the payload being exactly what the codec
+// (tested on its own against hand-written bytes) encodes; the publisher is not part of it.
+TEST(PreparedMessage, ProtobufFrameIsABinaryDataMessage) {
+    const message_data data{data_type::json, R"({"n":1})"};
+    const auto group =
+        parse_frame(prepared_message::for_group("g", "alice", data)->frame(frame_family::protobuf));
+    ASSERT_TRUE(group.well_formed);
+    EXPECT_TRUE(group.fin);
+    EXPECT_EQ(group.opcode, ws_opcode::binary);
+    EXPECT_EQ(group.payload, protocol::encode_protobuf_group_message("g", data));
+    azure::webpubsub::DownstreamMessage message;
+    ASSERT_TRUE(message.ParseFromString(group.payload));
+    EXPECT_EQ(message.data_message().from(), "group");
+    EXPECT_EQ(message.data_message().group(), "g");
+    EXPECT_EQ(message.data_message().data().json_data(), R"({"n":1})");
+
+    const auto server = parse_frame(prepared_message::for_server(data)->frame(frame_family::protobuf));
+    EXPECT_EQ(server.opcode, ws_opcode::binary);
+    EXPECT_EQ(server.payload, protocol::encode_protobuf_server_message(data));
 }
 
 TEST(PreparedMessage, EachFamilyIsEncodedOnceAndFamiliesDiffer) {
     const auto message = prepared_message::for_group("g", "u", message_data{data_type::text, "hello"});
     const auto& raw = message->frame(frame_family::raw);
     const auto& json = message->frame(frame_family::json);
+    const auto& protobuf = message->frame(frame_family::protobuf);
     ASSERT_NE(raw, nullptr);
     ASSERT_NE(json, nullptr);
-    EXPECT_NE(raw, json);
+    ASSERT_NE(protobuf, nullptr);
+    EXPECT_NE(*raw, *json);
+    EXPECT_NE(*json, *protobuf);
+    EXPECT_NE(*raw, *protobuf);
     EXPECT_EQ(message->frame(frame_family::raw), raw);
     EXPECT_EQ(message->frame(frame_family::json), json);
+    EXPECT_EQ(message->frame(frame_family::protobuf).get(), protobuf.get());
     EXPECT_EQ(message->frame(frame_family::raw).get(), raw.get());
 }
 
