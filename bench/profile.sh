@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # bench/profile.sh: where hubcast spends its instructions and its memory (issue 6, step 6).
 #
-#   bench/profile.sh fanout [SUBSCRIBERS]   callgrind, fan-out to one group (default 1,000), 64 B
-#   bench/profile.sh connect                callgrind, a storm of 2,000 authenticated connects
-#   bench/profile.sh idle [CONNECTIONS]     massif (heap) with 2,000 idle connections
+#   bench/profile.sh fanout [SUBSCRIBERS]   callgrind, hubcast fan-out to one group (default 1,000), 64 B
+#   bench/profile.sh ceiling [SUBSCRIBERS]  the same against the ceiling server, for comparison
+#   bench/profile.sh connect [CONNECTIONS]  callgrind, a storm of authenticated connects (default 2,000)
+#   bench/profile.sh idle [CONNECTIONS]     massif (heap) with idle connections (default 2,000)
 #
 # callgrind counts instructions, not seconds, so the figures are repeatable on a busy machine.
 # Collection is switched on only once every client is connected (fanout) and off before shutdown;
-# the published-message counter from /metrics gives the deliveries in that window, hence
-# instructions per delivery. hubcast runs with one worker on core 0, the loadgen on core 1,
+# the calls that queue a frame on one recipient (ws_session::send, queue_frame in the ceiling),
+# counted from the raw callgrind file, give the deliveries, hence instructions per delivery. callgrind sees user
+# space only: the kernel's share (writev, epoll, TCP) is not in these counts. hubcast runs with one worker on core 0, the loadgen on core 1,
 # loopback only. Output: build-bench/profile/<scenario>-<time>/ (raw files and top-N tables).
 set -euo pipefail
 
@@ -27,7 +29,7 @@ rm -rf "$src" && mkdir -p "$src"
 git -C "$root" archive HEAD | tar -x -C "$src"
 cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS=-g -DHUBCAST_BUILD_TESTS=OFF \
     -DHUBCAST_BUILD_BENCH=ON >/dev/null
-cmake --build "$build" -j "$(nproc)" --target hubcast hubcast-loadgen 2>&1 | grep -E 'error' >&2 || true
+cmake --build "$build" -j "$(nproc)" --target hubcast hubcast-loadgen hubcast-ceiling 2>&1 | grep -E 'error' >&2 || true
 hubcast=$build/hubcast
 loadgen=$build/bench/hubcast-loadgen
 echo "commit $(git -C "$root" rev-parse --short HEAD); load $(cut -d' ' -f1-3 /proc/loadavg)" | tee "$out/info.txt"
@@ -66,35 +68,45 @@ cleanup() {
 trap cleanup EXIT
 
 case $scenario in
-fanout | connect)
+fanout | ceiling | connect)
+    if [[ $scenario == ceiling ]]; then
+        server=("$build/bench/hubcast-ceiling" --port $port)
+        adapter=ceiling
+        count_function=queue_frame # once per recipient
+    else
+        server=("$hubcast" --listen 127.0.0.1:$port --access-key $key --workers 1 --log-level warn)
+        adapter=hubcast
+        count_function=hubcast::transport::ws_session::send # once per recipient
+    fi
     taskset -c 0 valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$out/callgrind.out" \
-        "$hubcast" --listen 127.0.0.1:$port --access-key $key --workers 1 --log-level warn \
-        >"$out/hubcast.out" 2>"$out/hubcast.err" &
+        "${server[@]}" >"$out/server.out" 2>"$out/server.err" &
     server_pid=$!
     wait_port
-    if [[ $scenario == fanout ]]; then
+    if [[ $scenario != connect ]]; then
         n=${count:-1000}
-        taskset -c 1 "$loadgen" --server hubcast --port $port --access-key $key --scenario fanout \
+        taskset -c 1 "$loadgen" --server $adapter --port $port --access-key $key --scenario fanout \
             --subscribers "$n" --window 16 --warmup 600 --duration 1 --connect-timeout 300 >"$out/loadgen.json" &
         loadgen_pid=$!
+        # Every client connected: the loadgen's sockets to the port, counted from /proc/net/tcp.
         for _ in $(seq 3000); do
-            [[ $(metric hubcast_websocket_sessions) -ge $((n + 1)) ]] && break
+            established=$(awk -v p=$(printf '%04X' $port) '$3 ~ ":"p"$" && $4 == "01"' /proc/net/tcp | wc -l)
+            ((established >= n + 1)) && break
             sleep 0.1
         done
-        sleep 2
-        p0=$(metric hubcast_group_messages_published_total)
+        sleep 3
         callgrind_control -i on "$server_pid" >/dev/null
         sleep 15
         callgrind_control -i off "$server_pid" >/dev/null
-        p1=$(metric hubcast_group_messages_published_total)
-        deliveries=$(((p1 - p0) * n))
+        per=1
+        unit=delivery
     else
         n=${count:-2000}
         callgrind_control -i on "$server_pid" >/dev/null
         taskset -c 1 "$loadgen" --server hubcast --port $port --access-key $key --scenario connect \
             --connections "$n" --connect-timeout 300 >"$out/loadgen.json"
         callgrind_control -i off "$server_pid" >/dev/null
-        deliveries=$n
+        per=0
+        unit=connection
     fi
     callgrind_control -d "$server_pid" >/dev/null
     sleep 1
@@ -103,17 +115,40 @@ fanout | connect)
     kill -TERM "$server_pid"
     wait "$server_pid" || true
     server_pid=0
-    file=$(ls -t "$out"/callgrind.out* | head -1)
-    callgrind_annotate --inclusive=no "$file" 2>/dev/null | head -60 >"$out/top-exclusive.txt"
-    callgrind_annotate --inclusive=yes "$file" 2>/dev/null | head -80 >"$out/top-inclusive.txt"
-    total=$(grep -m1 -E '^[0-9,]+ .*PROGRAM TOTALS' "$out/top-exclusive.txt" | awk '{gsub(",","",$1); print $1}')
-    unit=$([[ $scenario == fanout ]] && echo delivery || echo connection)
-    {
-        echo "instructions in the window: $total"
-        echo "${unit}s in the window: $deliveries"
-        ((deliveries > 0)) && echo "instructions per $unit: $((total / deliveries))"
-    } | tee -a "$out/info.txt"
-    head -45 "$out/top-exclusive.txt"
+    dumps=("$out"/callgrind.out.*)
+    file=${dumps[0]}
+    callgrind_annotate --inclusive=no "$file" >"$out/exclusive-full.txt" 2>/dev/null
+    callgrind_annotate --inclusive=yes "$file" >"$out/inclusive-full.txt" 2>/dev/null
+    sed -n 1,70p "$out/exclusive-full.txt" >"$out/top-exclusive.txt"
+    sed -n 1,90p "$out/inclusive-full.txt" >"$out/top-inclusive.txt"
+    callgrind_annotate --tree=caller "$file" 2>/dev/null >"$out/tree-caller.txt"
+    python3 - "$out" "$file" "${count_function:-none}" "$per" "$unit" "$n" <<'PY' | tee -a "$out/info.txt"
+import re, sys
+out, raw, function, per, unit, n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5], int(sys.argv[6])
+top = open(f"{out}/top-exclusive.txt").read()
+total = int(re.search(r"^([\d,]+) .*PROGRAM TOTALS", top, re.M).group(1).replace(",", ""))
+# Calls of `function`, summed from the raw file's "cfn=(id) name" / "calls=N ..." pairs.
+names, calls, target = {}, 0, None
+for line in open(raw):
+    m = re.match(r"^c?fn=\((\d+)\)(?: (.*))?$", line.rstrip("\n"))
+    if m:
+        if m.group(2):
+            names[m.group(1)] = m.group(2)
+        target = names.get(m.group(1), "") if line.startswith("cfn=") else None
+        continue
+    if line.startswith("calls=") and target is not None:
+        if target.startswith(function + "(") or target.startswith("(anonymous namespace)::" + function + "("):
+            calls += int(line.split()[0][6:])
+        target = None
+print(f"instructions in the window (user space): {total:,}")
+if per:
+    print(f"calls to {function}: {calls:,} (one per delivery)")
+    if calls:
+        print(f"instructions per {unit}: {total / calls:,.0f}")
+else:
+    print(f"connections: {n:,}; instructions per {unit}: {total / n:,.0f}")
+PY
+    sed -n 22,50p "$out/top-exclusive.txt"
     ;;
 idle)
     n=${count:-2000}
@@ -127,7 +162,7 @@ idle)
     kill -TERM "$server_pid"
     wait "$server_pid" || true
     server_pid=0
-    ms_print "$out/massif.out" >"$out/massif.txt"
+    ms_print "$out/massif.out" >"$out/massif.txt" 2>/dev/null
     # The peak snapshot's allocation tree, per idle connection.
     python3 - "$out/massif.txt" "$n" <<'PY'
 import re, sys

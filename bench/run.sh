@@ -234,6 +234,10 @@ if wants scaling; then
             log "scaling: hubcast workers=$w subscribers=$n"
             lg "workers$w" --scenario fanout --subscribers "$n" --payload 64 --window "$window" "${timing[@]}" >/dev/null
         done
+        # A connect costs the server (HTTP parse, token verify, upgrade) more than the loadgen (tokens
+        # are minted before the clock starts): the scenario least bound by the loadgen.
+        log "scaling: hubcast workers=$w connect storm"
+        lg "storm-workers$w" --scenario connect --connections 10000 --connect-concurrency 256 >/dev/null
         stop_server
     done
     for w in 1 2; do

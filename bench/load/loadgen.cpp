@@ -446,9 +446,9 @@ private:
             return static_cast<double>(latency_.quantile(q)) / 1000.0;
         };
         std::string cdf = "[";
-        static constexpr double points[] = {0.0,  0.1,  0.2,   0.3,   0.4,    0.5,    0.6,
-                                            0.7,  0.75, 0.8,   0.85,  0.9,    0.95,   0.97,
-                                            0.98, 0.99, 0.995, 0.999, 0.9995, 0.9999, 1.0};
+        static constexpr double points[] = {
+            0.0, 0.01, 0.02, 0.05, 0.1, 0.15, 0.2,  0.25, 0.3,  0.35, 0.4,   0.45,  0.5,    0.55,   0.6, 0.65,
+            0.7, 0.75, 0.8,  0.85, 0.9, 0.93, 0.95, 0.97, 0.98, 0.99, 0.995, 0.999, 0.9995, 0.9999, 1.0};
         for (std::size_t i = 0; i < std::size(points); ++i) {
             cdf += fmt::format("{}[{},{:.1f}]", i == 0 ? "" : ",", points[i], us(points[i]));
         }
