@@ -5,6 +5,8 @@
 #   bench/profile.sh ceiling [SUBSCRIBERS]  the same against the ceiling server, for comparison
 #   bench/profile.sh connect [CONNECTIONS]  callgrind, a storm of authenticated connects (default 2,000)
 #   bench/profile.sh idle [CONNECTIONS]     massif (heap) with idle connections (default 2,000)
+#   bench/profile.sh perf [SERVER] [N]      perf record (cpu-clock, kernel included) of hubcast or the
+#                                           ceiling in the fan-out at full speed: the user/kernel split
 #
 # callgrind counts instructions, not seconds, so the figures are repeatable on a busy machine.
 # Collection is switched on only once every client is connected (fanout) and off before shutdown;
@@ -17,6 +19,11 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 scenario=${1:-fanout}
 count=${2:-}
+perf_server=hubcast
+if [[ $scenario == perf ]]; then
+    perf_server=${2:-hubcast}
+    count=${3:-}
+fi
 build=${BENCH_BUILD_DIR:-$root/build-bench}/profile-build
 out=${BENCH_BUILD_DIR:-$root/build-bench}/profile/$scenario-$(date -u +%H%M%S)
 mkdir -p "$out"
@@ -25,8 +32,12 @@ port=18090
 
 # Release with symbols and line tables (-g), from the committed HEAD like bench/run.sh.
 src=${BENCH_BUILD_DIR:-$root/build-bench}/profile-source
-rm -rf "$src" && mkdir -p "$src"
-git -C "$root" archive HEAD | tar -x -C "$src"
+# Only files that changed get a new mtime, so an unchanged tree does not rebuild.
+snapshot=$(mktemp -d)
+git -C "$root" archive HEAD | tar -x -C "$snapshot"
+mkdir -p "$src"
+rsync -rc --delete "$snapshot"/ "$src"/
+rm -rf "$snapshot"
 cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS=-g -DHUBCAST_BUILD_TESTS=OFF \
     -DHUBCAST_BUILD_BENCH=ON >/dev/null
 cmake --build "$build" -j "$(nproc)" --target hubcast hubcast-loadgen hubcast-ceiling 2>&1 | grep -E 'error' >&2 || true
@@ -179,8 +190,35 @@ for line in text[last:].splitlines()[:40]:
         print(f"{b / n:10.0f} B  {m.group(3)[:150]}")
 PY
     ;;
+perf)
+    # Not under valgrind: real speed, with the kernel's share. perf's hardware counters are not
+    # available in these VMs, the cpu-clock software event is.
+    n=${count:-1000}
+    if [[ $perf_server == ceiling ]]; then
+        server=("$build/bench/hubcast-ceiling" --port $port)
+    else
+        server=("$hubcast" --listen 127.0.0.1:$port --access-key $key --workers 1 --log-level warn)
+    fi
+    taskset -c 0 "${server[@]}" >"$out/server.out" 2>"$out/server.err" &
+    server_pid=$!
+    wait_port
+    taskset -c 1 "$loadgen" --server "$perf_server" --port $port --access-key $key --server-pid "$server_pid" \
+        --scenario fanout --subscribers "$n" --window 16 --warmup 2 --duration 6 >"$out/loadgen.json" &
+    loadgen_pid=$!
+    sleep 4
+    perf record -e cpu-clock -F 2000 -g -p "$server_pid" -o "$out/perf.data" -- sleep 3 2>"$out/perf-record.txt"
+    wait "$loadgen_pid" || true
+    loadgen_pid=0
+    perf report -i "$out/perf.data" --no-children --sort dso 2>/dev/null | grep -E '^ +[0-9]' >"$out/perf-dso.txt"
+    perf report -i "$out/perf.data" --no-children -g none --sort sym 2>/dev/null | grep -E '^ +[0-9]' |
+        sed -n 1,40p >"$out/perf-symbols.txt"
+    echo "user/kernel split (share of samples):" | tee -a "$out/info.txt"
+    tee -a "$out/info.txt" <"$out/perf-dso.txt"
+    cat "$out/perf-symbols.txt"
+    python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print("loadgen figures:", {k: d[k] for k in ("deliveries_per_s","server_cpu_pct","loadgen_cpu_pct","core_busy_pct")})' "$out/loadgen.json" | tee -a "$out/info.txt"
+    ;;
 *)
-    echo "usage: bench/profile.sh fanout [N] | connect [N] | idle [N]" >&2
+    echo "usage: bench/profile.sh fanout [N] | ceiling [N] | connect [N] | idle [N] | perf [hubcast|ceiling] [N]" >&2
     exit 2
     ;;
 esac

@@ -34,9 +34,12 @@ mkdir -p "$raw"
 # --- build --------------------------------------------------------------------------------------
 if [[ $source_mode == head ]]; then
     source_dir=$build/source
-    rm -rf "$source_dir"
+    # Only files that changed get a new mtime, so an unchanged tree does not rebuild.
+    snapshot=$(mktemp -d)
+    git -C "$root" archive HEAD | tar -x -C "$snapshot"
     mkdir -p "$source_dir"
-    git -C "$root" archive HEAD | tar -x -C "$source_dir"
+    rsync -rc --delete "$snapshot"/ "$source_dir"/
+    rm -rf "$snapshot"
     commit=$(git -C "$root" rev-parse --short HEAD)
     object_dir=$build/head
 else

@@ -6,7 +6,7 @@
 # package is missing. linux-perf is optional: perf may not work inside every VM anyway.
 set -euo pipefail
 
-required=(nats-server mosquitto gnuplot-nox valgrind libbenchmark-dev python3 procps util-linux)
+required=(nats-server mosquitto gnuplot-nox valgrind libbenchmark-dev python3 procps util-linux rsync)
 optional=(linux-perf)
 
 is_installed() {
