@@ -1,0 +1,479 @@
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <list>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <gtest/gtest.h>
+
+#include "transport/http_client.hpp"
+
+namespace hubcast::transport {
+namespace {
+
+namespace asio = boost::asio;
+namespace http = boost::beast::http;
+using tcp = asio::ip::tcp;
+using namespace std::chrono_literals;
+
+/// What the test server does with one request.
+struct server_action {
+    enum class kind { respond, close, garbage, respond_then_close } what = kind::respond;
+    http::response<http::string_body> response{http::status::ok, 11};
+};
+
+/// A small blocking HTTP/1.1 server on 127.0.0.1 (a thread per connection, Beast's synchronous API)
+/// that answers with what `behaviour` decides. It records what it saw, so a test can check what the
+/// client sent and how many connections it used.
+class test_server {
+public:
+    using behaviour = std::function<server_action(const http::request<http::string_body>&)>;
+
+    explicit test_server(behaviour handle)
+        : handle_(std::move(handle)), acceptor_(io_, {asio::ip::make_address("127.0.0.1"), 0}) {
+        port_ = acceptor_.local_endpoint().port();
+        accept_thread_ = std::thread([this] { accept_loop(); });
+    }
+
+    ~test_server() {
+        stopping_ = true;
+        boost::system::error_code ignored;
+        {
+            // A blocking accept() does not return when another thread closes the acceptor: wake it.
+            tcp::socket wake(io_);
+            wake.connect({asio::ip::make_address("127.0.0.1"), port_}, ignored);
+            accept_thread_.join();
+        }
+        acceptor_.close(ignored);
+        {
+            std::lock_guard lock(mutex_);
+            for (auto* socket : sockets_) {
+                socket->shutdown(tcp::socket::shutdown_both, ignored);
+            }
+        }
+        for (auto& thread : connection_threads_) {
+            thread.join();
+        }
+    }
+
+    std::uint16_t port() const { return port_; }
+    int accepted() const { return accepted_.load(); }
+    int max_concurrent() const { return max_concurrent_.load(); }
+
+    std::vector<http::request<http::string_body>> requests() const {
+        std::lock_guard lock(mutex_);
+        return requests_;
+    }
+
+    /// Closes, from the server side, every connection waiting for its next request.
+    void close_idle_connections() {
+        std::lock_guard lock(mutex_);
+        boost::system::error_code ignored;
+        for (auto* socket : idle_) {
+            socket->shutdown(tcp::socket::shutdown_both, ignored);
+        }
+    }
+
+    int idle_connections() const {
+        std::lock_guard lock(mutex_);
+        return static_cast<int>(idle_.size());
+    }
+
+private:
+    void accept_loop() {
+        while (!stopping_) {
+            tcp::socket socket(io_);
+            boost::system::error_code ec;
+            acceptor_.accept(socket, ec);
+            if (ec || stopping_) {
+                return;
+            }
+            ++accepted_;
+            connection_threads_.emplace_back(
+                [this, s = std::move(socket)]() mutable { serve(std::move(s)); });
+        }
+    }
+
+    void serve(tcp::socket socket) {
+        {
+            std::lock_guard lock(mutex_);
+            sockets_.push_back(&socket);
+        }
+        boost::beast::flat_buffer buffer;
+        for (;;) {
+            {
+                std::lock_guard lock(mutex_);
+                idle_.push_back(&socket);
+            }
+            http::request<http::string_body> request;
+            boost::system::error_code ec;
+            http::read(socket, buffer, request, ec);
+            {
+                std::lock_guard lock(mutex_);
+                idle_.remove(&socket);
+            }
+            if (ec) {
+                break;
+            }
+            const int now = ++concurrent_;
+            for (int seen = max_concurrent_.load();
+                 now > seen && !max_concurrent_.compare_exchange_weak(seen, now);) {
+            }
+            {
+                std::lock_guard lock(mutex_);
+                requests_.push_back(request);
+            }
+            auto action = handle_(request);
+            --concurrent_;
+            if (action.what == server_action::kind::close) {
+                break;
+            }
+            if (action.what == server_action::kind::garbage) {
+                asio::write(socket, asio::buffer(std::string_view("this is not HTTP\r\n\r\n")), ec);
+                break;
+            }
+            action.response.prepare_payload();
+            http::write(socket, action.response, ec);
+            if (ec || action.what == server_action::kind::respond_then_close) {
+                break;
+            }
+        }
+        boost::system::error_code ignored;
+        socket.shutdown(tcp::socket::shutdown_both, ignored);
+        std::lock_guard lock(mutex_);
+        sockets_.remove(&socket);
+        idle_.remove(&socket);
+    }
+
+    behaviour handle_;
+    asio::io_context io_;
+    tcp::acceptor acceptor_;
+    std::uint16_t port_ = 0;
+    std::atomic<bool> stopping_{false};
+    std::atomic<int> accepted_{0};
+    std::atomic<int> concurrent_{0};
+    std::atomic<int> max_concurrent_{0};
+    mutable std::mutex mutex_;
+    std::list<tcp::socket*> sockets_;
+    std::list<tcp::socket*> idle_;
+    std::vector<http::request<http::string_body>> requests_;
+    std::thread accept_thread_;
+    std::vector<std::thread> connection_threads_;
+};
+
+server_action reply(unsigned status, std::string body = "", std::string content_type = "text/plain") {
+    server_action action;
+    action.response.result(status);
+    action.response.body() = std::move(body);
+    if (!content_type.empty()) {
+        action.response.set(http::field::content_type, content_type);
+    }
+    return action;
+}
+
+/// A gate the server's handler threads wait at until the test opens it (bounded, so a broken test
+/// cannot hang).
+class gate {
+public:
+    void wait() {
+        std::unique_lock lock(mutex_);
+        opened_.wait_for(lock, 10s, [this] { return open_; });
+    }
+    void open() {
+        {
+            std::lock_guard lock(mutex_);
+            open_ = true;
+        }
+        opened_.notify_all();
+    }
+
+private:
+    std::mutex mutex_;
+    std::condition_variable opened_;
+    bool open_ = false;
+};
+
+class HttpClient : public ::testing::Test {
+protected:
+    http_client_request request_to(const test_server& server, std::string target = "/") {
+        http_client_request request;
+        request.host = "127.0.0.1";
+        request.port = server.port();
+        request.target = std::move(target);
+        request.timeout = 5s;
+        return request;
+    }
+
+    /// Runs the client's loop until `condition` holds; fails after 10 s.
+    void run_until(const std::function<bool()>& condition) {
+        const auto limit = std::chrono::steady_clock::now() + 10s;
+        while (!condition() && std::chrono::steady_clock::now() < limit) {
+            io_.run_for(5ms);
+        }
+        ASSERT_TRUE(condition()) << "the client did not get there within 10 s";
+    }
+
+    asio::io_context io_;
+};
+
+TEST_F(HttpClient, SendsTheRequestAndReturnsStatusHeadersAndBody) {
+    test_server server([](const auto&) {
+        auto action = reply(201, "created", "application/json; charset=utf-8");
+        action.response.insert("WebHook-Allowed-Origin", "a.example");
+        action.response.insert("WebHook-Allowed-Origin", "b.example");
+        return action;
+    });
+    http_client client(io_.get_executor());
+    auto request = request_to(server, "/api/webpubsub/hubs/chat/?code=1");
+    request.headers = {{"ce-type", "azure.webpubsub.sys.connect"}, {"Content-Type", "application/json"}};
+    request.body = R"({"claims":{}})";
+    std::optional<http_client_result> result;
+    client.send(std::move(request), [&](http_client_result r) { result = std::move(r); });
+    EXPECT_FALSE(result) << "never answered from inside send()";
+    run_until([&] { return result.has_value(); });
+
+    ASSERT_TRUE(*result) << describe(result->error());
+    EXPECT_EQ((*result)->status, 201u);
+    EXPECT_EQ((*result)->body, "created");
+    EXPECT_EQ((*result)->header("content-type"), "application/json; charset=utf-8");
+    int origins = 0;
+    for (const auto& [name, value] : (*result)->headers) {
+        origins += name == "WebHook-Allowed-Origin" ? 1 : 0;
+    }
+    EXPECT_EQ(origins, 2) << "repeated header lines stay separate";
+
+    const auto seen = server.requests();
+    ASSERT_EQ(seen.size(), 1u);
+    EXPECT_EQ(seen[0].method(), http::verb::post);
+    EXPECT_EQ(seen[0].target(), "/api/webpubsub/hubs/chat/?code=1");
+    EXPECT_EQ(seen[0][http::field::host], "127.0.0.1:" + std::to_string(server.port()));
+    EXPECT_EQ(seen[0]["ce-type"], "azure.webpubsub.sys.connect");
+    EXPECT_EQ(seen[0].body(), R"({"claims":{}})");
+    EXPECT_TRUE(seen[0].keep_alive());
+}
+
+TEST_F(HttpClient, ReusesAKeptAliveConnection) {
+    test_server server([](const auto&) { return reply(204); });
+    http_client client(io_.get_executor());
+    for (int i = 0; i < 3; ++i) {
+        std::optional<http_client_result> result;
+        client.send(request_to(server), [&](http_client_result r) { result = std::move(r); });
+        run_until([&] { return result.has_value(); });
+        ASSERT_TRUE(*result);
+        EXPECT_EQ((*result)->status, 204u);
+    }
+    EXPECT_EQ(server.accepted(), 1) << "one TCP connection served the three requests";
+    EXPECT_EQ(client.connections_to("127.0.0.1", server.port()), 1u);
+}
+
+TEST_F(HttpClient, BoundsConcurrentRequestsPerHostAndQueuesTheRest) {
+    gate held;
+    test_server server([&](const auto& request) {
+        held.wait();
+        return reply(200, request.body());
+    });
+    http_client client(io_.get_executor(), {.max_connections_per_host = 2});
+    std::vector<std::string> answers;
+    for (int i = 0; i < 6; ++i) {
+        auto request = request_to(server);
+        request.body = std::to_string(i);
+        client.send(std::move(request), [&](http_client_result r) {
+            answers.push_back(r ? r->body : std::string(describe(r.error())));
+        });
+    }
+    run_until([&] { return server.requests().size() == 2; });
+    io_.run_for(100ms); // room for a third connection, if the client wrongly opened one
+    EXPECT_EQ(server.requests().size(), 2u);
+    EXPECT_EQ(client.pending(), 6u);
+    held.open();
+    run_until([&] { return answers.size() == 6; });
+    EXPECT_EQ(server.max_concurrent(), 2);
+    EXPECT_LE(server.accepted(), 2);
+    // Two connections answer independently, so completions interleave; each request got its own answer.
+    std::sort(answers.begin(), answers.end());
+    EXPECT_EQ(answers, (std::vector<std::string>{"0", "1", "2", "3", "4", "5"}));
+}
+
+TEST_F(HttpClient, TimesOutWithoutBlockingTheLoop) {
+    gate never;
+    test_server server([&](const auto&) {
+        never.wait();
+        return reply(200);
+    });
+    http_client client(io_.get_executor());
+    auto request = request_to(server);
+    request.timeout = 300ms;
+    std::optional<http_client_result> result;
+    const auto start = std::chrono::steady_clock::now();
+    client.send(std::move(request), [&](http_client_result r) { result = std::move(r); });
+    bool ticked = false;
+    asio::steady_timer other_work(io_, 50ms);
+    other_work.async_wait([&](boost::system::error_code) { ticked = true; });
+    run_until([&] { return result.has_value(); });
+    const auto took = std::chrono::steady_clock::now() - start;
+    never.open();
+    ASSERT_FALSE(*result);
+    EXPECT_EQ(result->error(), http_client_error::timeout);
+    EXPECT_TRUE(ticked) << "other work on the same loop ran while the request waited";
+    EXPECT_GE(took, 300ms);
+    EXPECT_LT(took, 3s);
+    EXPECT_EQ(client.pending(), 0u);
+}
+
+TEST_F(HttpClient, WaitingForAFreeConnectionCountsAgainstTheTimeout) {
+    gate held;
+    test_server server([&](const auto&) {
+        held.wait();
+        return reply(200);
+    });
+    http_client client(io_.get_executor(), {.max_connections_per_host = 1});
+    std::optional<http_client_result> first;
+    std::optional<http_client_result> second;
+    client.send(request_to(server), [&](http_client_result r) { first = std::move(r); });
+    auto queued = request_to(server);
+    queued.timeout = 200ms;
+    client.send(std::move(queued), [&](http_client_result r) { second = std::move(r); });
+    run_until([&] { return second.has_value(); });
+    EXPECT_FALSE(first.has_value());
+    ASSERT_FALSE(*second);
+    EXPECT_EQ(second->error(), http_client_error::timeout);
+    held.open();
+    run_until([&] { return first.has_value(); });
+    EXPECT_TRUE(*first);
+    EXPECT_EQ(server.requests().size(), 1u) << "the timed-out request was never sent";
+}
+
+TEST_F(HttpClient, RefusesBeyondTheWaitingBound) {
+    gate held;
+    test_server server([&](const auto&) {
+        held.wait();
+        return reply(200);
+    });
+    http_client client(io_.get_executor(), {.max_connections_per_host = 1, .max_waiting_per_host = 1});
+    std::vector<http_client_result> results;
+    for (int i = 0; i < 2; ++i) {
+        client.send(request_to(server), [&](http_client_result r) { results.push_back(std::move(r)); });
+        io_.run_for(20ms); // let the first one take the connection before the next arrives
+    }
+    std::optional<http_client_result> refused;
+    client.send(request_to(server), [&](http_client_result r) { refused = std::move(r); });
+    run_until([&] { return refused.has_value(); });
+    ASSERT_FALSE(*refused);
+    EXPECT_EQ(refused->error(), http_client_error::overloaded);
+    held.open();
+    run_until([&] { return results.size() == 2; });
+    EXPECT_TRUE(results[0] && results[1]);
+}
+
+TEST_F(HttpClient, ReportsAnUnreachableHost) {
+    std::uint16_t closed_port = 0;
+    {
+        tcp::acceptor probe(io_, {asio::ip::make_address("127.0.0.1"), 0});
+        closed_port = probe.local_endpoint().port();
+    }
+    http_client client(io_.get_executor());
+    http_client_request request;
+    request.host = "127.0.0.1";
+    request.port = closed_port;
+    std::optional<http_client_result> result;
+    client.send(std::move(request), [&](http_client_result r) { result = std::move(r); });
+    run_until([&] { return result.has_value(); });
+    ASSERT_FALSE(*result);
+    EXPECT_EQ(result->error(), http_client_error::unreachable);
+}
+
+TEST_F(HttpClient, ReportsALostConnectionAndAnInvalidResponse) {
+    test_server server([](const auto& request) {
+        server_action action;
+        action.what =
+            request.target() == "/close" ? server_action::kind::close : server_action::kind::garbage;
+        return action;
+    });
+    http_client client(io_.get_executor());
+    std::optional<http_client_result> lost;
+    std::optional<http_client_result> garbage;
+    client.send(request_to(server, "/close"), [&](http_client_result r) { lost = std::move(r); });
+    client.send(request_to(server, "/garbage"), [&](http_client_result r) { garbage = std::move(r); });
+    run_until([&] { return lost.has_value() && garbage.has_value(); });
+    ASSERT_FALSE(*lost);
+    EXPECT_EQ(lost->error(), http_client_error::connection_lost);
+    ASSERT_FALSE(*garbage);
+    EXPECT_EQ(garbage->error(), http_client_error::bad_response);
+}
+
+TEST_F(HttpClient, RefusesAResponseOverTheBodyLimit) {
+    test_server server([](const auto&) { return reply(200, std::string(2048, 'x')); });
+    http_client client(io_.get_executor(), {.max_response_body_bytes = 1024});
+    std::optional<http_client_result> result;
+    client.send(request_to(server), [&](http_client_result r) { result = std::move(r); });
+    run_until([&] { return result.has_value(); });
+    ASSERT_FALSE(*result);
+    EXPECT_EQ(result->error(), http_client_error::bad_response);
+}
+
+TEST_F(HttpClient, SendsAgainOnAFreshConnectionWhenTheHostClosedTheIdleOne) {
+    // The race every keep-alive client meets: the host drops an idle connection just as it is
+    // reused. The request was never received, so sending it again is safe and invisible.
+    test_server server([](const auto&) { return reply(200, "ok"); });
+    http_client client(io_.get_executor());
+    std::optional<http_client_result> first;
+    client.send(request_to(server), [&](http_client_result r) { first = std::move(r); });
+    run_until([&] { return first.has_value(); });
+    ASSERT_TRUE(*first);
+    run_until([&] { return server.idle_connections() == 1; });
+    server.close_idle_connections();
+    run_until([&] { return server.idle_connections() == 0; });
+
+    std::optional<http_client_result> second;
+    client.send(request_to(server), [&](http_client_result r) { second = std::move(r); });
+    run_until([&] { return second.has_value(); });
+    ASSERT_TRUE(*second) << describe(second->error());
+    EXPECT_EQ((*second)->body, "ok");
+    EXPECT_EQ(server.accepted(), 2);
+    EXPECT_EQ(server.requests().size(), 2u);
+}
+
+TEST_F(HttpClient, ClosesIdleConnectionsAfterTheIdleTimeout) {
+    test_server server([](const auto&) { return reply(204); });
+    http_client client(io_.get_executor(), {.idle_timeout = 100ms});
+    std::optional<http_client_result> result;
+    client.send(request_to(server), [&](http_client_result r) { result = std::move(r); });
+    run_until([&] { return result.has_value(); });
+    EXPECT_EQ(client.connections_to("127.0.0.1", server.port()), 1u);
+    run_until([&] { return client.connections_to("127.0.0.1", server.port()) == 0; });
+}
+
+TEST_F(HttpClient, ShutdownAbandonsPendingRequestsWithoutCallingBack) {
+    gate held;
+    test_server server([&](const auto&) {
+        held.wait();
+        return reply(200);
+    });
+    bool called = false;
+    {
+        http_client client(io_.get_executor(), {.max_connections_per_host = 1});
+        client.send(request_to(server), [&](http_client_result) { called = true; });
+        client.send(request_to(server), [&](http_client_result) { called = true; });
+        run_until([&] { return server.requests().size() == 1; });
+        client.shutdown();
+        EXPECT_EQ(client.pending(), 0u);
+    }
+    held.open();
+    io_.run_for(200ms);
+    EXPECT_FALSE(called);
+}
+
+} // namespace
+} // namespace hubcast::transport
