@@ -7,11 +7,17 @@
 #
 #   run_fuzzers.sh <project_root> <work_dir>
 #
-# Environment: FUZZ_RUNS (default 1000000) and FUZZ_SECONDS (default 60) bound each target;
+# Environment: FUZZ_RUNS (default 1000000) bounds each target's runs. FUZZ_BUDGET_SECONDS
+# (default 60, what the step took with two targets) is the wall-clock budget of the fuzzing phase:
+# the targets run FUZZ_JOBS at a time and each wave gets an equal share, so a new target shortens
+# the others instead of lengthening the step; FUZZ_SECONDS, when set, gives each target that time
+# instead (longer local runs).
 # FUZZ_JOBS (default 2, the core count of our CI machines) bounds parallel compiles and fuzzers;
 # FUZZ_CXX (default clang++) and FUZZ_LDLIBS (default -lsimdjson -lprotobuf).
 # proto/*.proto is compiled with protoc into <work_dir>/gen, as the CMake build does, and the
 # generated code is built and linked like the sources.
+# A target that needs more than src/protocol and src/util names the extra sources (globs relative
+# to the project root) on a line of its own file: // fuzz-extra-sources: src/core/foo*.cpp
 # <work_dir> is deleted and recreated on every run.
 set -euo pipefail
 
@@ -23,7 +29,7 @@ fi
 project_root=$(cd "$1" && pwd)
 work_arg=$2
 runs=${FUZZ_RUNS:-1000000}
-seconds=${FUZZ_SECONDS:-60}
+budget=${FUZZ_BUDGET_SECONDS:-60}
 jobs=${FUZZ_JOBS:-2}
 cxx=${FUZZ_CXX:-clang++}
 read -r -a ldlibs <<<"${FUZZ_LDLIBS:--lsimdjson -lprotobuf}"
@@ -64,6 +70,11 @@ fi
 
 common_flags=(-std=c++20 -O1 -g -fno-omit-frame-pointer -fno-sanitize-recover=undefined -I "$project_root/src"
     -I "$work_dir/gen")
+# The production build's CPU flags (HUBCAST_ARCH_FLAGS in CMakeLists.txt): simdjson chooses its
+# kernel from them, so without them the fuzzers would test a kernel that never ships.
+if [[ $(uname -m) == x86_64 ]]; then
+    common_flags+=(-march=x86-64-v2 -mpclmul)
+fi
 lib_flags=("${common_flags[@]}" "-fsanitize=fuzzer-no-link,address,undefined")
 link_flags=("${common_flags[@]}" "-fsanitize=fuzzer,address,undefined")
 
@@ -74,6 +85,38 @@ shopt -u nullglob
 if [[ ${#targets[@]} -eq 0 ]]; then
     echo "fuzz: no tests/fuzz/*_fuzz.cpp found" >&2
     exit 1
+fi
+
+# Extra sources join the archive below, so only the targets that use them link them.
+declare -A known_sources
+for src in "${sources[@]}"; do
+    known_sources[$src]=1
+done
+for target in "${targets[@]}"; do
+    patterns=()
+    read -r -a patterns < <(sed -n 's|^// fuzz-extra-sources:||p' "$target" | tr '\n' ' ') || true
+    for pattern in "${patterns[@]}"; do
+        shopt -s nullglob
+        # shellcheck disable=SC2206 # the pattern is meant to be expanded
+        matched=("$project_root"/$pattern)
+        shopt -u nullglob
+        if [[ ${#matched[@]} -eq 0 ]]; then
+            echo "fuzz: $(basename "$target") names extra sources '$pattern' that match no file" >&2
+            failures+=("extra sources of $(basename "$target" .cpp)")
+        fi
+        for src in "${matched[@]}"; do
+            if [[ -z ${known_sources[$src]:-} ]]; then
+                known_sources[$src]=1
+                sources+=("$src")
+            fi
+        done
+    done
+done
+
+waves=$(((${#targets[@]} + jobs - 1) / jobs))
+seconds=${FUZZ_SECONDS:-$((budget / waves))}
+if [[ $seconds -lt 1 ]]; then
+    seconds=1 # libFuzzer reads -max_total_time=0 as "no limit"
 fi
 
 # Runs "$@" in the background, keeping at most $jobs of them alive.
@@ -181,7 +224,7 @@ run_one() { # name
     echo "$status $((SECONDS - start))" >"$work_dir/logs/result_$name"
 }
 
-echo "fuzz: running ${#built[@]} targets (runs<=$runs, time<=${seconds}s each)"
+echo "fuzz: running ${#built[@]} targets (runs<=$runs, time<=${seconds}s each, $jobs at a time)"
 for name in "${built[@]}"; do
     throttle run_one "$name"
 done
