@@ -12,6 +12,7 @@ import { fileURLToPath } from "node:url";
 import protobuf from "protobufjs";
 
 export const PROTOBUF_SUBPROTOCOL = "protobuf.webpubsub.azure.v1";
+export const PROTOBUF_RELIABLE_SUBPROTOCOL = "protobuf.reliable.webpubsub.azure.v1";
 
 const schema = fileURLToPath(new URL("../../../proto/webpubsub.proto", import.meta.url));
 const root = protobuf.loadSync(schema);
@@ -144,11 +145,15 @@ function toSdkMessage(bytes) {
     }
 }
 
-/** protobuf.webpubsub.azure.v1 for `new WebPubSubClient(..., { protocol: protobufProtocol() })`. */
-export function protobufProtocol() {
+/**
+ * protobuf.webpubsub.azure.v1 for `new WebPubSubClient(..., { protocol: protobufProtocol() })`;
+ * with `{ reliable: true }`, protobuf.reliable.webpubsub.azure.v1 (the SDK then acks sequence ids
+ * and recovers, as with its JSON reliable protocol).
+ */
+export function protobufProtocol({ reliable = false } = {}) {
     return {
-        name: PROTOBUF_SUBPROTOCOL,
-        isReliableSubProtocol: false,
+        name: reliable ? PROTOBUF_RELIABLE_SUBPROTOCOL : PROTOBUF_SUBPROTOCOL,
+        isReliableSubProtocol: reliable,
         parseMessages(input) {
             if (typeof input === "string") throw new TypeError("the protobuf protocol expects binary frames");
             const bytes = input instanceof ArrayBuffer ? new Uint8Array(input) : new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
