@@ -11,20 +11,20 @@ namespace hubcast::core {
 connection::connection(connection_info info, auth::permission_set permissions, connection_sink& sink)
     : info_(std::move(info)), permissions_(std::move(permissions)), sink_(sink) {}
 
-send_result connection::deliver(const prepared_message& message) {
+send_result connection::deliver(const prepared_message& message, send_deadline deadline) {
     if (closing_) {
         return send_result::dropped;
     }
-    return send_frame(message.frame(protocol::family_of(info_.kind)));
+    return send_frame(message.frame(protocol::family_of(info_.kind)), deadline);
 }
 
-send_result connection::send_frame(const util::shared_bytes& frame) {
+send_result connection::send_frame(const util::shared_bytes& frame, send_deadline deadline) {
     // After close() the sink is finishing its handshake: nothing may be queued behind the close.
     // A null frame (a family with no encoding) is dropped, never sent as something else.
     if (closing_ || !frame) {
         return send_result::dropped;
     }
-    return sink_.send(frame);
+    return sink_.send(frame, deadline);
 }
 
 void connection::close(std::uint16_t code, std::string_view reason) {

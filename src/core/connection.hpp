@@ -39,9 +39,10 @@ public:
     ack_window& acks() noexcept { return acks_; }
 
     /// Queues the frame of this connection's family (`dropped` when that family has no frame yet).
-    send_result deliver(const prepared_message& message);
+    /// The transport drops it unwritten once `deadline` passes (REST messageTtlSeconds).
+    send_result deliver(const prepared_message& message, send_deadline deadline = no_deadline);
     /// Queues an already-framed message (acks, system messages, pongs).
-    send_result send_frame(const util::shared_bytes& frame);
+    send_result send_frame(const util::shared_bytes& frame, send_deadline deadline = no_deadline);
     /// Sends `system/disconnected` with `reason` to PubSub clients, in their subprotocol (JSON text
     /// or protobuf binary frame; simple clients get none), then closes the sink with `code`.
     /// Idempotent: only the first call has an effect. Afterwards deliver() and send_frame() drop.

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string_view>
 
@@ -14,6 +15,11 @@ enum class send_result : std::uint8_t {
     dropped,      ///< not accepted (queue full under the drop policy, or the connection is closing)
 };
 
+/// The moment a queued frame stops being worth writing (a REST send's `messageTtlSeconds`): a
+/// frame still unwritten then is dropped instead. Most frames have none.
+using send_deadline = std::chrono::steady_clock::time_point;
+inline constexpr send_deadline no_deadline = send_deadline::max();
+
 /// Port (implemented by the transport bridge): writes frames to one client. Every call happens on
 /// the connection's owning worker thread; implementations are not thread-safe.
 /// Must not call back into the core (shard attach/detach/join/leave, node commands that run inline)
@@ -22,8 +28,10 @@ enum class send_result : std::uint8_t {
 class connection_sink {
 public:
     virtual ~connection_sink() = default;
-    /// Queues one complete WebSocket frame. The bytes are shared and must not be modified.
-    virtual send_result send(const util::shared_bytes& frame) = 0;
+    /// Queues one complete WebSocket frame. The bytes are shared and must not be modified. A frame
+    /// with a `deadline` that is still queued when it passes is dropped, never partly written.
+    /// Overrides repeat the default: it is bound by the static type of the call.
+    virtual send_result send(const util::shared_bytes& frame, send_deadline deadline = no_deadline) = 0;
     /// Starts the close handshake after the frames already queued. Idempotent.
     virtual void close(std::uint16_t code, std::string_view reason) = 0;
 };

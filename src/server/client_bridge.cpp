@@ -43,11 +43,12 @@ void client_bridge::on_closed(std::uint16_t code, std::string_view reason) {
     link_ = nullptr;
 }
 
-core::send_result client_bridge::send(const util::shared_bytes& frame) {
+core::send_result client_bridge::send(const util::shared_bytes& frame, core::send_deadline deadline) {
     if (link_ == nullptr) {
         return core::send_result::dropped;
     }
-    switch (link_->send(frame)) {
+    // core and transport name the same steady_clock time point, each in its own layer.
+    switch (link_->send(frame, deadline)) {
     case transport::send_status::queued:
         return core::send_result::queued;
     case transport::send_status::backpressure:

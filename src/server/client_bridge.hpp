@@ -25,7 +25,8 @@ public:
     void on_closed(std::uint16_t code, std::string_view reason) override;
 
     // core::connection_sink
-    core::send_result send(const util::shared_bytes& frame) override;
+    core::send_result send(const util::shared_bytes& frame,
+                           core::send_deadline deadline = core::no_deadline) override;
     void close(std::uint16_t code, std::string_view reason) override;
 
 private:

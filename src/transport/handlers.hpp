@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -14,14 +15,20 @@ namespace hubcast::transport {
 
 enum class send_status : std::uint8_t { queued, backpressure, dropped };
 
+/// When a queued frame stops being worth writing; `no_deadline` for frames that must be written.
+using send_deadline = std::chrono::steady_clock::time_point;
+inline constexpr send_deadline no_deadline = send_deadline::max();
+
 /// The outbound side of an open WebSocket, as handlers see it. Every call must happen on the
 /// session's worker thread.
 class ws_link {
 public:
     virtual ~ws_link() = default;
     /// Queues a complete frame; written with everything else queued in this event-loop turn in one
-    /// gather write. Never blocks.
-    virtual send_status send(const util::shared_bytes& frame) = 0;
+    /// gather write. Never blocks. A frame still queued when its `deadline` passes is dropped
+    /// whole at the next flush (a frame already handed to a write is always finished). Overrides
+    /// repeat the default: it is bound by the static type of the call.
+    virtual send_status send(const util::shared_bytes& frame, send_deadline deadline = no_deadline) = 0;
     /// Sends a close frame after the queued frames, then ends the session (idempotent).
     virtual void close(std::uint16_t code, std::string_view reason) = 0;
 };

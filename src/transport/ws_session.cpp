@@ -1,6 +1,7 @@
 #include "transport/ws_session.hpp"
 
 #include <algorithm>
+#include <chrono>
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
@@ -22,8 +23,8 @@ ws_session::ws_session(asio::ip::tcp::socket socket, std::string handshake_respo
       counters_(counters), parser_(protocol::frame_limits{.max_message_bytes = options.max_message_bytes}),
       leftover_input_(std::move(leftover_input)) {
     ++counters_.websocket;
-    queue_.push_back(util::make_shared_bytes(std::move(handshake_response)));
-    queued_bytes_ = queue_.back()->size();
+    queue_.push_back({util::make_shared_bytes(std::move(handshake_response))});
+    queued_bytes_ = queue_.back().bytes->size();
 }
 
 ws_session::~ws_session() {
@@ -41,7 +42,7 @@ void ws_session::start() {
     read();
 }
 
-send_status ws_session::send(const util::shared_bytes& frame) {
+send_status ws_session::send(const util::shared_bytes& frame, send_deadline deadline) {
     if (state_ != state::open || close_queued_) {
         return send_status::dropped;
     }
@@ -57,8 +58,11 @@ send_status ws_session::send(const util::shared_bytes& frame) {
         }
         return send_status::dropped;
     }
-    queue_.push_back(frame);
+    queue_.push_back({frame, deadline});
     queued_bytes_ += frame->size();
+    if (deadline != no_deadline) {
+        ++frames_with_deadline_;
+    }
     schedule_flush();
     return queued_bytes_ > options_.outbound_soft_bytes ? send_status::backpressure : send_status::queued;
 }
@@ -68,7 +72,7 @@ void ws_session::enqueue_control(std::string frame) {
         return;
     }
     queued_bytes_ += frame.size();
-    queue_.push_back(util::make_shared_bytes(std::move(frame)));
+    queue_.push_back({util::make_shared_bytes(std::move(frame))});
     schedule_flush();
 }
 
@@ -87,7 +91,7 @@ void ws_session::start_close(std::uint16_t code, std::string_view reason, bool e
     shutdown_after_close_ = !expect_reply || failed_;
     const std::string frame = protocol::encode_close_frame(code, reason);
     queued_bytes_ += frame.size();
-    queue_.push_back(util::make_shared_bytes(frame));
+    queue_.push_back({util::make_shared_bytes(frame)});
     close_queued_ = true;
     schedule_flush();
     // Whatever happens, the socket is gone after the close timeout.
@@ -112,15 +116,20 @@ void ws_session::schedule_flush() {
 }
 
 void ws_session::flush() {
-    if (write_in_flight_ || queue_.empty() || state_ == state::finished) {
+    if (write_in_flight_ || state_ == state::finished) {
+        return;
+    }
+    drop_expired();
+    if (queue_.empty()) {
         return;
     }
     const std::size_t count = std::min(queue_.size(), max_gather);
     gather_.clear();
     std::size_t bytes = 0;
     for (std::size_t i = 0; i < count; ++i) {
-        gather_.emplace_back(queue_[i]->data(), queue_[i]->size());
-        bytes += queue_[i]->size();
+        const auto& frame = *queue_[i].bytes;
+        gather_.emplace_back(frame.data(), frame.size());
+        bytes += frame.size();
     }
     write_in_flight_ = true;
     asio::async_write(socket_, gather_,
@@ -138,7 +147,12 @@ void ws_session::on_written(boost::system::error_code ec, std::size_t frames, st
         finish(protocol::close_code::abnormal, "write failed", false);
         return;
     }
-    queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(frames));
+    const auto written_end = queue_.begin() + static_cast<std::ptrdiff_t>(frames);
+    if (frames_with_deadline_ != 0) {
+        frames_with_deadline_ -= static_cast<std::size_t>(std::count_if(
+            queue_.begin(), written_end, [](const queued_frame& f) { return f.deadline != no_deadline; }));
+    }
+    queue_.erase(queue_.begin(), written_end);
     queued_bytes_ -= bytes;
     if (close_queued_ && queue_.empty()) {
         close_sent_ = true;
@@ -148,6 +162,23 @@ void ws_session::on_written(boost::system::error_code ec, std::size_t frames, st
         return;
     }
     flush();
+}
+
+void ws_session::drop_expired() {
+    if (frames_with_deadline_ == 0) {
+        return;
+    }
+    // A slow client's queue may hold messages older than their TTL: drop them instead of writing
+    // them late. Whole frames only, and only here, where no write holds any of them.
+    const auto now = std::chrono::steady_clock::now();
+    std::erase_if(queue_, [this, now](const queued_frame& f) {
+        if (f.deadline == no_deadline || now < f.deadline) {
+            return false;
+        }
+        --frames_with_deadline_;
+        queued_bytes_ -= f.bytes->size();
+        return true;
+    });
 }
 
 void ws_session::read() {
@@ -206,7 +237,7 @@ void ws_session::on_close(std::uint16_t code, std::string_view reason) {
         const std::string frame = protocol::encode_close_frame(
             code == protocol::close_code::no_status ? protocol::close_code::no_status : code, "");
         queued_bytes_ += frame.size();
-        queue_.push_back(util::make_shared_bytes(frame));
+        queue_.push_back({util::make_shared_bytes(frame)});
         close_queued_ = true;
         schedule_flush();
         return;
@@ -262,6 +293,7 @@ void ws_session::finish(std::uint16_t code, std::string_view reason, bool gracef
     close_timer_.cancel();
     queue_.clear();
     queued_bytes_ = 0;
+    frames_with_deadline_ = 0;
     boost::system::error_code ignored;
     if (graceful && socket_.is_open()) {
         // Half-close and drain what the peer still sends: closing a socket with unread input

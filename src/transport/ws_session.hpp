@@ -33,7 +33,7 @@ public:
 
     void start();
 
-    send_status send(const util::shared_bytes& frame) override;
+    send_status send(const util::shared_bytes& frame, send_deadline deadline = no_deadline) override;
     void close(std::uint16_t code, std::string_view reason) override;
 
 private:
@@ -51,6 +51,8 @@ private:
     void enqueue_control(std::string frame);
     void schedule_flush();
     void flush();
+    /// Removes queued frames whose deadline has passed (all of queue_ is unwritten when it runs).
+    void drop_expired();
     void on_written(boost::system::error_code ec, std::size_t frames, std::size_t bytes);
     void start_close(std::uint16_t code, std::string_view reason, bool expect_reply);
     void arm_keepalive();
@@ -67,8 +69,13 @@ private:
     std::string read_buffer_;
     std::string leftover_input_;
 
-    std::deque<util::shared_bytes> queue_;
+    struct queued_frame {
+        util::shared_bytes bytes;
+        send_deadline deadline = no_deadline;
+    };
+    std::deque<queued_frame> queue_;
     std::size_t queued_bytes_ = 0;
+    std::size_t frames_with_deadline_ = 0; // in queue_; flush() reads the clock only when non-zero
     std::vector<boost::asio::const_buffer> gather_;
     bool write_in_flight_ = false;
     bool flush_posted_ = false;

@@ -26,8 +26,9 @@ public:
         std::size_t frames_before; ///< how many frames were queued when close was called
     };
 
-    send_result send(const util::shared_bytes& frame) override {
+    send_result send(const util::shared_bytes& frame, send_deadline deadline = no_deadline) override {
         frames.push_back(frame);
+        deadlines.push_back(deadline);
         return answer;
     }
     void close(std::uint16_t code, std::string_view reason) override {
@@ -35,6 +36,7 @@ public:
     }
 
     std::vector<util::shared_bytes> frames;
+    std::vector<send_deadline> deadlines; ///< one per frame, no_deadline for most
     std::vector<close_call> closes;
     send_result answer = send_result::queued;
 };
