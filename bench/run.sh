@@ -339,7 +339,19 @@ except Exception:
     print(0)
 PY
 )
-    echo "{\"scenario\":\"rest\",\"server\":\"hubcast\",\"label\":\"probe\",\"status\":$status}" >>"$results"
+    echo "{\"scenario\":\"rest-probe\",\"server\":\"hubcast\",\"label\":\"probe\",\"status\":$status}" >>"$results"
+    if [[ $status != 404 && $status != 0 ]]; then
+        n=10000
+        [[ $quick == 1 ]] && n=1000
+        log "REST: :send to all with $n connected clients (window 4)"
+        lg rest-all --scenario rest --rest-target all --connections "$n" --rest-connections 4 --window 4 \
+            --payload 64 "${timing[@]}" >/dev/null
+        stop_server
+        start_server hubcast
+        log "REST: send to user, $n users, 8 HTTP connections"
+        lg rest-user --scenario rest --rest-target user --connections "$n" --rest-connections 8 \
+            --payload 64 "${timing[@]}" >/dev/null
+    fi
     stop_server
 fi
 

@@ -25,6 +25,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <functional>
 #include <map>
 #include <memory>
@@ -41,9 +42,11 @@
 #include <unistd.h>
 
 #include "adapters.hpp"
+#include "auth/jwt.hpp"
 #include "client.hpp"
 #include "histogram.hpp"
 #include "proc_stats.hpp"
+#include "rest_client.hpp"
 
 namespace hubcast::bench {
 namespace {
@@ -78,6 +81,8 @@ struct options {
     std::string access_key;
     std::string hub = "bench";
     std::string label;
+    std::string rest_target = "all";  // rest: all (`:send` to the hub) | user (`users/{id}/:send`)
+    std::size_t rest_connections = 4; // rest: HTTP/1.1 keep-alive connections, one request each in flight
 };
 
 [[noreturn]] void usage(const char* why) {
@@ -149,6 +154,10 @@ options parse_options(int argc, char** argv) {
             o.hub = value;
         } else if (flag == "--label") {
             o.label = value;
+        } else if (flag == "--rest-target") {
+            o.rest_target = value;
+        } else if (flag == "--rest-connections") {
+            o.rest_connections = std::stoul(value);
         } else {
             usage(("unknown flag " + flag).c_str());
         }
@@ -210,6 +219,9 @@ public:
         if (o_.scenario == "probe") {
             return run_probe();
         }
+        if (o_.scenario == "rest") {
+            return run_rest();
+        }
         usage("unknown scenario");
     }
 
@@ -256,7 +268,9 @@ public:
             std::uint32_t& count = ring_[sequence & ring_mask];
             if (++count == expected_per_message_) {
                 --in_flight_;
-                if (o_.window > 0) {
+                if (rest_pump_) {
+                    rest_pump_();
+                } else if (o_.window > 0) {
                     pump_window();
                 }
             }
@@ -658,6 +672,105 @@ private:
         return 0;
     }
 
+    /// REST data plane (hubcast only): `:send` to the whole hub (every connection gets each message;
+    /// closed loop with --window messages not yet delivered everywhere), or `users/{id}/:send` to one
+    /// user at a time (closed loop: each HTTP connection keeps one request in flight). Bearer tokens
+    /// are HS256 JWTs whose audience is the request URL, as the Azure server SDKs sign them, minted
+    /// before the clock starts.
+    int run_rest() {
+        const std::size_t n = o_.connections;
+        ensure_descriptors(n + o_.rest_connections);
+        const bool to_all = o_.rest_target == "all";
+        for (std::size_t i = 0; i < n; ++i) {
+            add_client({}, false);
+        }
+        if (!connect_up_to(n) || failed_ > 0) {
+            return fail_connect(n);
+        }
+        auth::access_keys keys;
+        keys.keys.push_back(o_.access_key);
+        const auto now = static_cast<std::int64_t>(std::time(nullptr));
+        auto request_for = [&](const std::string& target) {
+            boost::json::object claims;
+            claims["aud"] = "http://127.0.0.1:" + std::to_string(o_.port) + target;
+            claims["iat"] = now;
+            claims["exp"] = now + 3600;
+            return "POST " + target + " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(o_.port) +
+                   "\r\nAuthorization: Bearer " + auth::sign_hs256(claims, o_.access_key) +
+                   "\r\nContent-Type: text/plain\r\nContent-Length: " + std::to_string(o_.payload) +
+                   "\r\n\r\n";
+        };
+        std::vector<std::string> heads;
+        if (to_all) {
+            heads.push_back(request_for("/api/hubs/" + o_.hub + "/:send?api-version=2024-01-01"));
+        } else {
+            for (std::size_t i = 0; i < n; ++i) {
+                heads.push_back(request_for("/api/hubs/" + o_.hub + "/users/u" + std::to_string(i) +
+                                            "/:send?api-version=2024-01-01"));
+            }
+        }
+        std::size_t connected = 0;
+        std::size_t next_user = 0;
+        auto issue = [&](rest_client& http) {
+            const auto sequence = static_cast<std::uint32_t>(next_sequence_++);
+            if (to_all) {
+                ring_[sequence & ring_mask] = 0;
+                ++in_flight_;
+            }
+            write_marker(payload_.data(), now_ns(), sequence);
+            ++sent_;
+            if (measuring_) {
+                ++sent_measured_;
+            }
+            http.send(heads[to_all ? 0 : next_user++ % heads.size()] + payload_);
+        };
+        std::vector<std::unique_ptr<rest_client>> https;
+        auto pump = [&] {
+            for (auto& http : https) {
+                if (!publishing_ || (to_all && in_flight_ >= std::max<std::size_t>(o_.window, 1))) {
+                    return;
+                }
+                if (!http->busy()) {
+                    issue(*http);
+                }
+            }
+        };
+        rest_pump_ = pump;
+        for (std::size_t i = 0; i < o_.rest_connections; ++i) {
+            https.push_back(
+                std::make_unique<rest_client>(io_, o_.port, [this, &pump](rest_client&, int status) {
+                    ++statuses_[status];
+                    if (status == 202 || status == 200) {
+                        ++responses_ok_;
+                        if (measuring_) {
+                            ++responses_measured_;
+                        }
+                    } else if (first_error_.empty()) {
+                        first_error_ = "REST answered " + std::to_string(status);
+                    }
+                    pump();
+                }));
+            https.back()->start([&connected](bool ok) { connected += ok ? 1 : 0; });
+        }
+        run_until([&] { return connected == o_.rest_connections; }, 10);
+        if (connected != o_.rest_connections) {
+            first_error_ = "REST connections failed";
+            return fail_connect(n);
+        }
+        run_for_seconds(0.3);
+        mode_ = to_all ? mode::fanout : mode::rooms;
+        expected_per_message_ = to_all ? static_cast<std::uint32_t>(n) : 1;
+        measure([&pump] { pump(); });
+        rest_pump_ = nullptr;
+        const double seconds = static_cast<double>(after_.at_ns - before_.at_ns) / 1e9;
+        print_flow(n, fmt::format(R"("rest_target":"{}","rest_connections":{},"requests_per_s":{:.0f},)"
+                                  R"("responses_ok":{},"statuses":{},)",
+                                  o_.rest_target, o_.rest_connections,
+                                  static_cast<double>(responses_measured_) / seconds, responses_ok_,
+                                  statuses()));
+        return 0;
+    }
+
     options o_;
     std::unique_ptr<protocol_adapter> adapter_;
     asio::io_context io_{1};
@@ -690,6 +803,10 @@ private:
     std::function<client&(std::uint64_t)> pick_;
     std::uint64_t rate_start_ns_ = 0;
     std::uint64_t rate_sent_ = 0;
+
+    std::function<void()> rest_pump_;
+    std::uint64_t responses_ok_ = 0;
+    std::uint64_t responses_measured_ = 0;
 
     std::uint64_t sent_ = 0;
     std::uint64_t sent_measured_ = 0;
