@@ -121,7 +121,9 @@ fanout | ceiling | connect)
     fi
     callgrind_control -d "$server_pid" >/dev/null
     sleep 1
-    kill "$loadgen_pid" 2>/dev/null || true
+    if ((loadgen_pid > 0)); then
+        kill "$loadgen_pid" 2>/dev/null || true
+    fi
     loadgen_pid=0
     kill -TERM "$server_pid"
     wait "$server_pid" || true
