@@ -40,15 +40,17 @@ decode_result reject(const char* reason) {
     return util::fail(decode_error{reason});
 }
 
-util::result<message_data, decode_error> read_data(bool present, const pb::MessageData& data) {
+/// Moves the payload out of `data` (the parsed message is discarded afterwards): a large payload
+/// is not copied again.
+util::result<message_data, decode_error> read_data(bool present, pb::MessageData& data) {
     if (!present) {
         return util::fail(decode_error{"missing 'data'"});
     }
     switch (data.data_case()) {
     case pb::MessageData::kTextData:
-        return message_data{data_type::text, data.text_data()};
+        return message_data{data_type::text, std::move(*data.mutable_text_data())};
     case pb::MessageData::kBinaryData:
-        return message_data{data_type::binary, data.binary_data()};
+        return message_data{data_type::binary, std::move(*data.mutable_binary_data())};
     case pb::MessageData::kProtobufData:
         // The Any itself, not its value: JSON clients get it as base64 and must be able to unpack it.
         return message_data{data_type::protobuf, data.protobuf_data().SerializeAsString()};
@@ -80,22 +82,23 @@ decode_result decode(std::string_view bytes) {
     }
     switch (message.message_case()) {
     case pb::UpstreamMessage::kJoinGroupMessage: {
-        const auto& join = message.join_group_message();
+        auto& join = *message.mutable_join_group_message();
         if (!is_valid_group_name(join.group())) {
             return reject("invalid group name");
         }
-        return client_request{join_group_request{join.group(), ack_id_of(join.has_ack_id(), join.ack_id())}};
+        return client_request{join_group_request{std::move(*join.mutable_group()),
+                                                 ack_id_of(join.has_ack_id(), join.ack_id())}};
     }
     case pb::UpstreamMessage::kLeaveGroupMessage: {
-        const auto& leave = message.leave_group_message();
+        auto& leave = *message.mutable_leave_group_message();
         if (!is_valid_group_name(leave.group())) {
             return reject("invalid group name");
         }
-        return client_request{
-            leave_group_request{leave.group(), ack_id_of(leave.has_ack_id(), leave.ack_id())}};
+        return client_request{leave_group_request{std::move(*leave.mutable_group()),
+                                                  ack_id_of(leave.has_ack_id(), leave.ack_id())}};
     }
     case pb::UpstreamMessage::kSendToGroupMessage: {
-        const auto& send = message.send_to_group_message();
+        auto& send = *message.mutable_send_to_group_message();
         if (!is_valid_group_name(send.group())) {
             return reject("invalid group name");
         }
@@ -103,27 +106,28 @@ decode_result decode(std::string_view bytes) {
         if (send.has_stream()) {
             return reject("streaming is not supported");
         }
-        auto data = read_data(send.has_data(), send.data());
+        auto data = read_data(send.has_data(), *send.mutable_data());
         if (!data) {
             return util::fail(data.error());
         }
-        return client_request{send_to_group_request{send.group(), ack_id_of(send.has_ack_id(), send.ack_id()),
+        return client_request{send_to_group_request{std::move(*send.mutable_group()),
+                                                    ack_id_of(send.has_ack_id(), send.ack_id()),
                                                     send.no_echo(), std::move(*data)}};
     }
     case pb::UpstreamMessage::kEventMessage: {
-        const auto& event = message.event_message();
+        auto& event = *message.mutable_event_message();
         if (!is_valid_event_name(event.event())) {
             return reject("invalid event name");
         }
         if (event.has_stream()) {
             return reject("streaming is not supported");
         }
-        auto data = read_data(event.has_data(), event.data());
+        auto data = read_data(event.has_data(), *event.mutable_data());
         if (!data) {
             return util::fail(data.error());
         }
-        return client_request{
-            event_request{event.event(), ack_id_of(event.has_ack_id(), event.ack_id()), std::move(*data)}};
+        return client_request{event_request{std::move(*event.mutable_event()),
+                                            ack_id_of(event.has_ack_id(), event.ack_id()), std::move(*data)}};
     }
     case pb::UpstreamMessage::kSequenceAckMessage:
         // proto3 cannot tell 0 from absent; an ack of 0 releases nothing (spec 5.2), so both are fine.

@@ -357,6 +357,16 @@ TEST(ProtobufDecode, RejectsStringsThatAreNotUtf8) {
         rejection(upstream(send_to_group_field, bytes_field(1, "g") + bytes_field(3, binary_data(bad)))));
 }
 
+// libprotobuf logs an error for each string that is not UTF-8; clients must not be able to fill
+// the server's log with it.
+TEST(ProtobufDecode, InvalidUtf8FromClientsIsNotLogged) {
+    ::testing::internal::CaptureStderr();
+    for (int i = 0; i < 3; ++i) {
+        EXPECT_TRUE(rejection(upstream(join_group_field, bytes_field(1, "bad\xff"))).has_value());
+    }
+    EXPECT_EQ(::testing::internal::GetCapturedStderr(), "");
+}
+
 TEST(ProtobufDecode, RejectsPreviewRequestsAndStreams) {
     for (int field : {10, 11, 13, 14, 15, 16, 17}) {
         EXPECT_EQ(rejection(upstream(field, "")), "unsupported message (preview feature)") << field;
