@@ -50,11 +50,12 @@ fi
 echo "[bench] building $commit ($source_mode) in $object_dir" >&2
 cmake -S "$source_dir" -B "$object_dir" -DCMAKE_BUILD_TYPE=Release -DHUBCAST_BUILD_TESTS=OFF \
     -DHUBCAST_BUILD_BENCH=ON >/dev/null
-cmake --build "$object_dir" -j "$(nproc)" --target hubcast hubcast-loadgen hubcast-ceiling hubcast-micro \
-    2>&1 | grep -E 'error|Error' >&2 || true
-for binary in hubcast bench/hubcast-loadgen bench/hubcast-ceiling bench/hubcast-micro; do
-    [[ -x $object_dir/$binary ]] || { echo "[bench] build failed: $binary" >&2; exit 1; }
-done
+if ! cmake --build "$object_dir" -j "$(nproc)" --target hubcast hubcast-loadgen hubcast-ceiling hubcast-micro \
+    >"$raw/build.log" 2>&1; then
+    grep -E 'error' "$raw/build.log" | head -20 >&2
+    echo "[bench] build failed (full log: $raw/build.log)" >&2
+    exit 1
+fi
 build=$object_dir
 results=$raw/results.jsonl
 : >"$results"

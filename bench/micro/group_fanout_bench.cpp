@@ -16,7 +16,8 @@ using namespace hubcast;
 
 class recording_sink final : public core::connection_sink {
 public:
-    core::send_result send(const util::shared_bytes& frame) override {
+    core::send_result send(const util::shared_bytes& frame,
+                           core::send_deadline = core::no_deadline) override {
         ++frames;
         bytes += frame->size();
         return core::send_result::queued;
