@@ -1,5 +1,8 @@
 #include "core/node.hpp"
 
+#include <algorithm>
+#include <iterator>
+#include <mutex>
 #include <random>
 #include <stdexcept>
 #include <utility>
@@ -42,6 +45,10 @@ struct fanout {
     std::string target; // group or user id; unused for send_to_all
     exclusions skip;
     prepared_message_ptr message;
+    filter_ptr filter;
+    send_deadline deadline = no_deadline;
+
+    delivery_options delivery() const { return delivery_options{filter.get(), deadline}; }
 };
 
 } // namespace
@@ -136,31 +143,58 @@ bool node::with_connection(std::string_view hub, std::string_view connection_id,
 }
 
 void node::send_to_all(std::string_view hub, protocol::message_data data, exclusions skip) {
-    auto job = std::make_shared<const fanout>(
-        fanout{std::string(hub), {}, std::move(skip), prepared_message::for_server(std::move(data))});
-    run_on_each(all_shards(), [job](shard& s) { s.deliver_to_all(job->hub, *job->message, job->skip); });
+    send_to_all(hub, std::move(data), send_options{std::move(skip), nullptr, no_deadline});
+}
+
+void node::send_to_all(std::string_view hub, protocol::message_data data, send_options options) {
+    auto job = std::make_shared<const fanout>(fanout{std::string(hub),
+                                                     {},
+                                                     std::move(options.skip),
+                                                     prepared_message::for_server(std::move(data)),
+                                                     std::move(options.filter),
+                                                     options.deadline});
+    run_on_each(all_shards(), [job](shard& s) {
+        if (!s.expired(job->deadline)) {
+            s.deliver_to_all(job->hub, *job->message, job->skip, job->delivery());
+        }
+    });
 }
 
 void node::send_to_user(std::string_view hub, std::string_view user_id, protocol::message_data data,
                         exclusions skip) {
+    send_to_user(hub, user_id, std::move(data), send_options{std::move(skip), nullptr, no_deadline});
+}
+
+void node::send_to_user(std::string_view hub, std::string_view user_id, protocol::message_data data,
+                        send_options options) {
     const auto targets = registry_.shards_with_user(hub, user_id);
     if (targets.empty()) {
         return;
     }
-    auto job = std::make_shared<const fanout>(fanout{std::string(hub), std::string(user_id), std::move(skip),
-                                                     prepared_message::for_server(std::move(data))});
-    run_on_each(targets,
-                [job](shard& s) { s.deliver_to_user(job->hub, job->target, *job->message, job->skip); });
+    auto job = std::make_shared<const fanout>(
+        fanout{std::string(hub), std::string(user_id), std::move(options.skip),
+               prepared_message::for_server(std::move(data)), std::move(options.filter), options.deadline});
+    run_on_each(targets, [job](shard& s) {
+        if (!s.expired(job->deadline)) {
+            s.deliver_to_user(job->hub, job->target, *job->message, job->skip, job->delivery());
+        }
+    });
 }
 
 void node::send_to_connection(std::string_view hub, std::string_view connection_id,
                               protocol::message_data data) {
-    with_connection(hub, connection_id,
-                    [message = prepared_message::for_server(std::move(data))](shard&, connection* c) {
-                        if (c != nullptr) {
-                            c->deliver(*message);
-                        }
-                    });
+    send_to_connection(hub, connection_id, std::move(data), no_deadline);
+}
+
+void node::send_to_connection(std::string_view hub, std::string_view connection_id,
+                              protocol::message_data data, send_deadline deadline) {
+    with_connection(
+        hub, connection_id,
+        [message = prepared_message::for_server(std::move(data)), deadline](shard& s, connection* c) {
+            if (c != nullptr && !s.expired(deadline)) {
+                c->deliver(*message, deadline);
+            }
+        });
 }
 
 void node::send_to_group(std::string_view hub, std::string_view group, protocol::message_data data,
@@ -176,6 +210,23 @@ void node::send_to_group(std::string_view hub, std::string_view group, protocol:
                prepared_message::for_group(std::string(group), std::move(from_user_id), std::move(data))});
     run_on_each(targets,
                 [job](shard& s) { s.deliver_to_group(job->hub, job->target, *job->message, job->skip); });
+}
+
+void node::send_to_group(std::string_view hub, std::string_view group, protocol::message_data data,
+                         send_options options) {
+    const auto targets = registry_.shards_with_group(hub, group);
+    if (targets.empty()) {
+        return;
+    }
+    auto job = std::make_shared<const fanout>(
+        fanout{std::string(hub), std::string(group), std::move(options.skip),
+               prepared_message::for_group(std::string(group), std::nullopt, std::move(data)),
+               std::move(options.filter), options.deadline});
+    run_on_each(targets, [job](shard& s) {
+        if (!s.expired(job->deadline)) {
+            s.deliver_to_group(job->hub, job->target, *job->message, job->skip, job->delivery());
+        }
+    });
 }
 
 void node::add_connection_to_group(std::string_view hub, std::string_view group,
@@ -240,6 +291,101 @@ void node::remove_group_members(std::string_view hub, std::string_view group, ex
                         }
                     }
                 });
+}
+
+void node::add_to_groups(std::string_view hub, std::vector<std::string> groups, filter_ptr filter) {
+    run_on_each(all_shards(), [hub = std::string(hub), groups = std::move(groups),
+                               filter = std::move(filter)](shard& s) {
+        for (connection* c : s.connections_of_hub(hub)) {
+            if (filter == nullptr || filter->matches(filter_subject{c->id(), &c->user_id(), &c->groups()})) {
+                for (const auto& group : groups) {
+                    s.join(*c, group);
+                }
+            }
+        }
+    });
+}
+
+void node::remove_from_groups(std::string_view hub, std::vector<std::string> groups, filter_ptr filter) {
+    run_on_each(all_shards(), [hub = std::string(hub), groups = std::move(groups),
+                               filter = std::move(filter)](shard& s) {
+        for (connection* c : s.connections_of_hub(hub)) {
+            // Evaluated before any of its groups is left, so `'a' in groups` sees the connection as
+            // the request found it.
+            if (filter == nullptr || filter->matches(filter_subject{c->id(), &c->user_id(), &c->groups()})) {
+                for (const auto& group : groups) {
+                    s.leave(*c, group);
+                }
+            }
+        }
+    });
+}
+
+void node::add_connection_to_group(std::string_view hub, std::string_view group,
+                                   std::string_view connection_id, std::function<void(bool found)> done) {
+    auto reply = std::make_shared<std::function<void(bool)>>(std::move(done));
+    const bool posted =
+        with_connection(hub, connection_id, [group = std::string(group), reply](shard& s, connection* c) {
+            if (c != nullptr) {
+                s.join(*c, group);
+            }
+            (*reply)(c != nullptr);
+        });
+    if (!posted) {
+        (*reply)(false);
+    }
+}
+
+void node::list_group_members(std::string_view hub, std::string_view group, std::string after,
+                              std::size_t limit, std::function<void(std::vector<group_member>)> done) {
+    const auto targets = registry_.shards_with_group(hub, group);
+    if (targets.empty() || limit == 0) {
+        done({});
+        return;
+    }
+    // Shared by every shard's task; the last answer merges and replies.
+    struct gather {
+        std::string hub;
+        std::string group;
+        std::string after;
+        std::size_t limit;
+        std::function<void(std::vector<group_member>)> done;
+        std::mutex mutex;
+        std::vector<group_member> members; // guarded by mutex
+        std::size_t waiting;               // guarded by mutex
+    };
+    auto state = std::make_shared<gather>();
+    state->hub = std::string(hub);
+    state->group = std::string(group);
+    state->after = std::move(after);
+    state->limit = limit;
+    state->done = std::move(done);
+    state->waiting = targets.size();
+    const auto answer = [state](std::vector<group_member> part) {
+        std::unique_lock lock(state->mutex);
+        std::move(part.begin(), part.end(), std::back_inserter(state->members));
+        if (--state->waiting != 0) {
+            return;
+        }
+        lock.unlock();
+        auto& members = state->members;
+        const auto by_id = [](const group_member& a, const group_member& b) {
+            return a.connection_id < b.connection_id;
+        };
+        std::sort(members.begin(), members.end(), by_id);
+        if (members.size() > state->limit) {
+            members.resize(state->limit);
+        }
+        state->done(std::move(members));
+    };
+    for (const std::size_t index : targets) {
+        const bool posted = run_on(index, [state, answer](shard& s) {
+            answer(s.group_members_after(state->hub, state->group, state->after, state->limit));
+        });
+        if (!posted) {
+            answer({});
+        }
+    }
 }
 
 void node::close_connection(std::string_view hub, std::string_view connection_id, std::uint16_t code,

@@ -11,12 +11,20 @@
 #include <vector>
 
 #include "auth/permissions.hpp"
+#include "core/connection_filter.hpp"
 #include "core/mailbox.hpp"
 #include "core/prepared_message.hpp"
 #include "core/registry.hpp"
 #include "core/shard.hpp"
 
 namespace hubcast::core {
+
+/// What a REST send adds to a plain fan-out (spec 2.3 #6, #13, #22).
+struct send_options {
+    exclusions skip;
+    filter_ptr filter;                    ///< only connections it matches receive the message; null: all
+    send_deadline deadline = no_deadline; ///< messageTtlSeconds: dropped wherever it still waits then
+};
 
 /// One hubcast process: its shards (one per worker) and the registry. This is the internal API
 /// that the client endpoint and the REST data plane drive.
@@ -69,6 +77,17 @@ public:
     void send_to_group(std::string_view hub, std::string_view group, protocol::message_data data,
                        exclusions skip = {}, std::optional<std::string> from_user_id = std::nullopt);
 
+    /// REST sends. The filter is evaluated on each connection's own shard; a shard that drains the
+    /// task after `deadline` drops it (counted in shard::expired_sends()), and each recipient's
+    /// transport drops the frame if it is still unwritten then.
+    void send_to_all(std::string_view hub, protocol::message_data data, send_options options);
+    void send_to_user(std::string_view hub, std::string_view user_id, protocol::message_data data,
+                      send_options options);
+    void send_to_group(std::string_view hub, std::string_view group, protocol::message_data data,
+                       send_options options);
+    void send_to_connection(std::string_view hub, std::string_view connection_id, protocol::message_data data,
+                            send_deadline deadline);
+
     // Membership (applies to the connections that exist now).
     void add_connection_to_group(std::string_view hub, std::string_view group,
                                  std::string_view connection_id);
@@ -79,6 +98,23 @@ public:
     void remove_user_from_group(std::string_view hub, std::string_view group, std::string_view user_id);
     void remove_user_from_all_groups(std::string_view hub, std::string_view user_id);
     void remove_group_members(std::string_view hub, std::string_view group, exclusions skip = {});
+    /// addToGroups / removeFromGroups: every connection of `hub` that `filter` matches (all when
+    /// null) joins / leaves each of `groups`, evaluated on each connection's own shard.
+    void add_to_groups(std::string_view hub, std::vector<std::string> groups, filter_ptr filter);
+    void remove_from_groups(std::string_view hub, std::vector<std::string> groups, filter_ptr filter);
+    /// As add_connection_to_group, reporting whether the connection exists in `hub`; `done` is
+    /// called exactly once, under the same rules as grant_permission's.
+    void add_connection_to_group(std::string_view hub, std::string_view group, std::string_view connection_id,
+                                 std::function<void(bool found)> done);
+
+    /// One page of a group's members (ListConnectionsInGroup): the members whose connection id sorts
+    /// after `after` (from the start when empty), in ascending id order, at most `limit`. Asks only
+    /// the shards with members and calls `done` exactly once, when all have answered, on the thread
+    /// of the last one (inline when every one of them is the caller's shard or unreachable; an
+    /// unreachable shard, its mailbox full, counts as having no members). Ordering by id keeps pages
+    /// stable: a member that stays is listed exactly once across pages.
+    void list_group_members(std::string_view hub, std::string_view group, std::string after,
+                            std::size_t limit, std::function<void(std::vector<group_member>)> done);
 
     // Closing: PubSub clients get `system/disconnected` with the reason first.
     void close_connection(std::string_view hub, std::string_view connection_id, std::uint16_t code,

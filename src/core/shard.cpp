@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cassert>
+#include <chrono>
 #include <stdexcept>
 #include <utility>
 
@@ -142,31 +143,33 @@ void shard::unindex_member(connection& c, std::string_view group) {
     owner_.index().remove_group_member(c.hub(), group, index_);
 }
 
-void shard::deliver_to_all(std::string_view hub, const prepared_message& message, const exclusions& skip) {
+void shard::deliver_to_all(std::string_view hub, const prepared_message& message, const exclusions& skip,
+                           const delivery_options& options) {
     if (const hub_members* h = members_of(hub)) {
-        deliver(h->all, message, skip);
+        deliver(h->all, message, skip, options);
     }
 }
 
 void shard::deliver_to_group(std::string_view hub, std::string_view group, const prepared_message& message,
-                             const exclusions& skip) {
+                             const exclusions& skip, const delivery_options& options) {
     if (const hub_members* h = members_of(hub)) {
         if (const auto g = h->groups.find(group); g != h->groups.end()) {
-            deliver(g->second, message, skip);
+            deliver(g->second, message, skip, options);
         }
     }
 }
 
 void shard::deliver_to_user(std::string_view hub, std::string_view user_id, const prepared_message& message,
-                            const exclusions& skip) {
+                            const exclusions& skip, const delivery_options& options) {
     if (const hub_members* h = members_of(hub)) {
         if (const auto u = h->users.find(user_id); u != h->users.end()) {
-            deliver(u->second, message, skip);
+            deliver(u->second, message, skip, options);
         }
     }
 }
 
-void shard::deliver(const member_set& members, const prepared_message& message, const exclusions& skip) {
+void shard::deliver(const member_set& members, const prepared_message& message, const exclusions& skip,
+                    const delivery_options& options) {
     // One frame lookup per family for the whole walk: recipients then cost one pointer copy each
     // (into the sink's queue), never an encode, a lock or an allocation here.
     std::array<const util::shared_bytes*, protocol::frame_family_count> frames{};
@@ -179,13 +182,57 @@ void shard::deliver(const member_set& members, const prepared_message& message, 
         if (skip.contains(c->id())) {
             continue;
         }
+        if (options.filter != nullptr &&
+            !options.filter->matches(filter_subject{c->id(), &c->user_id(), &c->groups()})) {
+            continue;
+        }
         const protocol::frame_family family = protocol::family_of(c->kind());
         const auto slot = static_cast<std::size_t>(family);
         if (frames[slot] == nullptr) {
             frames[slot] = &message.frame(family);
         }
-        c->send_frame(*frames[slot]);
+        c->send_frame(*frames[slot], options.deadline);
     }
+}
+
+bool shard::expired(send_deadline deadline) {
+    if (deadline == no_deadline || std::chrono::steady_clock::now() < deadline) {
+        return false;
+    }
+    ++expired_sends_;
+    return true;
+}
+
+std::vector<group_member> shard::group_members_after(std::string_view hub, std::string_view group,
+                                                     std::string_view after, std::size_t limit) {
+    std::vector<connection*> members;
+    if (const hub_members* h = members_of(hub)) {
+        if (const auto g = h->groups.find(group); g != h->groups.end()) {
+            members.reserve(g->second.size());
+            for (connection* c : g->second) {
+                if (after.empty() || c->id() > after) {
+                    members.push_back(c);
+                }
+            }
+        }
+    }
+    const auto by_id = [](const connection* a, const connection* b) {
+        return a->id() < b->id();
+    };
+    // Only the first `limit` matter: a page of a large group sorts a page, not the group.
+    if (members.size() > limit) {
+        std::partial_sort(members.begin(), members.begin() + static_cast<std::ptrdiff_t>(limit),
+                          members.end(), by_id);
+        members.resize(limit);
+    } else {
+        std::sort(members.begin(), members.end(), by_id);
+    }
+    std::vector<group_member> page;
+    page.reserve(members.size());
+    for (const connection* c : members) {
+        page.push_back(group_member{c->id(), c->user_id()});
+    }
+    return page;
 }
 
 shard::hub_members* shard::members_of(std::string_view hub) {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/connection.hpp"
+#include "core/connection_filter.hpp"
 #include "core/mailbox.hpp"
 #include "core/prepared_message.hpp"
 
@@ -24,6 +25,20 @@ struct exclusions {
     std::vector<std::string> connection_ids; ///< REST `excluded`
     std::string no_echo_connection;          ///< the publisher of a noEcho sendToGroup, or empty
     bool contains(std::string_view id) const;
+};
+
+/// What a REST send adds to a fan-out: only connections matching `filter` (when set) receive it,
+/// and their transports drop it unwritten once `deadline` passes (messageTtlSeconds).
+struct delivery_options {
+    const connection_filter* filter = nullptr;
+    send_deadline deadline = no_deadline;
+};
+
+/// One member of a group, as ListConnectionsInGroup reports it.
+struct group_member {
+    std::string connection_id;
+    std::optional<std::string> user_id;
+    bool operator==(const group_member&) const = default;
 };
 
 /// The part of the node owned by one worker thread: its connections and the local indexes
@@ -63,11 +78,23 @@ public:
 
     // Local fan-out: queue `message` on every matching local connection of `hub`. Lock-free and
     // allocation-free: each family's frame is fetched once per call and shared by every recipient.
-    void deliver_to_all(std::string_view hub, const prepared_message& message, const exclusions& skip);
+    // `options` narrows the recipients by a filter, evaluated here on each connection's own worker.
+    void deliver_to_all(std::string_view hub, const prepared_message& message, const exclusions& skip,
+                        const delivery_options& options = {});
     void deliver_to_group(std::string_view hub, std::string_view group, const prepared_message& message,
-                          const exclusions& skip);
+                          const exclusions& skip, const delivery_options& options = {});
     void deliver_to_user(std::string_view hub, std::string_view user_id, const prepared_message& message,
-                         const exclusions& skip);
+                         const exclusions& skip, const delivery_options& options = {});
+
+    /// True, and counted in expired_sends(), when `deadline` has passed: a send that waited in the
+    /// mailbox past its TTL is dropped instead of delivered late.
+    bool expired(send_deadline deadline);
+    std::size_t expired_sends() const noexcept { return expired_sends_; }
+
+    /// Local members of `group` whose connection id sorts after `after` (all when empty), in
+    /// ascending id order, at most `limit` of them: one shard's part of a paged group listing.
+    std::vector<group_member> group_members_after(std::string_view hub, std::string_view group,
+                                                  std::string_view after, std::size_t limit);
 
     /// Local connections of `hub` (all, of a user, of a group) for membership and close commands.
     /// Snapshots: joining, leaving or closing while walking them is safe; detaching is not.
@@ -98,7 +125,8 @@ private:
         string_map<member_set> users;
     };
 
-    void deliver(const member_set& members, const prepared_message& message, const exclusions& skip);
+    void deliver(const member_set& members, const prepared_message& message, const exclusions& skip,
+                 const delivery_options& options);
     /// Removes `c` from the local index of `group` and from the registry; c.groups_ is the caller's.
     void unindex_member(connection& c, std::string_view group);
     hub_members* members_of(std::string_view hub);
@@ -116,6 +144,7 @@ private:
     // send(); attach/detach/join/leave assert this so a transport that does is caught in tests
     // instead of invalidating the walk.
     bool walking_ = false;
+    std::size_t expired_sends_ = 0;
 };
 
 } // namespace hubcast::core
