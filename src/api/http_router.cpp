@@ -1,6 +1,12 @@
 #include "api/http_router.hpp"
 
+#include <string>
+#include <utility>
+#include <vector>
+
 #include <boost/url/parse.hpp>
+
+#include "protocol/ascii.hpp"
 
 namespace hubcast::api {
 
@@ -49,6 +55,12 @@ bool is_client_path(std::string_view path) {
     return !hub.empty() && hub.find('/') == std::string_view::npos;
 }
 
+/// Everything under /api/ (health excepted, routed before) is the REST data plane, which answers
+/// in JSON even to a request it cannot parse.
+bool is_rest_target(std::string_view target) {
+    return target.size() >= 5 && protocol::iequals(target.substr(0, 5), "/api/");
+}
+
 http_response method_not_allowed(std::string allow) {
     auto response = http_response::text(405, "Method Not Allowed");
     response.headers.emplace_back("Allow", std::move(allow));
@@ -56,39 +68,63 @@ http_response method_not_allowed(std::string allow) {
 }
 } // namespace
 
-http_router::http_router(client_endpoint& clients, metrics& counters)
-    : clients_(clients), metrics_(counters) {}
+http_router::http_router(client_endpoint& clients, rest_router& rest, metrics& counters)
+    : clients_(clients), rest_(rest), metrics_(counters) {}
 
-upgrade_decision http_router::route(const protocol::http_request& request) {
+void http_router::route(protocol::http_request request, route_reply reply) {
     const std::string escaped = escape_lenient(request.target);
     auto parsed = boost::urls::parse_origin_form(escaped);
     if (!parsed) {
-        return http_response::text(400, "Bad Request: malformed request target.");
+        if (is_rest_target(request.target)) {
+            reply(error_response({400, rest_error_code::invalid_parameter, "Malformed request target."},
+                                 request.method == "HEAD"));
+            return;
+        }
+        reply(http_response::text(400, "Bad Request: malformed request target."));
+        return;
     }
     const auto& target = *parsed;
     const std::string path = target.path();
     if (is_client_path(path)) {
         if (request.method != "GET") {
-            return method_not_allowed("GET");
+            reply(method_not_allowed("GET"));
+            return;
         }
-        return clients_.admit(request, target);
+        reply(clients_.admit(request, target));
+        return;
     }
     if (path == "/healthz" || path == "/readyz" || path == "/api/health") {
         if (!is_get_or_head(request)) {
-            return method_not_allowed("GET, HEAD");
+            reply(method_not_allowed("GET, HEAD"));
+            return;
         }
-        return health(request, path == "/readyz");
+        reply(health(request, path == "/readyz"));
+        return;
     }
     if (path == "/metrics") {
         if (!is_get_or_head(request)) {
-            return method_not_allowed("GET, HEAD");
+            reply(method_not_allowed("GET, HEAD"));
+            return;
         }
         http_response response;
         response.content_type = "text/plain; version=0.0.4; charset=utf-8";
         response.body = metrics_.render();
-        return response;
+        reply(std::move(response));
+        return;
     }
-    return http_response::text(404, "Not Found");
+    if (is_rest_target(path)) {
+        // Decoded here, while `escaped` lives: the call may finish on another worker.
+        const auto segments = target.segments();
+        std::vector<std::pair<std::string, std::string>> pairs;
+        for (const auto& param : target.params()) {
+            pairs.emplace_back(param.key, param.value);
+        }
+        rest_.handle(std::move(request), std::vector<std::string>(segments.begin(), segments.end()),
+                     query_parameters(std::move(pairs)),
+                     [reply = std::move(reply)](http_response response) { reply(std::move(response)); });
+        return;
+    }
+    reply(http_response::text(404, "Not Found"));
 }
 
 http_response http_router::health(const protocol::http_request& request, bool readiness) const {

@@ -6,16 +6,19 @@ namespace hubcast::server {
 
 void http_frontend::handle(protocol::http_request request,
                            std::shared_ptr<transport::http_responder> responder) {
-    auto decision = router_.route(request);
-    if (auto* response = std::get_if<protocol::http_response>(&decision)) {
-        responder->respond(std::move(*response));
-        return;
-    }
-    auto& admission = std::get<api::client_admission>(decision);
-    std::string subprotocol = admission.subprotocol;
-    const std::size_t worker = responder->worker_index();
-    responder->accept_websocket(std::move(subprotocol),
-                                std::make_unique<client_bridge>(clients_, std::move(admission), worker));
+    // The responder is thread-safe: a REST answer may come from another worker's shard.
+    router_.route(std::move(request), [this,
+                                       responder = std::move(responder)](api::upgrade_decision decision) {
+        if (auto* response = std::get_if<protocol::http_response>(&decision)) {
+            responder->respond(std::move(*response));
+            return;
+        }
+        auto& admission = std::get<api::client_admission>(decision);
+        std::string subprotocol = admission.subprotocol;
+        const std::size_t worker = responder->worker_index();
+        responder->accept_websocket(std::move(subprotocol),
+                                    std::make_unique<client_bridge>(clients_, std::move(admission), worker));
+    });
 }
 
 } // namespace hubcast::server

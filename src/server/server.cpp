@@ -13,6 +13,7 @@
 #include "api/client_endpoint.hpp"
 #include "api/http_router.hpp"
 #include "api/metrics.hpp"
+#include "api/rest_router.hpp"
 #include "core/node.hpp"
 #include "protocol/websocket_frame.hpp"
 #include "server/http_frontend.hpp"
@@ -72,7 +73,8 @@ int run_server(const server_options& options) {
                            counters.websocket.load(), counters.refused_at_descriptor_limit.load());
     };
     api::client_endpoint clients(node, auth::access_keys{options.access_keys}, metrics);
-    api::http_router router(clients, metrics);
+    api::rest_router rest(node, auth::access_keys{options.access_keys});
+    api::http_router router(clients, rest, metrics);
     std::atomic<bool> stopping{false};
     router.set_readiness([&stopping] { return !stopping.load(); });
     http_frontend frontend(router, clients);

@@ -1,0 +1,116 @@
+// Spec 2.3 #2, #5, #11, #12, #14-#16: groups, their members, and filtered membership changes.
+#include <algorithm>
+#include <optional>
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+
+#include "api/rest_router.hpp"
+
+namespace hubcast::api {
+
+void rest_router::group_operation(call& c) {
+    const auto& route = c.route;
+    switch (route.operation) {
+    case rest_operation::group_exists:
+        c.answer(empty_response(node_.group_exists(route.hub_key, route.group) ? 200 : 404));
+        return;
+    case rest_operation::remove_connection_from_group:
+        node_.remove_connection_from_group(route.hub_key, route.group, route.connection_id);
+        c.answer(empty_response(204));
+        return;
+    case rest_operation::add_connection_to_group:
+        // The JS SDK's groupClient.addConnection turns a 404 into "connection doesn't exist", so the
+        // answer waits for the owning shard to say whether it has the connection.
+        node_.add_connection_to_group(
+            route.hub_key, route.group, route.connection_id, [reply = std::move(c.reply)](bool found) {
+                reply(found ? empty_response(200)
+                            : error_response({404, rest_error_code::connection_not_found,
+                                              "The connection does not exist in this hub."},
+                                             false));
+            });
+        return;
+    default:
+        break;
+    }
+    auto reason = close_reason(c.query);
+    if (!reason) {
+        c.fail(reason.error());
+        return;
+    }
+    node_.close_group(route.hub_key, route.group, core::exclusions{excluded_connections(c.query), {}},
+                      options_.close_code, std::move(reason).value());
+    c.answer(empty_response(204));
+}
+
+void rest_router::group_membership(call& c) {
+    auto request = parse_groups_request(c.request.body);
+    if (!request) {
+        c.fail(request.error());
+        return;
+    }
+    auto filter = parse_filter(request->filter);
+    if (!filter) {
+        c.fail(filter.error());
+        return;
+    }
+    if (c.route.operation == rest_operation::add_connections_to_groups) {
+        node_.add_to_groups(c.route.hub_key, std::move(request->groups), std::move(filter).value());
+    } else {
+        node_.remove_from_groups(c.route.hub_key, std::move(request->groups), std::move(filter).value());
+    }
+    c.answer(empty_response(200));
+}
+
+void rest_router::list_group(call& c) {
+    auto page = parse_page_request(c.query);
+    if (!page) {
+        c.fail(page.error());
+        return;
+    }
+    const std::size_t wanted =
+        page->top ? std::min<std::size_t>(page->page_size, static_cast<std::size_t>(*page->top))
+                  : page->page_size;
+    // The next page's link repeats this request with what is left of `top` and where this page ends.
+    std::string link = c.base_url() + "/api/hubs/" + percent_encode(c.route.hub) + "/groups/" +
+                       percent_encode(c.route.group) + "/connections?api-version=" +
+                       percent_encode(c.query.first("api-version").value_or(""));
+    if (c.query.first("maxpagesize")) {
+        link += "&maxpagesize=" + std::to_string(page->page_size);
+    }
+    // One more than the page holds tells whether another page follows.
+    node_.list_group_members(c.route.hub_key, c.route.group, page->after, wanted + 1,
+                             [reply = std::move(c.reply), wanted, top = page->top,
+                              link = std::move(link)](std::vector<core::group_member> members) {
+                                 bool more = members.size() > wanted;
+                                 members.resize(std::min(members.size(), wanted));
+                                 std::optional<std::int64_t> top_left;
+                                 if (top) {
+                                     top_left = *top - static_cast<std::int64_t>(members.size());
+                                     more = more && *top_left > 0;
+                                 }
+                                 boost::json::array value;
+                                 value.reserve(members.size());
+                                 for (const auto& member : members) {
+                                     boost::json::object item{{"connectionId", member.connection_id}};
+                                     if (member.user_id) {
+                                         item["userId"] = *member.user_id;
+                                     }
+                                     value.emplace_back(std::move(item));
+                                 }
+                                 boost::json::object body{{"value", std::move(value)}};
+                                 if (more) {
+                                     std::string next = link;
+                                     if (top_left) {
+                                         next += "&top=" + std::to_string(*top_left);
+                                     }
+                                     next += "&continuationToken=" +
+                                             continuation_token(members.back().connection_id);
+                                     body["nextLink"] = std::move(next);
+                                 }
+                                 reply(json_response(boost::json::serialize(body)));
+                             });
+}
+
+} // namespace hubcast::api

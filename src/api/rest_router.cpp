@@ -1,0 +1,145 @@
+#include "api/rest_router.hpp"
+
+#include <utility>
+
+#include "auth/request_token.hpp"
+#include "protocol/ascii.hpp"
+#include "util/clock.hpp"
+
+namespace hubcast::api {
+namespace {
+
+std::string_view trim(std::string_view text) noexcept {
+    while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) {
+        text.remove_prefix(1);
+    }
+    while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) {
+        text.remove_suffix(1);
+    }
+    return text;
+}
+
+/// The token of `Authorization: Bearer <token>` (scheme matched case-insensitively), or empty.
+std::string_view bearer_token(const protocol::http_request& request) {
+    const std::string_view value = trim(request.header("Authorization"));
+    constexpr std::string_view scheme = "bearer";
+    if (value.size() <= scheme.size() || !protocol::iequals(value.substr(0, scheme.size()), scheme) ||
+        (value[scheme.size()] != ' ' && value[scheme.size()] != '\t')) {
+        return {};
+    }
+    return trim(value.substr(scheme.size()));
+}
+
+std::string unauthorized_message(auth::token_error error) {
+    switch (error) {
+    case auth::token_error::missing:
+        return "An Authorization: Bearer <JWT> header is required, signed with an access key of this server.";
+    case auth::token_error::wrong_audience:
+        return "The access token's aud claim does not name this request's URL.";
+    default:
+        return std::string(auth::describe(error));
+    }
+}
+
+} // namespace
+
+rest_router::rest_router(core::node& node, auth::access_keys keys, rest_options options)
+    : node_(node), keys_(std::move(keys)), options_(options) {}
+
+std::string rest_router::call::base_url() const {
+    const std::string_view forwarded = trim(request.header("X-Forwarded-Proto"));
+    const std::string_view scheme = protocol::iequals(forwarded, "https") ? "https" : "http";
+    std::string_view host = trim(request.header("Host"));
+    if (host.empty()) {
+        host = "localhost";
+    }
+    std::string url(scheme);
+    url += "://";
+    url += host;
+    return url;
+}
+
+void rest_router::handle(protocol::http_request request, std::vector<std::string> segments,
+                         query_parameters query, rest_reply reply) {
+    const bool head = request.method == "HEAD";
+    auto matched = match_route(request.method, segments);
+    if (!matched) {
+        const rest_error& error = matched.error();
+        reply(error_response(error, head,
+                             error.status == 405 ? allowed_methods(std::move(segments)) : std::string{}));
+        return;
+    }
+    call c{std::move(request), std::move(matched).value(), std::move(query), std::move(reply), head};
+    if (auto error = check_api_version(c.query)) {
+        c.fail(*error);
+        return;
+    }
+    if (auto error = authenticate(c)) {
+        c.fail(*error);
+        return;
+    }
+    auto validated = validate_route(std::move(c.route));
+    if (!validated) {
+        c.fail(validated.error());
+        return;
+    }
+    c.route = std::move(validated).value();
+    dispatch(c);
+}
+
+std::optional<rest_error> rest_router::authenticate(const call& c) const {
+    const auth::request_token_context context{
+        .target = c.request.target, .now = util::unix_seconds(), .clock_skew = options_.clock_skew};
+    const auto verified = auth::verify_request_token(bearer_token(c.request), keys_, context);
+    if (verified) {
+        return std::nullopt;
+    }
+    return rest_error{401, rest_error_code::unauthorized, unauthorized_message(verified.error())};
+}
+
+void rest_router::dispatch(call& c) {
+    switch (c.route.operation) {
+    case rest_operation::send_to_all:
+    case rest_operation::send_to_connection:
+    case rest_operation::send_to_group:
+    case rest_operation::send_to_user:
+        send(c);
+        return;
+    case rest_operation::close_all_connections:
+    case rest_operation::close_connection:
+    case rest_operation::connection_exists:
+    case rest_operation::remove_connection_from_all_groups:
+        connection_operation(c);
+        return;
+    case rest_operation::group_exists:
+    case rest_operation::close_group_connections:
+    case rest_operation::remove_connection_from_group:
+    case rest_operation::add_connection_to_group:
+        group_operation(c);
+        return;
+    case rest_operation::add_connections_to_groups:
+    case rest_operation::remove_connections_from_groups:
+        group_membership(c);
+        return;
+    case rest_operation::list_connections_in_group:
+        list_group(c);
+        return;
+    case rest_operation::user_exists:
+    case rest_operation::close_user_connections:
+    case rest_operation::remove_user_from_all_groups:
+    case rest_operation::remove_user_from_group:
+    case rest_operation::add_user_to_group:
+        user_operation(c);
+        return;
+    case rest_operation::revoke_permission:
+    case rest_operation::check_permission:
+    case rest_operation::grant_permission:
+        permission_operation(c);
+        return;
+    case rest_operation::generate_client_token:
+        generate_token(c);
+        return;
+    }
+}
+
+} // namespace hubcast::api

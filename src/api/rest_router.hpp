@@ -1,0 +1,81 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "api/rest_errors.hpp"
+#include "api/rest_params.hpp"
+#include "api/rest_route.hpp"
+#include "auth/access_keys.hpp"
+#include "core/node.hpp"
+#include "protocol/http_types.hpp"
+#include "protocol/websocket_frame.hpp"
+
+namespace hubcast::api {
+
+struct rest_options {
+    std::chrono::seconds clock_skew{300}; // spec 3.2: five minutes, as for client tokens
+    /// The code of the close frame REST closes send. 1008 tells the Azure client SDKs not to try
+    /// recovering the same connection (docs/protocol.md, "Close codes").
+    std::uint16_t close_code = protocol::close_code::policy_violation;
+};
+
+/// Answers one REST call. Called exactly once, on whatever thread finishes the operation.
+using rest_reply = std::function<void(protocol::http_response)>;
+
+/// The REST data plane under /api/hubs/{hub}/... (server-protocol spec 2-3): the 24 operations
+/// of api-version 2024-12-01 besides the health check. Each call is matched (404, 405), its
+/// api-version checked (400), its bearer token verified (401), its path parameters validated
+/// (400), then carried out through core::node. Operations that need an answer from a connection's
+/// shard (add a connection to a group, permissions, listing a group) reply from that shard;
+/// everything else replies before handle() returns. Sends are fire-and-forget (202).
+///
+/// Threading: handle() may be called on any thread concurrently; the router holds no mutable
+/// state of its own.
+class rest_router {
+public:
+    rest_router(core::node& node, auth::access_keys keys, rest_options options = {});
+
+    /// `segments` and `query` are the percent-decoded path segments and query parameters of
+    /// `request.target`. `reply` is called exactly once, inline or later from a worker.
+    void handle(protocol::http_request request, std::vector<std::string> segments, query_parameters query,
+                rest_reply reply);
+
+private:
+    /// One call on its way through: what the operations read, and its reply.
+    struct call {
+        protocol::http_request request;
+        rest_route route;
+        query_parameters query;
+        rest_reply reply;
+        bool head = false;
+
+        void answer(protocol::http_response response) const { reply(std::move(response)); }
+        void fail(const rest_error& error) const { reply(error_response(error, head)); }
+        /// "scheme://host" as the caller reached us: the Host header, and `X-Forwarded-Proto` when
+        /// a TLS-terminating proxy says https. For nextLink and minted token audiences.
+        std::string base_url() const;
+    };
+
+    std::optional<rest_error> authenticate(const call& c) const;
+    void dispatch(call& c);
+
+    // One per operation family, each in its own file (rest_<family>.cpp).
+    void send(call& c);
+    void connection_operation(call& c);
+    void group_operation(call& c);
+    void group_membership(call& c);
+    void list_group(call& c);
+    void user_operation(call& c);
+    void permission_operation(call& c);
+    void generate_token(call& c);
+
+    core::node& node_;
+    auth::access_keys keys_;
+    rest_options options_;
+};
+
+} // namespace hubcast::api

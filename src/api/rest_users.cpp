@@ -1,0 +1,39 @@
+// Spec 2.3 #20, #21, #23-#25: user existence, closing a user's connections, a user's groups. They
+// act on the user's connections that exist now (spec 9: whether Azure also applies membership
+// to later connections is unconfirmed; hubcast does not).
+#include "api/rest_router.hpp"
+
+namespace hubcast::api {
+
+void rest_router::user_operation(call& c) {
+    const auto& route = c.route;
+    switch (route.operation) {
+    case rest_operation::user_exists:
+        c.answer(empty_response(node_.user_exists(route.hub_key, route.user_id) ? 200 : 404));
+        return;
+    case rest_operation::remove_user_from_all_groups:
+        node_.remove_user_from_all_groups(route.hub_key, route.user_id);
+        c.answer(empty_response(204));
+        return;
+    case rest_operation::remove_user_from_group:
+        node_.remove_user_from_group(route.hub_key, route.group, route.user_id);
+        c.answer(empty_response(204));
+        return;
+    case rest_operation::add_user_to_group:
+        node_.add_user_to_group(route.hub_key, route.group, route.user_id);
+        c.answer(empty_response(200));
+        return;
+    default:
+        break;
+    }
+    auto reason = close_reason(c.query);
+    if (!reason) {
+        c.fail(reason.error());
+        return;
+    }
+    node_.close_user(route.hub_key, route.user_id, core::exclusions{excluded_connections(c.query), {}},
+                     options_.close_code, std::move(reason).value());
+    c.answer(empty_response(204));
+}
+
+} // namespace hubcast::api

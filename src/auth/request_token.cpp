@@ -1,0 +1,219 @@
+#include "auth/request_token.hpp"
+
+#include <algorithm>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <boost/json/value.hpp>
+
+#include "auth/jwt.hpp"
+
+namespace hubcast::auth {
+namespace {
+
+char ascii_lower(char c) noexcept {
+    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+bool iequals(std::string_view a, std::string_view b) noexcept {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               return ascii_lower(x) == ascii_lower(y);
+           });
+}
+
+int hex_value(char c) noexcept {
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    c = ascii_lower(c);
+    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/// Percent-decodes `text`; `plus_is_space` for query components (form encoding, which Python's
+/// and .NET's stacks may produce). Nullopt on a truncated or non-hex escape.
+std::optional<std::string> decode(std::string_view text, bool plus_is_space) {
+    std::string out;
+    out.reserve(text.size());
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (c == '+' && plus_is_space) {
+            out += ' ';
+            continue;
+        }
+        if (c != '%') {
+            out += c;
+            continue;
+        }
+        if (i + 2 >= text.size()) {
+            return std::nullopt;
+        }
+        const int high = hex_value(text[i + 1]);
+        const int low = hex_value(text[i + 2]);
+        if (high < 0 || low < 0) {
+            return std::nullopt;
+        }
+        out += static_cast<char>(high * 16 + low);
+        i += 2;
+    }
+    return out;
+}
+
+struct split_target {
+    std::string_view path;
+    std::string_view query; ///< without the '?'
+};
+
+split_target split(std::string_view path_and_query) {
+    const auto question = path_and_query.find('?');
+    if (question == std::string_view::npos) {
+        return {path_and_query, {}};
+    }
+    return {path_and_query.substr(0, question), path_and_query.substr(question + 1)};
+}
+
+std::optional<std::string> normalized_path(std::string_view path) {
+    auto decoded = decode(path, false);
+    if (!decoded) {
+        return std::nullopt;
+    }
+    if (decoded->empty()) {
+        decoded->push_back('/');
+    }
+    if (decoded->size() > 1 && decoded->back() == '/') {
+        decoded->pop_back();
+    }
+    return decoded;
+}
+
+using parameter_list = std::vector<std::pair<std::string, std::string>>;
+
+/// The query's parameters, decoded and sorted so that order does not matter. Empty pieces (`a=1&&b=2`,
+/// a trailing `&`) carry nothing and are skipped.
+std::optional<parameter_list> normalized_query(std::string_view query) {
+    parameter_list parameters;
+    while (!query.empty()) {
+        const auto amp = query.find('&');
+        const std::string_view piece = query.substr(0, amp);
+        query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+        if (piece.empty()) {
+            continue;
+        }
+        const auto equals = piece.find('=');
+        auto name = decode(piece.substr(0, equals), true);
+        auto value =
+            decode(equals == std::string_view::npos ? std::string_view{} : piece.substr(equals + 1), true);
+        if (!name || !value) {
+            return std::nullopt;
+        }
+        parameters.emplace_back(std::move(*name), std::move(*value));
+    }
+    std::sort(parameters.begin(), parameters.end());
+    return parameters;
+}
+
+std::optional<double> seconds_of(const boost::json::value& value) {
+    if (value.is_int64()) {
+        return static_cast<double>(value.get_int64());
+    }
+    if (value.is_uint64()) {
+        return static_cast<double>(value.get_uint64());
+    }
+    if (value.is_double()) {
+        return value.get_double();
+    }
+    return std::nullopt;
+}
+
+token_error from_jwt_error(jwt_error error) noexcept {
+    switch (error) {
+    case jwt_error::too_large:
+        return token_error::too_large;
+    case jwt_error::malformed:
+        return token_error::malformed;
+    case jwt_error::unsupported_algorithm:
+        return token_error::unsupported_algorithm;
+    case jwt_error::bad_signature:
+        return token_error::bad_signature;
+    }
+    return token_error::malformed;
+}
+
+bool audience_claim_matches(const boost::json::value& audience, std::string_view target) {
+    if (audience.is_string()) {
+        return audience_matches_target(std::string_view(audience.get_string()), target);
+    }
+    if (audience.is_array()) {
+        return std::any_of(audience.get_array().begin(), audience.get_array().end(),
+                           [target](const auto& element) {
+                               return element.is_string() &&
+                                      audience_matches_target(std::string_view(element.get_string()), target);
+                           });
+    }
+    return false;
+}
+
+} // namespace
+
+bool audience_matches_target(std::string_view audience, std::string_view target) {
+    const auto scheme_end = audience.find("://");
+    if (scheme_end == std::string_view::npos || scheme_end == 0 ||
+        audience.find('#') != std::string_view::npos) {
+        return false;
+    }
+    const std::string_view after_scheme = audience.substr(scheme_end + 3);
+    const auto path_start = after_scheme.find_first_of("/?");
+    const std::string_view audience_path_and_query =
+        path_start == std::string_view::npos ? std::string_view{} : after_scheme.substr(path_start);
+
+    const split_target expected = split(audience_path_and_query);
+    const split_target actual = split(target);
+    const auto expected_path = normalized_path(expected.path);
+    const auto actual_path = normalized_path(actual.path);
+    if (!expected_path || !actual_path || !iequals(*expected_path, *actual_path)) {
+        return false;
+    }
+    const auto expected_query = normalized_query(expected.query);
+    const auto actual_query = normalized_query(actual.query);
+    return expected_query && actual_query && *expected_query == *actual_query;
+}
+
+util::result<boost::json::object, token_error>
+verify_request_token(std::string_view token, const access_keys& keys, const request_token_context& context) {
+    if (token.empty()) {
+        return util::fail(token_error::missing);
+    }
+    auto verified = verify_hs256(token, keys);
+    if (!verified) {
+        return util::fail(from_jwt_error(verified.error()));
+    }
+    boost::json::object& claims = verified.value();
+    const auto now = static_cast<double>(context.now);
+    const auto skew = static_cast<double>(context.clock_skew.count());
+
+    const auto* exp = claims.if_contains("exp");
+    const auto expires = exp == nullptr ? std::nullopt : seconds_of(*exp);
+    if (!expires) {
+        return util::fail(token_error::missing_expiry);
+    }
+    if (now >= *expires + skew) {
+        return util::fail(token_error::expired);
+    }
+    if (const auto* nbf = claims.if_contains("nbf")) {
+        const auto not_before = seconds_of(*nbf);
+        if (!not_before) {
+            return util::fail(token_error::bad_claim);
+        }
+        if (now < *not_before - skew) {
+            return util::fail(token_error::not_yet_valid);
+        }
+    }
+    const auto* aud = claims.if_contains("aud");
+    if (aud == nullptr || !audience_claim_matches(*aud, context.target)) {
+        return util::fail(token_error::wrong_audience);
+    }
+    return std::move(claims);
+}
+
+} // namespace hubcast::auth

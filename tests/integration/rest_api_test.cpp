@@ -1,0 +1,343 @@
+// The REST data plane at the HTTP level (server-protocol spec 2-3), against the real binary: each
+// operation's exact success code, HEAD answers, and every refusal a caller can provoke (token,
+// audience, operation, api-version, path parameters, body, limits) with its status and ErrorDetail.
+#include <string>
+#include <vector>
+
+#include <boost/json/parse.hpp>
+#include <gtest/gtest.h>
+
+#include "support/pubsub_client.hpp"
+#include "support/rest_client.hpp"
+#include "support/server_test.hpp"
+#include "support/tokens.hpp"
+
+namespace hubcast::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+class RestApi : public server_test {};
+
+/// The JSON ErrorDetail of a non-HEAD refusal, checked against its x-ms-error-code.
+boost::json::object error_detail(const http_response& response, std::string_view code) {
+    EXPECT_EQ(response.header("x-ms-error-code"), std::string(code)) << response.describe();
+    EXPECT_EQ(response.header("Content-Type"), "application/json; charset=utf-8") << response.describe();
+    boost::system::error_code ec;
+    auto value = boost::json::parse(response.body, ec);
+    if (ec || !value.is_object()) {
+        ADD_FAILURE() << "not a JSON object: " << response.describe();
+        return {};
+    }
+    auto& object = value.as_object();
+    EXPECT_EQ(object["code"], boost::json::value(code)) << response.describe();
+    EXPECT_TRUE(object["message"].is_string()) << response.describe();
+    return object;
+}
+
+TEST_F(RestApi, EverySendIsAcceptedWith202) {
+    auto& s = server();
+    EXPECT_EQ(rest(s, "POST", api("/api/hubs/chat/:send"), "hello", "text/plain").status, 202);
+    EXPECT_EQ(
+        rest(s, "POST", api("/api/hubs/chat/groups/room/:send"), R"({"a":1})", "application/json").status,
+        202);
+    EXPECT_EQ(rest(s, "POST", api("/api/hubs/chat/users/alice/:send"), "\x01\x02", "application/octet-stream")
+                  .status,
+              202);
+    EXPECT_EQ(rest(s, "POST", api("/api/hubs/chat/connections/nobody/:send"), "x", "text/plain").status, 202)
+        << "fire-and-forget: 202 even when nobody receives it";
+}
+
+TEST_F(RestApi, EveryOperationAnswersTheSwaggersSuccessCode) {
+    auto& s = server();
+    pubsub_client client = connect({.user = "alice"});
+    const std::string id = client.connection_id();
+    const auto code = [&s](std::string_view method, std::string_view path, std::string_view query = {},
+                           std::string_view body = {}, std::string_view type = {}) {
+        const auto response = rest(s, method, api(path, query), body, type);
+        EXPECT_TRUE(response.body.empty() || response.status == 200) << response.describe();
+        return response.status;
+    };
+    EXPECT_EQ(code("PUT", "/api/hubs/chat/groups/room/connections/" + id), 200);
+    EXPECT_EQ(code("HEAD", "/api/hubs/chat/groups/room"), 200);
+    EXPECT_EQ(code("GET", "/api/hubs/chat/groups/room/connections"), 200);
+    EXPECT_EQ(code("DELETE", "/api/hubs/chat/groups/room/connections/" + id), 204);
+    EXPECT_EQ(code("HEAD", "/api/hubs/chat/groups/room"), 404);
+    EXPECT_EQ(code("PUT", "/api/hubs/chat/users/alice/groups/room"), 200);
+    EXPECT_EQ(code("DELETE", "/api/hubs/chat/users/alice/groups/room"), 204);
+    EXPECT_EQ(code("DELETE", "/api/hubs/chat/users/alice/groups"), 204);
+    EXPECT_EQ(code("DELETE", "/api/hubs/chat/connections/" + id + "/groups"), 204);
+    EXPECT_EQ(code("POST", "/api/hubs/chat/:addToGroups", {},
+                   R"({"groups":["a"],"filter":"userId eq 'alice'"})", "application/json"),
+              200);
+    EXPECT_EQ(code("POST", "/api/hubs/chat/:removeFromGroups", {}, R"({"groups":["a"]})", "application/json"),
+              200);
+    EXPECT_EQ(code("PUT", "/api/hubs/chat/permissions/sendToGroup/connections/" + id, "targetName=room"),
+              200);
+    EXPECT_EQ(code("HEAD", "/api/hubs/chat/permissions/sendToGroup/connections/" + id, "targetName=room"),
+              200);
+    EXPECT_EQ(code("DELETE", "/api/hubs/chat/permissions/sendToGroup/connections/" + id, "targetName=room"),
+              204);
+    EXPECT_EQ(code("HEAD", "/api/hubs/chat/permissions/sendToGroup/connections/" + id, "targetName=room"),
+              404);
+    EXPECT_EQ(code("HEAD", "/api/hubs/chat/connections/" + id), 200);
+    EXPECT_EQ(code("HEAD", "/api/hubs/chat/users/alice"), 200);
+    EXPECT_EQ(code("HEAD", "/api/hubs/chat/users/nobody"), 404);
+    EXPECT_EQ(code("POST", "/api/hubs/chat/groups/empty/:closeConnections"), 204);
+    EXPECT_EQ(code("POST", "/api/hubs/chat/users/nobody/:closeConnections"), 204);
+    EXPECT_EQ(code("POST", "/api/hubs/other/:closeConnections"), 204);
+    EXPECT_EQ(code("DELETE", "/api/hubs/chat/connections/" + id, "reason=done"), 204);
+    client.expect_disconnected_then_close(1008);
+    EXPECT_EQ(code("HEAD", "/api/hubs/chat/connections/" + id), 404);
+    EXPECT_EQ(code("DELETE", "/api/hubs/chat/connections/" + id), 204)
+        << "closing a closed connection is done";
+}
+
+TEST_F(RestApi, HeadAnswersHaveNoBody) {
+    auto& s = server();
+    const auto found = rest(s, "HEAD", api("/api/hubs/chat/users/nobody"));
+    EXPECT_EQ(found.status, 404);
+    EXPECT_TRUE(found.body.empty());
+    const auto refused =
+        send_rest(s, {.method = "HEAD", .target = api("/api/hubs/chat/users/u"), .authorization = ""});
+    EXPECT_EQ(refused.status, 401);
+    EXPECT_TRUE(refused.body.empty());
+    EXPECT_EQ(refused.header("x-ms-error-code"), "Unauthorized");
+    EXPECT_EQ(refused.header("WWW-Authenticate"), "Bearer");
+}
+
+TEST_F(RestApi, AddingAConnectionThatDoesNotExistIs404) {
+    auto& s = server();
+    const auto response = rest(s, "PUT", api("/api/hubs/chat/groups/room/connections/no-such-connection"));
+    EXPECT_EQ(response.status, 404);
+    error_detail(response, "ConnectionNotFound");
+    const auto grant = rest(s, "PUT", api("/api/hubs/chat/permissions/joinLeaveGroup/connections/nope"));
+    EXPECT_EQ(grant.status, 404);
+    EXPECT_EQ(rest(s, "DELETE", api("/api/hubs/chat/permissions/joinLeaveGroup/connections/nope")).status,
+              204);
+}
+
+TEST_F(RestApi, ATokenIsRequiredAndMustBeValid) {
+    auto& s = server();
+    const std::string target = api("/api/hubs/chat/:send");
+    const auto send_with = [&](rest_request request) {
+        request.target = request.target.empty() ? target : request.target;
+        request.body = "x";
+        request.content_type = "text/plain";
+        return send_rest(s, request);
+    };
+    const auto expect_401 = [](const http_response& response, const char* what) {
+        EXPECT_EQ(response.status, 401) << what << "\n" << response.describe();
+        EXPECT_EQ(response.header("WWW-Authenticate"), "Bearer") << what;
+        error_detail(response, "Unauthorized");
+    };
+    expect_401(send_with({.authorization = ""}), "no Authorization header");
+    expect_401(send_with({.authorization = "Basic dXNlcjpwYXNz"}), "another scheme");
+    expect_401(send_with({.token = "not.a.jwt"}), "garbage");
+    expect_401(send_with({.token = rest_token(s.port(), target, "some-other-key-0123456789012345678")}),
+               "wrong key");
+    expect_401(send_with({.token = rest_token(s.port(), target, s.access_key(), -10min)}), "expired");
+    expect_401(send_with({.token = rest_token(s.port(), api("/api/hubs/other/:send"), s.access_key())}),
+               "audience of another path");
+    expect_401(
+        send_with({.token = rest_token(s.port(), api("/api/hubs/chat/:send", "excluded=x"), s.access_key())}),
+        "audience with another query");
+
+    const auto accepted =
+        send_with({.authorization = "bearer " + rest_token(s.port(), target, s.access_key())});
+    EXPECT_EQ(accepted.status, 202) << "the scheme is case-insensitive";
+    // Java's SDK writes no `typ`; a proxy or `localhost` changes the host the token names.
+    boost::json::object claims{{"aud", "https://pubsub.example.com" + target}, {"exp", unix_now() + 60}};
+    const auto java =
+        send_with({.token = sign_jwt(boost::json::object{{"alg", "HS256"}}, claims, s.access_key())});
+    EXPECT_EQ(java.status, 202) << java.describe();
+}
+
+TEST_F(RestApi, UnknownOperationsAre404AndOtherMethods405) {
+    auto& s = server();
+    const auto unknown = rest(s, "POST", api("/api/hubs/chat/:publish"), "x", "text/plain");
+    EXPECT_EQ(unknown.status, 404);
+    error_detail(unknown, "NotFound");
+    EXPECT_EQ(rest(s, "GET", api("/api/hubs/chat")).status, 404);
+    EXPECT_EQ(rest(s, "GET", api("/api/nothing")).status, 404);
+    const auto wrong_method = rest(s, "GET", api("/api/hubs/chat/connections/abc"));
+    EXPECT_EQ(wrong_method.status, 405);
+    EXPECT_EQ(wrong_method.header("Allow"), "DELETE, HEAD");
+    error_detail(wrong_method, "MethodNotAllowed");
+}
+
+TEST_F(RestApi, EveryKnownApiVersionIsAcceptedAndOthersAre400) {
+    auto& s = server();
+    for (const char* version : {"2024-12-01", "2024-01-01", "2023-07-01", "2022-11-01", "2021-10-01"}) {
+        const auto response =
+            rest(s, "POST", "/api/hubs/chat/:send?api-version=" + std::string(version), "x", "text/plain");
+        EXPECT_EQ(response.status, 202) << version;
+    }
+    const auto bad = rest(s, "POST", "/api/hubs/chat/:send?api-version=2099-01-01", "x", "text/plain");
+    EXPECT_EQ(bad.status, 400);
+    error_detail(bad, "InvalidApiVersion");
+    const auto missing = rest(s, "POST", "/api/hubs/chat/:send", "x", "text/plain");
+    EXPECT_EQ(missing.status, 400);
+    error_detail(missing, "InvalidApiVersion");
+}
+
+TEST_F(RestApi, InvalidPathParametersAre400) {
+    auto& s = server();
+    for (const std::string& path :
+         {std::string("/api/hubs/1chat/:send"), std::string("/api/hubs/ch%2Dat/:send"),
+          "/api/hubs/" + std::string(129, 'h') + "/:send", std::string("/api/hubs/chat/groups/%20%20/:send"),
+          "/api/hubs/chat/groups/" + std::string(1025, 'g') + "/:send",
+          std::string("/api/hubs/chat/groups/%FF/:send"), std::string("/api/hubs/chat/users//:send")}) {
+        const auto response = rest(s, "POST", api(path), "x", "text/plain");
+        EXPECT_EQ(response.status, 400) << path << "\n" << response.describe();
+        error_detail(response, "InvalidParameter");
+    }
+    EXPECT_EQ(rest(s, "PUT", api("/api/hubs/chat/permissions/admin/connections/c")).status, 400);
+    EXPECT_EQ(rest(s, "HEAD", api("/api/hubs/chat/groups/%20")).status, 400);
+    EXPECT_EQ(
+        rest(s, "POST", api("/api/hubs/chat/groups/" + std::string(1024, 'g') + "/:send"), "x", "text/plain")
+            .status,
+        202);
+}
+
+TEST_F(RestApi, AnEncodedColonAndHubCaseAreAccepted) {
+    auto& s = server();
+    pubsub_client client = connect({.hub = "Chat"});
+    EXPECT_EQ(rest(s, "POST", api("/api/hubs/CHAT/%3Asend"), "via %3A", "text/plain").status, 202);
+    const auto message = client.ws().expect_json();
+    EXPECT_EQ(message.at("data"), "via %3A");
+}
+
+TEST_F(RestApi, BodiesAreValidatedByTheirMediaType) {
+    auto& s = server();
+    const auto send = [&s](std::string_view body, std::string_view type) {
+        return rest(s, "POST", api("/api/hubs/chat/:send"), body, type);
+    };
+    EXPECT_EQ(send("{\"a\":", "application/json").status, 400);
+    error_detail(send("{\"a\":", "application/json"), "InvalidRequestBody");
+    EXPECT_EQ(send("", "application/json").status, 400);
+    EXPECT_EQ(send("\xc3\x28", "text/plain").status, 400);
+    const auto xml = send("<a/>", "application/xml");
+    EXPECT_EQ(xml.status, 415);
+    error_detail(xml, "UnsupportedMediaType");
+    EXPECT_EQ(send("[1,2]", "application/json; charset=utf-8").status, 202);
+
+    const auto groups =
+        rest(s, "POST", api("/api/hubs/chat/:addToGroups"), R"({"filter":"x"})", "application/json");
+    EXPECT_EQ(groups.status, 400);
+    error_detail(groups, "InvalidRequestBody");
+}
+
+TEST_F(RestApi, ABadFilterIs400WithItsPosition) {
+    auto& s = server();
+    const auto response =
+        rest(s, "POST", api("/api/hubs/chat/:send", "filter=userId%20eq%20%27a%27%20and"), "x", "text/plain");
+    EXPECT_EQ(response.status, 400);
+    const auto detail = error_detail(response, "InvalidFilter");
+    const auto message = std::string(detail.at("message").as_string());
+    EXPECT_NE(message.find("position"), std::string::npos) << message;
+
+    const auto membership = rest(s, "POST", api("/api/hubs/chat/:removeFromGroups"),
+                                 R"({"groups":["g"],"filter":"'g' in"})", "application/json");
+    EXPECT_EQ(membership.status, 400);
+    error_detail(membership, "InvalidFilter");
+}
+
+TEST_F(RestApi, MessageTtlSecondsIsValidated) {
+    auto& s = server();
+    for (const char* ttl : {"0", "1", "300"}) {
+        EXPECT_EQ(rest(s, "POST", api("/api/hubs/chat/:send", "messageTtlSeconds=" + std::string(ttl)), "x",
+                       "text/plain")
+                      .status,
+                  202)
+            << ttl;
+    }
+    for (const char* ttl : {"301", "-1", "abc", "1.5"}) {
+        const auto response =
+            rest(s, "POST", api("/api/hubs/chat/users/u/:send", "messageTtlSeconds=" + std::string(ttl)), "x",
+                 "text/plain");
+        EXPECT_EQ(response.status, 400) << ttl;
+        error_detail(response, "InvalidParameter");
+    }
+}
+
+TEST_F(RestApi, AnOversizedBodyIs413AndTheServerCarriesOn) {
+    auto& s = server();
+    const auto response =
+        rest(s, "POST", api("/api/hubs/chat/:send"), std::string(1024 * 1024 + 1, 'x'), "text/plain");
+    EXPECT_EQ(response.status, 413);
+    EXPECT_EQ(
+        rest(s, "POST", api("/api/hubs/chat/:send"), std::string(1024 * 1024, 'x'), "text/plain").status, 202)
+        << "exactly 1 MiB is allowed";
+}
+
+TEST_F(RestApi, GeneratedTokensConnect) {
+    auto& s = server();
+    const auto response =
+        rest(s, "POST",
+             api("/api/hubs/chat/:generateToken", "userId=carol&role=webpubsub.joinLeaveGroup&group=g1&"
+                                                  "group=g2&minutesToExpire=5&clientType=DEFAULT"));
+    ASSERT_EQ(response.status, 200) << response.describe();
+    EXPECT_EQ(response.header("Content-Type"), "application/json; charset=utf-8");
+    const auto token = std::string(boost::json::parse(response.body).at("token").as_string());
+
+    ws_client ws;
+    const auto upgrade =
+        ws.connect(s.port(), client_path("chat", token), {}, {std::string(json_subprotocol)});
+    ASSERT_EQ(upgrade.status, 101) << upgrade.describe();
+    const auto connected = ws.expect_json();
+    EXPECT_EQ(connected.at("userId"), "carol");
+    EXPECT_EQ(rest(s, "HEAD", api("/api/hubs/chat/groups/g2")).status, 200)
+        << "the token's groups are joined";
+
+    for (const char* query : {"minutesToExpire=0", "clientType=browser", "group=%20"}) {
+        EXPECT_EQ(rest(s, "POST", api("/api/hubs/chat/:generateToken", query)).status, 400) << query;
+    }
+    EXPECT_EQ(rest(s, "POST", api("/api/hubs/chat/:generateToken", "clientType=mqtt")).status, 200);
+    EXPECT_EQ(rest(s, "POST", api("/api/hubs/chat/:generateToken", "clientType=socketio")).status, 200);
+}
+
+TEST_F(RestApi, HealthEndpointsNeedNoToken) {
+    auto& s = server();
+    EXPECT_EQ(
+        send_rest(s, {.method = "HEAD", .target = "/api/health?api-version=2024-12-01", .authorization = ""})
+            .status,
+        200);
+    EXPECT_EQ(send_rest(s, {.method = "GET", .target = "/api/health", .authorization = ""}).status, 200);
+    EXPECT_EQ(http_get(s.port(), "/healthz").status, 200);
+    EXPECT_EQ(http_get(s.port(), "/readyz").status, 200);
+}
+
+TEST_F(RestApi, KeepAliveAnswersPipelinedCallsInOrder) {
+    auto& s = server();
+    const std::string first = api("/api/hubs/chat/users/nobody");
+    const std::string second = api("/api/hubs/chat/:send");
+    std::string raw = "HEAD " + first + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " +
+                      rest_token(s.port(), first, s.access_key()) + "\r\n\r\n";
+    raw += "POST " + second + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " +
+           rest_token(s.port(), second, s.access_key()) +
+           "\r\nContent-Type: text/plain\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi";
+    auto connection = tcp_connection::connect(s.port());
+    ASSERT_TRUE(connection.write_all(raw));
+    EXPECT_EQ(read_http_response(connection, default_wait).status, 404);
+    EXPECT_EQ(read_http_response(connection, default_wait).status, 202);
+}
+
+TEST_F(RestApi, AMalformedCallDisturbsNoClient) {
+    auto& s = server();
+    pubsub_client client = connect();
+    EXPECT_EQ(http_exchange(s.port(),
+                            "POST /api/hubs/chat/:send?api-version=2024-12-01 HTTP/1.1\r\nHost: x\r\n"
+                            "Content-Length: x\r\n\r\n")
+                  .status,
+              400);
+    EXPECT_EQ(http_exchange(s.port(), "POST /api/hubs/chat/%zz?api-version=2024-12-01 HTTP/1.1\r\nHost: x\r\n"
+                                      "Content-Length: 0\r\nConnection: close\r\n\r\n")
+                  .status,
+              400);
+    EXPECT_EQ(rest(s, "POST", api("/api/hubs/chat/:send"), "still here", "text/plain").status, 202);
+    EXPECT_EQ(client.ws().expect_json().at("data"), "still here");
+}
+
+} // namespace
+} // namespace hubcast::test

@@ -1,0 +1,271 @@
+// What REST calls do to connected clients, against the real binary: who receives a send and in
+// which form (spec 2.1), `excluded` in both forms, filters, closes with their reason, group and
+// user membership, permissions with a visible effect, and paging through a group's members.
+#include <set>
+#include <string>
+#include <vector>
+
+#include <boost/json/parse.hpp>
+#include <gtest/gtest.h>
+
+#include "support/pubsub_client.hpp"
+#include "support/rest_client.hpp"
+#include "support/server_test.hpp"
+#include "support/tokens.hpp"
+
+namespace hubcast::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr auto quiet = 300ms;
+
+class RestDelivery : public server_test {
+protected:
+    static void send(std::string_view path, std::string_view body, std::string_view type,
+                     std::string_view query = {}) {
+        const auto response = rest(server(), "POST", api(path, query), body, type);
+        ASSERT_EQ(response.status, 202) << response.describe();
+    }
+    static void expect(std::string_view method, std::string_view path, int status,
+                       std::string_view query = {}, std::string_view body = {}) {
+        const auto response =
+            rest(server(), method, api(path, query), body, body.empty() ? "" : "application/json");
+        EXPECT_EQ(response.status, status) << method << " " << path << "\n" << response.describe();
+    }
+    static ws_client simple_client(std::string user = "simple") {
+        return open_websocket(server(), client_options{.user = std::move(user), .subprotocols = {}});
+    }
+};
+
+TEST_F(RestDelivery, EachKindOfClientGetsEachBodyTypeInItsForm) {
+    pubsub_client json = connect({.user = "j"});
+    ws_client simple = simple_client();
+
+    send("/api/hubs/chat/:send", "plain words", "text/plain");
+    auto text = json.ws().expect_json();
+    EXPECT_EQ(text.at("type"), "message");
+    EXPECT_EQ(text.at("from"), "server");
+    EXPECT_EQ(text.at("dataType"), "text");
+    EXPECT_EQ(text.at("data"), "plain words");
+    auto frame = simple.expect_message();
+    EXPECT_EQ(frame.opcode, ws_op::text);
+    EXPECT_EQ(frame.payload, "plain words");
+
+    send("/api/hubs/chat/:send", R"({"n":[1,2]})", "application/json");
+    auto json_message = json.ws().expect_json();
+    EXPECT_EQ(json_message.at("dataType"), "json");
+    EXPECT_EQ(json_message.at("data"), boost::json::parse(R"({"n":[1,2]})"));
+    frame = simple.expect_message();
+    EXPECT_EQ(frame.opcode, ws_op::text);
+    EXPECT_EQ(frame.payload, R"({"n":[1,2]})");
+
+    send("/api/hubs/chat/:send", std::string("\x00\xff\x10", 3), "application/octet-stream");
+    auto binary = json.ws().expect_json();
+    EXPECT_EQ(binary.at("dataType"), "binary");
+    EXPECT_EQ(binary.at("data"), "AP8Q");
+    frame = simple.expect_message();
+    EXPECT_EQ(frame.opcode, ws_op::binary);
+    EXPECT_EQ(frame.payload, std::string("\x00\xff\x10", 3));
+}
+
+TEST_F(RestDelivery, ExcludedWorksInBothCollectionForms) {
+    pubsub_client a = connect({.user = "a"});
+    pubsub_client b = connect({.user = "b"});
+    pubsub_client c = connect({.user = "c"});
+    send("/api/hubs/chat/:send", "multi", "text/plain",
+         "excluded=" + a.connection_id() + "&excluded=" + b.connection_id());
+    EXPECT_EQ(c.ws().expect_json().at("data"), "multi");
+    send("/api/hubs/chat/:send", "csv", "text/plain",
+         "excluded=" + b.connection_id() + "," + c.connection_id());
+    EXPECT_EQ(a.ws().expect_json().at("data"), "csv");
+    a.ws().expect_no_message(quiet);
+    b.ws().expect_no_message(quiet);
+    c.ws().expect_no_message(quiet);
+}
+
+TEST_F(RestDelivery, FiltersChooseRecipientsOfEverySend) {
+    pubsub_client alice = connect({.user = "alice", .groups = {"room", "vip"}});
+    pubsub_client bob = connect({.user = "bob", .groups = {"room"}});
+    pubsub_client listener = connect({.user = "listener-1"});
+
+    send("/api/hubs/chat/:send", "to vips", "text/plain", "filter=%27vip%27%20in%20groups");
+    EXPECT_EQ(alice.ws().expect_json().at("data"), "to vips");
+
+    send("/api/hubs/chat/groups/room/:send", "room but not alice", "text/plain",
+         "filter=userId%20ne%20%27alice%27");
+    const auto group_message = bob.ws().expect_json();
+    EXPECT_EQ(group_message.at("from"), "group");
+    EXPECT_EQ(group_message.at("group"), "room");
+    EXPECT_EQ(group_message.at("data"), "room but not alice");
+
+    send("/api/hubs/chat/:send", "listeners", "text/plain", "filter=startswith(userId,%27listener-%27)");
+    EXPECT_EQ(listener.ws().expect_json().at("data"), "listeners");
+
+    send("/api/hubs/chat/users/bob/:send", "not this connection", "text/plain",
+         "filter=connectionId%20ne%20%27" + bob.connection_id() + "%27");
+    alice.ws().expect_no_message(quiet);
+    bob.ws().expect_no_message(quiet);
+    listener.ws().expect_no_message(quiet);
+}
+
+TEST_F(RestDelivery, ClosingTellsClientsWhyWith1008) {
+    pubsub_client one = connect({.user = "one"});
+    expect("DELETE", "/api/hubs/chat/connections/" + one.connection_id(), 204, "reason=Maintenance%20window");
+    const auto disconnected = one.expect_disconnected_then_close(1008);
+    EXPECT_EQ(disconnected.at("message"), "Maintenance window");
+
+    pubsub_client u1 = connect({.user = "u"});
+    pubsub_client u2 = connect({.user = "u"});
+    pubsub_client other = connect({.user = "other", .groups = {"g"}});
+    pubsub_client member = connect({.user = "member", .groups = {"g"}});
+    expect("POST", "/api/hubs/chat/users/u/:closeConnections", 204,
+           "excluded=" + u2.connection_id() + "&reason=user");
+    EXPECT_EQ(u1.expect_disconnected_then_close(1008).at("message"), "user");
+    expect("POST", "/api/hubs/chat/groups/g/:closeConnections", 204,
+           "excluded=" + other.connection_id() + "&reason=g");
+    EXPECT_EQ(member.expect_disconnected_then_close(1008).at("message"), "g");
+    expect("POST", "/api/hubs/chat/:closeConnections", 204, "excluded=" + u2.connection_id() + "&reason=all");
+    EXPECT_EQ(other.expect_disconnected_then_close(1008).at("message"), "all");
+    u2.ws().expect_no_message(quiet);
+    expect("HEAD", "/api/hubs/chat/connections/" + u2.connection_id(), 200);
+    expect("HEAD", "/api/hubs/chat/connections/" + other.connection_id(), 404);
+}
+
+TEST_F(RestDelivery, GroupAndUserMembershipChangeWhoReceives) {
+    pubsub_client alice = connect({.user = "alice"});
+    pubsub_client alice2 = connect({.user = "alice"});
+    pubsub_client bob = connect({.user = "bob"});
+
+    expect("PUT", "/api/hubs/chat/groups/room/connections/" + bob.connection_id(), 200);
+    expect("PUT", "/api/hubs/chat/users/alice/groups/room", 200);
+    send("/api/hubs/chat/groups/room/:send", "everyone", "text/plain");
+    for (auto* client : {&alice, &alice2, &bob}) {
+        EXPECT_EQ(client->ws().expect_json().at("data"), "everyone");
+    }
+
+    expect("DELETE", "/api/hubs/chat/users/alice/groups/room", 204);
+    expect("DELETE", "/api/hubs/chat/groups/room/connections/" + bob.connection_id(), 204);
+    expect("HEAD", "/api/hubs/chat/groups/room", 404);
+
+    expect("POST", "/api/hubs/chat/:addToGroups", 200, {},
+           R"({"groups":["x","y"],"filter":"userId eq 'alice' and connectionId ne ')" +
+               alice2.connection_id() + "'\"}");
+    send("/api/hubs/chat/groups/y/:send", "y", "text/plain");
+    EXPECT_EQ(alice.ws().expect_json().at("data"), "y");
+    expect("POST", "/api/hubs/chat/:removeFromGroups", 200, {},
+           R"({"groups":["y"],"filter":"'x' in groups"})");
+    expect("HEAD", "/api/hubs/chat/groups/y", 404);
+    expect("HEAD", "/api/hubs/chat/groups/x", 200);
+    expect("DELETE", "/api/hubs/chat/connections/" + alice.connection_id() + "/groups", 204);
+    expect("HEAD", "/api/hubs/chat/groups/x", 404);
+
+    expect("PUT", "/api/hubs/chat/users/bob/groups/z", 200);
+    expect("DELETE", "/api/hubs/chat/users/bob/groups", 204);
+    send("/api/hubs/chat/groups/z/:send", "nobody", "text/plain");
+    for (auto* client : {&alice, &alice2, &bob}) {
+        client->ws().expect_no_message(quiet);
+    }
+}
+
+TEST_F(RestDelivery, PermissionsGrantedAndRevokedTakeEffect) {
+    pubsub_client client = connect({.user = "p"});
+    pubsub_client watcher = connect({.user = "w", .groups = {"room"}});
+    const std::string permission =
+        "/api/hubs/chat/permissions/sendToGroup/connections/" + client.connection_id();
+
+    client.send_text("room", "before", 1);
+    client.expect_ack_error(1, "Forbidden");
+    expect("HEAD", permission, 404, "targetName=room");
+
+    expect("PUT", permission, 200, "targetName=room");
+    expect("HEAD", permission, 200, "targetName=room");
+    expect("HEAD", permission, 404); // granted for one group, not for all
+    client.send_text("room", "granted", 2);
+    client.expect_ack(2);
+    EXPECT_EQ(watcher.expect_group_message("room").at("data"), "granted");
+
+    expect("DELETE", permission, 204, "targetName=room");
+    client.send_text("room", "revoked", 3);
+    client.expect_ack_error(3, "Forbidden");
+
+    const std::string join =
+        "/api/hubs/chat/permissions/joinLeaveGroup/connections/" + client.connection_id();
+    expect("PUT", join, 200);
+    EXPECT_TRUE(client.join("anything", 4));
+    client.expect_ack(4);
+    expect("HEAD", join, 200);
+    expect("DELETE", join, 204);
+    expect("HEAD", join, 404);
+}
+
+/// The path and query of an absolute nextLink, which must point back at this server.
+std::string follow(const std::string& next_link, std::uint16_t port) {
+    const std::string origin = "http://127.0.0.1:" + std::to_string(port);
+    EXPECT_EQ(next_link.rfind(origin, 0), 0u) << next_link;
+    return next_link.substr(origin.size());
+}
+
+TEST_F(RestDelivery, GroupMembersArePagedThroughAbsoluteNextLinks) {
+    std::vector<pubsub_client> members;
+    std::set<std::string> expected;
+    for (int i = 0; i < 5; ++i) {
+        members.push_back(connect({.user = "m" + std::to_string(i), .groups = {"paged"}}));
+        expected.insert(members.back().connection_id());
+    }
+    pubsub_client anonymous = connect({.groups = {"paged"}});
+    expected.insert(anonymous.connection_id());
+
+    std::set<std::string> seen;
+    std::string target = api("/api/hubs/chat/groups/paged/connections", "maxpagesize=2");
+    int pages = 0;
+    while (!target.empty() && pages < 10) {
+        const auto response = rest(server(), "GET", target);
+        ASSERT_EQ(response.status, 200) << response.describe();
+        const auto body = boost::json::parse(response.body).as_object();
+        const auto& value = body.at("value").as_array();
+        EXPECT_LE(value.size(), 2u);
+        for (const auto& item : value) {
+            const auto& member = item.as_object();
+            const std::string id(member.at("connectionId").as_string());
+            EXPECT_TRUE(seen.insert(id).second) << "listed twice: " << id;
+            if (id == anonymous.connection_id()) {
+                EXPECT_EQ(member.if_contains("userId"), nullptr) << "an anonymous member has no userId";
+            } else {
+                EXPECT_TRUE(member.at("userId").is_string());
+            }
+        }
+        ++pages;
+        target = body.contains("nextLink")
+                     ? follow(std::string(body.at("nextLink").as_string()), server().port())
+                     : std::string{};
+    }
+    EXPECT_EQ(seen, expected);
+    EXPECT_EQ(pages, 3) << "6 members, 2 per page, no empty last page";
+
+    // `top` bounds the total across pages.
+    std::size_t listed = 0;
+    target = api("/api/hubs/chat/groups/paged/connections", "maxpagesize=2&top=3");
+    for (int page = 0; page < 10 && !target.empty(); ++page) {
+        const auto response = rest(server(), "GET", target);
+        ASSERT_EQ(response.status, 200) << response.describe();
+        const auto body = boost::json::parse(response.body).as_object();
+        listed += body.at("value").as_array().size();
+        target = body.contains("nextLink")
+                     ? follow(std::string(body.at("nextLink").as_string()), server().port())
+                     : std::string{};
+    }
+    EXPECT_EQ(listed, 3u);
+
+    const auto empty = rest(server(), "GET", api("/api/hubs/chat/groups/nobody/connections"));
+    ASSERT_EQ(empty.status, 200);
+    EXPECT_EQ(boost::json::parse(empty.body), boost::json::parse(R"({"value":[]})"));
+    EXPECT_EQ(rest(server(), "GET", api("/api/hubs/chat/groups/paged/connections", "maxpagesize=201")).status,
+              400);
+    EXPECT_EQ(
+        rest(server(), "GET", api("/api/hubs/chat/groups/paged/connections", "continuationToken=%21")).status,
+        400);
+}
+
+} // namespace
+} // namespace hubcast::test

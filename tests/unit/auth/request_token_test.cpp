@@ -1,0 +1,174 @@
+// The REST bearer token check (server-protocol spec 3): what each Azure server SDK signs must pass,
+// and a token made for another request, expired, or signed otherwise must not.
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "auth/request_token.hpp"
+#include "independent_jwt.hpp"
+
+namespace hubcast::auth {
+namespace {
+
+using testing::independent_token;
+
+constexpr std::string_view key = "rest-test-access-key-0123456789abcdefghijkl";
+constexpr std::string_view other_key = "another-access-key-0123456789abcdefghijklmn";
+constexpr std::int64_t now = 1'750'000'000;
+
+std::string claims(std::string_view audience, std::int64_t exp = now + 3600, std::string extra = {}) {
+    std::string json = R"({"aud":")" + std::string(audience) + R"(","iat":)" + std::to_string(now) +
+                       R"(,"exp":)" + std::to_string(exp);
+    if (!extra.empty()) {
+        json += "," + extra;
+    }
+    return json + "}";
+}
+
+std::string js_token(std::string_view audience) {
+    return independent_token(R"({"alg":"HS256","typ":"JWT"})", claims(audience), key);
+}
+
+util::result<boost::json::object, token_error> verify(std::string_view token, std::string_view target,
+                                                      access_keys keys = access_keys{{std::string(key)}}) {
+    return verify_request_token(token, keys, request_token_context{.target = target, .now = now});
+}
+
+TEST(RequestToken, JavaScriptSdkSignsTheFullUrlWithItsQuery) {
+    // @azure/web-pubsub: aud = request.url, `excluded` repeated (collectionFormat multi).
+    const std::string target = "/api/hubs/chat/:send?api-version=2024-12-01&excluded=c1&excluded=c2";
+    const auto result = verify(js_token("http://127.0.0.1:8080" + target), target);
+    ASSERT_TRUE(result) << describe(result.error());
+    EXPECT_EQ(result->at("exp").as_int64(), now + 3600);
+}
+
+TEST(RequestToken, DotNetAbsoluteUriWithNbfAndHttpsBehindAProxy) {
+    // .NET writes nbf/exp/iat and Uri.AbsoluteUri; a TLS-terminating proxy makes it https on a
+    // host we never see.
+    const std::string target = "/api/hubs/chat/users/alice/:send?api-version=2024-01-01";
+    const std::string payload =
+        claims("https://pubsub.example.com" + target, now + 300, R"("nbf":)" + std::to_string(now));
+    const auto token = independent_token(R"({"alg":"HS256","typ":"JWT"})", payload, key);
+    EXPECT_TRUE(verify(token, target));
+}
+
+TEST(RequestToken, PythonLowercasedHostAndDefaultPort) {
+    const std::string target = "/api/hubs/Chat/groups/room/:send?api-version=2024-12-01";
+    EXPECT_TRUE(verify(js_token("http://localhost:80" + target), target));
+}
+
+TEST(RequestToken, JavaWritesNoTypHeader) {
+    const std::string target = "/api/hubs/chat/:closeConnections?api-version=2024-12-01&reason=bye";
+    const auto token = independent_token(R"({"alg":"HS256"})", claims("http://h:1" + target), key);
+    EXPECT_TRUE(verify(token, target));
+}
+
+TEST(RequestToken, AnyConfiguredKeyVerifies) {
+    const std::string target = "/api/hubs/chat/:send?api-version=2024-12-01";
+    const auto token =
+        independent_token(R"({"alg":"HS256","typ":"JWT"})", claims("http://h" + target), other_key);
+    EXPECT_TRUE(verify(token, target, access_keys{{std::string(key), std::string(other_key)}}));
+    const auto refused = verify(token, target);
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error(), token_error::bad_signature);
+}
+
+TEST(RequestToken, ClaimsAreCheckedWithFiveMinutesOfSkew) {
+    const std::string target = "/api/hubs/chat/:send?api-version=2024-12-01";
+    const std::string audience = "http://h" + target;
+    const auto header = R"({"alg":"HS256","typ":"JWT"})";
+    EXPECT_TRUE(verify(independent_token(header, claims(audience, now - 299), key), target));
+    const auto expired = verify(independent_token(header, claims(audience, now - 301), key), target);
+    ASSERT_FALSE(expired);
+    EXPECT_EQ(expired.error(), token_error::expired);
+
+    const auto no_exp = verify(independent_token(header, R"({"aud":")" + audience + R"("})", key), target);
+    ASSERT_FALSE(no_exp);
+    EXPECT_EQ(no_exp.error(), token_error::missing_expiry);
+
+    const auto early = verify(
+        independent_token(header, claims(audience, now + 3600, R"("nbf":)" + std::to_string(now + 600)), key),
+        target);
+    ASSERT_FALSE(early);
+    EXPECT_EQ(early.error(), token_error::not_yet_valid);
+}
+
+TEST(RequestToken, RefusesMissingAndUnsignedTokens) {
+    const std::string target = "/api/hubs/chat/:send?api-version=2024-12-01";
+    const auto missing = verify("", target);
+    ASSERT_FALSE(missing);
+    EXPECT_EQ(missing.error(), token_error::missing);
+    const auto none =
+        verify(independent_token(R"({"alg":"none"})", claims("http://h" + target), key), target);
+    ASSERT_FALSE(none);
+    EXPECT_EQ(none.error(), token_error::unsupported_algorithm);
+}
+
+TEST(RequestToken, AnAudienceArrayNeedsOneMatchingElement) {
+    const std::string target = "/api/hubs/chat/:send?api-version=2024-12-01";
+    const std::string payload =
+        R"({"aud":["http://h/api/hubs/other/:send?api-version=2024-12-01","http://h)" + target +
+        R"("],"exp":)" + std::to_string(now + 60) + "}";
+    EXPECT_TRUE(verify(independent_token(R"({"alg":"HS256"})", payload, key), target));
+}
+
+TEST(RequestToken, ATokenForAnotherRequestIsRefused) {
+    const std::string target = "/api/hubs/chat/:send?api-version=2024-12-01";
+    const auto result =
+        verify(js_token("http://h/api/hubs/chat/:closeConnections?api-version=2024-12-01"), target);
+    ASSERT_FALSE(result);
+    EXPECT_EQ(result.error(), token_error::wrong_audience);
+}
+
+struct audience_case {
+    const char* name;
+    const char* audience;
+    const char* target;
+    bool matches;
+};
+
+class AudienceRule : public ::testing::TestWithParam<audience_case> {};
+
+TEST_P(AudienceRule, ComparesDecodedPathAndQueryOnly) {
+    const auto& c = GetParam();
+    EXPECT_EQ(audience_matches_target(c.audience, c.target), c.matches) << c.audience << " vs " << c.target;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, AudienceRule,
+    ::testing::Values(
+        audience_case{"Identical", "http://h:8080/api/hubs/a/:send?api-version=2024-12-01",
+                      "/api/hubs/a/:send?api-version=2024-12-01", true},
+        audience_case{"SchemeHostPortIgnored",
+                      "https://proxy.example:443/api/hubs/a/:send?api-version=2024-12-01",
+                      "/api/hubs/a/:send?api-version=2024-12-01", true},
+        audience_case{"ColonEncodedOnOneSide", "http://h/api/hubs/a/%3Asend?api-version=2024-12-01",
+                      "/api/hubs/a/:send?api-version=2024-12-01", true},
+        audience_case{"ColonEncodedOnTheWire", "http://h/api/hubs/a/:send?api-version=2024-12-01",
+                      "/api/hubs/a/%3asend?api-version=2024-12-01", true},
+        audience_case{"PathCaseInsensitive", "http://h/API/Hubs/Chat/:send?api-version=2024-12-01",
+                      "/api/hubs/chat/:send?api-version=2024-12-01", true},
+        audience_case{"EscapedGroupName", "http://h/api/hubs/a/groups/my%20room/:send?api-version=2024-12-01",
+                      "/api/hubs/a/groups/my%20room/:send?api-version=2024-12-01", true},
+        audience_case{"GroupSlashStaysEncodedEquivalent", "http://h/api/hubs/a/groups/a%2Fb?api-version=1",
+                      "/api/hubs/a/groups/a%2fb?api-version=1", true},
+        audience_case{"QueryOrderFree", "http://h/p?api-version=1&excluded=x&excluded=y",
+                      "/p?excluded=x&api-version=1&excluded=y", true},
+        audience_case{"PlusIsSpaceInQuery", "http://h/p?reason=good+bye", "/p?reason=good%20bye", true},
+        audience_case{"TrailingSlashIgnored", "http://h/api/hubs/a/", "/api/hubs/a", true},
+        audience_case{"NoPathMeansRoot", "http://h", "/", true},
+        audience_case{"OtherPath", "http://h/api/hubs/a/:send", "/api/hubs/b/:send", false},
+        audience_case{"QueryValueDiffers", "http://h/p?api-version=1", "/p?api-version=2", false},
+        audience_case{"QueryParameterMissing", "http://h/p?api-version=1&excluded=x", "/p?api-version=1",
+                      false},
+        audience_case{"QueryParameterAdded", "http://h/p?api-version=1", "/p?api-version=1&excluded=x",
+                      false},
+        audience_case{"RepeatedValueCounts", "http://h/p?e=x&e=x", "/p?e=x", false},
+        audience_case{"QueryValueCaseSensitive", "http://h/p?userId=Alice", "/p?userId=alice", false},
+        audience_case{"NotAUrl", "/api/hubs/a/:send", "/api/hubs/a/:send", false},
+        audience_case{"Fragment", "http://h/p#x", "/p", false},
+        audience_case{"BadEscape", "http://h/p%zz", "/p%zz", false}),
+    [](const ::testing::TestParamInfo<audience_case>& info) { return std::string(info.param.name); });
+
+} // namespace
+} // namespace hubcast::auth
