@@ -1,0 +1,80 @@
+#include "upstream/abuse_protection.hpp"
+
+#include "protocol/ascii.hpp"
+
+namespace hubcast::upstream {
+
+namespace {
+
+std::string_view trim(std::string_view text) {
+    while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) {
+        text.remove_prefix(1);
+    }
+    while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) {
+        text.remove_suffix(1);
+    }
+    return text;
+}
+
+bool names_origin(std::string_view allowed, std::string_view origin) {
+    if (allowed == "*" || protocol::iequals(allowed, origin)) {
+        return true;
+    }
+    // "host:port" or "[v6]:port": the port is the handler's business (express adds it whenever it
+    // is not the scheme's default).
+    const auto colon = allowed.rfind(':');
+    if (colon == std::string_view::npos) {
+        return false;
+    }
+    auto host = allowed.substr(0, colon);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+        host = host.substr(1, host.size() - 2);
+    }
+    return protocol::iequals(host, origin);
+}
+
+} // namespace
+
+bool allows_origin(const transport::http_client_response& response, std::string_view origin) {
+    if (response.status < 200 || response.status > 299) {
+        return false;
+    }
+    for (const auto& [name, value] : response.headers) {
+        if (!protocol::iequals(name, "WebHook-Allowed-Origin")) {
+            continue;
+        }
+        std::string_view rest = value;
+        while (!rest.empty()) {
+            const auto comma = rest.find(',');
+            if (names_origin(trim(rest.substr(0, comma)), origin)) {
+                return true;
+            }
+            rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+        }
+    }
+    return false;
+}
+
+preflight_cache::verdict preflight_cache::lookup(std::string_view authority, clock::time_point now) const {
+    std::lock_guard lock(mutex_);
+    const auto it = entries_.find(authority);
+    if (it == entries_.end()) {
+        return verdict::unknown;
+    }
+    if (it->second.allowed) {
+        return verdict::allowed;
+    }
+    return now - it->second.at < recheck_refused_ ? verdict::refused : verdict::unknown;
+}
+
+void preflight_cache::record(const std::string& authority, bool allowed, clock::time_point now) {
+    std::lock_guard lock(mutex_);
+    entries_[authority] = entry{allowed, now};
+}
+
+void preflight_cache::clear() {
+    std::lock_guard lock(mutex_);
+    entries_.clear();
+}
+
+} // namespace hubcast::upstream
