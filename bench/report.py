@@ -437,8 +437,9 @@ def main():
         w("With 19,000 idle connections held by one loadgen process, a second loadgen process opens 1,500 "
           "more, so hubcast (not either loadgen) reaches the 20,000-descriptor cap.\n")
         if cap:
-            w(f"- upgrade answers to the 1,500: `{json.dumps(cap.get('statuses'))}` (0 = connection failed "
-              f"without an HTTP answer), {cap.get('ready', 0):,} ready")
+            w(f"- the 1,500 extra clients: {cap.get('ready', 0):,} upgraded, refusals by HTTP status "
+              f"`{json.dumps(cap.get('statuses'))}` (0 = connection failed without an HTTP answer), all answered "
+              f"within {cap.get('probe_s', 0):.1f} s")
         if cap_log:
             w(f"- hubcast log lines `open descriptor limit reached`: {cap_log['log_lines']}; "
               f"process alive afterwards: {'yes' if cap_log['alive_after'] else 'no'}")

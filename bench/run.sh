@@ -300,7 +300,7 @@ if wants idle; then
         if [[ $s == hubcast && $quick != 1 ]]; then
             # Hold the 19,000, then a second loadgen process pushes the server to the cap.
             idle_out=$raw/idle-hubcast.jsonl
-            cmd="taskset -c 1 $loadgen --server $adapter --port $server_port --server-pid $server_pid --access-key $key --label idle --scenario idle --levels $levels --hold 6"
+            cmd="taskset -c 1 $loadgen --server $adapter --port $server_port --server-pid $server_pid --access-key $key --label idle --scenario idle --levels $levels --hold 120"
             $cmd >"$idle_out" &
             idle_pid=$!
             for _ in $(seq 600); do
@@ -310,7 +310,9 @@ if wants idle; then
             grep '^{' "$idle_out" | annotate "$cmd" >/dev/null
             log "descriptor cap: 1,500 more connections from a second loadgen process"
             lg cap --scenario probe --connections 1500 --connect-concurrency 64 --connect-timeout 30 >/dev/null
-            wait "$idle_pid" || true
+            # The probe is over: release the 19,000 (the hold is only a ceiling on how long they stay).
+            kill "$idle_pid" 2>/dev/null || true
+            wait "$idle_pid" 2>/dev/null || true
             refusals=$(grep -c "open descriptor limit reached" "$raw/hubcast.log" || true)
             python3 - "$refusals" "$server_pid" >>"$results" <<'PY'
 import json, sys

@@ -662,11 +662,13 @@ private:
         for (std::size_t i = 0; i < n; ++i) {
             add_client({}, false);
         }
+        const std::uint64_t start = now_ns();
         const bool complete = connect_up_to(n);
-        std::printf(
-            "%s\"ready\":%zu,\"failed\":%zu,\"complete\":%s,\"statuses\":%s,\"first_error\":\"%s\"}\n",
-            head(n).c_str(), ready_, failed_, complete ? "true" : "false", statuses().c_str(),
-            first_error_.c_str());
+        const double seconds = static_cast<double>(now_ns() - start) / 1e9;
+        std::printf("%s\"ready\":%zu,\"failed\":%zu,\"complete\":%s,\"statuses\":%s,\"probe_s\":%.3f,"
+                    "\"first_error\":\"%s\"}\n",
+                    head(n).c_str(), ready_, failed_, complete ? "true" : "false", statuses().c_str(),
+                    seconds, first_error_.c_str());
         std::fflush(stdout);
         run_for_seconds(o_.hold);
         return 0;
