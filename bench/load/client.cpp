@@ -1,5 +1,6 @@
 #include "client.hpp"
 
+#include <chrono>
 #include <cstring>
 
 #include <boost/asio/connect.hpp>
@@ -152,6 +153,9 @@ void client::read() {
 }
 
 void client::on_read(std::size_t bytes) {
+    receive_ns_ = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                                 std::chrono::steady_clock::now().time_since_epoch())
+                                                 .count());
     bytes_received_ += bytes;
     in_size_ += bytes;
     if (!upgraded_ && !take_response()) {

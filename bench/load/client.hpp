@@ -63,6 +63,11 @@ public:
 
     std::uint64_t bytes_received() const noexcept { return bytes_received_; }
 
+    /// Steady-clock nanoseconds taken once when the current read completed: every delivery parsed
+    /// from one read arrived together, and one clock read per read instead of per delivery keeps the
+    /// loadgen's cost down (clock_gettime was 7 % of its CPU in a 1,000-subscriber fan-out).
+    static std::uint64_t receive_ns() noexcept { return receive_ns_; }
+
 private:
     void send_request(std::uint16_t port);
     void read();
@@ -91,6 +96,7 @@ private:
     std::uint32_t mask_ = 0;
 
     std::string stream_;
+    static inline std::uint64_t receive_ns_ = 0; // one loadgen thread: no synchronisation needed
 };
 
 } // namespace hubcast::bench

@@ -262,7 +262,7 @@ public:
         ++delivered_total_;
         if (measuring_) {
             ++delivered_measured_;
-            latency_.record(static_cast<std::int64_t>(now_ns() - sent_ns));
+            latency_.record(static_cast<std::int64_t>(client::receive_ns() - sent_ns));
         }
         if (mode_ == mode::fanout) {
             std::uint32_t& count = ring_[sequence & ring_mask];
@@ -277,7 +277,7 @@ public:
         } else if (mode_ == mode::echo) {
             --c.in_flight;
             if (publishing_) {
-                publish_from(c, now_ns());
+                publish_from(c, client::receive_ns());
             }
         }
     }
