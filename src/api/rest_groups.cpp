@@ -107,7 +107,7 @@ void rest_router::list_group(call& c) {
                                      }
                                      next += "&continuationToken=" +
                                              continuation_token(members.back().connection_id);
-                                     body["nextLink"] = std::move(next);
+                                     body["nextLink"] = next;
                                  }
                                  reply(json_response(boost::json::serialize(body)));
                              });

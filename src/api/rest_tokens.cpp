@@ -13,7 +13,8 @@ namespace hubcast::api {
 namespace {
 
 boost::json::array to_array(const std::vector<std::string>& strings) {
-    return boost::json::array(strings.begin(), strings.end());
+    boost::json::array array(strings.begin(), strings.end());
+    return array;
 }
 
 } // namespace
