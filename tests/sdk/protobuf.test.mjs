@@ -5,6 +5,7 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { WebPubSubServiceClient } from "@azure/web-pubsub";
 import { arrayBuffer, bytes, connectSdkClient, openRawClient } from "./support/clients.mjs";
 import {
     Any,
@@ -146,6 +147,44 @@ test("protobuf and JSON SDK clients and a simple client share a group: each data
 
     assert.equal(protoClient.disconnects.length, 0);
     assert.equal(jsonClient.disconnects.length, 0);
+});
+
+test("REST sends reach a protobuf SDK client as serverData and groupData of the body's kind", async (t) => {
+    const server = await startServer(t);
+    const pia = await connectProtobufSdkClient(t, server, "chat", { userId: "pia", roles: [JOIN] });
+    const jay = await connectSdkClient(t, server, "chat", { userId: "jay", roles: [JOIN] });
+    await acked(pia.client.joinGroup("room"), "protobuf joinGroup");
+    await acked(jay.client.joinGroup("room"), "JSON joinGroup");
+    // hubcast speaks plain HTTP; no retries, so that a server error fails the test.
+    const service = new WebPubSubServiceClient(server.connectionString, "chat", {
+        allowInsecureConnection: true,
+        retryOptions: { maxRetries: 0 },
+    });
+
+    await service.sendToAll({ hello: "world" });
+    await service.sendToAll("plain text", { contentType: "text/plain" });
+    await service.sendToAll(Buffer.from([1, 2, 3]), { contentType: "application/octet-stream" });
+    await service.sendToConnection(pia.connectionId, "just you", { contentType: "text/plain" });
+    await service.group("room").sendToAll("to the room", { contentType: "text/plain" });
+
+    const server4 = await waitFor(() => pia.serverMessages.length >= 4 && pia.serverMessages, {
+        what: `4 server messages (have ${JSON.stringify(pia.serverMessages)})`,
+    });
+    assert.deepEqual(
+        server4.map((m) => m.dataType),
+        ["json", "text", "binary", "text"],
+    );
+    assert.deepEqual(server4[0].data, { hello: "world" });
+    assert.equal(server4[1].data, "plain text");
+    assert.deepEqual([...bytes(server4[2].data)], [1, 2, 3]);
+    assert.equal(server4[3].data, "just you");
+    const [group] = await pia.waitForGroupMessageCount(1);
+    assert.deepEqual([group.group, group.dataType, group.data], ["room", "text", "to the room"]);
+
+    // The JSON client, for comparison, got the same kinds (but not the message to pia alone).
+    await jay.waitForGroupMessage((m) => m.data === "to the room", "the REST group message");
+    await waitFor(() => jay.serverMessages.length >= 3, { what: "the JSON client's server messages" });
+    assert.deepEqual(jay.serverMessages.map((m) => m.dataType), ["json", "text", "binary"]);
 });
 
 test("protobuf SDK client: noEcho, Duplicate acks, leaveGroup and events without a handler", async (t) => {
