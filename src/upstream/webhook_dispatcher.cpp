@@ -77,10 +77,11 @@ std::string webhook_counters::render() const {
 
 struct webhook_dispatcher::lane {
     lane(const asio::any_io_executor& on, const transport::http_client_options& client_options)
-        : executor(on), client(on, client_options) {}
+        : executor(on), client(std::make_unique<transport::http_client>(on, client_options)) {}
 
     asio::any_io_executor executor;
-    transport::http_client client;
+    /// Reset by stop(): Asio objects must go before the event loop they belong to.
+    std::unique_ptr<transport::http_client> client;
     /// Preflights in flight from this worker, by host: the callbacks waiting for the verdict.
     std::map<std::string, std::vector<std::function<void(std::optional<delivery>)>>, std::less<>> preflights;
     std::set<std::shared_ptr<asio::steady_timer>> retry_timers;
@@ -288,13 +289,17 @@ void webhook_dispatcher::start(const std::vector<asio::any_io_executor>& workers
 
 void webhook_dispatcher::stop() {
     for (auto& on : lanes_) {
+        if (on->stopped) {
+            continue;
+        }
         on->stopped = true;
         for (const auto& timer : on->retry_timers) {
             timer->cancel();
         }
         on->retry_timers.clear();
         on->preflights.clear();
-        on->client.shutdown();
+        on->client->shutdown();
+        on->client.reset();
     }
 }
 
@@ -390,6 +395,9 @@ webhook_dispatcher::open(core::event_source source, std::optional<std::string> s
 void webhook_dispatcher::deliver(lane& on, const core::event_source& source, const std::string& url_template,
                                  const cloud_event& event, const std::optional<std::string>& state,
                                  std::string body, clock::time_point deadline, delivered done) {
+    if (on.stopped) {
+        return; // shutting down: nothing more is sent, and nobody waits for an answer
+    }
     const auto url_text = expand_url_template(url_template, source.hub, event.name);
     auto url = parse_webhook_url(url_text);
     if (!url) {
@@ -419,7 +427,7 @@ void webhook_dispatcher::deliver(lane& on, const core::event_source& source, con
             }
             request.timeout = remaining(deadline);
             counters_.requests.fetch_add(1, std::memory_order_relaxed);
-            on.client.send(
+            on.client->send(
                 std::move(request), [done = std::move(done), url_text](transport::http_client_result result) {
                     if (!result) {
                         done(delivery{.response = std::nullopt,
@@ -467,8 +475,8 @@ void webhook_dispatcher::ensure_allowed(lane& on, const std::string& authority,
     request.method = "OPTIONS";
     request.headers = preflight_headers(options_.origin);
     request.timeout = remaining(deadline);
-    on.client.send(std::move(request), [this, &on, authority,
-                                        validate_url](transport::http_client_result result) {
+    on.client->send(std::move(request), [this, &on, authority,
+                                         validate_url](transport::http_client_result result) {
         std::optional<delivery> verdict;
         if (!result) {
             verdict = delivery{.response = std::nullopt,
@@ -526,8 +534,12 @@ void webhook_dispatcher::attempt_notification(lane& on, const std::shared_ptr<no
     };
     const auto settings = hubs_.snapshot();
     const auto* handler = settings->of(note->source.hub).handler_for(note->kind);
-    if (handler == nullptr || on.stopped) {
-        // Unsubscribed by a reload since the connection opened, or shutting down.
+    if (on.stopped) {
+        pending_.fetch_sub(1, std::memory_order_acq_rel);
+        return; // shutting down: the event loop may be gone already
+    }
+    if (handler == nullptr) {
+        // Unsubscribed by a reload since the connection opened.
         pending_.fetch_sub(1, std::memory_order_acq_rel);
         asio::post(on.executor, finished);
         return;
