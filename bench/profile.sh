@@ -28,7 +28,9 @@ build=${BENCH_BUILD_DIR:-$root/build-bench}/profile-build
 out=${BENCH_BUILD_DIR:-$root/build-bench}/profile/$scenario-$(date -u +%H%M%S)
 mkdir -p "$out"
 key=bench-access-key-0123456789
-port=18090
+# The first free port from 24180 (another process on it, with SO_REUSEPORT, would take connections).
+port=24180
+while [[ -n $(ss -Hltn "sport = :$port" 2>/dev/null) ]]; do port=$((port + 1)); done
 
 # Release with symbols and line tables (-g), from the committed HEAD like bench/run.sh.
 src=${BENCH_BUILD_DIR:-$root/build-bench}/profile-source

@@ -61,12 +61,22 @@ results=$raw/results.jsonl
 : >"$results"
 
 key=bench-access-key-0123456789
-port_hubcast=18080
-port_nats_ws=18081
-port_nats=14222
-port_mqtt_ws=18082
-port_mqtt=11883
-port_ceiling=18083
+# Ports: the first free ones from 24080 up (below the ephemeral range). A port somebody else
+# listens on is skipped; with SO_REUSEPORT another process on the same port would silently take
+# half of the connections, so start_server also checks that the listener is ours alone.
+port_in_use() { [[ -n $(ss -Hltn "sport = :$1" 2>/dev/null) ]]; }
+next_port=24080
+take_port() { # variable name
+    while port_in_use "$next_port"; do next_port=$((next_port + 1)); done
+    printf -v "$1" '%s' "$next_port"
+    next_port=$((next_port + 1))
+}
+take_port port_hubcast
+take_port port_nats_ws
+take_port port_nats
+take_port port_mqtt_ws
+take_port port_mqtt
+take_port port_ceiling
 loadgen=$build/bench/hubcast-loadgen
 window=16 # fan-out publisher window (closed loop): the same for every server
 
@@ -155,6 +165,14 @@ start_server() { # name [workers]
     server_pid=$!
     wait_port "$server_port"
     sleep 0.2
+    # Every listener on the port must be the server we just started (nats-server is the pid itself;
+    # the others are exec'd by taskset, so the pid is theirs too).
+    local owners
+    owners=$(ss -Hltnp "sport = :$server_port" | grep -o 'pid=[0-9]*' | sort -u | tr '\n' ' ')
+    if [[ $owners != "pid=$server_pid " ]]; then
+        log "port $server_port is shared with another process ($owners): refusing to measure"
+        exit 1
+    fi
 }
 
 stop_server() {
