@@ -255,7 +255,8 @@ def main():
                         w(f"| {n:,} | {NAMES[s]} | {num(r['rate'])} | {num(r['deliveries_per_s'])} | {num(r['p50_us'])} | "
                           f"{num(r['p99_us'])} | {num(r['p999_us'])} | {num(r['max_us'])} | {r['server_cpu_pct']:.0f} | {cores(r)} |")
             w("")
-            w(commands_block([r for r in fan if r["payload"] == p], f"Commands ({p} B)"))
+            w(commands_block([r for r in fan if r["payload"] == p and r.get("label") in ("saturation", "latency50")],
+                             f"Commands ({p} B)"))
             chart = chart_fanout(rows, chart_dir, p)
             if chart:
                 w(f"![deliveries/s by group size, {p} B](benchmarks/{chart})\n")
@@ -281,6 +282,25 @@ def main():
             summary.append((f"fan-out {n:,} x 64 B: ≥ 70 % of the ceiling per server CPU-s",
                             f"{num(get(h, 'deliveries_per_server_cpu_s'))} vs {num(get(c, 'deliveries_per_server_cpu_s'))}",
                             ratio(get(h, "deliveries_per_server_cpu_s"), get(c, "deliveries_per_server_cpu_s")), 0.7, True))
+
+    # ---------------------------------------------------------------------------------------------
+    sweep = [r for r in rows if r.get("scenario") == "fanout" and r.get("label", "").startswith("window")]
+    if sweep:
+        w("## Fan-out by publisher window\n")
+        w("1,000 subscribers, 64 B, closed loop at several windows: a larger window lets every server "
+          "write more frames per `writev` (and the loadgen read more per `read`), so a closed-loop figure "
+          "is only comparable at the same window. Deliveries/s, and in brackets deliveries per server CPU-s.\n")
+        windows = sorted({r["window"] for r in sweep})
+        w("| window | " + " | ".join(NAMES[s] for s in SERVERS) + " | hubcast / NATS | hubcast / ceiling |")
+        w("|---|" + "---|" * (len(SERVERS) + 2))
+        for wnd in windows:
+            rs = {s: find(rows, scenario="fanout", label=f"window{wnd}", server=s) for s in SERVERS}
+            cells = [f"{num(get(rs[s], 'deliveries_per_s'))} ({num(get(rs[s], 'deliveries_per_server_cpu_s'))})" for s in SERVERS]
+            w(f"| {wnd} | " + " | ".join(cells) +
+              f" | {fmt_ratio(ratio(get(rs['hubcast'], 'deliveries_per_s'), get(rs['nats'], 'deliveries_per_s')))}"
+              f" | {fmt_ratio(ratio(get(rs['hubcast'], 'deliveries_per_s'), get(rs['ceiling'], 'deliveries_per_s')), True)} |")
+        w("")
+        w(commands_block(sweep))
 
     # ---------------------------------------------------------------------------------------------
     scaling = [r for r in rows if r.get("label", "").startswith("workers")]

@@ -19,13 +19,13 @@
 # builds the working tree instead (the commit is then marked "+dirty" if src/ differs).
 #
 # Environment: BENCH_BUILD_DIR (default build-bench), BENCH_ONLY (space-separated subset of:
-# micro fanout scaling rooms echo connect idle rest), BENCH_QUICK=1 (short runs, to try the
+# micro fanout window scaling rooms echo connect idle rest), BENCH_QUICK=1 (short runs, to try the
 # harness), BENCH_REPORT=0 (skip rewriting docs/benchmarks.md).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${BENCH_BUILD_DIR:-$root/build-bench}
-only=${BENCH_ONLY:-micro fanout scaling rooms echo connect idle rest}
+only=${BENCH_ONLY:-micro fanout window scaling rooms echo connect idle rest}
 quick=${BENCH_QUICK:-0}
 source_mode=${BENCH_SOURCE:-head}
 raw=$build/bench-results/$(date -u +%Y%m%dT%H%M%SZ)
@@ -240,6 +240,21 @@ if wants fanout; then
                         "${timing[@]}" >/dev/null
                 fi
             done
+        done
+        stop_server
+    done
+fi
+
+if wants window; then
+    # In a closed loop the window sets the figure: the same fan-out at several windows.
+    windows=(1 4 16 64)
+    [[ $quick == 1 ]] && windows=(1 16)
+    for s in "${servers[@]}"; do
+        start_server "$s"
+        record_load "window-$s"
+        for wnd in "${windows[@]}"; do
+            log "window sweep $s: 1,000 subscribers, 64 B, window $wnd"
+            lg "window$wnd" --scenario fanout --subscribers 1000 --payload 64 --window "$wnd" "${timing[@]}" >/dev/null
         done
         stop_server
     done
