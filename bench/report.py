@@ -176,6 +176,8 @@ plot {plots}
 def main():
     result_dir, docs_dir = sys.argv[1], sys.argv[2]
     rows, meta, loads, micro = load(result_dir)
+    failed = [r for r in rows if r.get("error")]
+    rows = [r for r in rows if not r.get("error")]
     chart_dir = os.path.join(docs_dir, "benchmarks")
     os.makedirs(chart_dir, exist_ok=True)
     shutil.copy(os.path.join(result_dir, "results.jsonl"), os.path.join(chart_dir, "results.jsonl"))
@@ -517,6 +519,15 @@ def main():
         # The summary goes right after the machine section.
         idx = next(i for i, line in enumerate(out) if line.startswith("## ") and "Machine" not in line and i > 2)
         out[idx:idx] = head
+
+    if failed:
+        w("## Runs that failed\n")
+        w("These runs produced no figure (the tables above show `-` for them):\n")
+        for r in failed:
+            w(f"- {r.get('scenario')} / {NAMES.get(r.get('server'), r.get('server'))} / {r.get('label')}: "
+              f"{r.get('error')} — ready {r.get('ready')}, failed {r.get('failed')}, statuses "
+              f"`{json.dumps(r.get('statuses'))}`, first error `{r.get('first_error')}`; command `{r.get('command')}`")
+        w("")
 
     analysis = os.path.join(os.path.dirname(os.path.abspath(__file__)), "analysis.md")
     if os.path.exists(analysis):
