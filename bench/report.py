@@ -194,7 +194,7 @@ def main():
 
     w("## Machine and run\n")
     w("| item | value |\n|---|---|")
-    for k in ("commit", "source", "date", "kernel", "cores", "cpu", "memory_gib", "nofile_hard", "nats", "mosquitto", "quick"):
+    for k in ("commit", "source", "date", "kernel", "cores", "cpu", "memory_gib", "nofile_hard", "nats", "mosquitto", "quick", "priority"):
         if k in meta:
             w(f"| {k} | {meta[k]} |")
     w("")
