@@ -43,8 +43,9 @@ std::string snippet(std::string_view body, std::size_t limit = max_logged_body) 
 }
 
 std::chrono::milliseconds remaining(std::chrono::steady_clock::time_point deadline) {
+    // Rounded up: a request is never given less than its event's timeout.
     const auto left =
-        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     return std::max(left, std::chrono::milliseconds{1});
 }
 
@@ -475,37 +476,38 @@ void webhook_dispatcher::ensure_allowed(lane& on, const std::string& authority,
     request.method = "OPTIONS";
     request.headers = preflight_headers(options_.origin);
     request.timeout = remaining(deadline);
-    on.client->send(std::move(request), [this, &on, authority,
-                                         validate_url](transport::http_client_result result) {
-        std::optional<delivery> verdict;
-        if (!result) {
-            verdict = delivery{.response = std::nullopt,
-                               .error = "abuse-protection preflight " + std::string(describe(result.error())),
-                               .retryable = true,
-                               .url = {}};
-        } else if (allows_origin(*result, options_.origin)) {
-            preflights_.record(authority, true);
-            spdlog::info("event handler host {} allows origin '{}' (preflight OPTIONS {})", authority,
-                         options_.origin, validate_url);
-        } else {
-            preflights_.record(authority, false);
-            counters_.preflight_refusals.fetch_add(1, std::memory_order_relaxed);
-            spdlog::error("abuse protection: OPTIONS {} answered {} without allowing origin '{}' "
-                          "(WebHook-Allowed-Origin: '{}'); hubcast does not call this handler and asks "
-                          "again in 30 s",
-                          validate_url, result->status, options_.origin,
-                          result->header("WebHook-Allowed-Origin"));
-            verdict = delivery{.response = std::nullopt,
-                               .error = "refused by the handler's abuse protection",
-                               .retryable = false,
-                               .url = {}};
-        }
-        auto waiters = std::move(on.preflights[authority]);
-        on.preflights.erase(authority);
-        for (auto& waiter : waiters) {
-            waiter(verdict);
-        }
-    });
+    on.client->send(
+        std::move(request), [this, &on, authority, validate_url](transport::http_client_result result) {
+            std::optional<delivery> verdict;
+            if (!result) {
+                verdict =
+                    delivery{.response = std::nullopt,
+                             .error = std::string(describe(result.error())) + " (abuse-protection preflight)",
+                             .retryable = true,
+                             .url = {}};
+            } else if (allows_origin(*result, options_.origin)) {
+                preflights_.record(authority, true);
+                spdlog::info("event handler host {} allows origin '{}' (preflight OPTIONS {})", authority,
+                             options_.origin, validate_url);
+            } else {
+                preflights_.record(authority, false);
+                counters_.preflight_refusals.fetch_add(1, std::memory_order_relaxed);
+                spdlog::error("abuse protection: OPTIONS {} answered {} without allowing origin '{}' "
+                              "(WebHook-Allowed-Origin: '{}'); hubcast does not call this handler and asks "
+                              "again in 30 s",
+                              validate_url, result->status, options_.origin,
+                              result->header("WebHook-Allowed-Origin"));
+                verdict = delivery{.response = std::nullopt,
+                                   .error = "refused by the handler's abuse protection",
+                                   .retryable = false,
+                                   .url = {}};
+            }
+            auto waiters = std::move(on.preflights[authority]);
+            on.preflights.erase(authority);
+            for (auto& waiter : waiters) {
+                waiter(verdict);
+            }
+        });
 }
 
 void webhook_dispatcher::notify(lane& on, core::system_event kind, core::event_source source,

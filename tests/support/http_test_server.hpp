@@ -18,7 +18,8 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 
-// A real HTTP server for the tests of code that calls one (the HTTP client, the webhook dispatcher).
+// A real HTTP server for tests of code that calls one: the HTTP client and webhook dispatcher (unit)
+// and hubcast's event handlers (integration).
 
 namespace hubcast::http_testing {
 

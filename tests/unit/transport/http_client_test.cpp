@@ -9,7 +9,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <gtest/gtest.h>
 
-#include "http_test_server.hpp"
+#include "../../support/http_test_server.hpp"
 #include "transport/http_client.hpp"
 
 namespace hubcast::transport {

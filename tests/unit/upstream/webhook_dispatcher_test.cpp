@@ -8,7 +8,7 @@
 #include <boost/asio/io_context.hpp>
 #include <gtest/gtest.h>
 
-#include "../transport/http_test_server.hpp"
+#include "../../support/http_test_server.hpp"
 #include "upstream/webhook_dispatcher.hpp"
 
 namespace hubcast::upstream {
