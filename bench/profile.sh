@@ -178,20 +178,24 @@ idle)
     wait "$server_pid" || true
     server_pid=0
     ms_print "$out/massif.out" >"$out/massif.txt" 2>/dev/null
-    # The peak snapshot's allocation tree, per idle connection.
-    python3 - "$out/massif.txt" "$n" <<'PY'
+    # The last detailed snapshot's top-level allocation sites, per idle connection, each with the
+    # first frames in hubcast's own code.
+    python3 - "$out/massif.txt" "$n" <<'PY' | tee -a "$out/info.txt"
 import re, sys
-text = open(sys.argv[1]).read()
-n = int(sys.argv[2])
-peak = re.search(r"^\s*(\d+)\s+[\d,]+\s+([\d,]+)\s+([\d,]+)\s+([\d,]+)\s+[\d,]+\s*$", text, re.M)
-blocks = text.split("->")
-print(f"heap bytes per idle connection by allocation site (top entries of the last detailed snapshot, / {n}):")
-last = text.rfind("(heap allocation functions) malloc/new/new[]")
-for line in text[last:].splitlines()[:40]:
-    m = re.match(r"^[\s|]*->([\d.]+)% \(([\d,]+)B\) (.*)$", line)
-    if m:
-        b = int(m.group(2).replace(",", ""))
-        print(f"{b / n:10.0f} B  {m.group(3)[:150]}")
+text, n = open(sys.argv[1]).read(), int(sys.argv[2])
+lines = text[text.rfind("(heap allocation functions)"):].splitlines()[1:]
+print(f"heap bytes per idle connection by allocation site (last detailed snapshot, / {n:,}):")
+for i, line in enumerate(lines):
+    m = re.match(r"^->([\d.]+)% \(([\d,]+)B\)", line)
+    if not m:
+        continue
+    frames = []
+    for deeper in lines[i + 1:]:
+        if deeper.startswith("->") or len(frames) == 2:
+            break
+        if re.search(r"(hubcast::|ack_window|_session|shard)", deeper) and re.search(r"\.(cpp|hpp):\d+\)", deeper):
+            frames.append(re.sub(r"^[| ]*->[\d.]+% \([\d,]+B\) 0x[0-9A-F]+: ", "", deeper)[:140])
+    print(f"{int(m.group(2).replace(',', '')) / n:9.0f} B  {m.group(1)}%  " + (" <- ".join(frames) or line[:100]))
 PY
     ;;
 perf)
