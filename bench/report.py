@@ -16,6 +16,7 @@ import subprocess
 import sys
 
 SERVERS = ["hubcast", "nats", "mosquitto", "ceiling"]
+DATA_DIR = "."  # gnuplot data files go to the result directory, not into docs/
 NAMES = {"hubcast": "hubcast", "nats": "NATS (ws)", "mosquitto": "Mosquitto (ws)", "ceiling": "ceiling"}
 
 
@@ -115,7 +116,7 @@ def terminal():
 
 
 def chart_fanout(rows, chart_dir, payload):
-    data_path = os.path.join(chart_dir, f"fanout-{payload}.dat")
+    data_path = os.path.join(DATA_DIR, f"fanout-{payload}.dat")
     sizes = sorted({r["subscribers"] for r in rows if r.get("scenario") == "fanout" and r.get("label") == "saturation"})
     if not sizes:
         return None
@@ -150,7 +151,7 @@ def chart_cdf(rows, chart_dir, name, match, title):
     for s in SERVERS:
         r = find(rows, server=s, **match)
         if r and r.get("cdf_us"):
-            path = os.path.join(chart_dir, f"{name}-{s}.dat")
+            path = os.path.join(DATA_DIR, f"{name}-{s}.dat")
             with open(path, "w") as f:
                 for q, us in r["cdf_us"]:
                     f.write(f"{max(us, 1.0)} {q}\n")
@@ -174,7 +175,9 @@ plot {plots}
 
 
 def main():
+    global DATA_DIR
     result_dir, docs_dir = sys.argv[1], sys.argv[2]
+    DATA_DIR = result_dir
     rows, meta, loads, micro = load(result_dir)
     failed = [r for r in rows if r.get("error")]
     rows = [r for r in rows if not r.get("error")]
