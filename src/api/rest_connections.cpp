@@ -10,8 +10,8 @@ void rest_router::connection_operation(call& c) {
         c.answer(empty_response(node_.connection_exists(route.hub_key, route.connection_id) ? 200 : 404));
         return;
     case rest_operation::remove_connection_from_all_groups:
-        node_.remove_connection_from_all_groups(route.hub_key, route.connection_id);
-        c.answer(empty_response(204));
+        node_.remove_connection_from_all_groups(route.hub_key, route.connection_id,
+                                                c.answer_when_applied(204));
         return;
     default:
         break;

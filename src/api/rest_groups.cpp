@@ -17,8 +17,8 @@ void rest_router::group_operation(call& c) {
         c.answer(empty_response(node_.group_exists(route.hub_key, route.group) ? 200 : 404));
         return;
     case rest_operation::remove_connection_from_group:
-        node_.remove_connection_from_group(route.hub_key, route.group, route.connection_id);
-        c.answer(empty_response(204));
+        node_.remove_connection_from_group(route.hub_key, route.group, route.connection_id,
+                                           c.answer_when_applied(204));
         return;
     case rest_operation::add_connection_to_group:
         // The JS SDK's groupClient.addConnection turns a 404 into "connection doesn't exist", so the
@@ -56,11 +56,12 @@ void rest_router::group_membership(call& c) {
         return;
     }
     if (c.route.operation == rest_operation::add_connections_to_groups) {
-        node_.add_to_groups(c.route.hub_key, std::move(request->groups), std::move(filter).value());
+        node_.add_to_groups(c.route.hub_key, std::move(request->groups), std::move(filter).value(),
+                            c.answer_when_applied(200));
     } else {
-        node_.remove_from_groups(c.route.hub_key, std::move(request->groups), std::move(filter).value());
+        node_.remove_from_groups(c.route.hub_key, std::move(request->groups), std::move(filter).value(),
+                                 c.answer_when_applied(200));
     }
-    c.answer(empty_response(200));
 }
 
 void rest_router::list_group(call& c) {

@@ -55,6 +55,13 @@ private:
 
         void answer(protocol::http_response response) const { reply(std::move(response)); }
         void fail(const rest_error& error) const { reply(error_response(error, head)); }
+        /// Answers `status` once a membership change has reached every shard it concerns, so
+        /// that the app server's next request (a send, an existence check) sees it.
+        core::node::applied_callback answer_when_applied(unsigned status) const {
+            return [reply = reply, status] {
+                reply(empty_response(status));
+            };
+        }
         /// "scheme://host" as the caller reached us: the Host header, and `X-Forwarded-Proto` when
         /// a TLS-terminating proxy says https. For nextLink and minted token audiences.
         std::string base_url() const;

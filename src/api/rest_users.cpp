@@ -12,16 +12,13 @@ void rest_router::user_operation(call& c) {
         c.answer(empty_response(node_.user_exists(route.hub_key, route.user_id) ? 200 : 404));
         return;
     case rest_operation::remove_user_from_all_groups:
-        node_.remove_user_from_all_groups(route.hub_key, route.user_id);
-        c.answer(empty_response(204));
+        node_.remove_user_from_all_groups(route.hub_key, route.user_id, c.answer_when_applied(204));
         return;
     case rest_operation::remove_user_from_group:
-        node_.remove_user_from_group(route.hub_key, route.group, route.user_id);
-        c.answer(empty_response(204));
+        node_.remove_user_from_group(route.hub_key, route.group, route.user_id, c.answer_when_applied(204));
         return;
     case rest_operation::add_user_to_group:
-        node_.add_user_to_group(route.hub_key, route.group, route.user_id);
-        c.answer(empty_response(200));
+        node_.add_user_to_group(route.hub_key, route.group, route.user_id, c.answer_when_applied(200));
         return;
     default:
         break;

@@ -121,6 +121,49 @@ void node::run_on_each(const std::vector<std::size_t>& targets, const std::funct
     }
 }
 
+void node::run_on_each(const std::vector<std::size_t>& targets, const std::function<void(shard&)>& task,
+                       applied_callback applied) {
+    if (!applied) {
+        run_on_each(targets, task);
+        return;
+    }
+    if (targets.empty()) {
+        applied();
+        return;
+    }
+    struct countdown {
+        std::atomic<std::size_t> left;
+        applied_callback applied;
+        void arrive() {
+            if (left.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+                applied();
+            }
+        }
+    };
+    auto pending = std::make_shared<countdown>();
+    pending->left.store(targets.size(), std::memory_order_relaxed);
+    pending->applied = std::move(applied);
+    shard* here = current_shard();
+    bool local = false;
+    for (const std::size_t index : targets) {
+        shard& target = *shards_.at(index);
+        if (&target == here) {
+            local = true;
+            continue;
+        }
+        if (!target.inbox().push([&target, task, pending] {
+                task(target);
+                pending->arrive();
+            })) {
+            pending->arrive();
+        }
+    }
+    if (local) {
+        task(*here);
+        pending->arrive();
+    }
+}
+
 std::vector<std::size_t> node::all_shards() const {
     std::vector<std::size_t> indexes(shards_.size());
     for (std::size_t i = 0; i < indexes.size(); ++i) {
@@ -140,6 +183,23 @@ bool node::with_connection(std::string_view hub, std::string_view connection_id,
             connection* c = s.find(id);
             task(s, c != nullptr && c->hub() == hub ? c : nullptr);
         });
+}
+
+void node::with_connection_then(std::string_view hub, std::string_view connection_id,
+                                std::function<void(shard&, connection*)> task, applied_callback applied) {
+    if (!applied) {
+        with_connection(hub, connection_id, std::move(task));
+        return;
+    }
+    auto reply = std::make_shared<applied_callback>(std::move(applied));
+    const bool posted =
+        with_connection(hub, connection_id, [task = std::move(task), reply](shard& s, connection* c) {
+            task(s, c);
+            (*reply)();
+        });
+    if (!posted) {
+        (*reply)();
+    }
 }
 
 void node::send_to_all(std::string_view hub, protocol::message_data data, exclusions skip) {
@@ -239,47 +299,63 @@ void node::add_connection_to_group(std::string_view hub, std::string_view group,
 }
 
 void node::remove_connection_from_group(std::string_view hub, std::string_view group,
-                                        std::string_view connection_id) {
-    with_connection(hub, connection_id, [group = std::string(group)](shard& s, connection* c) {
-        if (c != nullptr) {
-            s.leave(*c, group);
-        }
-    });
+                                        std::string_view connection_id, applied_callback applied) {
+    with_connection_then(
+        hub, connection_id,
+        [group = std::string(group)](shard& s, connection* c) {
+            if (c != nullptr) {
+                s.leave(*c, group);
+            }
+        },
+        std::move(applied));
 }
 
-void node::remove_connection_from_all_groups(std::string_view hub, std::string_view connection_id) {
-    with_connection(hub, connection_id, [](shard& s, connection* c) {
-        if (c != nullptr) {
-            s.leave_all(*c);
-        }
-    });
+void node::remove_connection_from_all_groups(std::string_view hub, std::string_view connection_id,
+                                             applied_callback applied) {
+    with_connection_then(
+        hub, connection_id,
+        [](shard& s, connection* c) {
+            if (c != nullptr) {
+                s.leave_all(*c);
+            }
+        },
+        std::move(applied));
 }
 
-void node::add_user_to_group(std::string_view hub, std::string_view group, std::string_view user_id) {
-    run_on_each(registry_.shards_with_user(hub, user_id),
-                [hub = std::string(hub), group = std::string(group), user = std::string(user_id)](shard& s) {
-                    for (connection* c : s.connections_of_user(hub, user)) {
-                        s.join(*c, group);
-                    }
-                });
+void node::add_user_to_group(std::string_view hub, std::string_view group, std::string_view user_id,
+                             applied_callback applied) {
+    run_on_each(
+        registry_.shards_with_user(hub, user_id),
+        [hub = std::string(hub), group = std::string(group), user = std::string(user_id)](shard& s) {
+            for (connection* c : s.connections_of_user(hub, user)) {
+                s.join(*c, group);
+            }
+        },
+        std::move(applied));
 }
 
-void node::remove_user_from_group(std::string_view hub, std::string_view group, std::string_view user_id) {
-    run_on_each(registry_.shards_with_user(hub, user_id),
-                [hub = std::string(hub), group = std::string(group), user = std::string(user_id)](shard& s) {
-                    for (connection* c : s.connections_of_user(hub, user)) {
-                        s.leave(*c, group);
-                    }
-                });
+void node::remove_user_from_group(std::string_view hub, std::string_view group, std::string_view user_id,
+                                  applied_callback applied) {
+    run_on_each(
+        registry_.shards_with_user(hub, user_id),
+        [hub = std::string(hub), group = std::string(group), user = std::string(user_id)](shard& s) {
+            for (connection* c : s.connections_of_user(hub, user)) {
+                s.leave(*c, group);
+            }
+        },
+        std::move(applied));
 }
 
-void node::remove_user_from_all_groups(std::string_view hub, std::string_view user_id) {
-    run_on_each(registry_.shards_with_user(hub, user_id),
-                [hub = std::string(hub), user = std::string(user_id)](shard& s) {
-                    for (connection* c : s.connections_of_user(hub, user)) {
-                        s.leave_all(*c);
-                    }
-                });
+void node::remove_user_from_all_groups(std::string_view hub, std::string_view user_id,
+                                       applied_callback applied) {
+    run_on_each(
+        registry_.shards_with_user(hub, user_id),
+        [hub = std::string(hub), user = std::string(user_id)](shard& s) {
+            for (connection* c : s.connections_of_user(hub, user)) {
+                s.leave_all(*c);
+            }
+        },
+        std::move(applied));
 }
 
 void node::remove_group_members(std::string_view hub, std::string_view group, exclusions skip) {
@@ -293,32 +369,40 @@ void node::remove_group_members(std::string_view hub, std::string_view group, ex
                 });
 }
 
-void node::add_to_groups(std::string_view hub, std::vector<std::string> groups, filter_ptr filter) {
-    run_on_each(all_shards(), [hub = std::string(hub), groups = std::move(groups),
-                               filter = std::move(filter)](shard& s) {
-        for (connection* c : s.connections_of_hub(hub)) {
-            if (filter == nullptr || filter->matches(filter_subject{c->id(), &c->user_id(), &c->groups()})) {
-                for (const auto& group : groups) {
-                    s.join(*c, group);
+void node::add_to_groups(std::string_view hub, std::vector<std::string> groups, filter_ptr filter,
+                         applied_callback applied) {
+    run_on_each(
+        all_shards(),
+        [hub = std::string(hub), groups = std::move(groups), filter = std::move(filter)](shard& s) {
+            for (connection* c : s.connections_of_hub(hub)) {
+                if (filter == nullptr ||
+                    filter->matches(filter_subject{c->id(), &c->user_id(), &c->groups()})) {
+                    for (const auto& group : groups) {
+                        s.join(*c, group);
+                    }
                 }
             }
-        }
-    });
+        },
+        std::move(applied));
 }
 
-void node::remove_from_groups(std::string_view hub, std::vector<std::string> groups, filter_ptr filter) {
-    run_on_each(all_shards(), [hub = std::string(hub), groups = std::move(groups),
-                               filter = std::move(filter)](shard& s) {
-        for (connection* c : s.connections_of_hub(hub)) {
-            // Evaluated before any of its groups is left, so `'a' in groups` sees the connection as
-            // the request found it.
-            if (filter == nullptr || filter->matches(filter_subject{c->id(), &c->user_id(), &c->groups()})) {
-                for (const auto& group : groups) {
-                    s.leave(*c, group);
+void node::remove_from_groups(std::string_view hub, std::vector<std::string> groups, filter_ptr filter,
+                              applied_callback applied) {
+    run_on_each(
+        all_shards(),
+        [hub = std::string(hub), groups = std::move(groups), filter = std::move(filter)](shard& s) {
+            for (connection* c : s.connections_of_hub(hub)) {
+                // Evaluated before any of its groups is left, so `'a' in groups` sees the connection as
+                // the request found it.
+                if (filter == nullptr ||
+                    filter->matches(filter_subject{c->id(), &c->user_id(), &c->groups()})) {
+                    for (const auto& group : groups) {
+                        s.leave(*c, group);
+                    }
                 }
             }
-        }
-    });
+        },
+        std::move(applied));
 }
 
 void node::add_connection_to_group(std::string_view hub, std::string_view group,

@@ -88,20 +88,31 @@ public:
     void send_to_connection(std::string_view hub, std::string_view connection_id, protocol::message_data data,
                             send_deadline deadline);
 
+    /// Called once a membership change has been applied on every shard it concerns (on the last
+    /// of those shards' threads, or inline when there is nothing to do). Callers that answer
+    /// "done" to someone (REST) reply from it, so that the next request sees the change.
+    using applied_callback = std::function<void()>;
+
     // Membership (applies to the connections that exist now).
     void add_connection_to_group(std::string_view hub, std::string_view group,
                                  std::string_view connection_id);
     void remove_connection_from_group(std::string_view hub, std::string_view group,
-                                      std::string_view connection_id);
-    void remove_connection_from_all_groups(std::string_view hub, std::string_view connection_id);
-    void add_user_to_group(std::string_view hub, std::string_view group, std::string_view user_id);
-    void remove_user_from_group(std::string_view hub, std::string_view group, std::string_view user_id);
-    void remove_user_from_all_groups(std::string_view hub, std::string_view user_id);
+                                      std::string_view connection_id, applied_callback applied = {});
+    void remove_connection_from_all_groups(std::string_view hub, std::string_view connection_id,
+                                           applied_callback applied = {});
+    void add_user_to_group(std::string_view hub, std::string_view group, std::string_view user_id,
+                           applied_callback applied = {});
+    void remove_user_from_group(std::string_view hub, std::string_view group, std::string_view user_id,
+                                applied_callback applied = {});
+    void remove_user_from_all_groups(std::string_view hub, std::string_view user_id,
+                                     applied_callback applied = {});
     void remove_group_members(std::string_view hub, std::string_view group, exclusions skip = {});
     /// addToGroups / removeFromGroups: every connection of `hub` that `filter` matches (all when
     /// null) joins / leaves each of `groups`, evaluated on each connection's own shard.
-    void add_to_groups(std::string_view hub, std::vector<std::string> groups, filter_ptr filter);
-    void remove_from_groups(std::string_view hub, std::vector<std::string> groups, filter_ptr filter);
+    void add_to_groups(std::string_view hub, std::vector<std::string> groups, filter_ptr filter,
+                       applied_callback applied = {});
+    void remove_from_groups(std::string_view hub, std::vector<std::string> groups, filter_ptr filter,
+                            applied_callback applied = {});
     /// As add_connection_to_group, reporting whether the connection exists in `hub`; `done` is
     /// called exactly once, under the same rules as grant_permission's.
     void add_connection_to_group(std::string_view hub, std::string_view group, std::string_view connection_id,
@@ -150,12 +161,19 @@ private:
     /// Posts `task` to every shard in `targets` (running inline on the current one, last, so the
     /// other shards start first).
     void run_on_each(const std::vector<std::size_t>& targets, const std::function<void(shard&)>& task);
+    /// As above, then `applied` once every target ran `task` (or could not be reached: a full
+    /// mailbox drops the task, and waiting for it would never end).
+    void run_on_each(const std::vector<std::size_t>& targets, const std::function<void(shard&)>& task,
+                     applied_callback applied);
     std::vector<std::size_t> all_shards() const;
     /// Runs `task` on the shard owning `connection_id` with the connection, or null when it is not
     /// there or belongs to another hub. Returns false, without running `task`, when the id names no
     /// shard of this node or that shard's mailbox is full.
     bool with_connection(std::string_view hub, std::string_view connection_id,
                          std::function<void(shard&, connection*)> task);
+    /// with_connection, then `applied` (also when the task could not be posted).
+    void with_connection_then(std::string_view hub, std::string_view connection_id,
+                              std::function<void(shard&, connection*)> task, applied_callback applied);
 
     std::vector<std::unique_ptr<shard>> shards_;
     registry registry_;

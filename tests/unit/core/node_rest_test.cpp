@@ -375,3 +375,44 @@ TEST(NodeRest, GroupListingGathersFromWorkerThreadsExactlyOnce) {
 
 } // namespace
 } // namespace hubcast::core
+
+namespace hubcast::core {
+namespace {
+
+// Regression: REST answered addUser / addConnectionsToGroups before the owning shards had joined,
+// so the app server's next group send or existence check could miss the new member.
+TEST(NodeMembershipApplied, CallbackRunsOnlyAfterEveryTargetShardApplied) {
+    manual_node m(3);
+    const auto a = m.attach(1, "hub", std::string("u"));
+    const auto b = m.attach(2, "hub", std::string("u"));
+    int applied = 0;
+    m.n().add_user_to_group("hub", "g", "u", [&applied] { ++applied; });
+    EXPECT_EQ(applied, 0);
+    EXPECT_FALSE(m.n().group_exists("hub", "g"));
+    m.settle();
+    EXPECT_EQ(applied, 1);
+    EXPECT_TRUE(m.n().group_exists("hub", "g"));
+    EXPECT_TRUE(m.find(a).groups().contains("g"));
+    EXPECT_TRUE(m.find(b).groups().contains("g"));
+
+    m.n().add_to_groups("hub", {"h"}, nullptr, [&applied] { ++applied; });
+    m.n().remove_user_from_group("hub", "g", "u", [&applied] { ++applied; });
+    m.n().remove_connection_from_all_groups("hub", a, [&applied] { ++applied; });
+    EXPECT_EQ(applied, 1);
+    m.settle();
+    EXPECT_EQ(applied, 4);
+    EXPECT_FALSE(m.n().group_exists("hub", "g"));
+    EXPECT_TRUE(m.find(b).groups().contains("h"));
+    EXPECT_TRUE(m.find(a).groups().empty());
+}
+
+TEST(NodeMembershipApplied, CallbackRunsInlineWhenNothingIsConcerned) {
+    manual_node m(2);
+    int applied = 0;
+    m.n().add_user_to_group("hub", "g", "nobody", [&applied] { ++applied; });
+    m.n().remove_connection_from_group("hub", "g", "not-an-id", [&applied] { ++applied; });
+    EXPECT_EQ(applied, 2);
+}
+
+} // namespace
+} // namespace hubcast::core
