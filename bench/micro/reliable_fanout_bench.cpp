@@ -24,7 +24,8 @@ using namespace hubcast;
 /// then as a write would.
 class queueing_sink : public core::connection_sink {
 public:
-    core::send_result send(const util::shared_bytes& frame, core::send_deadline = core::no_deadline) override {
+    core::send_result send(const util::shared_bytes& frame,
+                           core::send_deadline = core::no_deadline) override {
         queue(frame);
         return core::send_result::queued;
     }
@@ -61,9 +62,9 @@ template <typename Sink> struct fixture {
         node.shard_at(0).bind_to_current_thread();
         auto& shard = node.shard_at(0);
         for (std::size_t i = 0; i < members; ++i) {
-            auto& c = shard.attach(core::connection_info{node.new_connection_id(0), "bench", "u" + std::to_string(i),
-                                                         kind},
-                                   auth::permission_set{}, sinks[i]);
+            auto& c = shard.attach(
+                core::connection_info{node.new_connection_id(0), "bench", "u" + std::to_string(i), kind},
+                auth::permission_set{}, sinks[i]);
             shard.join(c, "g0");
             connections.push_back(&c);
         }
@@ -86,8 +87,9 @@ template <typename Sink> void fan_out(benchmark::State& state, protocol::subprot
     const std::optional<std::string> from = "publisher";
     std::uint64_t sent = 0;
     for (auto _ : state) {
-        f.node.send_to_group("bench", "g0", protocol::message_data{protocol::data_type::text, std::string(payload, 'x')},
-                             {}, from);
+        f.node.send_to_group("bench", "g0",
+                             protocol::message_data{protocol::data_type::text, std::string(payload, 'x')}, {},
+                             from);
         if (++sent % 500 == 0) {
             for (auto* c : f.connections) {
                 c->acknowledge(sent);

@@ -1,5 +1,7 @@
 #include "api/client_endpoint.hpp"
 
+#include <cassert>
+
 #include <spdlog/spdlog.h>
 
 #include "auth/client_token.hpp"
@@ -110,6 +112,9 @@ subprotocol_choice choose_subprotocol(const std::vector<std::string>& offered) {
     return choice;
 }
 
+// The emulator's words for a refused recovery (spec 5.5).
+constexpr std::string_view unrecoverable_reason = "The connection could not be recovered.";
+
 http_response refuse(metrics& counters, unsigned status, std::string body) {
     count(counters.upgrades_rejected);
     return http_response::text(status, std::move(body));
@@ -148,6 +153,13 @@ upgrade_decision client_endpoint::admit(const protocol::http_request& request,
                           "' is not supported by this server.");
     }
 
+    // Spec 2.1: a recovery is authorised by its reconnection token alone, before and instead of
+    // any access token check (the JS SDK resends the original, possibly expired, access token).
+    if (const auto recovering = query_value(target, "awps_connection_id")) {
+        return admit_recovery(protocol::to_lower_ascii(hub), choice.kind, choice.echoed, *recovering,
+                              query_value(target, "awps_reconnection_token"));
+    }
+
     const auto query_token = query_value(target, "access_token");
     const std::string_view token = query_token ? std::string_view(*query_token) : bearer_token(request);
     if (token.empty()) {
@@ -174,6 +186,22 @@ upgrade_decision client_endpoint::admit(const protocol::http_request& request,
                             .groups = std::move(identity->groups)};
 }
 
+client_admission client_endpoint::admit_recovery(std::string hub, protocol::subprotocol_kind kind,
+                                                 std::string subprotocol, const std::string& connection_id,
+                                                 const std::optional<std::string>& reconnection_token) {
+    client_admission admission{.hub = std::move(hub), .kind = kind, .subprotocol = std::move(subprotocol)};
+    // The token is checked here, on whichever worker took the request: it needs no shard. Whether
+    // the session still exists is known only on its own shard (resume()).
+    const auto shard = node_.shard_of(connection_id);
+    if (!protocol::is_reliable(kind) || !reconnection_token || !shard ||
+        !reconnection_tokens_.verify(*reconnection_token, connection_id, util::unix_seconds())) {
+        admission.refuse_recovery = true;
+        return admission;
+    }
+    admission.recovery = session_recovery{.connection_id = connection_id, .shard = *shard};
+    return admission;
+}
+
 std::unique_ptr<client_session> client_endpoint::open(client_admission admission, core::connection_sink& sink,
                                                       std::size_t shard_index) {
     std::vector<std::string> rejected_roles;
@@ -195,13 +223,42 @@ std::unique_ptr<client_session> client_endpoint::open(client_admission admission
             protocol::ws_opcode::binary,
             protocol::encode_protobuf_connected(connection.user_id(), connection.id()))));
     } else if (connection.is_pubsub()) {
-        connection.send_frame(util::make_shared_bytes(protocol::encode_frame(
-            protocol::ws_opcode::text, protocol::encode_connected(connection.user_id(), connection.id()))));
+        const std::string connected =
+            connection.is_reliable() ? protocol::encode_connected(
+                                           connection.user_id(), connection.id(),
+                                           reconnection_tokens_.issue(connection.id(), util::unix_seconds()))
+                                     : protocol::encode_connected(connection.user_id(), connection.id());
+        connection.send_frame(
+            util::make_shared_bytes(protocol::encode_frame(protocol::ws_opcode::text, connected)));
     }
     for (const auto& group : admission.groups) {
         shard.join(connection, group);
     }
     return std::make_unique<client_session>(node_, shard, connection, metrics_);
+}
+
+std::unique_ptr<client_session> client_endpoint::resume(const client_admission& admission,
+                                                        core::connection_sink& sink) {
+    auto& stats = node_.reliable_stats();
+    auto& shard = node_.shard_at(admission.recovery->shard);
+    assert(core::node::current_shard() == &shard && "a session is resumed on its own shard's worker");
+    core::connection* connection = shard.find(admission.recovery->connection_id);
+    if (connection == nullptr || connection->hub() != admission.hub || connection->kind() != admission.kind ||
+        connection->closing()) {
+        return nullptr;
+    }
+    shard.resume(*connection, sink);
+    stats.recovered.fetch_add(1, std::memory_order_relaxed);
+    return std::make_unique<client_session>(node_, shard, *connection, metrics_);
+}
+
+void client_endpoint::refuse_recovery(const client_admission& admission, core::connection_sink& sink) {
+    node_.reliable_stats().recoveries_refused.fetch_add(1, std::memory_order_relaxed);
+    if (protocol::family_of(admission.kind) == protocol::frame_family::json) {
+        sink.send(util::make_shared_bytes(protocol::encode_frame(
+            protocol::ws_opcode::text, protocol::encode_disconnected(unrecoverable_reason))));
+    }
+    sink.close(protocol::close_code::policy_violation, unrecoverable_reason);
 }
 
 } // namespace hubcast::api

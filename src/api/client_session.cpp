@@ -1,5 +1,7 @@
 #include "api/client_session.hpp"
 
+#include <chrono>
+
 #include <fmt/format.h>
 
 #include "protocol/protobuf_protocol.hpp"
@@ -98,9 +100,12 @@ void client_session::handle(const protocol::event_request& request) {
     }
 }
 
-void client_session::handle(const protocol::sequence_ack_request&) {
-    // Only reliable sessions keep unacked messages; for this subprotocol the ack means nothing
-    // (spec 5.2: ignored, never a reason to close).
+void client_session::handle(const protocol::sequence_ack_request& request) {
+    // Spec 5.2: cumulative; 0, stale and too-high ids are accepted silently, never a reason to
+    // close. Plain JSON clients keep nothing, so for them the ack means nothing.
+    if (connection_->is_reliable()) {
+        connection_->acknowledge(request.sequence_id);
+    }
 }
 
 void client_session::handle(const protocol::ping_request&) {
@@ -177,12 +182,22 @@ void client_session::on_protocol_error(std::uint16_t code, std::string_view reas
     }
 }
 
-void client_session::on_closed(std::uint16_t, std::string_view) {
+void client_session::on_closed(std::uint16_t code, std::string_view) {
     if (connection_ == nullptr) {
         return;
     }
-    count(metrics_.connections_closed);
-    shard_.detach(connection_->id());
+    // Spec 5.7: a client's 1000 ends the session at once; no status (1005), a lost connection (1006)
+    // and other client codes keep it. A close we started (REST, slow client, ping timeout, protocol
+    // error, shutdown) is for good: connection_->closing() is then set.
+    const bool recoverable = connection_->is_reliable() && !connection_->closing() &&
+                             code != protocol::close_code::normal &&
+                             node_.reliable().recovery_window.count() > 0;
+    if (recoverable) {
+        shard_.park(*connection_, std::chrono::steady_clock::now());
+    } else {
+        count(metrics_.connections_closed);
+        shard_.detach(connection_->id());
+    }
     connection_ = nullptr;
 }
 

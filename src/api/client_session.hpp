@@ -26,8 +26,13 @@ public:
     void on_idle_timeout();
     /// The client broke the WebSocket protocol: say goodbye, close with the transport's code.
     void on_protocol_error(std::uint16_t code, std::string_view reason);
-    /// The transport is gone: leave every group and forget the connection.
+    /// The transport is gone. A reliable session that may still be recovered (the client did not
+    /// close with 1000, and we did not close it) is parked for the recovery window (spec 5.3,
+    /// 5.7); any other connection leaves every group and is forgotten.
     void on_closed(std::uint16_t code, std::string_view reason);
+    /// The session moved to another transport (a recovery replaced this half-open one): forget the
+    /// connection without touching it; nothing is reported to the core any more.
+    void disown() noexcept { connection_ = nullptr; }
 
 private:
     void handle(const protocol::join_group_request& request);

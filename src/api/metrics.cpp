@@ -35,6 +35,19 @@ std::string metrics::render() const {
             slow_consumer_closes);
     counter(out, "hubcast_idle_timeout_closes_total", "Clients closed after missing keep-alive pings.",
             idle_timeout_closes);
+    if (reliable != nullptr) {
+        counter(out, "hubcast_reliable_buffer_overflows_total",
+                "Reliable sessions ended for good because too many messages were unacknowledged.",
+                reliable->overflows);
+        counter(out, "hubcast_reliable_sessions_expired_total",
+                "Reliable sessions ended because no recovery came within the recovery window.",
+                reliable->expired);
+        counter(out, "hubcast_reliable_sessions_recovered_total", "Reliable sessions resumed by a recovery.",
+                reliable->recovered);
+        counter(out, "hubcast_reliable_recoveries_refused_total",
+                "Recovery requests closed with 1008 (session gone, bad token, not reliable).",
+                reliable->recoveries_refused);
+    }
     if (extra) {
         out += extra();
     }

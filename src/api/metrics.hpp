@@ -5,6 +5,8 @@
 #include <functional>
 #include <string>
 
+#include "core/reliable_sessions.hpp"
+
 namespace hubcast::api {
 
 /// Process-wide counters, exposed in Prometheus text format at GET /metrics. Relaxed atomics: they
@@ -22,6 +24,9 @@ struct metrics {
     std::atomic<std::uint64_t> group_messages_published{0};
     std::atomic<std::uint64_t> slow_consumer_closes{0};
     std::atomic<std::uint64_t> idle_timeout_closes{0};
+
+    /// The node's reliable-session counters (overflows, expiries, recoveries), when wired.
+    const core::reliable_counters* reliable = nullptr;
 
     /// Lines appended by outer layers (transport session counts), already in exposition format.
     std::function<std::string()> extra;

@@ -8,44 +8,102 @@
 
 namespace hubcast::core {
 
-connection::connection(connection_info info, auth::permission_set permissions, connection_sink& sink)
-    : info_(std::move(info)), permissions_(std::move(permissions)), sink_(sink) {}
+namespace {
+// Azure's name for a client that cannot drain its buffered messages; for a reliable session that
+// is one that leaves too many messages unacknowledged.
+constexpr std::string_view overflow_reason = "SlowClient";
+} // namespace
+
+connection::connection(connection_info info, auth::permission_set permissions, connection_sink& sink,
+                       reliable_limits limits, reliable_counters* counters)
+    : info_(std::move(info)), permissions_(std::move(permissions)), sink_(&sink), unacked_(limits),
+      counters_(counters) {}
 
 send_result connection::deliver(const prepared_message& message, send_deadline deadline) {
     if (closing_) {
         return send_result::dropped;
     }
-    return send_frame(message.frame(protocol::family_of(info_.kind)), deadline);
+    const protocol::frame_family family = protocol::family_of(info_.kind);
+    if (!is_reliable()) {
+        return send_frame(message.frame(family), deadline);
+    }
+    const util::shared_bytes& body = message.sequenced_body(family);
+    if (!body) {
+        return send_result::dropped; // a family without a reliable codec yet: nothing to number
+    }
+    util::shared_bytes head = prepared_message::sequence_head(family, unacked_.next_sequence_id(), body);
+    if (!unacked_.push(head, body, deadline)) {
+        if (counters_ != nullptr) {
+            counters_->overflows.fetch_add(1, std::memory_order_relaxed);
+        }
+        close(protocol::close_code::policy_violation, overflow_reason);
+        return send_result::dropped;
+    }
+    if (sink_ == nullptr) {
+        return send_result::queued; // parked: kept for the recovery
+    }
+    return sink_->send_spliced(head, body, deadline);
+}
+
+void connection::acknowledge(std::uint64_t sequence_id) {
+    unacked_.acknowledge(sequence_id);
+}
+
+void connection::park(std::chrono::steady_clock::time_point deadline) noexcept {
+    sink_ = nullptr;
+    parked_until_ = deadline;
+}
+
+void connection::resume(connection_sink& sink) {
+    if (sink_ != nullptr) {
+        sink_->abandon();
+    }
+    sink_ = &sink;
+    parked_until_.reset();
+    // Spec 5.5: every unacknowledged message, in order and with its original id, before any new
+    // traffic; the client drops the ones it had already received.
+    for (const auto& entry : unacked_.unacked()) {
+        sink.send_spliced(entry.head, entry.body, entry.deadline);
+    }
 }
 
 send_result connection::send_frame(const util::shared_bytes& frame, send_deadline deadline) {
     // After close() the sink is finishing its handshake: nothing may be queued behind the close.
     // A null frame (a family with no encoding) is dropped, never sent as something else.
-    if (closing_ || !frame) {
+    // While parked there is no transport, and only data messages are kept for the recovery.
+    if (closing_ || !frame || sink_ == nullptr) {
         return send_result::dropped;
     }
-    return sink_.send(frame, deadline);
+    return sink_->send(frame, deadline);
 }
 
 void connection::close(std::uint16_t code, std::string_view reason) {
     if (closing_) {
         return;
     }
+    // A closed session is never recovered, so what it kept is of no further use.
+    unacked_.clear();
+    if (sink_ == nullptr) {
+        // Parked: no client to tell. The session ends at the shard's next expire_parked().
+        closing_ = true;
+        parked_until_ = std::chrono::steady_clock::time_point::min();
+        return;
+    }
     // Spec 4.4 / 6.3: PubSub clients hear why, in their own subprotocol; simple clients get none.
     switch (protocol::family_of(info_.kind)) {
     case protocol::frame_family::json:
-        sink_.send(util::make_shared_bytes(
+        sink_->send(util::make_shared_bytes(
             protocol::encode_frame(protocol::ws_opcode::text, protocol::encode_disconnected(reason))));
         break;
     case protocol::frame_family::protobuf:
-        sink_.send(util::make_shared_bytes(protocol::encode_frame(
+        sink_->send(util::make_shared_bytes(protocol::encode_frame(
             protocol::ws_opcode::binary, protocol::encode_protobuf_disconnected(reason))));
         break;
     case protocol::frame_family::raw:
         break;
     }
     closing_ = true;
-    sink_.close(code, reason);
+    sink_->close(code, reason);
 }
 
 } // namespace hubcast::core

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -10,6 +11,8 @@
 #include "core/ack_window.hpp"
 #include "core/connection_sink.hpp"
 #include "core/prepared_message.hpp"
+#include "core/reliable_buffer.hpp"
+#include "core/reliable_sessions.hpp"
 #include "protocol/subprotocol.hpp"
 
 namespace hubcast::core {
@@ -23,15 +26,23 @@ struct connection_info {
 
 /// The core's view of one client: identity, groups, permissions, ack history and the sink its
 /// frames go to. Lives on its owning shard and is touched only on that shard's thread.
+///
+/// A reliable client's connection is its session (spec 5.3): it numbers every data message, keeps
+/// the unacknowledged ones, and outlives its transport. When the transport is lost the shard
+/// parks it (no sink: messages are numbered and kept, not sent); a recovery binds a new sink and
+/// replays what is unacknowledged; the shard ends it when the recovery window passes.
 class connection {
 public:
-    connection(connection_info info, auth::permission_set permissions, connection_sink& sink);
+    /// `counters`, when given, must outlive the connection (the node's).
+    connection(connection_info info, auth::permission_set permissions, connection_sink& sink,
+               reliable_limits limits = {}, reliable_counters* counters = nullptr);
 
     const std::string& id() const noexcept { return info_.id; }
     const std::string& hub() const noexcept { return info_.hub; }
     const std::optional<std::string>& user_id() const noexcept { return info_.user_id; }
     protocol::subprotocol_kind kind() const noexcept { return info_.kind; }
     bool is_pubsub() const noexcept { return info_.kind != protocol::subprotocol_kind::none; }
+    bool is_reliable() const noexcept { return protocol::is_reliable(info_.kind); }
 
     const std::unordered_set<std::string>& groups() const noexcept { return groups_; }
     auth::permission_set& permissions() noexcept { return permissions_; }
@@ -40,23 +51,50 @@ public:
 
     /// Queues the frame of this connection's family (`dropped` when that family has no frame yet).
     /// The transport drops it unwritten once `deadline` passes (REST messageTtlSeconds).
+    /// A reliable connection numbers the message and keeps it until acknowledged, with or without
+    /// a transport; a message that overflows the unacked buffer ends the session for good (1008,
+    /// counted) and is `dropped`.
     send_result deliver(const prepared_message& message, send_deadline deadline = no_deadline);
-    /// Queues an already-framed message (acks, system messages, pongs).
+    /// Queues an already-framed message (acks, system messages, pongs). Not numbered, not kept:
+    /// dropped while the connection has no transport.
     send_result send_frame(const util::shared_bytes& frame, send_deadline deadline = no_deadline);
+    /// A `sequenceAck` (spec 5.2): releases the acknowledged messages. Ignored unless reliable.
+    void acknowledge(std::uint64_t sequence_id);
+    /// The unacknowledged messages (empty unless reliable).
+    const reliable_buffer& unacked() const noexcept { return unacked_; }
+
     /// Sends `system/disconnected` with `reason` to PubSub clients, in their subprotocol (JSON text
     /// or protobuf binary frame; simple clients get none), then closes the sink with `code`.
     /// Idempotent: only the first call has an effect. Afterwards deliver() and send_frame() drop.
+    /// A closed session cannot be recovered. Closing a parked session ends it at the shard's next
+    /// expire_parked().
     void close(std::uint16_t code, std::string_view reason);
     bool closing() const noexcept { return closing_; }
 
+    /// Whether a transport is bound (false while parked).
+    bool has_transport() const noexcept { return sink_ != nullptr; }
+    /// When a parked session ends; nullopt while a transport is bound.
+    std::optional<std::chrono::steady_clock::time_point> parked_until() const noexcept {
+        return parked_until_;
+    }
+
 private:
-    friend class shard; // maintains groups_ together with the shard's indexes
+    friend class shard; // maintains groups_ together with the shard's indexes, parks and resumes
+
+    /// The transport is gone; the session waits for a recovery until `deadline`.
+    void park(std::chrono::steady_clock::time_point deadline) noexcept;
+    /// Binds a new transport: a still-bound (half-open) one is abandoned first, then every
+    /// unacknowledged message is queued on `sink`, oldest first, before anything else.
+    void resume(connection_sink& sink);
 
     connection_info info_;
     auth::permission_set permissions_;
-    connection_sink& sink_;
+    connection_sink* sink_; // null while parked
     ack_window acks_;
     std::unordered_set<std::string> groups_;
+    reliable_buffer unacked_;
+    reliable_counters* counters_;
+    std::optional<std::chrono::steady_clock::time_point> parked_until_;
     bool closing_ = false;
 };
 

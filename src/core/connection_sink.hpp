@@ -34,6 +34,19 @@ public:
     virtual send_result send(const util::shared_bytes& frame, send_deadline deadline = no_deadline) = 0;
     /// Starts the close handshake after the frames already queued. Idempotent.
     virtual void close(std::uint16_t code, std::string_view reason) = 0;
+
+    /// Queues one frame made of two pieces: `head` (this connection's own) then `body` (shared by
+    /// many connections), written back to back as one frame, both or neither (a reliable message,
+    /// spec 5.1: the sequence id is the only per-connection part). The default joins the pieces
+    /// into one buffer and calls send(); a transport that can gather should avoid that copy.
+    virtual send_result send_spliced(const util::shared_bytes& head, const util::shared_bytes& body,
+                                     send_deadline deadline = no_deadline);
+
+    /// The connection's session moved to another transport (a recovery, spec 5.5) while this one
+    /// was still bound (half-open): drop the client without a close handshake, and from now on
+    /// never call into the core for this connection (it belongs to the new transport). The
+    /// default closes with 1001; sinks that report their end to the core must override it.
+    virtual void abandon();
 };
 
 } // namespace hubcast::core

@@ -53,8 +53,8 @@ struct fanout {
 
 } // namespace
 
-node::node(std::size_t shard_count, std::size_t mailbox_capacity)
-    : registry_(shard_count), id_prefix_(random_prefix()),
+node::node(std::size_t shard_count, std::size_t mailbox_capacity, reliable_options reliable)
+    : registry_(shard_count), reliable_(reliable), id_prefix_(random_prefix()),
       id_counters_(std::make_unique<std::atomic<std::uint64_t>[]>(shard_count)) {
     if (shard_count == 0 || shard_count > max_shards) {
         throw std::invalid_argument("hubcast: shard count must be between 1 and 65536");

@@ -15,6 +15,7 @@
 #include "core/mailbox.hpp"
 #include "core/prepared_message.hpp"
 #include "core/registry.hpp"
+#include "core/reliable_sessions.hpp"
 #include "core/shard.hpp"
 
 namespace hubcast::core {
@@ -44,13 +45,17 @@ class node {
 public:
     /// `shard_count` in [1, 65536] (std::invalid_argument otherwise); each shard's mailbox holds
     /// up to `mailbox_capacity` pending tasks.
-    explicit node(std::size_t shard_count, std::size_t mailbox_capacity = mailbox::default_capacity);
+    explicit node(std::size_t shard_count, std::size_t mailbox_capacity = mailbox::default_capacity,
+                  reliable_options reliable = {});
     node(const node&) = delete;
     node& operator=(const node&) = delete;
 
     std::size_t shard_count() const noexcept { return shards_.size(); }
     shard& shard_at(std::size_t index) { return *shards_.at(index); }
     registry& index() noexcept { return registry_; }
+    /// How reliable sessions are kept, and what happened to them (spec 5).
+    const reliable_options& reliable() const noexcept { return reliable_; }
+    reliable_counters& reliable_stats() noexcept { return reliable_stats_; }
 
     /// The shard whose worker is the calling thread, or null on any other thread.
     static shard* current_shard() noexcept;
@@ -177,6 +182,8 @@ private:
 
     std::vector<std::unique_ptr<shard>> shards_;
     registry registry_;
+    reliable_options reliable_;
+    reliable_counters reliable_stats_;
     std::string id_prefix_; // random per process: ids never repeat across restarts
     std::unique_ptr<std::atomic<std::uint64_t>[]> id_counters_; // one per shard, any thread may draw
 };

@@ -31,6 +31,50 @@ const util::shared_bytes& prepared_message::frame(protocol::frame_family family)
     return frames_[slot];
 }
 
+const util::shared_bytes& prepared_message::sequenced_body(protocol::frame_family family) const {
+    const auto slot = static_cast<std::size_t>(family);
+    std::call_once(sequenced_once_[slot], [&] { sequenced_bodies_[slot] = encode_sequenced_body(family); });
+    return sequenced_bodies_[slot];
+}
+
+util::shared_bytes prepared_message::encode_sequenced_body(protocol::frame_family family) const {
+    if (family == protocol::frame_family::raw) {
+        return nullptr;
+    }
+    // Cut from the plain frame rather than encoded again: a send to plain and reliable clients of
+    // one family encodes once, and this copy is made once per send, not once per recipient.
+    const util::shared_bytes& plain = frame(family);
+    if (!plain) {
+        return nullptr;
+    }
+    const std::string_view payload = protocol::frame_payload(*plain);
+    if (family == protocol::frame_family::json) {
+        return util::make_shared_bytes(std::string(protocol::json_sequenced_body(payload)));
+    }
+    const auto body = protocol::protobuf_sequenced_body(payload);
+    return body ? util::make_shared_bytes(std::string(*body)) : nullptr;
+}
+
+util::shared_bytes prepared_message::sequence_head(protocol::frame_family family, std::uint64_t sequence_id,
+                                                   const util::shared_bytes& body) {
+    std::string prefix;
+    protocol::ws_opcode opcode = protocol::ws_opcode::text;
+    switch (family) {
+    case protocol::frame_family::json:
+        prefix = protocol::json_sequence_prefix(sequence_id);
+        break;
+    case protocol::frame_family::protobuf:
+        prefix = protocol::protobuf_sequence_prefix(sequence_id, body->size());
+        opcode = protocol::ws_opcode::binary;
+        break;
+    case protocol::frame_family::raw:
+        return nullptr;
+    }
+    std::string head = protocol::encode_frame_header(opcode, prefix.size() + body->size());
+    head += prefix;
+    return util::make_shared_bytes(std::move(head));
+}
+
 util::shared_bytes prepared_message::encode(protocol::frame_family family) const {
     switch (family) {
     case protocol::frame_family::raw: {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <array>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -29,6 +30,16 @@ public:
     /// protobuf → a DownstreamMessage DataMessage in a binary frame (data mapped as spec 6.4 says).
     const util::shared_bytes& frame(protocol::frame_family family) const;
 
+    /// Reliable recipients (spec 5.1) get a frame of their own, sequence_head() followed by this
+    /// body: the message encoded once, shared by every reliable recipient of `family` and by their
+    /// unacked buffers. Built on first use; null for a family with no reliable form (raw) or no
+    /// codec yet (protobuf). Thread-safe.
+    const util::shared_bytes& sequenced_body(protocol::frame_family family) const;
+    /// The per-connection piece: the WebSocket header of the whole frame and the sequence id.
+    /// `body` is sequenced_body(family) (non-null).
+    static util::shared_bytes sequence_head(protocol::frame_family family, std::uint64_t sequence_id,
+                                            const util::shared_bytes& body);
+
     const protocol::message_data& data() const noexcept { return data_; }
     bool from_group() const noexcept { return group_.has_value(); }
     const std::optional<std::string>& group() const noexcept { return group_; }
@@ -38,12 +49,15 @@ public:
 
 private:
     util::shared_bytes encode(protocol::frame_family family) const;
+    util::shared_bytes encode_sequenced_body(protocol::frame_family family) const;
 
     std::optional<std::string> group_;
     std::optional<std::string> from_user_id_;
     protocol::message_data data_;
     mutable std::array<std::once_flag, protocol::frame_family_count> once_;
     mutable std::array<util::shared_bytes, protocol::frame_family_count> frames_;
+    mutable std::array<std::once_flag, protocol::frame_family_count> sequenced_once_;
+    mutable std::array<util::shared_bytes, protocol::frame_family_count> sequenced_bodies_;
 };
 
 using prepared_message_ptr = std::shared_ptr<const prepared_message>;

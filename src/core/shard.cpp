@@ -44,7 +44,8 @@ shard*& shard::bound() noexcept {
 
 connection& shard::attach(connection_info info, auth::permission_set permissions, connection_sink& sink) {
     assert(!walking_ && "connection_sink must not re-enter the shard");
-    auto owned = std::make_unique<connection>(std::move(info), std::move(permissions), sink);
+    auto owned = std::make_unique<connection>(std::move(info), std::move(permissions), sink,
+                                              owner_.reliable().limits, &owner_.reliable_stats());
     connection& c = *owned;
     if (!connections_.try_emplace(c.id(), std::move(owned)).second) {
         throw std::logic_error("hubcast: connection id attached twice: " + c.id());
@@ -68,6 +69,7 @@ void shard::detach(std::string_view connection_id) {
         return;
     }
     connection& c = *it->second;
+    parked_.erase(&c);
     leave_all(c);
     const auto h = hubs_.find(c.hub());
     if (h != hubs_.end()) {
@@ -87,6 +89,38 @@ void shard::detach(std::string_view connection_id) {
     }
     owner_.index().remove_connection(c.hub(), c.id(), c.user_id(), index_);
     connections_.erase(it);
+}
+
+void shard::park(connection& c, std::chrono::steady_clock::time_point now) {
+    assert(!walking_ && "connection_sink must not re-enter the shard");
+    assert(find(c.id()) == &c && "park runs on the connection's own shard");
+    c.park(now + owner_.reliable().recovery_window);
+    parked_.insert(&c);
+}
+
+void shard::resume(connection& c, connection_sink& sink) {
+    assert(!walking_ && "connection_sink must not re-enter the shard");
+    assert(find(c.id()) == &c && "resume runs on the connection's own shard");
+    parked_.erase(&c);
+    c.resume(sink);
+}
+
+std::size_t shard::expire_parked(std::chrono::steady_clock::time_point now) {
+    assert(!walking_ && "connection_sink must not re-enter the shard");
+    std::vector<std::string> due;
+    for (const connection* c : parked_) {
+        if (c->parked_until() && *c->parked_until() <= now) {
+            due.push_back(c->id());
+        }
+    }
+    for (const std::string& id : due) {
+        const connection* c = find(id);
+        if (c != nullptr && !c->closing()) {
+            owner_.reliable_stats().expired.fetch_add(1, std::memory_order_relaxed);
+        }
+        detach(id);
+    }
+    return due.size();
 }
 
 connection* shard::find(std::string_view connection_id) {
@@ -184,6 +218,12 @@ void shard::deliver(const member_set& members, const prepared_message& message, 
         }
         if (options.filter != nullptr &&
             !options.filter->matches(filter_subject{c->id(), &c->user_id(), &c->groups()})) {
+            continue;
+        }
+        if (c->is_reliable()) {
+            // Numbered per session: the connection splices its own sequence id onto the body the
+            // message shares with every reliable recipient, and keeps it until acknowledged.
+            c->deliver(message, options.deadline);
             continue;
         }
         const protocol::frame_family family = protocol::family_of(c->kind());

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <functional>
 #include <memory>
@@ -70,6 +71,21 @@ public:
     /// Leaves all groups and forgets the connection. Safe to call for unknown ids.
     void detach(std::string_view connection_id);
     connection* find(std::string_view connection_id);
+
+    // Reliable sessions (spec 5.3). A parked connection keeps its groups, permissions, ack history
+    // and registry entries; data messages for it are numbered and kept, not sent.
+
+    /// The transport of reliable connection `c` is gone without ending the session: parks it until
+    /// `now` + the node's recovery window. The sink is no longer used.
+    void park(connection& c, std::chrono::steady_clock::time_point now);
+    /// Binds `c` (parked, or still bound to a half-open transport, which is abandoned) to `sink`
+    /// and queues its unacknowledged messages there first (spec 5.5). `sink` must outlive `c`'s
+    /// use of it (until detach, the next park, or the next resume).
+    void resume(connection& c, connection_sink& sink);
+    /// Ends (detaches) every parked session whose window has passed at `now`, and those closed or
+    /// overflowed while parked. Returns how many ended. Call periodically on the shard's thread.
+    std::size_t expire_parked(std::chrono::steady_clock::time_point now);
+    std::size_t parked_count() const noexcept { return parked_.size(); }
 
     /// Membership changes for local connections. Return false when nothing changed.
     bool join(connection& c, std::string_view group);
@@ -144,6 +160,7 @@ private:
     // send(); attach/detach/join/leave assert this so a transport that does is caught in tests
     // instead of invalidating the walk.
     bool walking_ = false;
+    std::unordered_set<connection*> parked_; // reliable sessions without a transport
     std::size_t expired_sends_ = 0;
 };
 

@@ -737,6 +737,16 @@ std::string encode_connected(const std::optional<std::string>& user_id, std::str
     return out;
 }
 
+std::string encode_connected(const std::optional<std::string>& user_id, std::string_view connection_id,
+                             std::string_view reconnection_token) {
+    std::string out = encode_connected(user_id, connection_id);
+    out.pop_back(); // the closing brace
+    out += R"(,"reconnectionToken":)";
+    append_json_string(out, reconnection_token);
+    out += '}';
+    return out;
+}
+
 std::string encode_disconnected(std::string_view reason) {
     std::string out;
     out.reserve(64 + reason.size());
@@ -748,6 +758,20 @@ std::string encode_disconnected(std::string_view reason) {
 
 std::string encode_pong() {
     return R"({"type":"pong"})";
+}
+
+std::string json_sequence_prefix(std::uint64_t sequence_id) {
+    std::string out;
+    out.reserve(36);
+    out += R"({"sequenceId":)";
+    append_uint(out, sequence_id);
+    out += ',';
+    return out;
+}
+
+std::string_view json_sequenced_body(std::string_view message) noexcept {
+    assert(!message.empty() && message.front() == '{');
+    return message.substr(1);
 }
 
 } // namespace hubcast::protocol

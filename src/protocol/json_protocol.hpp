@@ -68,8 +68,21 @@ std::string encode_group_message(std::string_view group, const std::optional<std
                                  const message_data& data);
 std::string encode_server_message(const message_data& data);
 std::string encode_connected(const std::optional<std::string>& user_id, std::string_view connection_id);
+/// The reliable protocols' `connected` (spec 4.4, 5.4): the same with `"reconnectionToken"`.
+std::string encode_connected(const std::optional<std::string>& user_id, std::string_view connection_id,
+                             std::string_view reconnection_token);
 std::string encode_disconnected(std::string_view reason);
 std::string encode_pong();
+
+// Reliable JSON data messages (spec 5.1) are the plain `message` with `"sequenceId":N` as their
+// first member. What follows the opening brace (json_sequenced_body) is the same for every
+// recipient of a send; only json_sequence_prefix(N) is per connection, and prefix + body is one
+// JSON object. Clients read members in any order (spec 4.1), so the position is free.
+
+/// `{"sequenceId":N,` (N is never 0: ids start at 1).
+std::string json_sequence_prefix(std::uint64_t sequence_id);
+/// `message` (an encode_group_message / encode_server_message result) without its opening brace.
+std::string_view json_sequenced_body(std::string_view message) noexcept;
 
 /// Writes `text` as a JSON string literal (with quotes), escaping as RFC 8259 requires.
 void append_json_string(std::string& out, std::string_view text);

@@ -35,10 +35,10 @@ std::optional<subprotocol_kind> parse_subprotocol(std::string_view name) noexcep
 }
 
 bool is_supported(subprotocol_kind kind) noexcept {
-    // The reliable variants arrive with the reliable session; until then they must not be accepted
-    // as something else.
+    // protobuf_reliable waits for its sequence ids and recovery to be tested end to end; until then
+    // it must not be accepted as something else.
     return kind == subprotocol_kind::none || kind == subprotocol_kind::json ||
-           kind == subprotocol_kind::protobuf;
+           kind == subprotocol_kind::json_reliable || kind == subprotocol_kind::protobuf;
 }
 
 } // namespace hubcast::protocol

@@ -28,6 +28,11 @@ constexpr frame_family family_of(subprotocol_kind kind) noexcept {
     return frame_family::raw;
 }
 
+/// The reliable variants: numbered data messages, acknowledgements and recovery (spec 5).
+constexpr bool is_reliable(subprotocol_kind kind) noexcept {
+    return kind == subprotocol_kind::json_reliable || kind == subprotocol_kind::protobuf_reliable;
+}
+
 /// The exact name a client offers and the server echoes, e.g. "json.webpubsub.azure.v1".
 std::string_view to_string(subprotocol_kind kind) noexcept;
 

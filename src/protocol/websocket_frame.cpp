@@ -10,18 +10,15 @@ constexpr bool is_continuation_byte(char c) noexcept {
     return (static_cast<unsigned char>(c) & 0xC0) == 0x80;
 }
 
-} // namespace
+std::size_t header_size(std::size_t payload_size) noexcept {
+    return payload_size < 126 ? 2 : payload_size <= 0xFFFF ? 4 : 10;
+}
 
-std::string encode_frame(ws_opcode opcode, std::string_view payload) {
-    const std::size_t size = payload.size();
-    const std::size_t header_size = size < 126 ? 2 : size <= 0xFFFF ? 4 : 10;
-    std::string frame;
-    frame.resize(header_size + size);
-    auto* out = reinterpret_cast<unsigned char*>(frame.data());
+void write_header(unsigned char* out, ws_opcode opcode, std::size_t size) noexcept {
     out[0] = static_cast<unsigned char>(0x80 | static_cast<unsigned>(opcode));
-    if (header_size == 2) {
+    if (size < 126) {
         out[1] = static_cast<unsigned char>(size);
-    } else if (header_size == 4) {
+    } else if (size <= 0xFFFF) {
         out[1] = 126;
         out[2] = static_cast<unsigned char>(size >> 8);
         out[3] = static_cast<unsigned char>(size);
@@ -32,8 +29,33 @@ std::string encode_frame(ws_opcode opcode, std::string_view payload) {
             out[2 + i] = static_cast<unsigned char>(wide >> (56 - 8 * i));
         }
     }
-    payload.copy(frame.data() + header_size, size);
+}
+
+} // namespace
+
+std::string encode_frame(ws_opcode opcode, std::string_view payload) {
+    const std::size_t size = payload.size();
+    const std::size_t header = header_size(size);
+    std::string frame;
+    frame.resize(header + size);
+    write_header(reinterpret_cast<unsigned char*>(frame.data()), opcode, size);
+    payload.copy(frame.data() + header, size);
     return frame;
+}
+
+std::string encode_frame_header(ws_opcode opcode, std::size_t payload_size) {
+    std::string header(header_size(payload_size), '\0');
+    write_header(reinterpret_cast<unsigned char*>(header.data()), opcode, payload_size);
+    return header;
+}
+
+std::string_view frame_payload(std::string_view frame) noexcept {
+    if (frame.size() < 2) {
+        return {};
+    }
+    const auto length = static_cast<unsigned char>(frame[1]) & 0x7F;
+    const std::size_t header = length < 126 ? 2 : length == 126 ? 4 : 10;
+    return frame.size() < header ? std::string_view{} : frame.substr(header);
 }
 
 std::string encode_close_frame(std::uint16_t code, std::string_view reason) {

@@ -36,6 +36,13 @@ inline constexpr std::uint16_t try_again_later = 1013;
 /// recipient, so a send builds this once and shares it (design section 4).
 std::string encode_frame(ws_opcode opcode, std::string_view payload);
 
+/// The header alone (2, 4 or 10 bytes) of a frame whose payload of `payload_size` bytes is written
+/// separately, as when a frame is gathered from pieces shared by several recipients.
+std::string encode_frame_header(ws_opcode opcode, std::size_t payload_size);
+
+/// The payload of a complete frame built by encode_frame (unmasked, FIN set, length as written).
+std::string_view frame_payload(std::string_view frame) noexcept;
+
 /// Builds a close frame: 2-byte code + reason (the reason is cut to fit 123 bytes at a UTF-8
 /// boundary). `code == close_code::no_status` builds an empty close frame.
 std::string encode_close_frame(std::uint16_t code, std::string_view reason);

@@ -6,8 +6,35 @@ client_bridge::client_bridge(api::client_endpoint& endpoint, api::client_admissi
                              std::size_t worker)
     : endpoint_(endpoint), admission_(std::move(admission)), worker_(worker) {}
 
+namespace {
+
+core::send_result to_core(transport::send_status status) {
+    switch (status) {
+    case transport::send_status::queued:
+        return core::send_result::queued;
+    case transport::send_status::backpressure:
+        return core::send_result::backpressure;
+    case transport::send_status::dropped:
+        break;
+    }
+    return core::send_result::dropped;
+}
+
+} // namespace
+
 void client_bridge::on_open(transport::ws_link& link) {
     link_ = &link;
+    if (admission_.refuse_recovery) {
+        endpoint_.refuse_recovery(admission_, *this);
+        return;
+    }
+    if (admission_.recovery) {
+        session_ = endpoint_.resume(admission_, *this);
+        if (!session_) {
+            endpoint_.refuse_recovery(admission_, *this);
+        }
+        return;
+    }
     session_ = endpoint_.open(std::move(admission_), *this, worker_);
 }
 
@@ -48,15 +75,27 @@ core::send_result client_bridge::send(const util::shared_bytes& frame, core::sen
         return core::send_result::dropped;
     }
     // core and transport name the same steady_clock time point, each in its own layer.
-    switch (link_->send(frame, deadline)) {
-    case transport::send_status::queued:
-        return core::send_result::queued;
-    case transport::send_status::backpressure:
-        return core::send_result::backpressure;
-    case transport::send_status::dropped:
-        break;
+    return to_core(link_->send(frame, deadline));
+}
+
+core::send_result client_bridge::send_spliced(const util::shared_bytes& head, const util::shared_bytes& body,
+                                              core::send_deadline deadline) {
+    if (link_ == nullptr) {
+        return core::send_result::dropped;
     }
-    return core::send_result::dropped;
+    return to_core(link_->send_spliced(head, body, deadline));
+}
+
+void client_bridge::abandon() {
+    // The session belongs to the new transport now: this one must never report to the core again
+    // (its on_closed follows later), so the handler is disowned before the transport goes.
+    if (session_) {
+        session_->disown();
+        session_.reset();
+    }
+    if (link_ != nullptr) {
+        link_->abort();
+    }
 }
 
 void client_bridge::close(std::uint16_t code, std::string_view reason) {

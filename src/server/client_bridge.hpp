@@ -11,7 +11,10 @@
 namespace hubcast::server {
 
 /// Joins a transport WebSocket session to its core connection: it is the session's ws_handler and
-/// the connection's connection_sink. Owned by the ws_session; lives on its worker thread.
+/// the connection's connection_sink. Owned by the ws_session; lives on its worker thread, which for
+/// a recovery is the worker of the session's shard (http_frontend accepts it there).
+/// On open it opens a new connection, resumes the admitted session (spec 5.5), or refuses a
+/// recovery that cannot succeed with 1008.
 class client_bridge final : public transport::ws_handler, public core::connection_sink {
 public:
     client_bridge(api::client_endpoint& endpoint, api::client_admission admission, std::size_t worker);
@@ -28,6 +31,10 @@ public:
     core::send_result send(const util::shared_bytes& frame,
                            core::send_deadline deadline = core::no_deadline) override;
     void close(std::uint16_t code, std::string_view reason) override;
+    core::send_result send_spliced(const util::shared_bytes& head, const util::shared_bytes& body,
+                                   core::send_deadline deadline = core::no_deadline) override;
+    /// A recovery on a new transport took the session over: forget it and drop this transport.
+    void abandon() override;
 
 private:
     api::client_endpoint& endpoint_;

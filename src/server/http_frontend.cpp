@@ -1,5 +1,7 @@
 #include "server/http_frontend.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include "server/client_bridge.hpp"
 
 namespace hubcast::server {
@@ -15,9 +17,15 @@ void http_frontend::handle(protocol::http_request request,
         }
         auto& admission = std::get<api::client_admission>(decision);
         std::string subprotocol = admission.subprotocol;
-        const std::size_t worker = responder->worker_index();
-        responder->accept_websocket(std::move(subprotocol),
-                                    std::make_unique<client_bridge>(clients_, std::move(admission), worker));
+        // A recovered session must be served where it lives (docs/architecture.md).
+        const std::size_t worker = admission.required_worker().value_or(responder->worker_index());
+        if (worker != responder->worker_index()) {
+            spdlog::debug("recovery of {} arrived on worker {}: moving it to worker {}",
+                          admission.recovery->connection_id, responder->worker_index(), worker);
+        }
+        responder->accept_websocket_on(
+            worker, std::move(subprotocol),
+            std::make_unique<client_bridge>(clients_, std::move(admission), worker));
     });
 }
 

@@ -29,6 +29,17 @@ void add_server_flags(CLI::App& app, server_options& flags) {
     app.add_option("--max-outbound-bytes", flags.max_outbound_bytes,
                    "Per-client outbound queue bound; past it the client is closed as a slow consumer")
         ->default_str("16777216");
+    app.add_option("--reliable-recovery-seconds", flags.reliable_recovery_seconds,
+                   "How long a reliable client's session waits for a recovery after its connection is "
+                   "lost (0: no recovery)")
+        ->default_str("30");
+    app.add_option("--reliable-max-unacked-messages", flags.reliable_max_unacked_messages,
+                   "Unacknowledged messages a reliable session may hold before it is closed for good")
+        ->default_str("1000");
+    app.add_option(
+           "--reliable-max-unacked-bytes", flags.reliable_max_unacked_bytes,
+           "Bytes of unacknowledged messages a reliable session may hold before it is closed for good")
+        ->default_str("16777216");
     app.add_option("--log-level", flags.log_level, "trace, debug, info, warn, error, critical or off")
         ->default_str("info");
 }
@@ -69,6 +80,15 @@ int resolve_options(const CLI::App& app, const server_options& flags, server_opt
     }
     if (given("--max-outbound-bytes")) {
         options.max_outbound_bytes = flags.max_outbound_bytes;
+    }
+    if (given("--reliable-recovery-seconds")) {
+        options.reliable_recovery_seconds = flags.reliable_recovery_seconds;
+    }
+    if (given("--reliable-max-unacked-messages")) {
+        options.reliable_max_unacked_messages = flags.reliable_max_unacked_messages;
+    }
+    if (given("--reliable-max-unacked-bytes")) {
+        options.reliable_max_unacked_bytes = flags.reliable_max_unacked_bytes;
     }
     if (given("--log-level")) {
         options.log_level = flags.log_level;

@@ -98,7 +98,8 @@ util::result<bool, std::string> load_config_file(const std::string& path, server
                 options.access_keys.push_back(*item.value<std::string>());
             }
         } else if (name == "workers" || name == "keepalive_seconds" || name == "max_message_bytes" ||
-                   name == "max_outbound_bytes") {
+                   name == "max_outbound_bytes" || name == "reliable_recovery_seconds" ||
+                   name == "reliable_max_unacked_messages" || name == "reliable_max_unacked_bytes") {
             const auto value = node.value<std::int64_t>();
             if (!node.is_integer() || !value || *value < 0) {
                 return wrong_type("a non-negative integer");
@@ -109,8 +110,15 @@ util::result<bool, std::string> load_config_file(const std::string& path, server
                 options.keepalive_seconds = static_cast<int>(*value);
             } else if (name == "max_message_bytes") {
                 options.max_message_bytes = static_cast<std::size_t>(*value);
-            } else {
+            } else if (name == "max_outbound_bytes") {
                 options.max_outbound_bytes = static_cast<std::size_t>(*value);
+            } else if (name == "reliable_recovery_seconds") {
+                // Clamped here only to fit the int; validate() names the real range.
+                options.reliable_recovery_seconds = static_cast<int>(std::min<std::int64_t>(*value, 1 << 30));
+            } else if (name == "reliable_max_unacked_messages") {
+                options.reliable_max_unacked_messages = static_cast<std::size_t>(*value);
+            } else {
+                options.reliable_max_unacked_bytes = static_cast<std::size_t>(*value);
             }
         } else if (name == "log_level") {
             if (!node.is_string()) {
@@ -166,6 +174,27 @@ util::result<bool, std::string> apply_environment(server_options& options) {
         }
         options.max_outbound_bytes = *n;
     }
+    if (const char* v = env("HUBCAST_RELIABLE_RECOVERY_SECONDS")) {
+        auto n = parse_number<int>(v, "HUBCAST_RELIABLE_RECOVERY_SECONDS");
+        if (!n) {
+            return util::fail(n.error());
+        }
+        options.reliable_recovery_seconds = *n;
+    }
+    if (const char* v = env("HUBCAST_RELIABLE_MAX_UNACKED_MESSAGES")) {
+        auto n = parse_number<std::size_t>(v, "HUBCAST_RELIABLE_MAX_UNACKED_MESSAGES");
+        if (!n) {
+            return util::fail(n.error());
+        }
+        options.reliable_max_unacked_messages = *n;
+    }
+    if (const char* v = env("HUBCAST_RELIABLE_MAX_UNACKED_BYTES")) {
+        auto n = parse_number<std::size_t>(v, "HUBCAST_RELIABLE_MAX_UNACKED_BYTES");
+        if (!n) {
+            return util::fail(n.error());
+        }
+        options.reliable_max_unacked_bytes = *n;
+    }
     return true;
 }
 
@@ -195,6 +224,15 @@ util::result<bool, std::string> validate(const server_options& options) {
     if (options.max_outbound_bytes < options.max_message_bytes) {
         return util::fail(std::string("max_outbound_bytes: must be at least max_message_bytes"));
     }
+    if (options.reliable_recovery_seconds < 0 || options.reliable_recovery_seconds > 3600) {
+        return util::fail(std::string("reliable_recovery_seconds: must be 0 (no recovery) or 1..3600"));
+    }
+    if (options.reliable_max_unacked_messages < 1 || options.reliable_max_unacked_messages > 1'000'000) {
+        return util::fail(std::string("reliable_max_unacked_messages: must be between 1 and 1000000"));
+    }
+    if (options.reliable_max_unacked_bytes < options.max_message_bytes) {
+        return util::fail(std::string("reliable_max_unacked_bytes: must be at least max_message_bytes"));
+    }
     static constexpr std::string_view levels[] = {"trace", "debug",    "info", "warn",
                                                   "error", "critical", "off"};
     if (std::find(std::begin(levels), std::end(levels), options.log_level) == std::end(levels)) {
@@ -215,6 +253,9 @@ std::string to_toml(const server_options& options) {
         {"keepalive_seconds", options.keepalive_seconds},
         {"max_message_bytes", static_cast<std::int64_t>(options.max_message_bytes)},
         {"max_outbound_bytes", static_cast<std::int64_t>(options.max_outbound_bytes)},
+        {"reliable_recovery_seconds", options.reliable_recovery_seconds},
+        {"reliable_max_unacked_messages", static_cast<std::int64_t>(options.reliable_max_unacked_messages)},
+        {"reliable_max_unacked_bytes", static_cast<std::int64_t>(options.reliable_max_unacked_bytes)},
         {"log_level", options.log_level},
     };
     std::ostringstream out;

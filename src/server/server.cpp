@@ -17,6 +17,7 @@
 #include "core/node.hpp"
 #include "protocol/websocket_frame.hpp"
 #include "server/http_frontend.hpp"
+#include "server/session_reaper.hpp"
 #include "transport/listener.hpp"
 #include "transport/worker_pool.hpp"
 
@@ -37,6 +38,12 @@ transport::session_options session_options_from(const server_options& options) {
     session.outbound_soft_bytes = std::min(session.outbound_soft_bytes, options.max_outbound_bytes / 2);
     session.keepalive_interval = std::chrono::seconds(options.keepalive_seconds);
     return session;
+}
+
+core::reliable_options reliable_options_from(const server_options& options) {
+    return core::reliable_options{.limits = {.max_messages = options.reliable_max_unacked_messages,
+                                             .max_bytes = options.reliable_max_unacked_bytes},
+                                  .recovery_window = std::chrono::seconds(options.reliable_recovery_seconds)};
 }
 
 std::string endpoint_host(const std::string& host) {
@@ -61,8 +68,9 @@ int run_server(const server_options& options) {
     std::signal(SIGPIPE, SIG_IGN);
 
     const std::size_t worker_count = options.effective_workers();
-    core::node node(worker_count);
+    core::node node(worker_count, core::mailbox::default_capacity, reliable_options_from(options));
     api::metrics metrics;
+    metrics.reliable = &node.reliable_stats();
     transport::session_counters counters;
     metrics.extra = [&counters] {
         return fmt::format("# HELP hubcast_websocket_sessions Open WebSocket sessions.\n"
@@ -100,6 +108,8 @@ int run_server(const server_options& options) {
             [&shard, &context] { asio::post(context, [&shard] { shard.inbox().drain(); }); });
     }
     workers.start([&node](std::size_t index) { node.shard_at(index).bind_to_current_thread(); });
+    session_reaper reaper(node, workers, session_reaper::tick_for(node.reliable().recovery_window));
+    reaper.start();
     listener->start();
 
     const std::string host = endpoint_host(address->host);
@@ -119,6 +129,7 @@ int run_server(const server_options& options) {
     listener->stop();
     node.close_everything(protocol::close_code::going_away, std::string(shutdown_reason));
     wait_for_clients(counters);
+    reaper.stop();
     workers.stop(true);
     workers.join();
     spdlog::info("stopped");

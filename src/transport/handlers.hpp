@@ -31,6 +31,14 @@ public:
     virtual send_status send(const util::shared_bytes& frame, send_deadline deadline = no_deadline) = 0;
     /// Sends a close frame after the queued frames, then ends the session (idempotent).
     virtual void close(std::uint16_t code, std::string_view reason) = 0;
+    /// Queues one frame made of `head` then `body` (a per-connection piece and a piece shared by
+    /// many connections), gathered into the same write without copying: the bound and the
+    /// deadline apply to the pair, and nothing is ever written between the two.
+    virtual send_status send_spliced(const util::shared_bytes& head, const util::shared_bytes& body,
+                                     send_deadline deadline = no_deadline) = 0;
+    /// Drops the TCP connection now, without a close handshake (a half-open transport replaced by a
+    /// recovery). Nothing queued is written; on_closed (1006) follows from a fresh handler call.
+    virtual void abort() = 0;
 };
 
 /// Application side of an accepted WebSocket. Called on the session's worker thread only.
@@ -64,6 +72,12 @@ public:
     /// Sends 101 echoing `subprotocol` (empty: no Sec-WebSocket-Protocol header) and hands the
     /// connection to `handler`. Only valid for requests with websocket_upgrade set.
     virtual void accept_websocket(std::string subprotocol, std::unique_ptr<ws_handler> handler) = 0;
+    /// As accept_websocket, but the WebSocket is served by worker `worker` from the start (its
+    /// on_open and every later call run there): the connection's socket moves to that worker's
+    /// event loop after the 101 is decided. Used when the application state the connection belongs
+    /// to lives on another worker (a recovered session, spec 5.5).
+    virtual void accept_websocket_on(std::size_t worker, std::string subprotocol,
+                                     std::unique_ptr<ws_handler> handler) = 0;
     /// The worker the request arrived on.
     virtual std::size_t worker_index() const noexcept = 0;
 };

@@ -1,12 +1,16 @@
 #include "transport/http_session.hpp"
 
+#include <utility>
+
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 #include <openssl/sha.h>
+#include <unistd.h>
 
 #include "transport/ws_session.hpp"
 #include "util/base64.hpp"
@@ -28,6 +32,22 @@ std::string websocket_accept_key(std::string_view key) {
     return util::base64_encode(std::string_view(reinterpret_cast<const char*>(digest), sizeof digest));
 }
 
+/// A descriptor between two event loops: closed if the task carrying it is dropped unrun (a worker
+/// stopped at shutdown), so it never leaks.
+struct owned_descriptor {
+    int fd;
+    explicit owned_descriptor(int descriptor) noexcept : fd(descriptor) {}
+    owned_descriptor(owned_descriptor&& other) noexcept : fd(std::exchange(other.fd, -1)) {}
+    owned_descriptor(const owned_descriptor&) = delete;
+    owned_descriptor& operator=(const owned_descriptor&) = delete;
+    owned_descriptor& operator=(owned_descriptor&&) = delete;
+    ~owned_descriptor() {
+        if (fd >= 0) {
+            ::close(fd);
+        }
+    }
+};
+
 bool is_valid_upgrade(const http::request<http::string_body>& req) {
     if (!beast::websocket::is_upgrade(req)) {
         return false;
@@ -39,10 +59,10 @@ bool is_valid_upgrade(const http::request<http::string_body>& req) {
 
 } // namespace
 
-http_session::http_session(asio::ip::tcp::socket socket, std::size_t worker, http_handler& handler,
-                           const session_options& options, session_counters& counters)
-    : socket_(std::move(socket)), deadline_(socket_.get_executor()), worker_(worker), handler_(handler),
-      options_(options), counters_(counters) {
+http_session::http_session(asio::ip::tcp::socket socket, std::size_t worker, worker_pool& workers,
+                           http_handler& handler, const session_options& options, session_counters& counters)
+    : socket_(std::move(socket)), deadline_(socket_.get_executor()), worker_(worker), workers_(workers),
+      handler_(handler), options_(options), counters_(counters) {
     ++counters_.http;
 }
 
@@ -151,17 +171,23 @@ void http_session::write_response(protocol::http_response response, bool keep_al
 }
 
 void http_session::accept_websocket(std::string subprotocol, std::unique_ptr<ws_handler> handler) {
-    asio::dispatch(socket_.get_executor(), [self = shared_from_this(), subprotocol = std::move(subprotocol),
-                                            handler = std::move(handler)]() mutable {
-        if (self->answered_) {
-            return;
-        }
-        self->answered_ = true;
-        self->upgrade(std::move(subprotocol), std::move(handler));
-    });
+    accept_websocket_on(worker_, std::move(subprotocol), std::move(handler));
 }
 
-void http_session::upgrade(std::string subprotocol, std::unique_ptr<ws_handler> handler) {
+void http_session::accept_websocket_on(std::size_t worker, std::string subprotocol,
+                                       std::unique_ptr<ws_handler> handler) {
+    asio::dispatch(socket_.get_executor(),
+                   [self = shared_from_this(), worker, subprotocol = std::move(subprotocol),
+                    handler = std::move(handler)]() mutable {
+                       if (self->answered_) {
+                           return;
+                       }
+                       self->answered_ = true;
+                       self->upgrade(worker, std::move(subprotocol), std::move(handler));
+                   });
+}
+
+void http_session::upgrade(std::size_t worker, std::string subprotocol, std::unique_ptr<ws_handler> handler) {
     std::string head = "HTTP/1.1 101 Switching Protocols\r\nServer: hubcast\r\nUpgrade: websocket\r\n"
                        "Connection: Upgrade\r\nSec-WebSocket-Accept: ";
     head += websocket_accept_key(websocket_key_);
@@ -175,9 +201,37 @@ void http_session::upgrade(std::string subprotocol, std::unique_ptr<ws_handler> 
     // Frames the client sent right behind its request are already in our buffer.
     const auto pending = buffer_.data();
     std::string leftover(static_cast<const char*>(pending.data()), pending.size());
-    std::make_shared<ws_session>(std::move(socket_), std::move(head), std::move(leftover), std::move(handler),
-                                 options_, counters_)
-        ->start();
+    if (worker == worker_ || worker >= workers_.size()) {
+        std::make_shared<ws_session>(std::move(socket_), std::move(head), std::move(leftover),
+                                     std::move(handler), options_, counters_)
+            ->start();
+        return;
+    }
+    // The descriptor changes event loops: released here (no operation is pending on it now, the
+    // request was read and the deadline cancelled) and adopted by the target worker, where the
+    // session then lives as if it had been accepted there.
+    boost::system::error_code ec;
+    const auto protocol = socket_.local_endpoint(ec).protocol();
+    const int fd = ec ? -1 : socket_.release(ec);
+    if (ec || fd < 0) {
+        shutdown();
+        return;
+    }
+    auto& target = workers_.context(worker);
+    asio::post(target, [descriptor = owned_descriptor(fd), protocol, &target, head = std::move(head),
+                        leftover = std::move(leftover), handler = std::move(handler), &options = options_,
+                        &counters = counters_]() mutable {
+        asio::ip::tcp::socket socket(target);
+        boost::system::error_code assign_ec;
+        socket.assign(protocol, descriptor.fd, assign_ec);
+        if (assign_ec) {
+            return;
+        }
+        descriptor.fd = -1; // the socket owns it now
+        std::make_shared<ws_session>(std::move(socket), std::move(head), std::move(leftover),
+                                     std::move(handler), options, counters)
+            ->start();
+    });
 }
 
 void http_session::shutdown() {

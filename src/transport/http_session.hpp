@@ -22,14 +22,16 @@ namespace hubcast::transport {
 /// accepted WebSocket upgrade turns the connection into a ws_session.
 class http_session : public std::enable_shared_from_this<http_session>, public http_responder {
 public:
-    http_session(boost::asio::ip::tcp::socket socket, std::size_t worker, http_handler& handler,
-                 const session_options& options, session_counters& counters);
+    http_session(boost::asio::ip::tcp::socket socket, std::size_t worker, worker_pool& workers,
+                 http_handler& handler, const session_options& options, session_counters& counters);
     ~http_session() override;
 
     void start();
 
     void respond(protocol::http_response response) override;
     void accept_websocket(std::string subprotocol, std::unique_ptr<ws_handler> handler) override;
+    void accept_websocket_on(std::size_t worker, std::string subprotocol,
+                             std::unique_ptr<ws_handler> handler) override;
     std::size_t worker_index() const noexcept override { return worker_; }
 
 private:
@@ -37,7 +39,7 @@ private:
     void on_read(boost::system::error_code ec);
     void reject_unreadable(boost::system::error_code ec);
     void write_response(protocol::http_response response, bool keep_alive);
-    void upgrade(std::string subprotocol, std::unique_ptr<ws_handler> handler);
+    void upgrade(std::size_t worker, std::string subprotocol, std::unique_ptr<ws_handler> handler);
     void shutdown();
 
     boost::asio::ip::tcp::socket socket_;
@@ -45,6 +47,7 @@ private:
     boost::beast::flat_buffer buffer_;
     std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
     std::size_t worker_;
+    worker_pool& workers_;
     http_handler& handler_;
     const session_options& options_;
     session_counters& counters_;

@@ -32,10 +32,10 @@ constexpr std::string_view descriptor_limit_response =
 /// crashing.
 class acceptor_loop : public std::enable_shared_from_this<acceptor_loop> {
 public:
-    acceptor_loop(asio::io_context& context, std::size_t worker, http_handler& handler,
+    acceptor_loop(worker_pool& workers, std::size_t worker, http_handler& handler,
                   const session_options& options, session_counters& counters)
-        : context_(context), acceptor_(context), backoff_(context), worker_(worker), handler_(handler),
-          options_(options), counters_(counters) {
+        : context_(workers.context(worker)), acceptor_(context_), backoff_(context_), workers_(workers),
+          worker_(worker), handler_(handler), options_(options), counters_(counters) {
         reserve_descriptor();
     }
     ~acceptor_loop() {
@@ -98,7 +98,8 @@ private:
         }
         boost::system::error_code ignored;
         socket.set_option(tcp::no_delay(true), ignored);
-        std::make_shared<http_session>(std::move(socket), worker_, handler_, options_, counters_)->start();
+        std::make_shared<http_session>(std::move(socket), worker_, workers_, handler_, options_, counters_)
+            ->start();
         accept();
     }
 
@@ -146,6 +147,7 @@ private:
     asio::io_context& context_;
     tcp::acceptor acceptor_;
     asio::steady_timer backoff_;
+    worker_pool& workers_;
     std::size_t worker_;
     http_handler& handler_;
     const session_options& options_;
@@ -166,7 +168,7 @@ listener::open(worker_pool& workers, const std::string& host, std::uint16_t port
     std::unique_ptr<listener> result(new listener());
     result->host_ = host;
     for (std::size_t i = 0; i < workers.size(); ++i) {
-        auto loop = std::make_shared<acceptor_loop>(workers.context(i), i, handler, options, counters);
+        auto loop = std::make_shared<acceptor_loop>(workers, i, handler, options, counters);
         // Port 0: the first bind picks the port; every other worker joins it through SO_REUSEPORT.
         const std::uint16_t bind_port = i == 0 ? port : result->port_;
         if (auto bind_ec = loop->bind(tcp::endpoint(address, bind_port))) {

@@ -11,7 +11,8 @@ namespace hubcast::transport {
 namespace asio = boost::asio;
 
 namespace {
-// A gather write takes at most this many frames; IOV_MAX is 1024 on Linux.
+// A gather write takes at most this many frames (two buffers each when spliced); IOV_MAX is 1024
+// on Linux.
 constexpr std::size_t max_gather = 256;
 } // namespace
 
@@ -43,10 +44,21 @@ void ws_session::start() {
 }
 
 send_status ws_session::send(const util::shared_bytes& frame, send_deadline deadline) {
+    return enqueue_data(frame, nullptr, deadline);
+}
+
+send_status ws_session::send_spliced(const util::shared_bytes& head, const util::shared_bytes& body,
+                                     send_deadline deadline) {
+    return enqueue_data(head, body, deadline);
+}
+
+send_status ws_session::enqueue_data(const util::shared_bytes& frame, const util::shared_bytes& tail,
+                                     send_deadline deadline) {
     if (state_ != state::open || close_queued_) {
         return send_status::dropped;
     }
-    if (queued_bytes_ + frame->size() > options_.outbound_hard_bytes) {
+    const std::size_t size = frame->size() + (tail ? tail->size() : 0);
+    if (queued_bytes_ + size > options_.outbound_hard_bytes) {
         if (!slow_consumer_reported_) {
             slow_consumer_reported_ = true;
             // Reported from a fresh handler call, never from inside the sender's loop.
@@ -58,8 +70,8 @@ send_status ws_session::send(const util::shared_bytes& frame, send_deadline dead
         }
         return send_status::dropped;
     }
-    queue_.push_back({frame, deadline});
-    queued_bytes_ += frame->size();
+    queue_.push_back({frame, deadline, tail});
+    queued_bytes_ += size;
     if (deadline != no_deadline) {
         ++frames_with_deadline_;
     }
@@ -74,6 +86,19 @@ void ws_session::enqueue_control(std::string frame) {
     queued_bytes_ += frame.size();
     queue_.push_back({util::make_shared_bytes(std::move(frame))});
     schedule_flush();
+}
+
+void ws_session::abort() {
+    if (state_ == state::finished) {
+        return;
+    }
+    // A half-open peer may never read again: no close handshake, no lingering drain. The handler
+    // hears of it from a fresh call, never from inside the caller's own.
+    state_ = state::closing;
+    close_queued_ = true;
+    asio::post(socket_.get_executor(), [self = shared_from_this()] {
+        self->finish(protocol::close_code::abnormal, "aborted", false);
+    });
 }
 
 void ws_session::close(std::uint16_t code, std::string_view reason) {
@@ -130,6 +155,10 @@ void ws_session::flush() {
         const auto& frame = *queue_[i].bytes;
         gather_.emplace_back(frame.data(), frame.size());
         bytes += frame.size();
+        if (const auto& tail = queue_[i].tail) {
+            gather_.emplace_back(tail->data(), tail->size());
+            bytes += tail->size();
+        }
     }
     write_in_flight_ = true;
     asio::async_write(socket_, gather_,
@@ -176,7 +205,7 @@ void ws_session::drop_expired() {
             return false;
         }
         --frames_with_deadline_;
-        queued_bytes_ -= f.bytes->size();
+        queued_bytes_ -= f.bytes->size() + (f.tail ? f.tail->size() : 0);
         return true;
     });
 }

@@ -34,7 +34,10 @@ public:
     void start();
 
     send_status send(const util::shared_bytes& frame, send_deadline deadline = no_deadline) override;
+    send_status send_spliced(const util::shared_bytes& head, const util::shared_bytes& body,
+                             send_deadline deadline = no_deadline) override;
     void close(std::uint16_t code, std::string_view reason) override;
+    void abort() override;
 
 private:
     enum class state : std::uint8_t { open, closing, finished };
@@ -48,6 +51,9 @@ private:
 
     void read();
     void on_read(boost::system::error_code ec, std::size_t bytes);
+    /// A data frame, `tail` (may be null) written right after `frame` as part of the same frame.
+    send_status enqueue_data(const util::shared_bytes& frame, const util::shared_bytes& tail,
+                             send_deadline deadline);
     void enqueue_control(std::string frame);
     void schedule_flush();
     void flush();
@@ -72,6 +78,7 @@ private:
     struct queued_frame {
         util::shared_bytes bytes;
         send_deadline deadline = no_deadline;
+        util::shared_bytes tail; ///< a spliced frame's shared body, gathered right after `bytes`
     };
     std::deque<queued_frame> queue_;
     std::size_t queued_bytes_ = 0;

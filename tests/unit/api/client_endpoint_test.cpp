@@ -118,7 +118,7 @@ TEST_F(ClientEndpoint, CustomSubprotocolsMakeASimpleClient) {
 }
 
 TEST_F(ClientEndpoint, UnimplementedServiceSubprotocolsAreRefusedNotServedAsSomethingElse) {
-    for (const char* name : {"json.reliable.webpubsub.azure.v1", "protobuf.reliable.webpubsub.azure.v1"}) {
+    for (const char* name : {"protobuf.reliable.webpubsub.azure.v1"}) {
         EXPECT_EQ(status_of(admit(upgrade("/client/hubs/chat?access_token=" + token("chat"), name))), 400u)
             << name;
     }
@@ -164,6 +164,154 @@ TEST_F(ClientEndpoint, OpenSendsProtobufConnectedToProtobufClients) {
     EXPECT_FALSE(connected.has_reconnection_token()) << "only reliable clients get one";
     EXPECT_TRUE(node_.connection_exists("chat", connected.connection_id()));
     session->on_closed(1000, "");
+}
+
+// Spec 5.5: recovery, from the admission to the resumed session.
+class Recovery : public ClientEndpoint {
+protected:
+    struct opened {
+        std::unique_ptr<client_session> session;
+        std::string id;
+        std::string token;
+    };
+
+    opened open_reliable(recording_sink& sink, std::vector<std::string> groups = {}) {
+        auto decision = admit(
+            upgrade("/client/hubs/chat?access_token=" + token("chat", {}, std::move(groups)), reliable));
+        EXPECT_EQ(status_of(decision), 101u);
+        opened result;
+        result.session = endpoint_.open(std::get<client_admission>(std::move(decision)), sink, 0);
+        const auto connected = json_of(sink.frames.at(0));
+        result.id = std::string(connected.at("connectionId").as_string());
+        result.token = std::string(connected.at("reconnectionToken").as_string());
+        return result;
+    }
+
+    client_admission recover(const std::string& query, const std::string& subprotocol = reliable) {
+        auto decision = admit(upgrade("/client/hubs/chat?" + query, subprotocol));
+        EXPECT_EQ(status_of(decision), 101u) << "a recovery request is always upgraded";
+        return std::get<client_admission>(std::move(decision));
+    }
+
+    static std::string expired_token() {
+        auth::client_token_request request{.endpoint = std::string("http://") + host,
+                                           .hub = "chat",
+                                           .user_id = "alice",
+                                           .now = util::unix_seconds() - 7200};
+        return auth::mint_client_token(request, auth::access_keys{{"key-one"}});
+    }
+
+    static constexpr const char* reliable = "json.reliable.webpubsub.azure.v1";
+};
+
+TEST_F(Recovery, ReliableClientsGetAReconnectionTokenAndPlainOnesNone) {
+    recording_sink sink;
+    const auto first = open_reliable(sink);
+    EXPECT_FALSE(first.token.empty());
+    recording_sink plain_sink;
+    auto decision =
+        admit(upgrade("/client/hubs/chat?access_token=" + token("chat"), "json.webpubsub.azure.v1"));
+    auto plain = endpoint_.open(std::get<client_admission>(std::move(decision)), plain_sink, 0);
+    EXPECT_FALSE(json_of(plain_sink.frames.at(0)).as_object().contains("reconnectionToken"));
+}
+
+// Spec 2.1: the JS SDK resends its original access token, possibly expired; the .NET SDK none.
+TEST_F(Recovery, IsAuthorisedByTheReconnectionTokenAloneEvenBesideAnExpiredAccessToken) {
+    recording_sink sink;
+    const auto first = open_reliable(sink);
+    ASSERT_EQ(status_of(admit(upgrade("/client/hubs/chat?access_token=" + expired_token(), reliable))), 401u);
+    for (const std::string& access : {"access_token=" + expired_token() + "&", std::string()}) {
+        const auto admission =
+            recover(access + "awps_connection_id=" + first.id + "&awps_reconnection_token=" + first.token);
+        ASSERT_TRUE(admission.recovery.has_value()) << access;
+        EXPECT_EQ(admission.recovery->connection_id, first.id);
+        EXPECT_EQ(admission.recovery->shard, 0u);
+        EXPECT_EQ(admission.required_worker(), std::optional<std::size_t>(0));
+        EXPECT_FALSE(admission.refuse_recovery);
+        EXPECT_EQ(admission.subprotocol, reliable);
+    }
+}
+
+// Spec 5.5 step 5: accept the WebSocket, then close it with 1008 (never an HTTP refusal, after
+// which the SDK would keep retrying).
+TEST_F(Recovery, RequestsThatCannotSucceedAreAdmittedToBeRefused) {
+    recording_sink sink;
+    const auto first = open_reliable(sink);
+    recording_sink other_sink;
+    const auto second = open_reliable(other_sink);
+    const std::string wrong_token =
+        "awps_connection_id=" + first.id + "&awps_reconnection_token=" + second.token;
+    const std::string no_token = "awps_connection_id=" + first.id;
+    const std::string foreign_id = "awps_connection_id=someone-else&awps_reconnection_token=" + first.token;
+    for (const std::string& query : {wrong_token, no_token, foreign_id}) {
+        const auto admission = recover(query);
+        EXPECT_TRUE(admission.refuse_recovery) << query;
+        EXPECT_FALSE(admission.recovery.has_value()) << query;
+    }
+    const auto plain = recover("awps_connection_id=" + first.id + "&awps_reconnection_token=" + first.token,
+                               "json.webpubsub.azure.v1");
+    EXPECT_TRUE(plain.refuse_recovery) << "the plain protocol cannot recover";
+    EXPECT_FALSE(
+        recover("awps_reconnection_token=" + first.token + "&access_token=" + token("chat")).refuse_recovery)
+        << "a token without a connection id is an ordinary connect";
+
+    recording_sink refused;
+    endpoint_.refuse_recovery(recover(wrong_token), refused);
+    ASSERT_EQ(refused.frames.size(), 1u);
+    EXPECT_EQ(json_of(refused.frames[0]).at("event"), "disconnected");
+    ASSERT_EQ(refused.closes.size(), 1u);
+    EXPECT_EQ(refused.closes[0].code, 1008);
+    EXPECT_EQ(node_.reliable_stats().recoveries_refused.load(), 1u);
+}
+
+TEST_F(Recovery, ResumesTheParkedSessionWithItsGroupsAndReplaysWhatIsUnacknowledged) {
+    recording_sink first_sink;
+    auto first = open_reliable(first_sink, {"room"});
+    node_.send_to_group("chat", "room", protocol::message_data{protocol::data_type::text, "one"});
+    node_.send_to_group("chat", "room", protocol::message_data{protocol::data_type::text, "two"});
+    first.session->on_message(protocol::ws_opcode::text, R"({"type":"sequenceAck","sequenceId":1})");
+    first.session->on_closed(1006, "connection lost");
+    first.session.reset();
+    EXPECT_TRUE(node_.connection_exists("chat", first.id)) << "parked, not gone";
+    node_.send_to_group("chat", "room", protocol::message_data{protocol::data_type::text, "three"});
+
+    recording_sink second_sink;
+    const auto admission =
+        recover("awps_connection_id=" + first.id + "&awps_reconnection_token=" + first.token);
+    auto resumed = endpoint_.resume(admission, second_sink);
+    ASSERT_NE(resumed, nullptr);
+    ASSERT_EQ(second_sink.frames.size(), 2u) << "no connected; the unacknowledged messages";
+    EXPECT_EQ(json_of(second_sink.frames[0]).at("sequenceId"), 2);
+    EXPECT_EQ(json_of(second_sink.frames[0]).at("data"), "two");
+    EXPECT_EQ(json_of(second_sink.frames[1]).at("sequenceId"), 3);
+    EXPECT_EQ(json_of(second_sink.frames[1]).at("data"), "three");
+    node_.send_to_group("chat", "room", protocol::message_data{protocol::data_type::text, "four"});
+    EXPECT_EQ(json_of(second_sink.frames.back()).at("sequenceId"), 4) << "still a member of its group";
+    EXPECT_EQ(node_.reliable_stats().recovered.load(), 1u);
+}
+
+TEST_F(Recovery, AGoneSessionIsNotResumed) {
+    recording_sink first_sink;
+    auto first = open_reliable(first_sink);
+    const auto admission =
+        recover("awps_connection_id=" + first.id + "&awps_reconnection_token=" + first.token);
+    first.session->on_closed(1000, "bye");
+    recording_sink second_sink;
+    EXPECT_EQ(endpoint_.resume(admission, second_sink), nullptr) << "a client's 1000 ends the session";
+    EXPECT_TRUE(second_sink.frames.empty());
+}
+
+TEST_F(Recovery, ASessionOfAnotherHubIsNotResumed) {
+    recording_sink first_sink;
+    auto first = open_reliable(first_sink);
+    auto decision = admit(upgrade("/client/hubs/other?awps_connection_id=" + first.id +
+                                      "&awps_reconnection_token=" + first.token,
+                                  reliable));
+    const auto& admission = std::get<client_admission>(decision);
+    ASSERT_TRUE(admission.recovery.has_value());
+    recording_sink second_sink;
+    EXPECT_EQ(endpoint_.resume(admission, second_sink), nullptr);
+    EXPECT_EQ(first_sink.abandons, 0);
 }
 
 } // namespace

@@ -162,5 +162,69 @@ TEST_F(ClientSession, ClosedSessionLeavesItsGroups) {
     EXPECT_EQ(node_.index().connection_count(), 0u);
 }
 
+TEST_F(ClientSession, SequenceAcksReleaseAReliableSessionsMessages) {
+    recording_sink sink;
+    auto session = open(sink, {"webpubsub.joinLeaveGroup"}, protocol::subprotocol_kind::json_reliable);
+    send(*session, R"({"type":"joinGroup","group":"g"})");
+    for (int i = 0; i < 3; ++i) {
+        node_.send_to_group("chat", "g", protocol::message_data{protocol::data_type::text, "m"});
+    }
+    const core::connection* connection = node_.shard_at(0).connections_of_hub("chat").front();
+    EXPECT_EQ(connection->unacked().size(), 3u);
+    send(*session, R"({"type":"sequenceAck","sequenceId":2})");
+    EXPECT_EQ(connection->unacked().size(), 1u);
+    send(*session, R"({"type":"sequenceAck","sequenceId":0})");
+    send(*session, R"({"type":"sequenceAck","sequenceId":99})");
+    EXPECT_EQ(connection->unacked().size(), 0u);
+    EXPECT_TRUE(sink.closes.empty()) << "odd acks never close (spec 5.2)";
+}
+
+// Spec 5.7: a lost transport (1006), a close without status (1005, the JS SDK's stop()) or another
+// client code keeps a reliable session; the client's 1000 and every close we start end it.
+TEST_F(ClientSession, AReliableSessionOutlivesItsTransportUnlessItEndedForGood) {
+    struct row {
+        std::uint16_t code;
+        bool we_closed;
+        bool kept;
+    };
+    for (const row r : {row{1006, false, true}, row{1005, false, true}, row{1001, false, true},
+                        row{1000, false, false}, row{1008, true, false}}) {
+        recording_sink sink;
+        auto session =
+            open(sink, {"webpubsub.joinLeaveGroup"}, protocol::subprotocol_kind::json_reliable, "bob");
+        send(*session, R"({"type":"joinGroup","group":"g"})");
+        if (r.we_closed) {
+            session->on_idle_timeout();
+        }
+        session->on_closed(r.code, "");
+        EXPECT_EQ(node_.group_exists("chat", "g"), r.kept) << r.code;
+        EXPECT_EQ(node_.user_exists("chat", "bob"), r.kept) << r.code;
+        EXPECT_EQ(node_.shard_at(0).parked_count(), r.kept ? 1u : 0u) << r.code;
+        node_.shard_at(0).expire_parked(std::chrono::steady_clock::now() + std::chrono::hours(1));
+        EXPECT_FALSE(node_.user_exists("chat", "bob")) << r.code;
+    }
+}
+
+TEST_F(ClientSession, PlainJsonSessionsEndWithTheirTransport) {
+    recording_sink sink;
+    auto session = open(sink, {"webpubsub.joinLeaveGroup"});
+    send(*session, R"({"type":"joinGroup","group":"g"})");
+    session->on_closed(1006, "");
+    EXPECT_FALSE(node_.group_exists("chat", "g"));
+    EXPECT_EQ(node_.shard_at(0).parked_count(), 0u);
+}
+
+// A recovery on another transport took the session over: the old handler must not end it.
+TEST_F(ClientSession, ADisownedSessionNeverTouchesTheConnectionAgain) {
+    recording_sink sink;
+    auto session = open(sink, {"webpubsub.joinLeaveGroup"}, protocol::subprotocol_kind::json_reliable);
+    send(*session, R"({"type":"joinGroup","group":"g"})");
+    session->disown();
+    session->on_closed(1000, "");
+    session.reset();
+    EXPECT_TRUE(node_.group_exists("chat", "g"));
+    EXPECT_EQ(node_.index().connection_count(), 1u);
+}
+
 } // namespace
 } // namespace hubcast::api

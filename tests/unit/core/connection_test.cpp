@@ -36,7 +36,10 @@ TEST(Connection, DeliverSendsTheFrameOfItsFamily) {
     // The very bytes of the prepared message, not a copy.
     EXPECT_EQ(raw_sink.frames[0], message->frame(frame_family::raw));
     EXPECT_EQ(json_sink.frames[0], message->frame(frame_family::json));
-    EXPECT_EQ(reliable_sink.frames[0], message->frame(frame_family::json));
+    // Reliable clients get their own numbered frame around the message's shared body.
+    ASSERT_EQ(reliable_sink.spliced.size(), 1u);
+    EXPECT_EQ(reliable_sink.spliced[0].body, message->sequenced_body(frame_family::json));
+    EXPECT_EQ(json_of(reliable_sink.frames[0]).at("sequenceId"), 1);
 }
 
 TEST(Connection, DeliverReportsWhatTheSinkSays) {

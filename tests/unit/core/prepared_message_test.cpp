@@ -122,6 +122,33 @@ TEST(PreparedMessage, ConcurrentFirstUseYieldsOneSharedFrame) {
     }
 }
 
+// Design section 5: reliable recipients share one body; only the head (frame header and sequence
+// id) is theirs, and head + body is one well-formed frame at every header size.
+TEST(PreparedMessage, SequencedFramesAreAHeadPlusTheSharedBody) {
+    for (const std::size_t size : {1, 100, 110, 125, 126, 65000, 65536, 70000}) {
+        const auto message =
+            prepared_message::for_group("g", "u", message_data{data_type::text, std::string(size, 'x')});
+        const auto& body = message->sequenced_body(frame_family::json);
+        ASSERT_NE(body, nullptr);
+        EXPECT_EQ(message->sequenced_body(frame_family::json), body) << "built once";
+        for (const std::uint64_t id : {1ULL, 99999ULL, 18446744073709551615ULL}) {
+            const auto head = prepared_message::sequence_head(frame_family::json, id, body);
+            const auto frame = parse_frame(*head + *body);
+            ASSERT_TRUE(frame.well_formed) << size << " " << id;
+            EXPECT_EQ(frame.opcode, ws_opcode::text);
+            auto json = boost::json::parse(frame.payload).as_object();
+            EXPECT_EQ(boost::json::value_to<std::uint64_t>(json.at("sequenceId")), id);
+            json.erase("sequenceId");
+            EXPECT_EQ(boost::json::value(json), json_of(message->frame(frame_family::json)));
+        }
+    }
+}
+
+TEST(PreparedMessage, RawRecipientsHaveNoSequencedForm) {
+    const auto message = prepared_message::for_server(message_data{data_type::text, "x"});
+    EXPECT_EQ(message->sequenced_body(frame_family::raw), nullptr);
+}
+
 TEST(PreparedMessage, LargePayloadGetsAnExtendedLengthHeader) {
     const std::string big(70000, 'x');
     const auto message = prepared_message::for_server(message_data{data_type::text, big});

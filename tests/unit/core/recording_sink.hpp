@@ -34,10 +34,24 @@ public:
     void close(std::uint16_t code, std::string_view reason) override {
         closes.push_back({code, std::string(reason), frames.size()});
     }
+    /// Records the pieces, and the joined frame in `frames` so that parse_frame/json_of read it.
+    send_result send_spliced(const util::shared_bytes& head, const util::shared_bytes& body,
+                             send_deadline deadline = no_deadline) override {
+        spliced.push_back({head, body, frames.size()});
+        return send(util::make_shared_bytes(*head + *body), deadline);
+    }
+    void abandon() override { ++abandons; }
 
     std::vector<util::shared_bytes> frames;
     std::vector<send_deadline> deadlines; ///< one per frame, no_deadline for most
     std::vector<close_call> closes;
+    struct spliced_call {
+        util::shared_bytes head;
+        util::shared_bytes body;
+        std::size_t frame_index; ///< where the joined frame is in `frames`
+    };
+    std::vector<spliced_call> spliced;
+    int abandons = 0;
     send_result answer = send_result::queued;
 };
 

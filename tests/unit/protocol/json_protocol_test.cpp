@@ -502,6 +502,31 @@ TEST(JsonEncode, SystemMessagesAndPong) {
     EXPECT_EQ(encode_pong(), R"({"type":"pong"})");
 }
 
+TEST(JsonEncode, ReliableConnectedCarriesTheReconnectionToken) {
+    EXPECT_EQ(encode_connected(std::string("u"), "c", "tok.en-_"),
+              R"({"type":"system","event":"connected","userId":"u","connectionId":"c",)"
+              R"("reconnectionToken":"tok.en-_"})");
+    EXPECT_EQ(
+        encode_connected(std::nullopt, "c", "t"),
+        R"({"type":"system","event":"connected","userId":null,"connectionId":"c","reconnectionToken":"t"})");
+}
+
+// Spec 5.1: the prefix and the shared body make the plain message plus `sequenceId` first.
+TEST(JsonEncode, SequencePrefixAndBodyMakeTheNumberedMessage) {
+    const std::string message = encode_group_message("g", std::string("u"), {data_type::text, "hi"});
+    const std::string_view body = json_sequenced_body(message);
+    EXPECT_EQ(body.size() + 1, message.size());
+    EXPECT_EQ(json_sequence_prefix(1) + std::string(body),
+              R"({"sequenceId":1,"type":"message","from":"group","group":"g","fromUserId":"u",)"
+              R"("dataType":"text","data":"hi"})");
+    EXPECT_EQ(json_sequence_prefix(18446744073709551615ULL), R"({"sequenceId":18446744073709551615,)");
+    simdjson::dom::parser parser;
+    auto numbered = parse_dom(
+        parser, json_sequence_prefix(42) +
+                    std::string(json_sequenced_body(encode_server_message({data_type::json, "[1]"}))));
+    EXPECT_EQ(std::uint64_t(numbered["sequenceId"]), 42u);
+}
+
 TEST(JsonEncode, EscapesQuotesBackslashesAndControlCharacters) {
     std::string out;
     append_json_string(out, std::string("a\"b\\c/\b\f\n\r\t\x01\x1f\x7f\0z", 16));

@@ -93,6 +93,28 @@ TEST(EncodeFrame, RoundTripsThroughTheParser) {
     }
 }
 
+// Reliable frames are gathered from a per-connection header and shared pieces: the header alone
+// must be exactly what encode_frame puts before the same payload, at every length boundary.
+TEST(EncodeFrameHeader, IsThePrefixEncodeFrameWrites) {
+    for (const std::size_t size : {0, 1, 125, 126, 127, 65535, 65536, 70000}) {
+        const std::string payload(size, 'p');
+        const std::string frame = encode_frame(ws_opcode::text, payload);
+        const std::string header = encode_frame_header(ws_opcode::text, size);
+        EXPECT_EQ(header, frame.substr(0, frame.size() - size)) << size;
+        EXPECT_EQ(parse_server_frame(header + payload).payload, payload) << size;
+    }
+    EXPECT_EQ(byte_at(encode_frame_header(ws_opcode::binary, 3), 0), 0x82);
+}
+
+TEST(FramePayload, ReturnsWhatEncodeFrameWrapped) {
+    for (const std::size_t size : {0, 5, 125, 126, 65535, 65536}) {
+        const std::string payload(size, 'q');
+        EXPECT_EQ(frame_payload(encode_frame(ws_opcode::text, payload)), payload) << size;
+    }
+    EXPECT_EQ(frame_payload(""), "");
+    EXPECT_EQ(frame_payload(std::string("\x81\x7e\x01", 3)), "") << "a header cut short";
+}
+
 TEST(EncodeCloseFrame, CodeIsBigEndianBeforeTheReason) {
     const std::string frame = encode_close_frame(close_code::going_away, "bye");
     ASSERT_EQ(frame.size(), 2u + 2u + 3u);

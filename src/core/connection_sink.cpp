@@ -1,0 +1,21 @@
+#include "core/connection_sink.hpp"
+
+#include <string>
+
+namespace hubcast::core {
+
+send_result connection_sink::send_spliced(const util::shared_bytes& head, const util::shared_bytes& body,
+                                          send_deadline deadline) {
+    std::string frame;
+    frame.reserve(head->size() + body->size());
+    frame += *head;
+    frame += *body;
+    return send(util::make_shared_bytes(std::move(frame)), deadline);
+}
+
+void connection_sink::abandon() {
+    // 1001 (going away), not 1008: the session lives on, and this transport is simply replaced.
+    close(1001, "The connection was recovered on another transport.");
+}
+
+} // namespace hubcast::core

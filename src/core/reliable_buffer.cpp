@@ -1,0 +1,33 @@
+#include "core/reliable_buffer.hpp"
+
+#include <utility>
+
+namespace hubcast::core {
+
+bool reliable_buffer::push(util::shared_bytes head, util::shared_bytes body, send_deadline deadline) {
+    const std::size_t size = head->size() + body->size();
+    if (entries_.size() >= limits_.max_messages || size > limits_.max_bytes - bytes_) {
+        return false;
+    }
+    entries_.push_back(entry{next_id_, std::move(head), std::move(body), deadline});
+    bytes_ += size;
+    ++next_id_;
+    return true;
+}
+
+std::size_t reliable_buffer::acknowledge(std::uint64_t sequence_id) {
+    std::size_t released = 0;
+    while (!entries_.empty() && entries_.front().sequence_id <= sequence_id) {
+        bytes_ -= entries_.front().size();
+        entries_.pop_front();
+        ++released;
+    }
+    return released;
+}
+
+void reliable_buffer::clear() noexcept {
+    entries_.clear();
+    bytes_ = 0;
+}
+
+} // namespace hubcast::core

@@ -1,0 +1,67 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+
+#include "core/connection_sink.hpp"
+#include "util/shared_bytes.hpp"
+
+namespace hubcast::core {
+
+/// Bounds of one reliable session's unacknowledged messages (spec 5.2, spec 8).
+struct reliable_limits {
+    std::size_t max_messages = 1000;          // Azure's documented bound, also the emulator's
+    std::size_t max_bytes = 16 * 1024 * 1024; // Azure's 16 MB, read as MiB as the emulator does
+};
+
+/// The numbered data messages a reliable session sent and the client has not acknowledged yet
+/// (spec 5.1-5.3). Ids start at 1 and grow by one per message; acknowledgements are cumulative.
+/// Each entry is a frame in two pieces: `head` (WebSocket header and the sequence id, this
+/// session's own) and `body` (shared by every reliable recipient of the message), so holding a
+/// message costs this session the head only. Owned by one connection; not thread-safe.
+class reliable_buffer {
+public:
+    struct entry {
+        std::uint64_t sequence_id;
+        util::shared_bytes head;
+        util::shared_bytes body;
+        send_deadline deadline; ///< a replay after it is dropped by the transport, as the first send
+        std::size_t size() const noexcept { return head->size() + body->size(); }
+    };
+
+    explicit reliable_buffer(reliable_limits limits = {}) : limits_(limits) {}
+
+    /// The id the next pushed message gets.
+    std::uint64_t next_sequence_id() const noexcept { return next_id_; }
+    /// The highest id handed out so far (0 before the first message).
+    std::uint64_t last_sequence_id() const noexcept { return next_id_ - 1; }
+
+    /// Keeps message next_sequence_id(), whose frame is `head` then `body`, and advances the id.
+    /// Returns false, keeping nothing and not advancing, when the message would pass either limit:
+    /// the session has overflowed and must end for good.
+    bool push(util::shared_bytes head, util::shared_bytes body, send_deadline deadline = no_deadline);
+
+    /// A cumulative `sequenceAck` (spec 5.2): releases every message with an id up to
+    /// `sequence_id`; an id above the last one sent releases all of them. 0 and stale ids release
+    /// nothing. Returns how many were released.
+    std::size_t acknowledge(std::uint64_t sequence_id);
+
+    /// The unacknowledged messages, oldest first: what a recovery replays, in this order.
+    const std::deque<entry>& unacked() const noexcept { return entries_; }
+    std::size_t size() const noexcept { return entries_.size(); }
+    /// The frame bytes held (heads and bodies counted whole, as the client would receive them).
+    std::size_t bytes() const noexcept { return bytes_; }
+    const reliable_limits& limits() const noexcept { return limits_; }
+
+    /// Forgets every message (the session ended); ids keep counting.
+    void clear() noexcept;
+
+private:
+    reliable_limits limits_;
+    std::deque<entry> entries_;
+    std::size_t bytes_ = 0;
+    std::uint64_t next_id_ = 1;
+};
+
+} // namespace hubcast::core

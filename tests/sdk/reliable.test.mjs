@@ -1,0 +1,365 @@
+// The official client SDK in its default mode, json.reliable.webpubsub.azure.v1 (spec 5, 9.6):
+// numbered messages, and recovery through a TCP proxy of the test's own that cuts the connection
+// while another client keeps publishing numbered messages to a group the SDK client is in.
+//
+// Each scenario runs over both reliable protocols (style rule 14): JSON, the SDK's default, and
+// protobuf through the test's own protobuf protocol adapter (support/protobuf.mjs). A protocol the
+// server under test refuses to serve is reported as skipped, not passed.
+
+import assert from "node:assert/strict";
+import net from "node:net";
+import { test } from "node:test";
+import { WebPubSubClient } from "@azure/web-pubsub-client";
+import WebSocket from "ws";
+import { connectSdkClient } from "./support/clients.mjs";
+import { decodeDownstream, PROTOBUF_RELIABLE_SUBPROTOCOL, protobufProtocol } from "./support/protobuf.mjs";
+import { exitPromptlyWhenDone, startServer, waitFor, withDeadline } from "./support/server.mjs";
+
+exitPromptlyWhenDone();
+
+const JOIN = "webpubsub.joinLeaveGroup";
+const SEND = "webpubsub.sendToGroup";
+const CONNECT_TIMEOUT_MS = 5_000;
+
+/** `options()` are the SDK client options selecting the protocol; the default one passes none. */
+const RELIABLE_PROTOCOLS = [
+    { name: "json.reliable.webpubsub.azure.v1 (the SDK default)", subprotocol: "json.reliable.webpubsub.azure.v1", options: () => ({}) },
+    {
+        name: PROTOBUF_RELIABLE_SUBPROTOCOL,
+        subprotocol: PROTOBUF_RELIABLE_SUBPROTOCOL,
+        options: () => ({ protocol: protobufProtocol({ reliable: true }) }),
+    },
+];
+
+/**
+ * Whether the server accepts an upgrade offering only `subprotocol`. The probe closes with 1000,
+ * which ends a reliable session at once, so it leaves no session behind to expire.
+ */
+async function serves(server, subprotocol) {
+    const { url } = await server.clientAccess("chat", {});
+    const ws = new WebSocket(url, subprotocol);
+    ws.on("error", () => {});
+    const closed = new Promise((resolve) => ws.once("close", resolve));
+    const accepted = await withDeadline(
+        new Promise((resolve) => {
+            ws.once("open", () => resolve(ws.protocol === subprotocol));
+            ws.once("unexpected-response", (_req, res) => {
+                res.resume();
+                resolve(false);
+            });
+            ws.once("error", () => resolve(false));
+        }),
+        CONNECT_TIMEOUT_MS,
+        `the upgrade offering ${subprotocol}`,
+    );
+    if (accepted) {
+        ws.close(1000);
+        await withDeadline(closed, CONNECT_TIMEOUT_MS, "the probe's close");
+    } else {
+        ws.terminate();
+    }
+    return accepted;
+}
+
+/** Starts the server for `variant`; null (and the test skipped) when it does not serve it. */
+async function startServerFor(t, variant, options) {
+    const server = await startServer(t, options);
+    if (!(await serves(server, variant.subprotocol))) {
+        t.skip(`the server does not serve ${variant.subprotocol} yet`);
+        return null;
+    }
+    return server;
+}
+
+/**
+ * A TCP proxy between SDK clients and hubcast. cut() drops every connection passing through it:
+ * `halfOpen` closes only the client's side and leaves the server's side open and unread, as a
+ * network failure the server cannot see would. refuse() makes it drop new connections at once.
+ * It also reads what the server sends (unmasked frames after the 101) to record the close codes
+ * and the negotiated subprotocol, which the SDK does not expose.
+ */
+class CuttableProxy {
+    constructor(targetPort) {
+        this.targetPort = targetPort;
+        this.connections = new Set();
+        this.refusing = false;
+        this.closeCodes = [];
+        this.subprotocols = [];
+        /** Every data message the server sent through the proxy, parsed, in order. */
+        this.messages = [];
+        /** The connectionId of every `connected` message the server sent. */
+        this.connectedIds = [];
+        this.server = net.createServer((client) => this.#accept(client));
+    }
+
+    async listen() {
+        await new Promise((resolve) => this.server.listen(0, "127.0.0.1", resolve));
+        this.port = this.server.address().port;
+        return this;
+    }
+
+    close() {
+        for (const c of this.connections) {
+            c.client.destroy();
+            c.upstream.destroy();
+        }
+        this.server.close();
+    }
+
+    refuse(refusing) {
+        this.refusing = refusing;
+    }
+
+    cut({ halfOpen = false } = {}) {
+        for (const c of this.connections) {
+            c.cut = true;
+            c.client.destroy();
+            if (halfOpen) {
+                c.upstream.pause(); // open, unread: the server keeps writing into it
+            } else {
+                c.upstream.destroy();
+            }
+        }
+        this.connections.clear();
+    }
+
+    #accept(client) {
+        client.on("error", () => {});
+        if (this.refusing) {
+            client.destroy();
+            return;
+        }
+        const upstream = net.connect(this.targetPort, "127.0.0.1");
+        upstream.on("error", () => {});
+        const connection = { client, upstream, cut: false, scanner: new ServerStreamScanner(this) };
+        this.connections.add(connection);
+        client.on("data", (chunk) => {
+            if (!connection.cut) upstream.write(chunk);
+        });
+        upstream.on("data", (chunk) => {
+            if (connection.cut) return;
+            connection.scanner.feed(chunk);
+            client.write(chunk);
+        });
+        client.on("close", () => {
+            if (!connection.cut) upstream.destroy();
+            this.connections.delete(connection);
+        });
+        upstream.on("close", () => {
+            if (!connection.cut) client.destroy();
+        });
+    }
+}
+
+/** Reads the server's side of one proxied connection: the HTTP response head, then frames. */
+class ServerStreamScanner {
+    constructor(proxy) {
+        this.proxy = proxy;
+        this.buffer = Buffer.alloc(0);
+        this.inFrames = false;
+    }
+
+    feed(chunk) {
+        this.buffer = Buffer.concat([this.buffer, chunk]);
+        if (!this.inFrames) {
+            const end = this.buffer.indexOf("\r\n\r\n");
+            if (end < 0) return;
+            const head = this.buffer.subarray(0, end).toString("latin1");
+            const protocol = /^sec-websocket-protocol:\s*(.+)$/im.exec(head);
+            this.proxy.subprotocols.push(protocol ? protocol[1].trim() : "");
+            this.buffer = this.buffer.subarray(end + 4);
+            this.inFrames = true;
+        }
+        for (;;) {
+            if (this.buffer.length < 2) return;
+            const opcode = this.buffer[0] & 0x0f;
+            let length = this.buffer[1] & 0x7f;
+            let offset = 2;
+            if (length === 126) {
+                if (this.buffer.length < 4) return;
+                length = this.buffer.readUInt16BE(2);
+                offset = 4;
+            } else if (length === 127) {
+                if (this.buffer.length < 10) return;
+                length = Number(this.buffer.readBigUInt64BE(2));
+                offset = 10;
+            }
+            if (this.buffer.length < offset + length) return;
+            const payload = this.buffer.subarray(offset, offset + length);
+            this.buffer = this.buffer.subarray(offset + length);
+            if (opcode === 0x8 && payload.length >= 2) {
+                this.proxy.closeCodes.push(payload.readUInt16BE(0));
+            } else if (opcode === 0x1) {
+                const message = JSON.parse(payload.toString("utf8"));
+                if (message.type === "message") this.proxy.messages.push(message);
+                if (message.type === "system" && message.event === "connected") {
+                    this.proxy.connectedIds.push(message.connectionId);
+                }
+            } else if (opcode === 0x2) {
+                const message = decodeDownstream(payload);
+                if (message.dataMessage) {
+                    this.proxy.messages.push({ type: "message", sequenceId: message.dataMessage.sequenceId });
+                }
+                if (message.systemMessage?.connectedMessage) {
+                    this.proxy.connectedIds.push(message.systemMessage.connectedMessage.connectionId);
+                }
+            }
+        }
+    }
+}
+
+async function startProxy(t, server) {
+    const proxy = await new CuttableProxy(server.port).listen();
+    t.after(() => proxy.close());
+    return proxy;
+}
+
+/**
+ * An SDK client in its default mode (retries and automatic reconnection as shipped), reaching the
+ * server through `proxy`. Its tokens are minted for the proxy's address, which is the Host the
+ * server sees. Resolves once `connected` arrived; records every event.
+ */
+async function connectThroughProxy(t, server, proxy, variant, tokenOptions) {
+    const connectionString = server.connectionString.replace(/Port=\d+/, `Port=${proxy.port}`);
+    const client = new WebPubSubClient(
+        { getClientAccessUrl: async () => (await server.clientAccess("chat", tokenOptions, connectionString)).url },
+        variant.options(),
+    );
+    const events = { connected: [], disconnected: [], messages: [], stopped: false };
+    client.on("connected", (e) => events.connected.push(e));
+    client.on("disconnected", (e) => events.disconnected.push(e));
+    client.on("group-message", (e) => events.messages.push(e.message.data));
+    client.on("stopped", () => {
+        events.stopped = true;
+    });
+    t.after(() => client.stop());
+    await withDeadline(client.start(), CONNECT_TIMEOUT_MS, "the SDK client to open");
+    await waitFor(() => events.connected.length === 1, { what: "the connected event" });
+    return { client, events };
+}
+
+/** Publishes "1".."count" (text) to `group` one after another, each acknowledged. */
+async function publishNumbers(publisher, group, from, count, { onEach = () => {} } = {}) {
+    for (let n = from; n < from + count; n += 1) {
+        await withDeadline(publisher.client.sendToGroup(group, String(n), "text"), 5_000, `the ack for message ${n}`);
+        await onEach(n);
+    }
+}
+
+function numbers(from, to) {
+    return Array.from({ length: to - from + 1 }, (_, i) => String(from + i));
+}
+
+async function metric(server, name) {
+    const text = await (await fetch(`${server.httpUrl}/metrics`)).text();
+    const line = text.split("\n").find((l) => l.startsWith(`${name} `));
+    return line ? Number(line.split(" ")[1]) : 0;
+}
+
+for (const variant of RELIABLE_PROTOCOLS) {
+    test(`${variant.name}: the SDK connects, joins, publishes and receives numbered messages`, async (t) => {
+        const server = await startServerFor(t, variant);
+        if (!server) return;
+        const proxy = await startProxy(t, server);
+        const alice = await connectThroughProxy(t, server, proxy, variant, { userId: "alice", roles: [JOIN, SEND] });
+        const bob = await connectSdkClient(t, server, "chat", { userId: "bob", roles: [SEND] });
+        assert.deepEqual(proxy.subprotocols, [variant.subprotocol], "the SDK's default protocol was negotiated");
+
+        await withDeadline(alice.client.joinGroup("room"), 5_000, "joinGroup");
+        await withDeadline(alice.client.sendToGroup("room", "from alice", "text"), 5_000, "alice's sendToGroup");
+        await withDeadline(bob.client.sendToGroup("room", { n: 1 }, "json"), 5_000, "bob's sendToGroup");
+        await waitFor(() => alice.events.messages.length === 2, { what: "alice's two group messages" });
+        assert.deepEqual(alice.events.messages, ["from alice", { n: 1 }]);
+        assert.deepEqual(proxy.messages.map((m) => m.sequenceId), [1, 2], "numbered from 1");
+        assert.equal(alice.events.disconnected.length, 0);
+    });
+
+    test(`${variant.name}: a cut connection is recovered to the same connection id, every message exactly once and in order`, async (t) => {
+        // Two workers: the recovery may land on the worker that does not own the session.
+        const server = await startServerFor(t, variant, { workers: 2 });
+        if (!server) return;
+        const proxy = await startProxy(t, server);
+        const receiver = await connectThroughProxy(t, server, proxy, variant, { userId: "alice", roles: [JOIN] });
+        const publisher = await connectSdkClient(t, server, "chat", { userId: "bob", roles: [SEND] });
+        await withDeadline(receiver.client.joinGroup("room"), 5_000, "joinGroup");
+        const connectionId = receiver.events.connected[0].connectionId;
+
+        const total = 300;
+        let cuts = 0;
+        await publishNumbers(publisher, "room", 1, total, {
+            onEach: async (n) => {
+                // Cut while messages are in flight: once leaving the server's side open (it only
+                // learns of it from the recovery), once closing both sides.
+                if (n === 60 || n === 180) {
+                    proxy.cut({ halfOpen: n === 60 });
+                    cuts += 1;
+                }
+                if (n % 25 === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+            },
+        });
+        await waitFor(() => receiver.events.messages.length >= total, {
+            timeoutMs: 20_000,
+            what: `all ${total} messages (have ${receiver.events.messages.length})`,
+        });
+        // Anything past `total` would be a duplicate; give it a moment to show.
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        assert.deepEqual(receiver.events.messages, numbers(1, total), "every message exactly once, in order");
+        assert.equal(cuts, 2);
+        assert.equal(receiver.events.connected.length, 1, "a recovery is not a new connection");
+        assert.deepEqual(receiver.events.disconnected, [], "the SDK never saw the session end");
+        assert.equal(await metric(server, "hubcast_reliable_sessions_recovered_total"), 2);
+        assert.ok(!proxy.closeCodes.includes(1008), `no close code 1008 (${proxy.closeCodes})`);
+        // The first connection and one per recovery, each recovered at the first try.
+        assert.equal(proxy.subprotocols.length, 3);
+        // Server side: one id per message for the whole session, whatever was replayed.
+        const ids = new Set(proxy.messages.map((m) => m.sequenceId));
+        assert.deepEqual([...ids].sort((a, b) => a - b), numbers(1, total).map(Number));
+        assert.deepEqual(proxy.connectedIds, [connectionId], "recoveries get no new connected message");
+    });
+
+    test(`${variant.name}: after the recovery window the client is refused with 1008 and starts a new connection, with no duplicates`, async (t) => {
+        const server = await startServerFor(t, variant, { args: ["--reliable-recovery-seconds", "1"] });
+        if (!server) return;
+        const proxy = await startProxy(t, server);
+        const receiver = await connectThroughProxy(t, server, proxy, variant, { userId: "alice", roles: [JOIN] });
+        const publisher = await connectSdkClient(t, server, "chat", { userId: "bob", roles: [SEND] });
+        await withDeadline(receiver.client.joinGroup("room"), 5_000, "joinGroup");
+        const firstId = receiver.events.connected[0].connectionId;
+
+        await publishNumbers(publisher, "room", 1, 10);
+        await waitFor(() => receiver.events.messages.length === 10, { what: "the first 10 messages" });
+
+        // The SDK retries its recovery every second; the proxy turns every try away until the
+        // server has ended the session.
+        proxy.refuse(true);
+        proxy.cut();
+        await waitFor(async () => (await metric(server, "hubcast_reliable_sessions_expired_total")) >= 1, {
+            timeoutMs: 10_000,
+            what: "the session to expire on the server",
+        });
+        await publishNumbers(publisher, "room", 11, 5); // to nobody: the session is gone
+        proxy.refuse(false);
+
+        await waitFor(() => receiver.events.connected.length === 2, {
+            timeoutMs: 15_000,
+            what: "a new connection after the refused recovery",
+        });
+        const secondId = receiver.events.connected[1].connectionId;
+        assert.notEqual(secondId, firstId);
+        assert.ok(proxy.closeCodes.includes(1008), `the late recovery was closed with 1008 (${proxy.closeCodes})`);
+        assert.equal(receiver.events.disconnected.length, 1, "disconnected is raised once");
+        assert.equal(receiver.events.disconnected[0].message?.message, "The connection could not be recovered.");
+        assert.equal(await metric(server, "hubcast_reliable_recoveries_refused_total"), 1);
+
+        // The SDK raises `connected` only after it rejoined its groups (spec 9.2), so the group
+        // delivers to the new connection from here on.
+        await publishNumbers(publisher, "room", 16, 10);
+        await waitFor(() => receiver.events.messages.includes("25"), { what: "messages on the new connection" });
+        await new Promise((resolve) => setTimeout(resolve, 200)); // room for a duplicate to show
+        assert.deepEqual(
+            receiver.events.messages,
+            [...numbers(1, 10), ...numbers(16, 25)],
+            "nothing twice, nothing from the gap",
+        );
+    });
+}

@@ -1,0 +1,100 @@
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "core/reliable_buffer.hpp"
+
+namespace hubcast::core {
+namespace {
+
+util::shared_bytes bytes(std::size_t size) {
+    return util::make_shared_bytes(std::string(size, 'x'));
+}
+
+std::vector<std::uint64_t> ids(const reliable_buffer& buffer) {
+    std::vector<std::uint64_t> out;
+    for (const auto& entry : buffer.unacked()) {
+        out.push_back(entry.sequence_id);
+    }
+    return out;
+}
+
+// Spec 5.1: ids start at 1 and grow by one per message.
+TEST(ReliableBuffer, NumbersFromOneInOrder) {
+    reliable_buffer buffer;
+    EXPECT_EQ(buffer.next_sequence_id(), 1u);
+    EXPECT_EQ(buffer.last_sequence_id(), 0u);
+    for (int i = 0; i < 3; ++i) {
+        EXPECT_TRUE(buffer.push(bytes(2), bytes(10)));
+    }
+    EXPECT_EQ(ids(buffer), (std::vector<std::uint64_t>{1, 2, 3}));
+    EXPECT_EQ(buffer.next_sequence_id(), 4u);
+    EXPECT_EQ(buffer.bytes(), 36u);
+}
+
+// Spec 5.2: cumulative; 0 and stale acks release nothing; above the last id releases all.
+TEST(ReliableBuffer, AcknowledgementsAreCumulativeAndToleratedWhenOdd) {
+    reliable_buffer buffer;
+    for (int i = 0; i < 5; ++i) {
+        buffer.push(bytes(1), bytes(9));
+    }
+    EXPECT_EQ(buffer.acknowledge(0), 0u);
+    EXPECT_EQ(buffer.acknowledge(2), 2u);
+    EXPECT_EQ(ids(buffer), (std::vector<std::uint64_t>{3, 4, 5}));
+    EXPECT_EQ(buffer.bytes(), 30u);
+    EXPECT_EQ(buffer.acknowledge(2), 0u) << "a repeated ack";
+    EXPECT_EQ(buffer.acknowledge(1), 0u) << "a stale ack";
+    EXPECT_EQ(buffer.acknowledge(1000), 3u) << "an ack above the last id sent";
+    EXPECT_EQ(buffer.size(), 0u);
+    EXPECT_EQ(buffer.bytes(), 0u);
+    EXPECT_TRUE(buffer.push(bytes(1), bytes(1)));
+    EXPECT_EQ(ids(buffer), (std::vector<std::uint64_t>{6})) << "ids keep counting after acks";
+}
+
+TEST(ReliableBuffer, TheMessageLimitIsInclusive) {
+    reliable_buffer buffer(reliable_limits{.max_messages = 3, .max_bytes = 1000});
+    for (int i = 0; i < 3; ++i) {
+        EXPECT_TRUE(buffer.push(bytes(1), bytes(1)));
+    }
+    EXPECT_FALSE(buffer.push(bytes(1), bytes(1)));
+    EXPECT_EQ(buffer.next_sequence_id(), 4u) << "a refused message takes no id";
+    buffer.acknowledge(1);
+    EXPECT_TRUE(buffer.push(bytes(1), bytes(1))) << "room again after an ack";
+}
+
+TEST(ReliableBuffer, TheByteLimitCountsWholeFramesAndIsInclusive) {
+    reliable_buffer buffer(reliable_limits{.max_messages = 100, .max_bytes = 30});
+    EXPECT_TRUE(buffer.push(bytes(5), bytes(15)));
+    EXPECT_FALSE(buffer.push(bytes(5), bytes(6)));
+    EXPECT_TRUE(buffer.push(bytes(5), bytes(5)));
+    EXPECT_EQ(buffer.bytes(), 30u);
+    EXPECT_FALSE(buffer.push(bytes(1), bytes(0)));
+    EXPECT_FALSE(
+        reliable_buffer(reliable_limits{.max_messages = 1, .max_bytes = 10}).push(bytes(5), bytes(6)))
+        << "one message larger than the whole bound";
+}
+
+TEST(ReliableBuffer, KeepsThePiecesItWasGiven) {
+    reliable_buffer buffer;
+    const auto head = bytes(3);
+    const auto body = bytes(7);
+    const auto deadline = std::chrono::steady_clock::now();
+    buffer.push(head, body, deadline);
+    ASSERT_EQ(buffer.size(), 1u);
+    EXPECT_EQ(buffer.unacked().front().head, head);
+    EXPECT_EQ(buffer.unacked().front().body, body) << "the shared body, not a copy";
+    EXPECT_EQ(buffer.unacked().front().deadline, deadline);
+}
+
+TEST(ReliableBuffer, ClearForgetsMessagesButNotTheCount) {
+    reliable_buffer buffer;
+    buffer.push(bytes(1), bytes(1));
+    buffer.push(bytes(1), bytes(1));
+    buffer.clear();
+    EXPECT_EQ(buffer.size(), 0u);
+    EXPECT_EQ(buffer.bytes(), 0u);
+    EXPECT_EQ(buffer.next_sequence_id(), 3u);
+}
+
+} // namespace
+} // namespace hubcast::core
