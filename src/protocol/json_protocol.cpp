@@ -760,13 +760,29 @@ std::string encode_pong() {
     return R"({"type":"pong"})";
 }
 
+namespace {
+constexpr std::string_view sequence_id_member = R"({"sequenceId":)";
+} // namespace
+
 std::string json_sequence_prefix(std::uint64_t sequence_id) {
     std::string out;
-    out.reserve(36);
-    out += R"({"sequenceId":)";
+    out.reserve(json_sequence_prefix_size(sequence_id));
+    append_json_sequence_prefix(out, sequence_id);
+    return out;
+}
+
+void append_json_sequence_prefix(std::string& out, std::uint64_t sequence_id) {
+    out += sequence_id_member;
     append_uint(out, sequence_id);
     out += ',';
-    return out;
+}
+
+std::size_t json_sequence_prefix_size(std::uint64_t sequence_id) noexcept {
+    std::size_t digits = 1;
+    for (; sequence_id >= 10; sequence_id /= 10) {
+        ++digits;
+    }
+    return sequence_id_member.size() + digits + 1;
 }
 
 std::string_view json_sequenced_body(std::string_view message) noexcept {

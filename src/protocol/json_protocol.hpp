@@ -81,6 +81,9 @@ std::string encode_pong();
 
 /// `{"sequenceId":N,` (N is never 0: ids start at 1).
 std::string json_sequence_prefix(std::uint64_t sequence_id);
+/// The same appended to `out`, and its length: a per-recipient head is built in one allocation.
+void append_json_sequence_prefix(std::string& out, std::uint64_t sequence_id);
+std::size_t json_sequence_prefix_size(std::uint64_t sequence_id) noexcept;
 /// `message` (an encode_group_message / encode_server_message result) without its opening brace.
 std::string_view json_sequenced_body(std::string_view message) noexcept;
 

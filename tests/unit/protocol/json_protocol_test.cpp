@@ -520,6 +520,9 @@ TEST(JsonEncode, SequencePrefixAndBodyMakeTheNumberedMessage) {
               R"({"sequenceId":1,"type":"message","from":"group","group":"g","fromUserId":"u",)"
               R"("dataType":"text","data":"hi"})");
     EXPECT_EQ(json_sequence_prefix(18446744073709551615ULL), R"({"sequenceId":18446744073709551615,)");
+    for (const std::uint64_t id : {1ULL, 9ULL, 10ULL, 99ULL, 100ULL, 18446744073709551615ULL}) {
+        EXPECT_EQ(json_sequence_prefix_size(id), json_sequence_prefix(id).size()) << id;
+    }
     simdjson::dom::parser parser;
     auto numbered = parse_dom(
         parser, json_sequence_prefix(42) +
