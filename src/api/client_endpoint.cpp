@@ -219,9 +219,12 @@ std::unique_ptr<client_session> client_endpoint::open(client_admission admission
     count(metrics_.connections_opened);
     // Spec 4.4, 6.3: `connected` is the first frame after the upgrade.
     if (protocol::family_of(connection.kind()) == protocol::frame_family::protobuf) {
+        const auto token = connection.is_reliable() ? std::optional<std::string>(reconnection_tokens_.issue(
+                                                          connection.id(), util::unix_seconds()))
+                                                    : std::nullopt;
         connection.send_frame(util::make_shared_bytes(protocol::encode_frame(
             protocol::ws_opcode::binary,
-            protocol::encode_protobuf_connected(connection.user_id(), connection.id()))));
+            protocol::encode_protobuf_connected(connection.user_id(), connection.id(), token))));
     } else if (connection.is_pubsub()) {
         const std::string connected =
             connection.is_reliable() ? protocol::encode_connected(
@@ -254,9 +257,17 @@ std::unique_ptr<client_session> client_endpoint::resume(const client_admission& 
 
 void client_endpoint::refuse_recovery(const client_admission& admission, core::connection_sink& sink) {
     node_.reliable_stats().recoveries_refused.fetch_add(1, std::memory_order_relaxed);
-    if (protocol::family_of(admission.kind) == protocol::frame_family::json) {
+    switch (protocol::family_of(admission.kind)) {
+    case protocol::frame_family::json:
         sink.send(util::make_shared_bytes(protocol::encode_frame(
             protocol::ws_opcode::text, protocol::encode_disconnected(unrecoverable_reason))));
+        break;
+    case protocol::frame_family::protobuf:
+        sink.send(util::make_shared_bytes(protocol::encode_frame(
+            protocol::ws_opcode::binary, protocol::encode_protobuf_disconnected(unrecoverable_reason))));
+        break;
+    case protocol::frame_family::raw:
+        break;
     }
     sink.close(protocol::close_code::policy_violation, unrecoverable_reason);
 }

@@ -12,6 +12,7 @@ import {
     decodeDownstream,
     encodeAny,
     encodeUpstream,
+    PROTOBUF_RELIABLE_SUBPROTOCOL,
     PROTOBUF_SUBPROTOCOL,
     protobufProtocol,
 } from "./support/protobuf.mjs";
@@ -328,4 +329,60 @@ test("SIGTERM: a protobuf client gets a protobuf disconnected and close 1001; th
     });
     assert.equal(event.connectionId, sdk.connectionId);
     assert.equal(event.message?.kind, "disconnected", `the SDK kept the server's disconnected message: ${JSON.stringify(event)}`);
+});
+
+// protobuf.reliable.webpubsub.azure.v1 as raw frames (recovery through the SDK is in reliable.test.mjs).
+test("raw reliable protobuf client: a reconnection token, data numbered from 1, and a recovery that replays what was not acked", async (t) => {
+    const server = await startServer(t);
+    const { baseUrl, url } = await server.clientAccess("chat", { userId: "raw", roles: [JOIN] });
+    const raw = await openRawClient(t, url, PROTOBUF_RELIABLE_SUBPROTOCOL);
+    assert.equal(raw.protocol, PROTOBUF_RELIABLE_SUBPROTOCOL);
+    await raw.waitForFrames(1);
+    const connected = downstream(raw)[0].systemMessage.connectedMessage;
+    assert.ok(connected.reconnectionToken?.length > 0, `a reconnection token: ${JSON.stringify(connected)}`);
+    raw.send(encodeUpstream({ joinGroupMessage: { group: "room", ackId: 1 } }));
+    await waitForDownstream(raw, (m) => m.ackMessage?.ackId === 1, "the join ack");
+
+    const publisher = await connectSdkClient(t, server, "chat", { userId: "pub", roles: [SEND] });
+    const dataOf = (client) =>
+        downstream(client)
+            .filter((m) => m.message === "dataMessage")
+            .map((m) => [m.dataMessage.sequenceId, m.dataMessage.data.data, m.dataMessage.data.textData ?? m.dataMessage.data.jsonData]);
+    await acked(publisher.client.sendToGroup("room", "one", "text"), "one");
+    await acked(publisher.client.sendToGroup("room", { n: 2 }, "json"), "two");
+    await waitFor(() => dataOf(raw).length === 2, { what: "two numbered messages" });
+    assert.deepEqual(dataOf(raw), [
+        [1, "textData", "one"],
+        [2, "jsonData", '{"n":2}'],
+    ]);
+
+    // Acknowledge the first only, lose the transport, miss one more: the recovery replays 2 and 3.
+    raw.send(encodeUpstream({ sequenceAckMessage: { sequenceId: 1 } }));
+    await new Promise((resolve) => raw.ws.once("close", resolve).terminate());
+    await acked(publisher.client.sendToGroup("room", "three", "text"), "three");
+    const query = `awps_connection_id=${encodeURIComponent(connected.connectionId)}&awps_reconnection_token=${encodeURIComponent(connected.reconnectionToken)}`;
+    const recovered = await openRawClient(t, `${baseUrl}?${query}`, PROTOBUF_RELIABLE_SUBPROTOCOL);
+    await waitFor(() => dataOf(recovered).length >= 2, { what: `the replay (have ${JSON.stringify(downstream(recovered))})` });
+    assert.deepEqual(dataOf(recovered), [
+        [2, "jsonData", '{"n":2}'],
+        [3, "textData", "three"],
+    ]);
+    assert.ok(
+        downstream(recovered).every((m) => m.message === "dataMessage"),
+        "a recovery gets no new connected, only the replay",
+    );
+    await acked(publisher.client.sendToGroup("room", "four", "text"), "four");
+    await waitFor(() => dataOf(recovered).length === 3, { what: "new traffic after the replay" });
+    assert.deepEqual(dataOf(recovered)[2], [4, "textData", "four"]);
+});
+
+test("raw reliable protobuf client: a recovery that cannot succeed gets a protobuf disconnected, then close 1008", async (t) => {
+    const server = await startServer(t);
+    const { baseUrl } = await server.clientAccess("chat", {});
+    const raw = await openRawClient(t, `${baseUrl}?awps_connection_id=gone&awps_reconnection_token=forged`, PROTOBUF_RELIABLE_SUBPROTOCOL);
+    const close = await raw.waitForClose();
+    assert.equal(close.code, 1008, `close code (reason ${close.reason})`);
+    const frames = downstream(raw);
+    assert.equal(frames.length, 1, `only the disconnected message: ${JSON.stringify(frames)}`);
+    assert.equal(frames[0].systemMessage?.disconnectedMessage?.reason, "The connection could not be recovered.");
 });

@@ -117,10 +117,16 @@ TEST_F(ClientEndpoint, CustomSubprotocolsMakeASimpleClient) {
     EXPECT_EQ(std::get<client_admission>(decision).kind, protocol::subprotocol_kind::none);
 }
 
-TEST_F(ClientEndpoint, UnimplementedServiceSubprotocolsAreRefusedNotServedAsSomethingElse) {
-    for (const char* name : {"protobuf.reliable.webpubsub.azure.v1"}) {
-        EXPECT_EQ(status_of(admit(upgrade("/client/hubs/chat?access_token=" + token("chat"), name))), 400u)
-            << name;
+// Each service subprotocol offered alone is served as itself, never as another kind.
+TEST_F(ClientEndpoint, EveryServiceSubprotocolIsServedAsItself) {
+    for (const auto kind :
+         {protocol::subprotocol_kind::json, protocol::subprotocol_kind::json_reliable,
+          protocol::subprotocol_kind::protobuf, protocol::subprotocol_kind::protobuf_reliable}) {
+        const std::string name(protocol::to_string(kind));
+        auto decision = admit(upgrade("/client/hubs/chat?access_token=" + token("chat"), name));
+        ASSERT_EQ(status_of(decision), 101u) << name;
+        EXPECT_EQ(std::get<client_admission>(decision).kind, kind) << name;
+        EXPECT_EQ(std::get<client_admission>(decision).subprotocol, name);
     }
 }
 
@@ -312,6 +318,92 @@ TEST_F(Recovery, ASessionOfAnotherHubIsNotResumed) {
     recording_sink second_sink;
     EXPECT_EQ(endpoint_.resume(admission, second_sink), nullptr);
     EXPECT_EQ(first_sink.abandons, 0);
+}
+
+// protobuf.reliable.webpubsub.azure.v1: the same session life, every frame in protobuf (spec 5, 6).
+class ProtobufRecovery : public Recovery {
+protected:
+    static constexpr const char* protobuf_reliable = "protobuf.reliable.webpubsub.azure.v1";
+
+    static azure::webpubsub::DownstreamMessage downstream(const util::shared_bytes& frame) {
+        const auto parsed = core::testing::parse_frame(frame);
+        EXPECT_TRUE(parsed.well_formed);
+        EXPECT_EQ(parsed.opcode, protocol::ws_opcode::binary);
+        azure::webpubsub::DownstreamMessage message;
+        EXPECT_TRUE(message.ParseFromString(parsed.payload));
+        return message;
+    }
+
+    opened open_protobuf_reliable(recording_sink& sink, std::vector<std::string> groups = {}) {
+        auto decision = admit(upgrade(
+            "/client/hubs/chat?access_token=" + token("chat", {}, std::move(groups)), protobuf_reliable));
+        EXPECT_EQ(status_of(decision), 101u);
+        opened result;
+        result.session = endpoint_.open(std::get<client_admission>(std::move(decision)), sink, 0);
+        const auto connected = downstream(sink.frames.at(0)).system_message().connected_message();
+        result.id = connected.connection_id();
+        EXPECT_TRUE(connected.has_reconnection_token()) << "reliable clients get a reconnection token";
+        result.token = connected.reconnection_token();
+        return result;
+    }
+
+    static std::string sequence_ack(std::uint64_t id) {
+        azure::webpubsub::UpstreamMessage message;
+        message.mutable_sequence_ack_message()->set_sequence_id(id);
+        return message.SerializeAsString();
+    }
+};
+
+TEST_F(ProtobufRecovery, ResumesWithTheUnacknowledgedMessagesNumberedInProtobuf) {
+    recording_sink first_sink;
+    auto first = open_protobuf_reliable(first_sink, {"room"});
+    EXPECT_FALSE(first.token.empty());
+    node_.send_to_group("chat", "room", protocol::message_data{protocol::data_type::text, "one"});
+    node_.send_to_group("chat", "room", protocol::message_data{protocol::data_type::json, R"({"n":2})"});
+    ASSERT_EQ(first_sink.frames.size(), 3u);
+    EXPECT_EQ(downstream(first_sink.frames[1]).data_message().sequence_id(), 1u);
+    EXPECT_EQ(downstream(first_sink.frames[2]).data_message().sequence_id(), 2u);
+    first.session->on_message(protocol::ws_opcode::binary, sequence_ack(1));
+    first.session->on_closed(1006, "connection lost");
+    first.session.reset();
+    node_.send_to_group("chat", "room", protocol::message_data{protocol::data_type::binary, "three"});
+
+    recording_sink second_sink;
+    auto resumed =
+        endpoint_.resume(recover("awps_connection_id=" + first.id + "&awps_reconnection_token=" + first.token,
+                                 protobuf_reliable),
+                         second_sink);
+    ASSERT_NE(resumed, nullptr);
+    ASSERT_EQ(second_sink.frames.size(), 2u) << "no connected; the unacknowledged messages";
+    const auto two = downstream(second_sink.frames[0]).data_message();
+    EXPECT_EQ(two.sequence_id(), 2u);
+    EXPECT_EQ(two.group(), "room");
+    EXPECT_EQ(two.data().json_data(), R"({"n":2})");
+    const auto three = downstream(second_sink.frames[1]).data_message();
+    EXPECT_EQ(three.sequence_id(), 3u);
+    EXPECT_EQ(three.data().binary_data(), "three");
+}
+
+TEST_F(ProtobufRecovery, ARefusedRecoveryHearsWhyInProtobufThen1008) {
+    recording_sink sink;
+    const auto first = open_protobuf_reliable(sink);
+    recording_sink refused;
+    endpoint_.refuse_recovery(
+        recover("awps_connection_id=" + first.id + "&awps_reconnection_token=forged", protobuf_reliable),
+        refused);
+    ASSERT_EQ(refused.frames.size(), 1u);
+    EXPECT_EQ(downstream(refused.frames[0]).system_message().disconnected_message().reason(),
+              "The connection could not be recovered.");
+    ASSERT_EQ(refused.closes.size(), 1u);
+    EXPECT_EQ(refused.closes[0].code, 1008);
+}
+
+TEST_F(ProtobufRecovery, PlainProtobufClientsGetNoReconnectionToken) {
+    recording_sink sink;
+    auto decision =
+        admit(upgrade("/client/hubs/chat?access_token=" + token("chat"), "protobuf.webpubsub.azure.v1"));
+    auto plain = endpoint_.open(std::get<client_admission>(std::move(decision)), sink, 0);
+    EXPECT_FALSE(downstream(sink.frames.at(0)).system_message().connected_message().has_reconnection_token());
 }
 
 } // namespace

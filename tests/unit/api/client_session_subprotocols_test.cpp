@@ -1,6 +1,6 @@
-// client_session over both PubSub wire formats (style rule 14: one test body, every variant): the
-// same scenarios written once and run for json.webpubsub.azure.v1 and protobuf.webpubsub.azure.v1,
-// plus the data-type mapping between JSON, protobuf and simple clients sharing a group (spec 6.4).
+// client_session over every PubSub subprotocol (style rule 14: one test body, every variant): the
+// same scenarios written once and run for json, json.reliable, protobuf and protobuf.reliable, plus
+// the data-type mapping between JSON, protobuf and simple clients sharing a group (spec 6.4).
 // Protobuf requests are written with the generated classes, an encoder independent of the
 // server's decoder; replies are read with them too.
 
@@ -29,6 +29,10 @@ using protocol::ws_opcode;
 namespace pb = azure::webpubsub;
 
 const std::vector<std::string> all_roles{"webpubsub.joinLeaveGroup", "webpubsub.sendToGroup"};
+
+bool speaks_json(subprotocol_kind kind) {
+    return protocol::family_of(kind) == protocol::frame_family::json;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Requests, as a client of each subprotocol writes them.
@@ -71,7 +75,7 @@ void set_data(pb::MessageData& out, const message_data& data) {
 
 std::string join_request(subprotocol_kind kind, const std::string& group,
                          std::optional<std::uint64_t> ack_id) {
-    if (kind == subprotocol_kind::json) {
+    if (speaks_json(kind)) {
         std::string out = R"({"type":"joinGroup","group":)";
         protocol::append_json_string(out, group);
         return out + json_ack_member(ack_id) + "}";
@@ -86,7 +90,7 @@ std::string join_request(subprotocol_kind kind, const std::string& group,
 
 std::string send_request(subprotocol_kind kind, const std::string& group, const message_data& data,
                          std::optional<std::uint64_t> ack_id, bool no_echo = false) {
-    if (kind == subprotocol_kind::json) {
+    if (speaks_json(kind)) {
         std::string out = R"({"type":"sendToGroup","group":)";
         protocol::append_json_string(out, group);
         return out + json_ack_member(ack_id) + (no_echo ? R"(,"noEcho":true)" : "") +
@@ -108,7 +112,7 @@ std::string send_request(subprotocol_kind kind, const std::string& group, const 
 std::string event_request(subprotocol_kind kind, const std::string& event,
                           std::optional<std::uint64_t> ack_id) {
     const message_data data{data_type::text, "x"};
-    if (kind == subprotocol_kind::json) {
+    if (speaks_json(kind)) {
         return R"({"type":"event","event":")" + event + "\"" + json_ack_member(ack_id) +
                json_data_members(data) + "}";
     }
@@ -123,7 +127,7 @@ std::string event_request(subprotocol_kind kind, const std::string& event,
 }
 
 std::string ping_request(subprotocol_kind kind) {
-    if (kind == subprotocol_kind::json) {
+    if (speaks_json(kind)) {
         return R"({"type":"ping"})";
     }
     pb::UpstreamMessage message;
@@ -132,7 +136,7 @@ std::string ping_request(subprotocol_kind kind) {
 }
 
 std::string sequence_ack_request(subprotocol_kind kind, std::uint64_t id) {
-    if (kind == subprotocol_kind::json) {
+    if (speaks_json(kind)) {
         return R"({"type":"sequenceAck","sequenceId":)" + std::to_string(id) + "}";
     }
     pb::UpstreamMessage message;
@@ -142,7 +146,7 @@ std::string sequence_ack_request(subprotocol_kind kind, std::uint64_t id) {
 
 /// A request without its group: invalid in both formats.
 std::string invalid_request(subprotocol_kind kind) {
-    if (kind == subprotocol_kind::json) {
+    if (speaks_json(kind)) {
         return R"({"type":"joinGroup"})";
     }
     pb::UpstreamMessage message;
@@ -160,7 +164,8 @@ struct reply {
     std::string error_name;
     std::string from;
     std::string group;
-    std::optional<std::string> from_user_id; ///< JSON only: protobuf messages carry no publisher
+    std::optional<std::string> from_user_id;  ///< JSON only: protobuf messages carry no publisher
+    std::optional<std::uint64_t> sequence_id; ///< reliable subprotocols only
     message_data data;
     std::string reason;
 };
@@ -191,6 +196,9 @@ reply read_json(const std::string& text) {
         out.group = string_at("group");
         if (const auto* user = object.if_contains("fromUserId"); user != nullptr && user->is_string()) {
             out.from_user_id = std::string(user->as_string());
+        }
+        if (const auto* id = object.if_contains("sequenceId"); id != nullptr) {
+            out.sequence_id = id->to_number<std::uint64_t>();
         }
         out.data.type = *protocol::parse_data_type(string_at("dataType"));
         const auto& data = object.at("data");
@@ -235,6 +243,9 @@ reply read_protobuf(const std::string& bytes) {
         out.kind = "message";
         out.from = data.from();
         out.group = data.group();
+        if (data.has_sequence_id()) {
+            out.sequence_id = data.sequence_id();
+        }
         switch (data.data().data_case()) {
         case pb::MessageData::kTextData:
             out.data = {data_type::text, data.data().text_data()};
@@ -276,7 +287,7 @@ reply read(subprotocol_kind kind, const util::shared_bytes& frame) {
     if (!parsed.well_formed) {
         return {.kind = "unreadable: malformed frame"};
     }
-    if (kind == subprotocol_kind::protobuf) {
+    if (!speaks_json(kind)) {
         return parsed.opcode == ws_opcode::binary ? read_protobuf(parsed.payload)
                                                   : reply{.kind = "unreadable: text frame"};
     }
@@ -285,7 +296,19 @@ reply read(subprotocol_kind kind, const util::shared_bytes& frame) {
 }
 
 std::string kind_name(const ::testing::TestParamInfo<subprotocol_kind>& info) {
-    return info.param == subprotocol_kind::json ? "Json" : "Protobuf";
+    switch (info.param) {
+    case subprotocol_kind::json:
+        return "Json";
+    case subprotocol_kind::json_reliable:
+        return "JsonReliable";
+    case subprotocol_kind::protobuf:
+        return "Protobuf";
+    case subprotocol_kind::protobuf_reliable:
+        return "ProtobufReliable";
+    case subprotocol_kind::none:
+        break;
+    }
+    return "Simple";
 }
 
 class ClientSessionOverEachSubprotocol : public ::testing::TestWithParam<subprotocol_kind> {
@@ -308,8 +331,7 @@ protected:
 
     /// Sends in the frame type clients of the subprotocol use: text for JSON, binary for protobuf.
     void send(client_session& session, const std::string& payload) {
-        session.on_message(GetParam() == subprotocol_kind::protobuf ? ws_opcode::binary : ws_opcode::text,
-                           payload);
+        session.on_message(speaks_json(GetParam()) ? ws_opcode::text : ws_opcode::binary, payload);
     }
 
     reply reply_at(const recording_sink& sink, std::size_t index) {
@@ -325,7 +347,9 @@ protected:
 };
 
 INSTANTIATE_TEST_SUITE_P(Wire, ClientSessionOverEachSubprotocol,
-                         ::testing::Values(subprotocol_kind::json, subprotocol_kind::protobuf), kind_name);
+                         ::testing::Values(subprotocol_kind::json, subprotocol_kind::json_reliable,
+                                           subprotocol_kind::protobuf, subprotocol_kind::protobuf_reliable),
+                         kind_name);
 
 TEST_P(ClientSessionOverEachSubprotocol, JoinPublishAndReceiveWithAcks) {
     recording_sink sink;
@@ -343,6 +367,8 @@ TEST_P(ClientSessionOverEachSubprotocol, JoinPublishAndReceiveWithAcks) {
     EXPECT_EQ(echo.group, "g");
     EXPECT_EQ(echo.data.type, data_type::text);
     EXPECT_EQ(echo.data.bytes, "hi");
+    EXPECT_EQ(echo.sequence_id,
+              protocol::is_reliable(GetParam()) ? std::optional<std::uint64_t>(1) : std::nullopt);
     const reply sent = reply_at(sink, 2);
     EXPECT_EQ(sent.kind, "ack");
     EXPECT_EQ(sent.ack_id, 2u);
@@ -383,7 +409,8 @@ TEST_P(ClientSessionOverEachSubprotocol, EventsWithoutAHandlerGetInternalServerE
     EXPECT_EQ(reply_at(sink, 0).error_name, "InternalServerError");
 }
 
-TEST_P(ClientSessionOverEachSubprotocol, PingIsAnsweredWithPongAndSequenceAckIgnored) {
+// A sequenceAck is never answered (a reliable session releases messages, a plain one ignores it).
+TEST_P(ClientSessionOverEachSubprotocol, PingIsAnsweredWithPongAndSequenceAckIsNot) {
     recording_sink sink;
     auto session = open(sink, {});
     send(*session, sequence_ack_request(GetParam(), 3));
@@ -423,7 +450,7 @@ TEST_P(ClientSessionOverEachSubprotocol, EitherFrameTypeIsAccepted) {
 // A client of the other subprotocol's format is refused, never half-understood.
 TEST_P(ClientSessionOverEachSubprotocol, TheOtherFormatIsInvalid) {
     const subprotocol_kind other =
-        GetParam() == subprotocol_kind::json ? subprotocol_kind::protobuf : subprotocol_kind::json;
+        speaks_json(GetParam()) ? subprotocol_kind::protobuf : subprotocol_kind::json;
     recording_sink sink;
     auto session = open(sink, all_roles);
     send(*session, join_request(other, "g", 1));
@@ -433,8 +460,9 @@ TEST_P(ClientSessionOverEachSubprotocol, TheOtherFormatIsInvalid) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Spec 6.4: one group with a JSON, a protobuf and a simple member; a publisher of each PubSub
-// subprotocol sends every kind of data it can, and every member gets it in its own form.
+// Spec 6.4: one group with a member of every subprotocol and a simple one; a publisher of each
+// PubSub subprotocol sends every kind of data it can, and every member gets it in its own form,
+// reliable members numbered from 1.
 
 TEST_P(ClientSessionOverEachSubprotocol, MixedGroupGetsEveryDataKindInItsOwnForm) {
     struct member {
@@ -442,10 +470,12 @@ TEST_P(ClientSessionOverEachSubprotocol, MixedGroupGetsEveryDataKindInItsOwnForm
         recording_sink sink;
         std::unique_ptr<client_session> session;
     };
-    std::vector<member> members(3);
+    std::vector<member> members(5);
     members[0].kind = subprotocol_kind::json;
-    members[1].kind = subprotocol_kind::protobuf;
-    members[2].kind = subprotocol_kind::none;
+    members[1].kind = subprotocol_kind::json_reliable;
+    members[2].kind = subprotocol_kind::protobuf;
+    members[3].kind = subprotocol_kind::protobuf_reliable;
+    members[4].kind = subprotocol_kind::none;
     auto& shard = node_.shard_at(0);
     for (auto& m : members) {
         m.session = open(m.sink, all_roles, m.kind, "member");
@@ -465,7 +495,7 @@ TEST_P(ClientSessionOverEachSubprotocol, MixedGroupGetsEveryDataKindInItsOwnForm
         {data_type::binary, std::string("\x00\x01\xfe\xff", 4)},
     };
     // JSON clients cannot send protobuf data (spec 4.3); protobuf clients can.
-    if (GetParam() == subprotocol_kind::protobuf) {
+    if (!speaks_json(GetParam())) {
         sent.push_back({data_type::protobuf, any_holder.protobuf_data().SerializeAsString()});
     }
     for (const auto& data : sent) {
@@ -498,9 +528,12 @@ TEST_P(ClientSessionOverEachSubprotocol, MixedGroupGetsEveryDataKindInItsOwnForm
             } else {
                 EXPECT_EQ(got.data.bytes, data.bytes) << what;
             }
-            if (m.kind == subprotocol_kind::json) {
+            if (speaks_json(m.kind)) {
                 EXPECT_EQ(got.from_user_id, std::optional<std::string>("pub")) << what;
             }
+            EXPECT_EQ(got.sequence_id,
+                      protocol::is_reliable(m.kind) ? std::optional<std::uint64_t>(i + 1) : std::nullopt)
+                << what;
         }
     }
 }

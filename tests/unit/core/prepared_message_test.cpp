@@ -144,6 +144,32 @@ TEST(PreparedMessage, SequencedFramesAreAHeadPlusTheSharedBody) {
     }
 }
 
+// The protobuf form of the same: the sequence id goes first inside the DataMessage, so the head
+// also carries the DataMessage's outer length, which grows a byte at 128 (sizes around that, and
+// around the WebSocket header sizes).
+TEST(PreparedMessage, ProtobufSequencedFramesAreAHeadPlusTheSharedBody) {
+    for (const std::size_t size : {1, 100, 114, 115, 116, 125, 126, 65000, 65536, 70000}) {
+        const message_data data{data_type::binary, std::string(size, 'x')};
+        const auto message = prepared_message::for_group("g", "u", data);
+        const auto& body = message->sequenced_body(frame_family::protobuf);
+        ASSERT_NE(body, nullptr);
+        EXPECT_EQ(message->sequenced_body(frame_family::protobuf), body) << "built once";
+        for (const std::uint64_t id : {1ULL, 127ULL, 128ULL, 99999ULL, 18446744073709551615ULL}) {
+            const auto head = prepared_message::sequence_head(frame_family::protobuf, id, body);
+            const auto frame = parse_frame(*head + *body);
+            ASSERT_TRUE(frame.well_formed) << size << " " << id;
+            EXPECT_EQ(frame.opcode, ws_opcode::binary);
+            azure::webpubsub::DownstreamMessage sequenced;
+            ASSERT_TRUE(sequenced.ParseFromString(frame.payload)) << size << " " << id;
+            ASSERT_TRUE(sequenced.data_message().has_sequence_id());
+            EXPECT_EQ(sequenced.data_message().sequence_id(), id);
+            // Without the sequence id it is exactly the plain protobuf message.
+            sequenced.mutable_data_message()->clear_sequence_id();
+            EXPECT_EQ(sequenced.SerializeAsString(), protocol::encode_protobuf_group_message("g", data));
+        }
+    }
+}
+
 TEST(PreparedMessage, RawRecipientsHaveNoSequencedForm) {
     const auto message = prepared_message::for_server(message_data{data_type::text, "x"});
     EXPECT_EQ(message->sequenced_body(frame_family::raw), nullptr);
