@@ -519,7 +519,9 @@ def main():
             w(f"| `{b['name']}` | {b['cpu_time']:.1f} | {num(items) if items else '-'} |")
         w("")
         w("`core_send_to_group/N` counts deliveries (N per iteration); `frame_parser_feed/B` counts frames "
-          "(64 per iteration).\n")
+          "(64 per iteration); `reliable_*` and `plain_json` come from `reliable_fanout_bench.cpp` (the "
+          "reliable subprotocol's splice against a copy per recipient and against the plain JSON frame). "
+          "They ran during the same suite, so the machine's load applies to them too.\n")
 
     # ---------------------------------------------------------------------------------------------
     if summary:
