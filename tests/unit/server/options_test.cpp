@@ -137,5 +137,65 @@ TEST(ToToml, MasksAccessKeys) {
     EXPECT_NE(text.find("supe"), std::string::npos) << text;
 }
 
+// The reliable-session settings (docs/configuration.md): file, environment, ranges, --print-config.
+TEST(ReliableSettings, DefaultToAzuresBounds) {
+    const server_options options;
+    EXPECT_EQ(options.reliable_recovery_seconds, 30);
+    EXPECT_EQ(options.reliable_max_unacked_messages, 1000u);
+    EXPECT_EQ(options.reliable_max_unacked_bytes, 16u * 1024 * 1024);
+}
+
+TEST(ReliableSettings, ComeFromTheFileAndTheEnvironment) {
+    const auto path = write_temp("hubcast_options_reliable.toml", R"(
+reliable_recovery_seconds = 5
+reliable_max_unacked_messages = 50
+reliable_max_unacked_bytes = 2097152
+)");
+    server_options options;
+    ASSERT_TRUE(load_config_file(path, options));
+    EXPECT_EQ(options.reliable_recovery_seconds, 5);
+    EXPECT_EQ(options.reliable_max_unacked_messages, 50u);
+    EXPECT_EQ(options.reliable_max_unacked_bytes, 2097152u);
+
+    ::setenv("HUBCAST_RELIABLE_RECOVERY_SECONDS", "0", 1);
+    ::setenv("HUBCAST_RELIABLE_MAX_UNACKED_MESSAGES", "7", 1);
+    ::setenv("HUBCAST_RELIABLE_MAX_UNACKED_BYTES", "3000000", 1);
+    auto applied = apply_environment(options);
+    ::unsetenv("HUBCAST_RELIABLE_RECOVERY_SECONDS");
+    ::unsetenv("HUBCAST_RELIABLE_MAX_UNACKED_MESSAGES");
+    ::unsetenv("HUBCAST_RELIABLE_MAX_UNACKED_BYTES");
+    ASSERT_TRUE(applied);
+    EXPECT_EQ(options.reliable_recovery_seconds, 0);
+    EXPECT_EQ(options.reliable_max_unacked_messages, 7u);
+    EXPECT_EQ(options.reliable_max_unacked_bytes, 3000000u);
+}
+
+TEST(ReliableSettings, AreRangeChecked) {
+    auto options = valid_options();
+    options.reliable_recovery_seconds = 0;
+    EXPECT_TRUE(validate(options)) << "0 turns recovery off";
+    options.reliable_recovery_seconds = 3601;
+    EXPECT_FALSE(validate(options));
+    options = valid_options();
+    options.reliable_max_unacked_messages = 0;
+    EXPECT_FALSE(validate(options));
+    options = valid_options();
+    options.reliable_max_unacked_bytes = options.max_message_bytes - 1;
+    EXPECT_FALSE(validate(options)) << "one maximal message must fit";
+    options.reliable_max_unacked_bytes = options.max_message_bytes;
+    EXPECT_TRUE(validate(options));
+}
+
+TEST(ReliableSettings, ArePrintedAndReadBack) {
+    auto options = valid_options();
+    options.reliable_recovery_seconds = 12;
+    options.reliable_max_unacked_messages = 34;
+    const auto path = write_temp("hubcast_options_reliable_printed.toml", to_toml(options));
+    server_options read;
+    ASSERT_TRUE(load_config_file(path, read));
+    EXPECT_EQ(read.reliable_recovery_seconds, 12);
+    EXPECT_EQ(read.reliable_max_unacked_messages, 34u);
+}
+
 } // namespace
 } // namespace hubcast::server
