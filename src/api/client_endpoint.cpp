@@ -1,7 +1,9 @@
 #include "api/client_endpoint.hpp"
 
+#include <algorithm>
 #include <cassert>
 
+#include <boost/json/serialize.hpp>
 #include <spdlog/spdlog.h>
 
 #include "auth/client_token.hpp"
@@ -115,6 +117,50 @@ subprotocol_choice choose_subprotocol(const std::vector<std::string>& offered) {
 // The emulator's words for a refused recovery (spec 5.5).
 constexpr std::string_view unrecoverable_reason = "The connection could not be recovered.";
 
+/// `values` of `name` in `lists`, appended in order; names compare case-insensitively when `fold`.
+void add_value(core::string_lists& lists, std::string_view name, std::string value, bool fold) {
+    for (auto& [key, values] : lists) {
+        if (fold ? protocol::iequals(key, name) : key == name) {
+            values.push_back(std::move(value));
+            return;
+        }
+    }
+    lists.emplace_back(std::string(name), std::vector<std::string>{std::move(value)});
+}
+
+/// Server spec 4.3: claims as string arrays (strings as they are, other JSON values as their JSON
+/// text, an array's elements one by one), every query parameter (decoded), every header.
+core::connect_request connect_request_of(const protocol::http_request& request,
+                                         const boost::urls::url_view& target,
+                                         const boost::json::object& claims, const client_admission& admission,
+                                         const std::vector<std::string>& offered) {
+    core::connect_request event;
+    event.source =
+        core::event_source{.hub = admission.hub, .connection_id = {}, .user_id = admission.user_id};
+    auto text_of = [](const boost::json::value& value) {
+        return value.is_string() ? std::string(value.get_string()) : boost::json::serialize(value);
+    };
+    for (const auto& claim : claims) {
+        std::vector<std::string> values;
+        if (const auto* array = claim.value().if_array()) {
+            for (const auto& item : *array) {
+                values.push_back(text_of(item));
+            }
+        } else {
+            values.push_back(text_of(claim.value()));
+        }
+        event.claims.emplace_back(std::string(claim.key()), std::move(values));
+    }
+    for (const auto param : target.params()) {
+        add_value(event.query, param.key, param.has_value ? std::string(param.value) : std::string(), false);
+    }
+    for (const auto& [name, value] : request.headers) {
+        add_value(event.headers, name, value, true);
+    }
+    event.subprotocols = offered;
+    return event;
+}
+
 http_response refuse(metrics& counters, unsigned status, std::string body) {
     count(counters.upgrades_rejected);
     return http_response::text(status, std::move(body));
@@ -146,7 +192,8 @@ upgrade_decision client_endpoint::admit(const protocol::http_request& request,
         }
         return refuse(metrics_, 400, "Bad Request: this endpoint only accepts WebSocket upgrade requests.");
     }
-    const auto choice = choose_subprotocol(offered_subprotocols(request));
+    const auto offered = offered_subprotocols(request);
+    const auto choice = choose_subprotocol(offered);
     if (choice.kind == protocol::subprotocol_kind::none && !choice.unavailable.empty()) {
         return refuse(metrics_, 400,
                       "Bad Request: subprotocol '" + choice.unavailable +
@@ -155,35 +202,53 @@ upgrade_decision client_endpoint::admit(const protocol::http_request& request,
 
     // Spec 2.1: a recovery is authorised by its reconnection token alone, before and instead of
     // any access token check (the JS SDK resends the original, possibly expired, access token).
+    const std::string lower_hub = protocol::to_lower_ascii(hub);
+    const auto settings = hubs_ != nullptr ? hubs_->snapshot() : nullptr;
+    const core::hub_settings hub_defaults;
+    const core::hub_settings& hub_settings = settings ? settings->of(lower_hub) : hub_defaults;
+
     if (const auto recovering = query_value(target, "awps_connection_id")) {
-        return admit_recovery(protocol::to_lower_ascii(hub), choice.kind, choice.echoed, *recovering,
-                              query_value(target, "awps_reconnection_token"));
+        auto recovery = admit_recovery(lower_hub, choice.kind, choice.echoed, *recovering,
+                                       query_value(target, "awps_reconnection_token"));
+        recovery.keepalive_seconds = hub_settings.keepalive_seconds; // the new transport pings like the first
+        return recovery;
     }
 
     const auto query_token = query_value(target, "access_token");
     const std::string_view token = query_token ? std::string_view(*query_token) : bearer_token(request);
-    if (token.empty()) {
+    auth::client_identity identity;
+    if (!token.empty()) {
+        auto verified =
+            auth::verify_client_token(token, keys_,
+                                      auth::client_token_context{.hub = hub,
+                                                                 .host = request.header("Host"),
+                                                                 .now = util::unix_seconds(),
+                                                                 .clock_skew = options_.clock_skew});
+        if (!verified) {
+            return refuse(metrics_, 401, "Unauthorized: " + std::string(auth::describe(verified.error())));
+        }
+        identity = std::move(*verified);
+    } else if (!hub_settings.anonymous_connect) {
+        // Server spec 6: anonymous_connect lets a client in without a token (its connect handler,
+        // if any, may then name the user); a token that is present must still be valid.
         return refuse(metrics_, 401, "Unauthorized: the access token is missing.");
     }
-    auth::client_token_context context{.hub = hub,
-                                       .host = request.header("Host"),
-                                       .now = util::unix_seconds(),
-                                       .clock_skew = options_.clock_skew};
-    auto identity = auth::verify_client_token(token, keys_, context);
-    if (!identity) {
-        return refuse(metrics_, 401, "Unauthorized: " + std::string(auth::describe(identity.error())));
-    }
-    for (const auto& group : identity->groups) {
+    for (const auto& group : identity.groups) {
         if (!protocol::is_valid_group_name(group)) {
             return refuse(metrics_, 400, "Bad Request: the token contains an invalid group name.");
         }
     }
-    return client_admission{.hub = protocol::to_lower_ascii(hub),
-                            .kind = choice.kind,
-                            .subprotocol = choice.echoed,
-                            .user_id = std::move(identity->user_id),
-                            .roles = std::move(identity->roles),
-                            .groups = std::move(identity->groups)};
+    client_admission admission{.hub = lower_hub,
+                               .kind = choice.kind,
+                               .subprotocol = choice.echoed,
+                               .user_id = std::move(identity.user_id),
+                               .roles = std::move(identity.roles),
+                               .groups = std::move(identity.groups)};
+    admission.keepalive_seconds = hub_settings.keepalive_seconds;
+    if (events_ != nullptr && events_->handles_connect(lower_hub)) {
+        admission.connect_event = connect_request_of(request, target, identity.claims, admission, offered);
+    }
+    return admission;
 }
 
 client_admission client_endpoint::admit_recovery(std::string hub, protocol::subprotocol_kind kind,
@@ -202,6 +267,79 @@ client_admission client_endpoint::admit_recovery(std::string hub, protocol::subp
     return admission;
 }
 
+void client_endpoint::set_hub_settings(const core::live_hub_settings& hubs, core::event_sink* events) {
+    hubs_ = &hubs;
+    events_ = events;
+}
+
+void client_endpoint::complete(client_admission admission, std::size_t worker,
+                               std::function<void(upgrade_decision)> done) {
+    if (!admission.connect_event || events_ == nullptr) {
+        done(std::move(admission));
+        return;
+    }
+    auto event = std::move(*admission.connect_event);
+    admission.connect_event.reset();
+    // The handler is told the id before the connection exists; open() gives it that id.
+    admission.connection_id = node_.new_connection_id(worker);
+    event.source.connection_id = admission.connection_id;
+    auto offered = event.subprotocols;
+    events_->connect(std::move(event), worker,
+                     [this, admission = std::move(admission), offered = std::move(offered),
+                      done = std::move(done)](core::connect_outcome outcome) mutable {
+                         done(apply_connect_outcome(std::move(admission), offered, std::move(outcome)));
+                     });
+}
+
+upgrade_decision client_endpoint::apply_connect_outcome(client_admission admission,
+                                                        const std::vector<std::string>& offered,
+                                                        core::connect_outcome outcome) {
+    using verdict = core::connect_outcome::verdict;
+    if (outcome.result == verdict::rejected) {
+        // Server spec 4.3: the handler's 4xx is the upgrade's answer.
+        return refuse(metrics_, outcome.status,
+                      outcome.detail.empty() ? "Rejected by the connect event handler." : outcome.detail);
+    }
+    if (outcome.result == verdict::failed) {
+        return refuse(metrics_, 500, outcome.detail);
+    }
+    // Client spec 3.3: what the handler sets replaces the token's; what it leaves out stays.
+    if (outcome.user_id) {
+        admission.user_id = std::move(outcome.user_id);
+    }
+    if (outcome.roles) {
+        admission.roles = std::move(*outcome.roles);
+    }
+    if (outcome.groups) {
+        admission.groups = std::move(*outcome.groups);
+    }
+    if (outcome.subprotocol) {
+        const auto it = std::find_if(offered.begin(), offered.end(), [&](const std::string& name) {
+            return protocol::iequals(name, *outcome.subprotocol);
+        });
+        if (it == offered.end()) {
+            spdlog::error(
+                "hub '{}': the connect event handler chose subprotocol '{}', which the client did not "
+                "offer; connection refused",
+                admission.hub, *outcome.subprotocol);
+            return refuse(metrics_, 500,
+                          "Internal Server Error: the connect event handler chose a subprotocol the "
+                          "client did not offer.");
+        }
+        const auto kind = protocol::parse_subprotocol(*it);
+        if (kind && !protocol::is_supported(*kind)) {
+            return refuse(metrics_, 500,
+                          "Internal Server Error: subprotocol '" + *it +
+                              "' is not supported by this server.");
+        }
+        // A name that is not a service subprotocol makes a simple client that speaks it (spec 3.2).
+        admission.kind = kind.value_or(protocol::subprotocol_kind::none);
+        admission.subprotocol = *it; // the client's spelling: browsers compare it exactly
+    }
+    admission.connection_state = std::move(outcome.connection_state);
+    return admission;
+}
+
 std::unique_ptr<client_session> client_endpoint::open(client_admission admission, core::connection_sink& sink,
                                                       std::size_t shard_index) {
     std::vector<std::string> rejected_roles;
@@ -211,7 +349,8 @@ std::unique_ptr<client_session> client_endpoint::open(client_admission admission
                      role);
     }
     auto& shard = node_.shard_at(shard_index);
-    core::connection_info info{.id = node_.new_connection_id(shard_index),
+    core::connection_info info{.id = admission.connection_id.empty() ? node_.new_connection_id(shard_index)
+                                                                     : std::move(admission.connection_id),
                                .hub = std::move(admission.hub),
                                .user_id = std::move(admission.user_id),
                                .kind = admission.kind};
@@ -236,6 +375,14 @@ std::unique_ptr<client_session> client_endpoint::open(client_admission admission
     }
     for (const auto& group : admission.groups) {
         shard.join(connection, group);
+    }
+    if (events_ != nullptr) {
+        // Sends `connected`; the channel lives as long as the connection (reliable recoveries too).
+        connection.set_events(events_->open(core::event_source{.hub = connection.hub(),
+                                                               .connection_id = connection.id(),
+                                                               .user_id = connection.user_id(),
+                                                               .subprotocol = admission.subprotocol},
+                                            std::move(admission.connection_state), shard_index));
     }
     return std::make_unique<client_session>(node_, shard, connection, metrics_);
 }

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -15,6 +16,8 @@
 #include "auth/access_keys.hpp"
 #include "auth/reconnection_token.hpp"
 #include "core/connection_sink.hpp"
+#include "core/event_sink.hpp"
+#include "core/hub_settings.hpp"
 #include "core/node.hpp"
 #include "protocol/http_types.hpp"
 #include "protocol/subprotocol.hpp"
@@ -47,6 +50,15 @@ struct client_admission {
     /// not a reliable subprotocol): accept the upgrade, then refuse_recovery() (spec 5.5 step 5).
     bool refuse_recovery = false;
 
+    /// Set when the hub's connect handler must be asked before the upgrade (complete()).
+    std::optional<core::connect_request> connect_event;
+    /// The id the connect handler was told; open() gives the connection this id. Empty: a new one.
+    std::string connection_id;
+    /// `ce-connectionState` set by the connect handler (server spec 4.7).
+    std::optional<std::string> connection_state;
+    /// The hub's own keep-alive interval, when its settings name one.
+    std::optional<int> keepalive_seconds;
+
     /// The worker that must accept this WebSocket; nullopt: the one the request arrived on.
     std::optional<std::size_t> required_worker() const {
         return recovery ? std::optional<std::size_t>(recovery->shard) : std::nullopt;
@@ -63,8 +75,20 @@ public:
     client_endpoint(core::node& node, auth::access_keys keys, metrics& counters,
                     client_endpoint_options options = {});
 
-    /// `target` is the parsed request target (path /client/...).
+    /// Per-hub settings (anonymous connect, keep-alive) and where events go (null: nowhere).
+    /// Without this call every hub has the defaults and no event handler.
+    void set_hub_settings(const core::live_hub_settings& hubs, core::event_sink* events);
+
+    /// `target` is the parsed request target (path /client/...). An admission for a hub whose
+    /// handler takes `connect` still needs complete() before the upgrade.
     upgrade_decision admit(const protocol::http_request& request, const boost::urls::url_view& target);
+
+    /// The second step of an admitted upgrade (server spec 4.3): asks the hub's connect handler,
+    /// when admit() prepared a connect event, and applies its answer: a 4xx refuses the upgrade with
+    /// that status, a failure with 500; userId, groups, roles and subprotocol replace the token's.
+    /// `worker` is the one that will serve the WebSocket; call on its thread. `done` is called
+    /// exactly once on that thread: inline when there is no handler to ask.
+    void complete(client_admission admission, std::size_t worker, std::function<void(upgrade_decision)> done);
 
     /// Registers the connection on `shard_index` (the calling thread's shard), sends `connected` to
     /// PubSub clients (with a reconnection token to reliable ones), joins the groups of the
@@ -85,6 +109,9 @@ public:
     const auth::access_keys& keys() const noexcept { return keys_; }
 
 private:
+    upgrade_decision apply_connect_outcome(client_admission admission,
+                                           const std::vector<std::string>& offered,
+                                           core::connect_outcome outcome);
     client_admission admit_recovery(std::string hub, protocol::subprotocol_kind kind, std::string subprotocol,
                                     const std::string& connection_id,
                                     const std::optional<std::string>& reconnection_token);
@@ -94,6 +121,8 @@ private:
     metrics& metrics_;
     client_endpoint_options options_;
     auth::reconnection_tokens reconnection_tokens_;
+    const core::live_hub_settings* hubs_ = nullptr;
+    core::event_sink* events_ = nullptr;
 };
 
 } // namespace hubcast::api

@@ -13,6 +13,42 @@ namespace {
 // Close reasons as Azure's troubleshooting guide names them.
 constexpr std::string_view slow_client_reason = "SlowClient";
 constexpr std::string_view ping_timeout_reason = "PingTimeout";
+constexpr std::string_view too_many_events = "Too many events are waiting for the event handler.";
+
+void send_ack_to(core::connection& connection, std::uint64_t ack_id) {
+    if (protocol::family_of(connection.kind()) == protocol::frame_family::protobuf) {
+        connection.send_frame(util::make_shared_bytes(
+            protocol::encode_frame(protocol::ws_opcode::binary, protocol::encode_protobuf_ack(ack_id))));
+    } else {
+        connection.send_frame(util::make_shared_bytes(
+            protocol::encode_frame(protocol::ws_opcode::text, protocol::encode_ack(ack_id))));
+    }
+}
+
+void send_ack_error_to(core::connection& connection, std::uint64_t ack_id, std::string_view name,
+                       std::string_view message) {
+    if (protocol::family_of(connection.kind()) == protocol::frame_family::protobuf) {
+        connection.send_frame(util::make_shared_bytes(protocol::encode_frame(
+            protocol::ws_opcode::binary, protocol::encode_protobuf_ack_error(ack_id, name, message))));
+    } else {
+        connection.send_frame(util::make_shared_bytes(protocol::encode_frame(
+            protocol::ws_opcode::text, protocol::encode_ack_error(ack_id, name, message))));
+    }
+}
+
+/// The `disconnected` reason when the client ended the connection (server spec 4.5).
+std::string client_end_reason(std::uint16_t code, std::string_view reason) {
+    if (!reason.empty()) {
+        return std::string(reason);
+    }
+    if (code == protocol::close_code::abnormal) {
+        return "The connection was lost.";
+    }
+    if (code == protocol::close_code::no_status) {
+        return "The client closed the connection.";
+    }
+    return fmt::format("The client closed the connection with code {}.", code);
+}
 } // namespace
 
 client_session::client_session(core::node& node, core::shard& shard, core::connection& connection,
@@ -25,14 +61,19 @@ client_session::~client_session() {
     }
 }
 
-void client_session::on_message(protocol::ws_opcode, std::string_view payload) {
+void client_session::on_message(protocol::ws_opcode opcode, std::string_view payload) {
     if (connection_ == nullptr || connection_->closing()) {
         return;
     }
     count(metrics_.messages_received);
     if (!connection_->is_pubsub()) {
-        // Simple clients' frames become `message` events for an event handler; none exists here.
-        count(metrics_.simple_client_messages_dropped);
+        // Server spec 4.6: every frame of a simple client is a `message` event; with no handler
+        // taking it, the frame is dropped and counted.
+        if (auto* events = connection_->events(); events != nullptr && events->handles("message")) {
+            forward_frame(*events, opcode, payload);
+        } else {
+            count(metrics_.simple_client_messages_dropped);
+        }
         return;
     }
     // Spec 4.1 / 6.1: JSON may also arrive in a binary frame, and protobuf in a (UTF-8) text frame;
@@ -91,12 +132,72 @@ void client_session::handle(const protocol::send_to_group_request& request) {
 }
 
 void client_session::handle(const protocol::event_request& request) {
+    auto* events = connection_->events();
+    if (events != nullptr && events->handles(request.event)) {
+        forward_event(*events, request);
+        return;
+    }
     // Events go to the hub's event handler; with none configured the request cannot succeed, and
     // the InternalServerError ack tells the client it may retry (spec 4.5).
     count(metrics_.events_without_handler);
     if (request.ack_id) {
         send_ack_error(*request.ack_id, "InternalServerError",
                        "No event handler is configured for this hub.");
+    }
+}
+
+void client_session::forward_event(core::connection_events& events, const protocol::event_request& request) {
+    if (answer_if_duplicate(request.ack_id)) {
+        return;
+    }
+    // The answer is addressed to the connection, not to this session: a reliable session may be on
+    // a new transport (and session) by then, and the connection outlives its events' callbacks.
+    auto* connection = connection_;
+    auto& node = node_;
+    const auto ack_id = request.ack_id;
+    const bool queued = events.user_event(
+        request.event, request.data, [connection, &node, ack_id](core::user_event_reply reply) {
+            if (!reply.success) {
+                if (ack_id) {
+                    send_ack_error_to(*connection, *ack_id, "InternalServerError", reply.error);
+                }
+                return;
+            }
+            // Spec 4.2: the handler's answer first, as a message from the server, then the ack.
+            if (reply.data) {
+                node.send_to_connection(connection->hub(), connection->id(), std::move(*reply.data));
+            }
+            if (ack_id) {
+                connection->acks().remember(*ack_id);
+                send_ack_to(*connection, *ack_id);
+            }
+        });
+    if (!queued && ack_id) {
+        send_ack_error(*ack_id, "InternalServerError", too_many_events);
+    }
+}
+
+void client_session::forward_frame(core::connection_events& events, protocol::ws_opcode opcode,
+                                   std::string_view payload) {
+    protocol::message_data data{.type = opcode == protocol::ws_opcode::text ? protocol::data_type::text
+                                                                            : protocol::data_type::binary,
+                                .bytes = std::string(payload)};
+    auto* connection = connection_;
+    auto& node = node_;
+    const bool queued =
+        events.user_event("message", std::move(data), [connection, &node](core::user_event_reply reply) {
+            if (!reply.success) {
+                // A simple client has no ack to hear the failure in: the connection ends (spec 3.4).
+                connection->close(protocol::close_code::internal_error, reply.error);
+                return;
+            }
+            // The raw family sends text and json as a text frame, binary as a binary frame.
+            if (reply.data) {
+                node.send_to_connection(connection->hub(), connection->id(), std::move(*reply.data));
+            }
+        });
+    if (!queued) {
+        connection_->close(protocol::close_code::try_again_later, too_many_events);
     }
 }
 
@@ -137,20 +238,12 @@ void client_session::refuse(const std::optional<std::uint64_t>& ack_id, std::str
 void client_session::succeed(const std::optional<std::uint64_t>& ack_id) {
     if (ack_id) {
         connection_->acks().remember(*ack_id);
-        if (speaks_protobuf()) {
-            send_payload(protocol::ws_opcode::binary, protocol::encode_protobuf_ack(*ack_id));
-        } else {
-            send_payload(protocol::ws_opcode::text, protocol::encode_ack(*ack_id));
-        }
+        send_ack_to(*connection_, *ack_id);
     }
 }
 
 void client_session::send_ack_error(std::uint64_t ack_id, std::string_view name, std::string_view message) {
-    if (speaks_protobuf()) {
-        send_payload(protocol::ws_opcode::binary, protocol::encode_protobuf_ack_error(ack_id, name, message));
-    } else {
-        send_payload(protocol::ws_opcode::text, protocol::encode_ack_error(ack_id, name, message));
-    }
+    send_ack_error_to(*connection_, ack_id, name, message);
 }
 
 bool client_session::speaks_protobuf() const noexcept {
@@ -182,7 +275,7 @@ void client_session::on_protocol_error(std::uint16_t code, std::string_view reas
     }
 }
 
-void client_session::on_closed(std::uint16_t code, std::string_view) {
+void client_session::on_closed(std::uint16_t code, std::string_view reason) {
     if (connection_ == nullptr) {
         return;
     }
@@ -196,6 +289,7 @@ void client_session::on_closed(std::uint16_t code, std::string_view) {
         shard_.park(*connection_, std::chrono::steady_clock::now());
     } else {
         count(metrics_.connections_closed);
+        connection_->set_end_reason(client_end_reason(code, reason)); // kept only if we did not close it
         shard_.detach(connection_->id());
     }
     connection_ = nullptr;

@@ -39,6 +39,10 @@ private:
     void handle(const protocol::leave_group_request& request);
     void handle(const protocol::send_to_group_request& request);
     void handle(const protocol::event_request& request);
+    /// To the hub's event handler (server spec 4.6); the reply and the ack follow when it answers.
+    void forward_event(core::connection_events& events, const protocol::event_request& request);
+    /// A simple client's frame, as the `message` event; the reply goes back as a raw frame.
+    void forward_frame(core::connection_events& events, protocol::ws_opcode opcode, std::string_view payload);
     void handle(const protocol::sequence_ack_request& request);
     void handle(const protocol::ping_request& request);
 

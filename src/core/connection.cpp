@@ -12,6 +12,7 @@ namespace {
 // Azure's name for a client that cannot drain its buffered messages; for a reliable session that
 // is one that leaves too many messages unacknowledged.
 constexpr std::string_view overflow_reason = "SlowClient";
+constexpr std::string_view unrecovered_reason = "The connection was not recovered in time.";
 } // namespace
 
 connection::connection(connection_info info, auth::permission_set permissions, connection_sink& sink,
@@ -43,6 +44,20 @@ send_result connection::deliver(const prepared_message& message, send_deadline d
         return send_result::queued; // parked: kept for the recovery
     }
     return sink_->send_spliced(head, body, deadline);
+}
+
+connection::~connection() {
+    if (events_) {
+        // A parked session that ends without a recorded reason ran out of recovery window.
+        events_->closed(end_reason_ ? std::move(*end_reason_)
+                                    : std::string(parked_until_ ? unrecovered_reason : std::string_view{}));
+    }
+}
+
+void connection::set_end_reason(std::string_view reason) {
+    if (!end_reason_) {
+        end_reason_ = std::string(reason);
+    }
 }
 
 void connection::acknowledge(std::uint64_t sequence_id) {
@@ -81,6 +96,7 @@ void connection::close(std::uint16_t code, std::string_view reason) {
     if (closing_) {
         return;
     }
+    set_end_reason(reason);
     // A closed session is never recovered, so what it kept is of no further use.
     unacked_.clear();
     if (sink_ == nullptr) {

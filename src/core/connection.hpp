@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -10,6 +11,7 @@
 #include "auth/permissions.hpp"
 #include "core/ack_window.hpp"
 #include "core/connection_sink.hpp"
+#include "core/event_sink.hpp"
 #include "core/prepared_message.hpp"
 #include "core/reliable_buffer.hpp"
 #include "core/reliable_sessions.hpp"
@@ -36,6 +38,10 @@ public:
     /// `counters`, when given, must outlive the connection (the node's).
     connection(connection_info info, auth::permission_set permissions, connection_sink& sink,
                reliable_limits limits = {}, reliable_counters* counters = nullptr);
+    /// Tells the event handler channel, if any, that the connection ended (`disconnected`).
+    ~connection();
+    connection(const connection&) = delete;
+    connection& operator=(const connection&) = delete;
 
     const std::string& id() const noexcept { return info_.id; }
     const std::string& hub() const noexcept { return info_.hub; }
@@ -71,6 +77,15 @@ public:
     void close(std::uint16_t code, std::string_view reason);
     bool closing() const noexcept { return closing_; }
 
+    /// The connection's event handler channel (server spec 4), null when its hub has no handler.
+    /// Held for the connection's whole life, across reliable recoveries, with its state
+    /// (`ce-connectionState`) and its queue of user events.
+    connection_events* events() noexcept { return events_.get(); }
+    void set_events(std::unique_ptr<connection_events> events) noexcept { events_ = std::move(events); }
+    /// Why the client went away, for the `disconnected` event (a close we start records its own
+    /// reason first; that one is kept).
+    void set_end_reason(std::string_view reason);
+
     /// Whether a transport is bound (false while parked).
     bool has_transport() const noexcept { return sink_ != nullptr; }
     /// When a parked session ends; nullopt while a transport is bound.
@@ -95,6 +110,8 @@ private:
     reliable_buffer unacked_;
     reliable_counters* counters_;
     std::optional<std::chrono::steady_clock::time_point> parked_until_;
+    std::unique_ptr<connection_events> events_;
+    std::optional<std::string> end_reason_;
     bool closing_ = false;
 };
 

@@ -1,5 +1,7 @@
 #include "server/client_bridge.hpp"
 
+#include <chrono>
+
 namespace hubcast::server {
 
 client_bridge::client_bridge(api::client_endpoint& endpoint, api::client_admission admission,
@@ -24,6 +26,9 @@ core::send_result to_core(transport::send_status status) {
 
 void client_bridge::on_open(transport::ws_link& link) {
     link_ = &link;
+    if (admission_.keepalive_seconds) {
+        link.set_keepalive_interval(std::chrono::seconds{*admission_.keepalive_seconds});
+    }
     if (admission_.refuse_recovery) {
         endpoint_.refuse_recovery(admission_, *this);
         return;

@@ -9,24 +9,33 @@ namespace hubcast::server {
 void http_frontend::handle(protocol::http_request request,
                            std::shared_ptr<transport::http_responder> responder) {
     // The responder is thread-safe: a REST answer may come from another worker's shard.
-    router_.route(std::move(request), [this,
-                                       responder = std::move(responder)](api::upgrade_decision decision) {
-        if (auto* response = std::get_if<protocol::http_response>(&decision)) {
-            responder->respond(std::move(*response));
-            return;
-        }
-        auto& admission = std::get<api::client_admission>(decision);
-        std::string subprotocol = admission.subprotocol;
-        // A recovered session must be served where it lives (docs/architecture.md).
-        const std::size_t worker = admission.required_worker().value_or(responder->worker_index());
-        if (worker != responder->worker_index()) {
-            spdlog::debug("recovery of {} arrived on worker {}: moving it to worker {}",
-                          admission.recovery->connection_id, responder->worker_index(), worker);
-        }
-        responder->accept_websocket_on(
-            worker, std::move(subprotocol),
-            std::make_unique<client_bridge>(clients_, std::move(admission), worker));
-    });
+    router_.route(
+        std::move(request), [this, responder = std::move(responder)](api::upgrade_decision decision) {
+            if (auto* response = std::get_if<protocol::http_response>(&decision)) {
+                responder->respond(std::move(*response));
+                return;
+            }
+            auto& admission = std::get<api::client_admission>(decision);
+            // A recovered session must be served where it lives (docs/architecture.md).
+            const std::size_t worker = admission.required_worker().value_or(responder->worker_index());
+            if (worker != responder->worker_index()) {
+                spdlog::debug("recovery of {} arrived on worker {}: moving it to worker {}",
+                              admission.recovery->connection_id, responder->worker_index(), worker);
+            }
+            // The hub's connect handler, if any, answers before the 101 (server spec 4.3).
+            clients_.complete(std::move(admission), worker,
+                              [this, responder, worker](api::upgrade_decision completed) {
+                                  if (auto* refusal = std::get_if<protocol::http_response>(&completed)) {
+                                      responder->respond(std::move(*refusal));
+                                      return;
+                                  }
+                                  auto& admitted = std::get<api::client_admission>(completed);
+                                  std::string subprotocol = admitted.subprotocol;
+                                  responder->accept_websocket_on(
+                                      worker, std::move(subprotocol),
+                                      std::make_unique<client_bridge>(clients_, std::move(admitted), worker));
+                              });
+        });
 }
 
 } // namespace hubcast::server

@@ -8,6 +8,8 @@
 
 #include <toml++/toml.h>
 
+#include "server/hub_config.hpp"
+
 namespace hubcast::server {
 
 namespace {
@@ -125,6 +127,18 @@ util::result<bool, std::string> load_config_file(const std::string& path, server
                 return wrong_type("a string");
             }
             options.log_level = *node.value<std::string>();
+        } else if (name == "hubs") {
+            auto hubs = read_hubs(node);
+            if (!hubs) {
+                return util::fail("config file " + path + ": " + hubs.error());
+            }
+            options.hubs = std::move(*hubs);
+        } else if (name == "upstream") {
+            auto upstream = read_upstream(node);
+            if (!upstream) {
+                return util::fail("config file " + path + ": " + upstream.error());
+            }
+            options.upstream = std::move(*upstream);
         } else {
             return util::fail("config file " + path + ": unknown key '" + name + "'");
         }
@@ -241,6 +255,18 @@ util::result<bool, std::string> validate(const server_options& options) {
     return true;
 }
 
+std::string webhook_origin(const server_options& options) {
+    if (!options.upstream.origin.empty()) {
+        return options.upstream.origin;
+    }
+    // The host of the printed connection string's Endpoint, which app servers are given.
+    const auto address = parse_listen_address(options.listen);
+    if (!address) {
+        return "localhost";
+    }
+    return address->host.find(':') != std::string::npos ? "[" + address->host + "]" : address->host;
+}
+
 std::string to_toml(const server_options& options) {
     toml::array keys;
     for (const auto& key : options.access_keys) {
@@ -258,6 +284,10 @@ std::string to_toml(const server_options& options) {
         {"reliable_max_unacked_bytes", static_cast<std::int64_t>(options.reliable_max_unacked_bytes)},
         {"log_level", options.log_level},
     };
+    auto upstream = options.upstream;
+    upstream.origin = webhook_origin(options);
+    table.insert("upstream", upstream_to_toml(upstream));
+    table.insert("hubs", hubs_to_toml(options.hubs, options.keepalive_seconds));
     std::ostringstream out;
     out << table << "\n";
     return out.str();

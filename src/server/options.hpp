@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "core/hub_settings.hpp"
+#include "upstream/upstream_options.hpp"
 #include "util/result.hpp"
 
 namespace hubcast::server {
@@ -23,6 +25,8 @@ struct server_options {
     std::size_t reliable_max_unacked_bytes = 16 * 1024 * 1024; // ... and on their bytes (16 MB)
     std::string log_level = "info";
     std::string config_file;
+    core::hub_settings_table hubs;       // [hubs.<name>], [hubs."*"]: reloaded on SIGHUP
+    upstream::upstream_options upstream; // [upstream]: how event handlers are called
 
     std::size_t effective_workers() const;
 };
@@ -47,6 +51,10 @@ util::result<bool, std::string> apply_environment(server_options& options);
 
 /// Checks ranges and required values; the error names the setting.
 util::result<bool, std::string> validate(const server_options& options);
+
+/// `WebHook-Request-Origin` (server spec 5): upstream.origin, else the host of `listen`, as the
+/// printed connection string names it.
+std::string webhook_origin(const server_options& options);
 
 /// The effective configuration as TOML (access keys masked).
 std::string to_toml(const server_options& options);

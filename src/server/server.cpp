@@ -2,6 +2,7 @@
 
 #include <csignal>
 #include <cstdio>
+#include <functional>
 #include <thread>
 
 #include <boost/asio/io_context.hpp>
@@ -14,12 +15,14 @@
 #include "api/http_router.hpp"
 #include "api/metrics.hpp"
 #include "api/rest_router.hpp"
+#include "core/hub_settings.hpp"
 #include "core/node.hpp"
 #include "protocol/websocket_frame.hpp"
 #include "server/http_frontend.hpp"
 #include "server/session_reaper.hpp"
 #include "transport/listener.hpp"
 #include "transport/worker_pool.hpp"
+#include "upstream/webhook_dispatcher.hpp"
 
 namespace hubcast::server {
 
@@ -57,6 +60,35 @@ void wait_for_clients(const transport::session_counters& counters) {
     }
 }
 
+/// The `disconnected` events of the clients just closed are owed to the app server: give them the
+/// rest of the shutdown time.
+void wait_for_webhooks(const upstream::webhook_dispatcher& webhooks,
+                       std::chrono::steady_clock::time_point until) {
+    while (webhooks.pending() > 0 && std::chrono::steady_clock::now() < until) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+}
+
+/// SIGHUP: hub settings (and only they) are read again from the configuration file; connections
+/// stay, and each one's next event follows the new settings.
+void reload_hub_settings(const server_options& options, core::live_hub_settings& hubs,
+                         upstream::webhook_dispatcher& webhooks) {
+    if (options.config_file.empty()) {
+        spdlog::warn("SIGHUP: no configuration file to reload (start with --config FILE)");
+        return;
+    }
+    server_options fresh;
+    if (auto loaded = load_config_file(options.config_file, fresh); !loaded) {
+        spdlog::error("SIGHUP: {}; the hub settings in force are kept", loaded.error());
+        return;
+    }
+    const auto named = fresh.hubs.named.size();
+    hubs.replace(std::move(fresh.hubs));
+    webhooks.forget_preflights();
+    spdlog::info("SIGHUP: hub settings reloaded from {} ({} named hub(s)); other settings need a restart",
+                 options.config_file, named);
+}
+
 } // namespace
 
 int run_server(const server_options& options) {
@@ -67,20 +99,28 @@ int run_server(const server_options& options) {
     }
     std::signal(SIGPIPE, SIG_IGN);
 
+    // Before the node: a connection's events reach the dispatcher until its connection is gone.
+    core::live_hub_settings hubs(options.hubs);
+    auto upstream_options = options.upstream;
+    upstream_options.origin = webhook_origin(options);
+    upstream::webhook_dispatcher webhooks(hubs, options.access_keys, upstream_options);
+
     const std::size_t worker_count = options.effective_workers();
     core::node node(worker_count, core::mailbox::default_capacity, reliable_options_from(options));
     api::metrics metrics;
     metrics.reliable = &node.reliable_stats();
     transport::session_counters counters;
-    metrics.extra = [&counters] {
+    metrics.extra = [&counters, &webhooks] {
         return fmt::format("# HELP hubcast_websocket_sessions Open WebSocket sessions.\n"
                            "# TYPE hubcast_websocket_sessions gauge\nhubcast_websocket_sessions {}\n"
                            "# HELP hubcast_refused_at_descriptor_limit_total Connections refused at the "
                            "descriptor limit.\n# TYPE hubcast_refused_at_descriptor_limit_total counter\n"
                            "hubcast_refused_at_descriptor_limit_total {}\n",
-                           counters.websocket.load(), counters.refused_at_descriptor_limit.load());
+                           counters.websocket.load(), counters.refused_at_descriptor_limit.load()) +
+               webhooks.counters().render();
     };
     api::client_endpoint clients(node, auth::access_keys{options.access_keys}, metrics);
+    clients.set_hub_settings(hubs, &webhooks);
     api::rest_router rest(node, auth::access_keys{options.access_keys});
     api::http_router router(clients, rest, metrics);
     std::atomic<bool> stopping{false};
@@ -90,7 +130,7 @@ int run_server(const server_options& options) {
 
     // Installed before the address is printed: a script may signal us as soon as it reads it.
     asio::io_context signals_context;
-    asio::signal_set signals(signals_context, SIGINT, SIGTERM);
+    asio::signal_set signals(signals_context, SIGINT, SIGTERM, SIGHUP);
 
     transport::worker_pool workers(worker_count);
     auto opened =
@@ -107,6 +147,11 @@ int run_server(const server_options& options) {
         shard.inbox().set_wake(
             [&shard, &context] { asio::post(context, [&shard] { shard.inbox().drain(); }); });
     }
+    std::vector<asio::any_io_executor> executors;
+    for (std::size_t i = 0; i < worker_count; ++i) {
+        executors.push_back(workers.context(i).get_executor());
+    }
+    webhooks.start(executors);
     workers.start([&node](std::size_t index) { node.shard_at(index).bind_to_current_thread(); });
     session_reaper reaper(node, workers, session_reaper::tick_for(node.reliable().recovery_window));
     reaper.start();
@@ -121,17 +166,34 @@ int run_server(const server_options& options) {
                  options.keepalive_seconds, options.max_message_bytes);
 
     int received = 0;
-    signals.async_wait([&received](boost::system::error_code, int signal) { received = signal; });
+    std::function<void()> wait_for_signal = [&] {
+        signals.async_wait([&](boost::system::error_code ec, int signal) {
+            if (ec) {
+                return;
+            }
+            if (signal == SIGHUP) {
+                reload_hub_settings(options, hubs, webhooks);
+                wait_for_signal();
+                return;
+            }
+            received = signal;
+        });
+    };
+    wait_for_signal();
     signals_context.run();
 
     spdlog::info("signal {} received: shutting down", received);
     stopping = true;
     listener->stop();
     node.close_everything(protocol::close_code::going_away, std::string(shutdown_reason));
+    const auto webhooks_until = std::chrono::steady_clock::now() + shutdown_deadline;
     wait_for_clients(counters);
+    wait_for_webhooks(webhooks, webhooks_until);
     reaper.stop();
     workers.stop(true);
     workers.join();
+    // Its HTTP clients live on the workers' event loops: they go before the loops do.
+    webhooks.stop();
     spdlog::info("stopped");
     return 0;
 }

@@ -36,6 +36,9 @@ public:
     /// deadline apply to the pair, and nothing is ever written between the two.
     virtual send_status send_spliced(const util::shared_bytes& head, const util::shared_bytes& body,
                                      send_deadline deadline = no_deadline) = 0;
+    /// Replaces the keep-alive ping interval of this session (0: no pings), e.g. a hub's own
+    /// setting; the next ping is due one new interval from now.
+    virtual void set_keepalive_interval(std::chrono::seconds interval) = 0;
     /// Drops the TCP connection now, without a close handshake (a half-open transport replaced by a
     /// recovery). Nothing queued is written; on_closed (1006) follows from a fresh handler call.
     virtual void abort() = 0;

@@ -22,7 +22,7 @@ ws_session::ws_session(asio::ip::tcp::socket socket, std::string handshake_respo
     : socket_(std::move(socket)), keepalive_timer_(socket_.get_executor()),
       close_timer_(socket_.get_executor()), handler_(std::move(handler)), options_(options),
       counters_(counters), parser_(protocol::frame_limits{.max_message_bytes = options.max_message_bytes}),
-      leftover_input_(std::move(leftover_input)) {
+      leftover_input_(std::move(leftover_input)), keepalive_interval_(options.keepalive_interval) {
     ++counters_.websocket;
     queue_.push_back({util::make_shared_bytes(std::move(handshake_response))});
     queued_bytes_ = queue_.back().bytes->size();
@@ -289,11 +289,19 @@ void ws_session::on_protocol_error(std::uint16_t code, std::string_view reason) 
     }
 }
 
+void ws_session::set_keepalive_interval(std::chrono::seconds interval) {
+    keepalive_interval_ = interval;
+    keepalive_timer_.cancel();
+    if (state_ == state::open) {
+        arm_keepalive();
+    }
+}
+
 void ws_session::arm_keepalive() {
-    if (options_.keepalive_interval.count() <= 0) {
+    if (keepalive_interval_.count() <= 0) {
         return;
     }
-    keepalive_timer_.expires_after(options_.keepalive_interval);
+    keepalive_timer_.expires_after(keepalive_interval_);
     keepalive_timer_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
         if (auto self = weak.lock(); self && !ec) {
             self->on_keepalive_tick();

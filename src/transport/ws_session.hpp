@@ -37,6 +37,7 @@ public:
     send_status send_spliced(const util::shared_bytes& head, const util::shared_bytes& body,
                              send_deadline deadline = no_deadline) override;
     void close(std::uint16_t code, std::string_view reason) override;
+    void set_keepalive_interval(std::chrono::seconds interval) override;
     void abort() override;
 
 private:
@@ -97,6 +98,7 @@ private:
     std::uint16_t close_code_ = protocol::close_code::abnormal;
     std::string close_reason_;
     int silent_intervals_ = 0;
+    std::chrono::seconds keepalive_interval_; // options_.keepalive_interval unless the handler set one
 };
 
 } // namespace hubcast::transport

@@ -513,6 +513,13 @@ void webhook_dispatcher::ensure_allowed(lane& on, const std::string& authority,
 void webhook_dispatcher::notify(lane& on, core::system_event kind, core::event_source source,
                                 std::optional<std::string> state, std::string body,
                                 std::function<void()> first_attempt_done) {
+    if (on.stopped || hubs_.snapshot()->of(source.hub).handler_for(kind) == nullptr) {
+        // Most hubs have no handler: a closing connection then costs no allocation and no post.
+        if (first_attempt_done && !on.stopped) {
+            asio::post(on.executor, std::move(first_attempt_done));
+        }
+        return;
+    }
     auto note = std::make_shared<notification>();
     note->kind = kind;
     note->source = std::move(source);
@@ -527,7 +534,7 @@ void webhook_dispatcher::notify(lane& on, core::system_event kind, core::event_s
 
 void webhook_dispatcher::attempt_notification(lane& on, const std::shared_ptr<notification>& note,
                                               int attempt) {
-    auto finished = [this, note] {
+    auto finished = [note] {
         if (note->first_attempt_done) {
             auto first = std::move(note->first_attempt_done);
             note->first_attempt_done = nullptr;
@@ -541,7 +548,7 @@ void webhook_dispatcher::attempt_notification(lane& on, const std::shared_ptr<no
         return; // shutting down: the event loop may be gone already
     }
     if (handler == nullptr) {
-        // Unsubscribed by a reload since the connection opened.
+        // Unsubscribed by a reload between two attempts.
         pending_.fetch_sub(1, std::memory_order_acq_rel);
         asio::post(on.executor, finished);
         return;
