@@ -6,20 +6,6 @@
 
 namespace hubcast::core {
 
-namespace {
-
-std::string_view trim(std::string_view text) {
-    while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) {
-        text.remove_prefix(1);
-    }
-    while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) {
-        text.remove_suffix(1);
-    }
-    return text;
-}
-
-} // namespace
-
 std::string_view to_string(system_event event) noexcept {
     switch (event) {
     case system_event::connect:
@@ -46,16 +32,9 @@ bool event_handler_settings::handles(system_event event) const noexcept {
 }
 
 bool event_handler_settings::handles_user_event(std::string_view name) const noexcept {
-    std::string_view rest = user_event_pattern;
-    while (!rest.empty()) {
-        const auto comma = rest.find(',');
-        const auto item = trim(rest.substr(0, comma));
-        if (item == "*" || (!item.empty() && protocol::iequals(item, name))) {
-            return true;
-        }
-        rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
-    }
-    return false;
+    return protocol::any_listed(user_event_pattern, [&](std::string_view item) {
+        return item == "*" || protocol::iequals(item, name);
+    });
 }
 
 const event_handler_settings* hub_settings::handler_for(system_event event) const noexcept {

@@ -38,14 +38,7 @@ bool is_blank(std::string_view text) {
 
 /// The media type of a Content-Type value: before any `;`, trimmed, lowercase.
 std::string media_type(std::string_view content_type) {
-    content_type = content_type.substr(0, content_type.find(';'));
-    while (!content_type.empty() && content_type.back() == ' ') {
-        content_type.remove_suffix(1);
-    }
-    while (!content_type.empty() && content_type.front() == ' ') {
-        content_type.remove_prefix(1);
-    }
-    return to_lower_ascii(content_type);
+    return to_lower_ascii(trim_blanks(content_type.substr(0, content_type.find(';'))));
 }
 
 util::result<std::vector<std::string>, std::string> string_array(simdjson::dom::element element,

@@ -39,22 +39,16 @@ util::result<core::event_handler_settings, std::string> read_handler(const toml:
                 return problem(path, "must be a string: \"*\", or a comma-separated list of event names");
             }
             handler.user_event_pattern = *value.value<std::string>();
-            std::string_view rest = handler.user_event_pattern;
-            while (!rest.empty()) {
-                const auto comma = rest.find(',');
-                auto item = rest.substr(0, comma);
-                while (!item.empty() && item.front() == ' ') {
-                    item.remove_prefix(1);
-                }
-                while (!item.empty() && item.back() == ' ') {
-                    item.remove_suffix(1);
-                }
+            std::string bad;
+            protocol::any_listed(handler.user_event_pattern, [&](std::string_view item) {
                 if (item != "*" && !protocol::is_valid_event_name(item)) {
-                    return problem(path,
-                                   "'" + std::string(item) +
-                                       "' is neither \"*\" nor an event name (^[a-z][a-z0-9_.-]{0,127}$)");
+                    bad = item;
                 }
-                rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+                return !bad.empty();
+            });
+            if (!bad.empty()) {
+                return problem(path, "'" + bad +
+                                         "' is neither \"*\" nor an event name (^[a-z][a-z0-9_.-]{0,127}$)");
             }
         } else if (name == "system_events") {
             const auto* array = value.as_array();

@@ -6,16 +6,6 @@ namespace hubcast::upstream {
 
 namespace {
 
-std::string_view trim(std::string_view text) {
-    while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) {
-        text.remove_prefix(1);
-    }
-    while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) {
-        text.remove_suffix(1);
-    }
-    return text;
-}
-
 bool names_origin(std::string_view allowed, std::string_view origin) {
     if (allowed == "*" || protocol::iequals(allowed, origin)) {
         return true;
@@ -43,13 +33,9 @@ bool allows_origin(const transport::http_client_response& response, std::string_
         if (!protocol::iequals(name, "WebHook-Allowed-Origin")) {
             continue;
         }
-        std::string_view rest = value;
-        while (!rest.empty()) {
-            const auto comma = rest.find(',');
-            if (names_origin(trim(rest.substr(0, comma)), origin)) {
-                return true;
-            }
-            rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+        if (protocol::any_listed(value,
+                                 [&](std::string_view allowed) { return names_origin(allowed, origin); })) {
+            return true;
         }
     }
     return false;
