@@ -300,3 +300,12 @@ test("the connect handler picks a custom subprotocol the client offered; one it 
     const refused = await upgradeStatus((await server.clientAccess("chat", { userId: "liar" })).url, "my.chat.v1");
     assert.equal(refused.status, 500);
 });
+
+test("a hub's keepalive_seconds sets the ping interval of its connections only", async (t) => {
+    const config = writeConfig({ fast: { keepaliveSeconds: 1 } });
+    const server = await startServer(t, { args: ["--config", config] });
+    const fast = await openRawClient(t, (await server.clientAccess("fast", { userId: "kim" })).url);
+    const other = await openRawClient(t, (await server.clientAccess("chat", { userId: "lee" })).url);
+    await waitFor(() => fast.pings >= 2, { timeoutMs: 5_000, what: "two pings on the hub with a 1 s interval" });
+    assert.equal(other.pings, 0, "the other hub keeps the server's 20 s");
+});
