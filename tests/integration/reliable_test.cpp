@@ -21,6 +21,7 @@
 #include "support/hubcast_process.hpp"
 #include "support/metrics.hpp"
 #include "support/pubsub_client.hpp"
+#include "support/rest_client.hpp"
 #include "support/test_failure.hpp"
 #include "support/tokens.hpp"
 #include "support/ws_client.hpp"
@@ -336,9 +337,13 @@ TEST_P(Reliable, ALateRecoveryIsAcceptedThenClosedWith1008) {
     join(session, group, 1);
     const double expired_before = metric("hubcast_reliable_sessions_expired_total");
     session.ws.connection().close();
-    ASSERT_TRUE(wait_until([&] { return metric("hubcast_reliable_sessions_expired_total") > expired_before; },
+    // Other tests' sessions expire too: this one is gone when REST stops finding its connection.
+    const std::string exists = api("/api/hubs/chat/connections/" + session.connection_id);
+    EXPECT_EQ(rest(server(), "HEAD", exists).status, 200) << "parked, it still exists";
+    ASSERT_TRUE(wait_until([&] { return rest(server(), "HEAD", exists).status == 404; },
                            std::chrono::seconds(recovery_seconds + 5)))
         << "the session never expired";
+    EXPECT_GT(metric("hubcast_reliable_sessions_expired_total"), expired_before);
     reliable_client late = recover(session);
     late.expect_refused(1008);
     pubsub_client from = publisher();
