@@ -225,8 +225,10 @@ std::string_view describe(token_error error) noexcept {
     return "The access token is invalid.";
 }
 
-util::result<client_identity, token_error>
-verify_client_token(std::string_view token, const access_keys& keys, const client_token_context& context) {
+util::result<boost::json::object, token_error> verify_signed_lifetime(std::string_view token,
+                                                                      const access_keys& keys,
+                                                                      std::int64_t now_seconds,
+                                                                      std::chrono::seconds clock_skew) {
     if (token.empty()) {
         return util::fail(token_error::missing);
     }
@@ -234,9 +236,9 @@ verify_client_token(std::string_view token, const access_keys& keys, const clien
     if (!verified) {
         return util::fail(from_jwt_error(verified.error()));
     }
-    boost::json::object& claims = verified.value();
-    const auto now = static_cast<double>(context.now);
-    const auto skew = static_cast<double>(context.clock_skew.count());
+    const boost::json::object& claims = verified.value();
+    const auto now = static_cast<double>(now_seconds);
+    const auto skew = static_cast<double>(clock_skew.count());
 
     const auto* exp = claims.if_contains("exp");
     const auto expires = exp == nullptr ? std::nullopt : seconds_of(*exp);
@@ -256,6 +258,16 @@ verify_client_token(std::string_view token, const access_keys& keys, const clien
             return util::fail(token_error::not_yet_valid);
         }
     }
+    return std::move(verified).value();
+}
+
+util::result<client_identity, token_error>
+verify_client_token(std::string_view token, const access_keys& keys, const client_token_context& context) {
+    auto verified = verify_signed_lifetime(token, keys, context.now, context.clock_skew);
+    if (!verified) {
+        return util::fail(verified.error());
+    }
+    boost::json::object& claims = verified.value();
     const auto* aud = claims.if_contains("aud");
     if (aud == nullptr || !audience_matches(*aud, context)) {
         return util::fail(token_error::wrong_audience);

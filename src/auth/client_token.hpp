@@ -37,6 +37,13 @@ struct client_identity {
     boost::json::object claims;         ///< every claim, for the connect event
 };
 
+/// Checks what client and REST tokens share: the HS256 signature with any key, `exp` required and
+/// `nbf` honoured, both with `clock_skew`. Returns the claims for the caller's own checks.
+util::result<boost::json::object, token_error> verify_signed_lifetime(std::string_view token,
+                                                                      const access_keys& keys,
+                                                                      std::int64_t now,
+                                                                      std::chrono::seconds clock_skew);
+
 /// What the token is checked against.
 struct client_token_context {
     std::string_view hub;  ///< as requested (compared case-insensitively)

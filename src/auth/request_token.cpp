@@ -113,33 +113,6 @@ std::optional<parameter_list> normalized_query(std::string_view query) {
     return parameters;
 }
 
-std::optional<double> seconds_of(const boost::json::value& value) {
-    if (value.is_int64()) {
-        return static_cast<double>(value.get_int64());
-    }
-    if (value.is_uint64()) {
-        return static_cast<double>(value.get_uint64());
-    }
-    if (value.is_double()) {
-        return value.get_double();
-    }
-    return std::nullopt;
-}
-
-token_error from_jwt_error(jwt_error error) noexcept {
-    switch (error) {
-    case jwt_error::too_large:
-        return token_error::too_large;
-    case jwt_error::malformed:
-        return token_error::malformed;
-    case jwt_error::unsupported_algorithm:
-        return token_error::unsupported_algorithm;
-    case jwt_error::bad_signature:
-        return token_error::bad_signature;
-    }
-    return token_error::malformed;
-}
-
 bool audience_claim_matches(const boost::json::value& audience, std::string_view target) {
     if (audience.is_string()) {
         return audience_matches_target(std::string_view(audience.get_string()), target);
@@ -181,34 +154,11 @@ bool audience_matches_target(std::string_view audience, std::string_view target)
 
 util::result<boost::json::object, token_error>
 verify_request_token(std::string_view token, const access_keys& keys, const request_token_context& context) {
-    if (token.empty()) {
-        return util::fail(token_error::missing);
-    }
-    auto verified = verify_hs256(token, keys);
+    auto verified = verify_signed_lifetime(token, keys, context.now, context.clock_skew);
     if (!verified) {
-        return util::fail(from_jwt_error(verified.error()));
+        return util::fail(verified.error());
     }
     boost::json::object& claims = verified.value();
-    const auto now = static_cast<double>(context.now);
-    const auto skew = static_cast<double>(context.clock_skew.count());
-
-    const auto* exp = claims.if_contains("exp");
-    const auto expires = exp == nullptr ? std::nullopt : seconds_of(*exp);
-    if (!expires) {
-        return util::fail(token_error::missing_expiry);
-    }
-    if (now >= *expires + skew) {
-        return util::fail(token_error::expired);
-    }
-    if (const auto* nbf = claims.if_contains("nbf")) {
-        const auto not_before = seconds_of(*nbf);
-        if (!not_before) {
-            return util::fail(token_error::bad_claim);
-        }
-        if (now < *not_before - skew) {
-            return util::fail(token_error::not_yet_valid);
-        }
-    }
     const auto* aud = claims.if_contains("aud");
     if (aud == nullptr || !audience_claim_matches(*aud, context.target)) {
         return util::fail(token_error::wrong_audience);
