@@ -371,32 +371,30 @@ void node::remove_group_members(std::string_view hub, std::string_view group, ex
 
 void node::add_to_groups(std::string_view hub, std::vector<std::string> groups, filter_ptr filter,
                          applied_callback applied) {
-    run_on_each(
-        all_shards(),
-        [hub = std::string(hub), groups = std::move(groups), filter = std::move(filter)](shard& s) {
-            for (connection* c : s.connections_of_hub(hub)) {
-                if (filter == nullptr ||
-                    filter->matches(filter_subject{c->id(), &c->user_id(), &c->groups()})) {
-                    for (const auto& group : groups) {
-                        s.join(*c, group);
-                    }
-                }
-            }
-        },
-        std::move(applied));
+    change_groups(hub, std::move(groups), std::move(filter), true, std::move(applied));
 }
 
 void node::remove_from_groups(std::string_view hub, std::vector<std::string> groups, filter_ptr filter,
                               applied_callback applied) {
+    change_groups(hub, std::move(groups), std::move(filter), false, std::move(applied));
+}
+
+void node::change_groups(std::string_view hub, std::vector<std::string> groups, filter_ptr filter, bool join,
+                         applied_callback applied) {
     run_on_each(
         all_shards(),
-        [hub = std::string(hub), groups = std::move(groups), filter = std::move(filter)](shard& s) {
+        [hub = std::string(hub), groups = std::move(groups), filter = std::move(filter), join](shard& s) {
             for (connection* c : s.connections_of_hub(hub)) {
-                // Evaluated before any of its groups is left, so `'a' in groups` sees the connection as
-                // the request found it.
-                if (filter == nullptr ||
-                    filter->matches(filter_subject{c->id(), &c->user_id(), &c->groups()})) {
-                    for (const auto& group : groups) {
+                // Evaluated before any group changes, so `'a' in groups` sees the connection as the
+                // request found it.
+                if (filter != nullptr &&
+                    !filter->matches(filter_subject{c->id(), &c->user_id(), &c->groups()})) {
+                    continue;
+                }
+                for (const auto& group : groups) {
+                    if (join) {
+                        s.join(*c, group);
+                    } else {
                         s.leave(*c, group);
                     }
                 }

@@ -171,6 +171,9 @@ private:
     void run_on_each(const std::vector<std::size_t>& targets, const std::function<void(shard&)>& task,
                      applied_callback applied);
     std::vector<std::size_t> all_shards() const;
+    /// addToGroups / removeFromGroups: one walk, joining or leaving.
+    void change_groups(std::string_view hub, std::vector<std::string> groups, filter_ptr filter, bool join,
+                       applied_callback applied);
     /// Runs `task` on the shard owning `connection_id` with the connection, or null when it is not
     /// there or belongs to another hub. Returns false, without running `task`, when the id names no
     /// shard of this node or that shard's mailbox is full.
