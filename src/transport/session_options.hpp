@@ -11,7 +11,7 @@ struct session_options {
     std::size_t max_body_bytes = 1024 * 1024;           // REST bodies: Azure's 1 MiB message limit
     std::chrono::seconds request_timeout{30};           // a client must send a whole request within this
     std::size_t max_message_bytes = 1024 * 1024;        // inbound WebSocket message: Azure's 1 MiB
-    std::size_t read_buffer_bytes = 16 * 1024;          // per read; small keeps idle memory low
+    std::size_t read_buffer_bytes = 64 * 1024;          // one per worker, shared by its sessions
     std::size_t outbound_soft_bytes = 1024 * 1024;      // past this, send() reports backpressure
     std::size_t outbound_hard_bytes = 16 * 1024 * 1024; // past this, the client is a slow consumer
     std::chrono::seconds keepalive_interval{20};        // Azure's default ping interval

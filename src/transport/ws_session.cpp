@@ -1,19 +1,26 @@
 #include "transport/ws_session.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 
 #include <boost/asio/post.hpp>
-#include <boost/asio/write.hpp>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include "transport/worker_io.hpp"
 
 namespace hubcast::transport {
 
 namespace asio = boost::asio;
 
 namespace {
-// A gather write takes at most this many frames (two buffers each when spliced); IOV_MAX is 1024
-// on Linux.
-constexpr std::size_t max_gather = 256;
+// Buffers per gather write: Linux's IOV_MAX. The write is ours, not asio::async_write's, because
+// Asio hands at most 16 buffers to each system call there (bench/analysis.md, finding 1), which
+// capped the corking at 16 frames per call whatever the load.
+constexpr std::size_t max_iovecs = 1024;
+// Reads per turn before a busy session lets the others run.
+constexpr int max_reads_per_turn = 4;
 } // namespace
 
 ws_session::ws_session(asio::ip::tcp::socket socket, std::string handshake_response,
@@ -21,11 +28,12 @@ ws_session::ws_session(asio::ip::tcp::socket socket, std::string handshake_respo
                        const session_options& options, session_counters& counters)
     : socket_(std::move(socket)), keepalive_timer_(socket_.get_executor()),
       close_timer_(socket_.get_executor()), handler_(std::move(handler)), options_(options),
-      counters_(counters), parser_(protocol::frame_limits{.max_message_bytes = options.max_message_bytes}),
+      counters_(counters), worker_(worker_io::of(socket_.get_executor())),
+      parser_(protocol::frame_limits{.max_message_bytes = options.max_message_bytes}),
       leftover_input_(std::move(leftover_input)), keepalive_interval_(options.keepalive_interval) {
     ++counters_.websocket;
+    queued_bytes_ = handshake_response.size();
     queue_.push_back({util::make_shared_bytes(std::move(handshake_response))});
-    queued_bytes_ = queue_.back().bytes->size();
 }
 
 ws_session::~ws_session() {
@@ -33,6 +41,8 @@ ws_session::~ws_session() {
 }
 
 void ws_session::start() {
+    boost::system::error_code ec;
+    socket_.non_blocking(true, ec); // reads and writes below are attempts; waits go through Asio
     schedule_flush();
     handler_->on_open(*this);
     if (!leftover_input_.empty()) {
@@ -40,7 +50,8 @@ void ws_session::start() {
         parser_.feed(input, *this);
     }
     arm_keepalive();
-    read();
+    // From a fresh call: the worker's read buffer may be in use by whoever started this session.
+    asio::post(socket_.get_executor(), [self = shared_from_this()] { self->read_available(); });
 }
 
 send_status ws_session::send(const util::shared_bytes& frame, send_deadline deadline) {
@@ -129,68 +140,114 @@ void ws_session::start_close(std::uint16_t code, std::string_view reason, bool e
 }
 
 void ws_session::schedule_flush() {
-    if (flush_posted_ || write_in_flight_ || state_ == state::finished) {
+    if (flush_listed_ || waiting_writable_ || state_ == state::finished) {
         return;
     }
-    flush_posted_ = true;
-    // Corking: everything queued before this runs goes out in one gather write.
-    asio::post(socket_.get_executor(), [self = shared_from_this()] {
-        self->flush_posted_ = false;
-        self->flush();
-    });
+    flush_listed_ = true;
+    // Corking: everything queued before the worker's flush task runs goes out together.
+    worker_.request_flush(shared_from_this(), socket_.get_executor());
+}
+
+void ws_session::flush_from_list() {
+    flush_listed_ = false;
+    flush();
 }
 
 void ws_session::flush() {
-    if (write_in_flight_ || state_ == state::finished) {
+    if (waiting_writable_ || state_ == state::finished) {
         return;
     }
     drop_expired();
-    if (queue_.empty()) {
-        return;
-    }
-    const std::size_t count = std::min(queue_.size(), max_gather);
-    gather_.clear();
-    std::size_t bytes = 0;
-    for (std::size_t i = 0; i < count; ++i) {
-        const auto& frame = *queue_[i].bytes;
-        gather_.emplace_back(frame.data(), frame.size());
-        bytes += frame.size();
-        if (const auto& tail = queue_[i].tail) {
-            gather_.emplace_back(tail->data(), tail->size());
-            bytes += tail->size();
+    while (!queue_.empty()) {
+        if (!write_some_frames()) {
+            return;
         }
     }
-    write_in_flight_ = true;
-    asio::async_write(socket_, gather_,
-                      [self = shared_from_this(), count, bytes](boost::system::error_code ec, std::size_t) {
-                          self->on_written(ec, count, bytes);
-                      });
+    on_queue_drained();
 }
 
-void ws_session::on_written(boost::system::error_code ec, std::size_t frames, std::size_t bytes) {
-    write_in_flight_ = false;
-    if (state_ == state::finished) {
-        return;
-    }
-    if (ec) {
-        finish(protocol::close_code::abnormal, "write failed", false);
-        return;
-    }
-    const auto written_end = queue_.begin() + static_cast<std::ptrdiff_t>(frames);
-    if (frames_with_deadline_ != 0) {
-        frames_with_deadline_ -= static_cast<std::size_t>(std::count_if(
-            queue_.begin(), written_end, [](const queued_frame& f) { return f.deadline != no_deadline; }));
-    }
-    queue_.erase(queue_.begin(), written_end);
-    queued_bytes_ -= bytes;
-    if (close_queued_ && queue_.empty()) {
-        close_sent_ = true;
-        if (shutdown_after_close_ || peer_closed_) {
-            finish(close_code_, close_reason_);
+bool ws_session::write_some_frames() {
+    iovec iov[max_iovecs];
+    std::size_t count = 0;
+    std::size_t skip = head_written_;
+    const auto add = [&](const std::string& bytes) {
+        if (skip >= bytes.size()) {
+            skip -= bytes.size();
+            return;
         }
+        iov[count++] = {const_cast<char*>(bytes.data()) + skip, bytes.size() - skip};
+        skip = 0;
+    };
+    for (std::size_t i = 0; i < queue_.size() && count + 2 <= max_iovecs; ++i) {
+        add(*queue_[i].bytes);
+        if (const auto& tail = queue_[i].tail) {
+            add(*tail);
+        }
+    }
+    msghdr message{};
+    message.msg_iov = iov;
+    message.msg_iovlen = count;
+    ssize_t written = 0;
+    do {
+        written = ::sendmsg(socket_.native_handle(), &message, MSG_NOSIGNAL);
+    } while (written < 0 && errno == EINTR);
+    if (written < 0) {
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            wait_writable();
+        } else {
+            finish(protocol::close_code::abnormal, "write failed", false);
+        }
+        return false;
+    }
+    std::size_t offered = 0;
+    for (std::size_t i = 0; i < count; ++i) {
+        offered += iov[i].iov_len;
+    }
+    consume_written(static_cast<std::size_t>(written));
+    if (static_cast<std::size_t>(written) < offered) {
+        wait_writable(); // the socket's send buffer is full
+        return false;
+    }
+    return true;
+}
+
+void ws_session::consume_written(std::size_t bytes) {
+    queued_bytes_ -= bytes;
+    bytes += head_written_;
+    while (!queue_.empty() && bytes >= queue_.front().size()) {
+        bytes -= queue_.front().size();
+        if (queue_.front().deadline != no_deadline) {
+            --frames_with_deadline_;
+        }
+        queue_.pop_front();
+    }
+    head_written_ = bytes;
+}
+
+void ws_session::wait_writable() {
+    waiting_writable_ = true;
+    socket_.async_wait(asio::ip::tcp::socket::wait_write,
+                       [self = shared_from_this()](boost::system::error_code ec) {
+                           self->waiting_writable_ = false;
+                           if (self->state_ == state::finished) {
+                               return;
+                           }
+                           if (ec) {
+                               self->finish(protocol::close_code::abnormal, "write failed", false);
+                               return;
+                           }
+                           self->flush();
+                       });
+}
+
+void ws_session::on_queue_drained() {
+    if (!close_queued_) {
         return;
     }
-    flush();
+    close_sent_ = true;
+    if (shutdown_after_close_ || peer_closed_) {
+        finish(close_code_, close_reason_);
+    }
 }
 
 void ws_session::drop_expired() {
@@ -200,45 +257,68 @@ void ws_session::drop_expired() {
     // A slow client's queue may hold messages older than their TTL: drop them instead of writing
     // them late. Whole frames only, and only here, where no write holds any of them.
     const auto now = std::chrono::steady_clock::now();
-    std::erase_if(queue_, [this, now](const queued_frame& f) {
+    // A frame the kernel has a part of must be finished, or the stream is no longer WebSocket.
+    const std::size_t first = head_written_ == 0 ? 0 : 1;
+    queue_.erase_if_from(first, [this, now](const queued_frame& f) {
         if (f.deadline == no_deadline || now < f.deadline) {
             return false;
         }
         --frames_with_deadline_;
-        queued_bytes_ -= f.bytes->size() + (f.tail ? f.tail->size() : 0);
+        queued_bytes_ -= f.size();
         return true;
     });
 }
 
-void ws_session::read() {
-    if (read_buffer_.size() != options_.read_buffer_bytes) {
-        read_buffer_.resize(options_.read_buffer_bytes);
+void ws_session::read_available() {
+    const auto buffer = worker_.read_buffer(options_.read_buffer_bytes);
+    for (int reads = 0; reads < max_reads_per_turn; ++reads) {
+        if (!socket_.is_open()) {
+            return;
+        }
+        boost::system::error_code ec;
+        const std::size_t bytes = socket_.read_some(asio::buffer(buffer.data(), buffer.size()), ec);
+        if (ec == asio::error::would_block || ec == asio::error::try_again) {
+            wait_readable();
+            return;
+        }
+        if (ec) {
+            on_read_failed();
+            return;
+        }
+        if (state_ != state::finished) { // after our close, input is drained and discarded
+            silent_intervals_ = 0;
+            parser_.feed(std::string_view(buffer.data(), bytes), *this);
+        }
     }
-    socket_.async_read_some(
-        asio::buffer(read_buffer_),
-        [self = shared_from_this()](boost::system::error_code ec, std::size_t n) { self->on_read(ec, n); });
+    asio::post(socket_.get_executor(), [self = shared_from_this()] { self->read_available(); });
 }
 
-void ws_session::on_read(boost::system::error_code ec, std::size_t bytes) {
+void ws_session::wait_readable() {
+    // Only after a read found the socket empty: Asio's epoll is edge-triggered, and a wait started
+    // while input is already there may not complete until more arrives.
+    socket_.async_wait(asio::ip::tcp::socket::wait_read,
+                       [self = shared_from_this()](boost::system::error_code ec) {
+                           if (ec == asio::error::operation_aborted && !self->socket_.is_open()) {
+                               return;
+                           }
+                           if (ec) {
+                               self->on_read_failed();
+                               return;
+                           }
+                           self->read_available();
+                       });
+}
+
+void ws_session::on_read_failed() {
     if (state_ == state::finished) {
-        if (ec) {
-            boost::system::error_code ignored;
-            close_timer_.cancel();
-            socket_.close(ignored);
-        } else {
-            read(); // draining after our close; the input is discarded
-        }
+        boost::system::error_code ignored;
+        close_timer_.cancel();
+        socket_.close(ignored);
         return;
     }
-    if (ec) {
-        // The peer went away without (or after) the close handshake.
-        finish(peer_closed_ ? close_code_ : protocol::close_code::abnormal,
-               peer_closed_ ? close_reason_ : "connection lost", false);
-        return;
-    }
-    silent_intervals_ = 0;
-    parser_.feed(std::string_view(read_buffer_.data(), bytes), *this);
-    read();
+    // The peer went away without (or after) the close handshake.
+    finish(peer_closed_ ? close_code_ : protocol::close_code::abnormal,
+           peer_closed_ ? close_reason_ : "connection lost", false);
 }
 
 void ws_session::on_message(protocol::ws_opcode opcode, std::string_view payload) {
@@ -330,6 +410,7 @@ void ws_session::finish(std::uint16_t code, std::string_view reason, bool gracef
     close_timer_.cancel();
     queue_.clear();
     queued_bytes_ = 0;
+    head_written_ = 0;
     frames_with_deadline_ = 0;
     boost::system::error_code ignored;
     if (graceful && socket_.is_open()) {

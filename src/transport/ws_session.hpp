@@ -3,7 +3,6 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <string>
 #include <vector>
@@ -12,16 +11,20 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "protocol/frame_parser.hpp"
+#include "transport/frame_queue.hpp"
 #include "transport/handlers.hpp"
 #include "transport/session_options.hpp"
 #include "transport/worker_pool.hpp"
 
 namespace hubcast::transport {
 
+class worker_io;
+
 /// One open WebSocket on its worker: parses client frames (protocol::frame_parser), answers
 /// pings, runs the close handshake, sends keep-alive pings, and writes outbound frames corked:
-/// every frame queued during one event-loop turn goes out in a single gather write, with at most
-/// one write in flight. The outbound queue is bounded in bytes (design section 4).
+/// every frame queued during one event-loop turn goes out at the end of the turn in as few gather
+/// writes as the kernel takes (up to IOV_MAX buffers each). The outbound queue is bounded in bytes
+/// (design section 4). Reads go through the worker's shared buffer (worker_io).
 class ws_session : public std::enable_shared_from_this<ws_session>,
                    public ws_link,
                    private protocol::frame_handler {
@@ -50,17 +53,27 @@ private:
     void on_close(std::uint16_t code, std::string_view reason) override;
     void on_protocol_error(std::uint16_t code, std::string_view reason) override;
 
-    void read();
-    void on_read(boost::system::error_code ec, std::size_t bytes);
+    friend class worker_io;
+
+    /// Reads what the socket holds into the worker's buffer and feeds the parser, until the socket
+    /// would block (then waits for readability) or a turn's share of reads is used (then yields).
+    void read_available();
+    void wait_readable();
+    void on_read_failed();
     /// A data frame, `tail` (may be null) written right after `frame` as part of the same frame.
     send_status enqueue_data(const util::shared_bytes& frame, const util::shared_bytes& tail,
                              send_deadline deadline);
     void enqueue_control(std::string frame);
     void schedule_flush();
+    void flush_from_list();
     void flush();
-    /// Removes queued frames whose deadline has passed (all of queue_ is unwritten when it runs).
+    /// One gather write of the queue's head; false when the socket cannot take more now or failed.
+    bool write_some_frames();
+    void consume_written(std::size_t bytes);
+    void wait_writable();
+    void on_queue_drained();
+    /// Removes queued frames whose deadline has passed, except a frame the kernel already has a part of.
     void drop_expired();
-    void on_written(boost::system::error_code ec, std::size_t frames, std::size_t bytes);
     void start_close(std::uint16_t code, std::string_view reason, bool expect_reply);
     void arm_keepalive();
     void on_keepalive_tick();
@@ -72,21 +85,16 @@ private:
     std::unique_ptr<ws_handler> handler_;
     const session_options& options_;
     session_counters& counters_;
+    worker_io& worker_;
     protocol::frame_parser parser_;
-    std::string read_buffer_;
     std::string leftover_input_;
 
-    struct queued_frame {
-        util::shared_bytes bytes;
-        send_deadline deadline = no_deadline;
-        util::shared_bytes tail; ///< a spliced frame's shared body, gathered right after `bytes`
-    };
-    std::deque<queued_frame> queue_;
+    frame_queue queue_;
     std::size_t queued_bytes_ = 0;
+    std::size_t head_written_ = 0;         // bytes of queue_.front() the kernel already took
     std::size_t frames_with_deadline_ = 0; // in queue_; flush() reads the clock only when non-zero
-    std::vector<boost::asio::const_buffer> gather_;
-    bool write_in_flight_ = false;
-    bool flush_posted_ = false;
+    bool waiting_writable_ = false;        // the socket was full; a wait for writability is pending
+    bool flush_listed_ = false;
     bool slow_consumer_reported_ = false;
 
     state state_ = state::open;

@@ -1,0 +1,94 @@
+#pragma once
+
+#include <cstddef>
+#include <utility>
+#include <vector>
+
+#include "transport/handlers.hpp"
+#include "util/shared_bytes.hpp"
+
+namespace hubcast::transport {
+
+/// One outbound frame of a WebSocket session: shared bytes, never copied per recipient.
+struct queued_frame {
+    util::shared_bytes bytes;
+    send_deadline deadline = no_deadline;
+    util::shared_bytes tail; ///< a spliced frame's shared body, written right after `bytes`
+
+    std::size_t size() const noexcept { return bytes->size() + (tail ? tail->size() : 0); }
+};
+
+/// The outbound queue of one session: a ring in one vector. Unlike std::deque it allocates nothing
+/// until the first push (an idle connection holds no node) and keeps its capacity once grown, so
+/// a busy connection's queue stops allocating (design section 4: nothing per frame on the hot path).
+class frame_queue {
+public:
+    bool empty() const noexcept { return size_ == 0; }
+    std::size_t size() const noexcept { return size_; }
+
+    queued_frame& operator[](std::size_t index) noexcept { return slots_[(head_ + index) & mask()]; }
+    const queued_frame& operator[](std::size_t index) const noexcept {
+        return slots_[(head_ + index) & mask()];
+    }
+    queued_frame& front() noexcept { return slots_[head_]; }
+
+    void push_back(queued_frame frame) {
+        if (size_ == slots_.size()) {
+            grow();
+        }
+        slots_[(head_ + size_) & mask()] = std::move(frame);
+        ++size_;
+    }
+
+    void pop_front() noexcept {
+        slots_[head_] = queued_frame{}; // drop the references now, not when the slot is reused
+        head_ = (head_ + 1) & mask();
+        --size_;
+    }
+
+    void clear() noexcept {
+        while (!empty()) {
+            pop_front();
+        }
+        head_ = 0;
+    }
+
+    /// Removes the frames from index `first` on for which `remove` is true, keeping the order of
+    /// the others.
+    template <typename Predicate> void erase_if_from(std::size_t first, Predicate remove) {
+        std::size_t kept = first;
+        for (std::size_t i = first; i < size_; ++i) {
+            if (remove((*this)[i])) {
+                continue;
+            }
+            if (kept != i) {
+                (*this)[kept] = std::move((*this)[i]);
+            }
+            ++kept;
+        }
+        for (std::size_t i = kept; i < size_; ++i) {
+            (*this)[i] = queued_frame{};
+        }
+        size_ = kept;
+    }
+
+private:
+    static constexpr std::size_t first_capacity = 4;
+
+    std::size_t mask() const noexcept { return slots_.size() - 1; }
+
+    void grow() {
+        std::vector<queued_frame> larger(slots_.empty() ? first_capacity : slots_.size() * 2);
+        for (std::size_t i = 0; i < size_; ++i) {
+            larger[i] = std::move((*this)[i]);
+        }
+        slots_ = std::move(larger);
+        head_ = 0;
+    }
+
+    std::vector<queued_frame> slots_; // capacity is zero or a power of two
+    std::size_t head_ = 0;
+    std::size_t size_ = 0;
+};
+
+} // namespace hubcast::transport

@@ -1,0 +1,97 @@
+// The outbound ring of a WebSocket session: order, growth across the wrap-around, removal in the
+// middle (expired frames) and the references it gives back.
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "transport/frame_queue.hpp"
+
+namespace hubcast::transport {
+namespace {
+
+queued_frame frame(const std::string& text, send_deadline deadline = no_deadline) {
+    return {util::make_shared_bytes(text), deadline, nullptr};
+}
+
+std::vector<std::string> contents(const frame_queue& queue) {
+    std::vector<std::string> out;
+    for (std::size_t i = 0; i < queue.size(); ++i) {
+        out.push_back(*queue[i].bytes);
+    }
+    return out;
+}
+
+TEST(FrameQueue, StartsEmptyAndKeepsOrderThroughGrowth) {
+    frame_queue queue;
+    EXPECT_TRUE(queue.empty());
+    std::vector<std::string> expected;
+    for (int i = 0; i < 37; ++i) {
+        queue.push_back(frame(std::to_string(i)));
+        expected.push_back(std::to_string(i));
+    }
+    EXPECT_EQ(contents(queue), expected);
+}
+
+TEST(FrameQueue, GrowsWhileWrappedAroundWithoutReordering) {
+    frame_queue queue;
+    for (int i = 0; i < 4; ++i) {
+        queue.push_back(frame("a" + std::to_string(i)));
+    }
+    queue.pop_front();
+    queue.pop_front();
+    // The head is now in the middle of the four slots: the next pushes wrap, then force a growth.
+    for (int i = 0; i < 5; ++i) {
+        queue.push_back(frame("b" + std::to_string(i)));
+    }
+    EXPECT_EQ(contents(queue), (std::vector<std::string>{"a2", "a3", "b0", "b1", "b2", "b3", "b4"}));
+    EXPECT_EQ(*queue.front().bytes, "a2");
+}
+
+TEST(FrameQueue, PopFrontReleasesTheSharedBytes) {
+    frame_queue queue;
+    const auto bytes = util::make_shared_bytes("payload");
+    queue.push_back({bytes, no_deadline, bytes});
+    EXPECT_EQ(bytes.use_count(), 3);
+    queue.pop_front();
+    EXPECT_EQ(bytes.use_count(), 1);
+}
+
+TEST(FrameQueue, EraseIfFromKeepsTheFirstFramesAndTheOrderOfTheRest) {
+    frame_queue queue;
+    for (const char* text : {"keep-head", "drop", "x1", "drop", "drop", "x2"}) {
+        queue.push_back(frame(text));
+    }
+    queue.pop_front();
+    queue.push_back(frame("drop"));
+    queue.push_back(frame("x3"));
+    queue.erase_if_from(1, [](const queued_frame& f) { return *f.bytes == "drop"; });
+    // Index 0 ("drop", the old second frame) is exempt, as a partly written head would be.
+    EXPECT_EQ(contents(queue), (std::vector<std::string>{"drop", "x1", "x2", "x3"}));
+    queue.erase_if_from(0, [](const queued_frame& f) { return *f.bytes == "drop"; });
+    EXPECT_EQ(contents(queue), (std::vector<std::string>{"x1", "x2", "x3"}));
+    queue.push_back(frame("x4"));
+    EXPECT_EQ(contents(queue), (std::vector<std::string>{"x1", "x2", "x3", "x4"}));
+}
+
+TEST(FrameQueue, SizeCountsTheSplicedTail) {
+    const queued_frame spliced{util::make_shared_bytes("head"), no_deadline,
+                               util::make_shared_bytes("body!")};
+    EXPECT_EQ(spliced.size(), 9u);
+    EXPECT_EQ(frame("abc").size(), 3u);
+}
+
+TEST(FrameQueue, ClearEmptiesAndTheQueueIsReusable) {
+    frame_queue queue;
+    for (int i = 0; i < 6; ++i) {
+        queue.push_back(frame(std::to_string(i)));
+    }
+    queue.pop_front();
+    queue.clear();
+    EXPECT_TRUE(queue.empty());
+    queue.push_back(frame("again"));
+    EXPECT_EQ(contents(queue), (std::vector<std::string>{"again"}));
+}
+
+} // namespace
+} // namespace hubcast::transport
