@@ -6,7 +6,8 @@ namespace hubcast::server {
 
 client_bridge::client_bridge(api::client_endpoint& endpoint, api::client_admission admission,
                              std::size_t worker)
-    : endpoint_(endpoint), admission_(std::move(admission)), worker_(worker) {}
+    : endpoint_(endpoint), admission_(std::make_unique<api::client_admission>(std::move(admission))),
+      worker_(worker) {}
 
 namespace {
 
@@ -26,21 +27,22 @@ core::send_result to_core(transport::send_status status) {
 
 void client_bridge::on_open(transport::ws_link& link) {
     link_ = &link;
-    if (admission_.keepalive_seconds) {
-        link.set_keepalive_interval(std::chrono::seconds{*admission_.keepalive_seconds});
+    const auto admission = std::move(admission_);
+    if (admission->keepalive_seconds) {
+        link.set_keepalive_interval(std::chrono::seconds{*admission->keepalive_seconds});
     }
-    if (admission_.refuse_recovery) {
-        endpoint_.refuse_recovery(admission_, *this);
+    if (admission->refuse_recovery) {
+        endpoint_.refuse_recovery(*admission, *this);
         return;
     }
-    if (admission_.recovery) {
-        session_ = endpoint_.resume(admission_, *this);
+    if (admission->recovery) {
+        session_ = endpoint_.resume(*admission, *this);
         if (!session_) {
-            endpoint_.refuse_recovery(admission_, *this);
+            endpoint_.refuse_recovery(*admission, *this);
         }
         return;
     }
-    session_ = endpoint_.open(std::move(admission_), *this, worker_);
+    session_ = endpoint_.open(std::move(*admission), *this, worker_);
 }
 
 void client_bridge::on_message(protocol::ws_opcode opcode, std::string_view payload) {

@@ -38,7 +38,9 @@ public:
 
 private:
     api::client_endpoint& endpoint_;
-    api::client_admission admission_;
+    // Needed only until on_open: held on the heap and freed there, so an open connection does not
+    // carry its ~0.5 KB admission (and its strings) for its whole life.
+    std::unique_ptr<api::client_admission> admission_;
     std::size_t worker_;
     transport::ws_link* link_ = nullptr;
     std::unique_ptr<api::client_session> session_;

@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <chrono>
 
+#include <boost/asio/bind_allocator.hpp>
 #include <boost/asio/post.hpp>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -21,14 +22,30 @@ namespace {
 constexpr std::size_t max_iovecs = 1024;
 // Reads per turn before a busy session lets the others run.
 constexpr int max_reads_per_turn = 4;
+
+/// Allocates exactly what is asked, from the global heap. Asio's default handler allocator
+/// recycles freed blocks per thread, so an idle connection's pending waits (one for input, one
+/// for its keep-alive) kept whatever larger block the handshake's operations had left behind, at
+/// most ~460 bytes each; bound to this allocator they cost their own size.
+template <typename T> struct exact_allocator {
+    using value_type = T;
+    exact_allocator() noexcept = default;
+    template <typename U> exact_allocator(const exact_allocator<U>&) noexcept {}
+    T* allocate(std::size_t n) { return static_cast<T*>(::operator new(n * sizeof(T))); }
+    void deallocate(T* p, std::size_t) noexcept { ::operator delete(p); }
+    template <typename U> bool operator==(const exact_allocator<U>&) const noexcept { return true; }
+};
+
+template <typename Handler> auto exact_allocation(Handler handler) {
+    return asio::bind_allocator(exact_allocator<void>{}, std::move(handler));
+}
 } // namespace
 
 ws_session::ws_session(asio::ip::tcp::socket socket, std::string handshake_response,
                        std::string leftover_input, std::unique_ptr<ws_handler> handler,
                        const session_options& options, session_counters& counters)
-    : socket_(std::move(socket)), keepalive_timer_(socket_.get_executor()),
-      close_timer_(socket_.get_executor()), handler_(std::move(handler)), options_(options),
-      counters_(counters), worker_(worker_io::of(socket_.get_executor())),
+    : socket_(std::move(socket)), timer_(socket_.get_executor()), handler_(std::move(handler)),
+      options_(options), counters_(counters), worker_(worker_io::of(socket_.get_executor())),
       parser_(protocol::frame_limits{.max_message_bytes = options.max_message_bytes}),
       leftover_input_(std::move(leftover_input)), keepalive_interval_(options.keepalive_interval) {
     ++counters_.websocket;
@@ -131,8 +148,8 @@ void ws_session::start_close(std::uint16_t code, std::string_view reason, bool e
     close_queued_ = true;
     schedule_flush();
     // Whatever happens, the socket is gone after the close timeout.
-    close_timer_.expires_after(options_.close_timeout);
-    close_timer_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
+    timer_.expires_after(options_.close_timeout); // ends the keep-alive wait
+    timer_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
         if (auto self = weak.lock(); self && !ec) {
             self->finish(self->close_code_, self->close_reason_);
         }
@@ -297,7 +314,7 @@ void ws_session::wait_readable() {
     // Only after a read found the socket empty: Asio's epoll is edge-triggered, and a wait started
     // while input is already there may not complete until more arrives.
     socket_.async_wait(asio::ip::tcp::socket::wait_read,
-                       [self = shared_from_this()](boost::system::error_code ec) {
+                       exact_allocation([self = shared_from_this()](boost::system::error_code ec) {
                            if (ec == asio::error::operation_aborted && !self->socket_.is_open()) {
                                return;
                            }
@@ -306,13 +323,13 @@ void ws_session::wait_readable() {
                                return;
                            }
                            self->read_available();
-                       });
+                       }));
 }
 
 void ws_session::on_read_failed() {
     if (state_ == state::finished) {
         boost::system::error_code ignored;
-        close_timer_.cancel();
+        timer_.cancel();
         socket_.close(ignored);
         return;
     }
@@ -371,8 +388,8 @@ void ws_session::on_protocol_error(std::uint16_t code, std::string_view reason) 
 
 void ws_session::set_keepalive_interval(std::chrono::seconds interval) {
     keepalive_interval_ = interval;
-    keepalive_timer_.cancel();
-    if (state_ == state::open) {
+    if (state_ == state::open) { // otherwise the timer runs the close timeout
+        timer_.cancel();
         arm_keepalive();
     }
 }
@@ -381,12 +398,12 @@ void ws_session::arm_keepalive() {
     if (keepalive_interval_.count() <= 0) {
         return;
     }
-    keepalive_timer_.expires_after(keepalive_interval_);
-    keepalive_timer_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
+    timer_.expires_after(keepalive_interval_);
+    timer_.async_wait(exact_allocation([weak = weak_from_this()](boost::system::error_code ec) {
         if (auto self = weak.lock(); self && !ec) {
             self->on_keepalive_tick();
         }
-    });
+    }));
 }
 
 void ws_session::on_keepalive_tick() {
@@ -406,8 +423,7 @@ void ws_session::finish(std::uint16_t code, std::string_view reason, bool gracef
         return;
     }
     state_ = state::finished;
-    keepalive_timer_.cancel();
-    close_timer_.cancel();
+    timer_.cancel();
     queue_.clear();
     queued_bytes_ = 0;
     head_written_ = 0;
@@ -417,8 +433,8 @@ void ws_session::finish(std::uint16_t code, std::string_view reason, bool gracef
         // Half-close and drain what the peer still sends: closing a socket with unread input
         // makes the kernel send RST, which can destroy our close frame before the peer reads it.
         socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
-        close_timer_.expires_after(options_.close_timeout);
-        close_timer_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
+        timer_.expires_after(options_.close_timeout);
+        timer_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
             if (auto self = weak.lock(); self && !ec) {
                 boost::system::error_code ignored_close;
                 self->socket_.close(ignored_close);

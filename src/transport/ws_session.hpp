@@ -80,8 +80,8 @@ private:
     void finish(std::uint16_t code, std::string_view reason, bool graceful = true);
 
     boost::asio::ip::tcp::socket socket_;
-    boost::asio::steady_timer keepalive_timer_;
-    boost::asio::steady_timer close_timer_;
+    // Keep-alive while open, then the close timeout: a session never needs both at once.
+    boost::asio::steady_timer timer_;
     std::unique_ptr<ws_handler> handler_;
     const session_options& options_;
     session_counters& counters_;

@@ -1,7 +1,7 @@
 #include "upstream/webhook_dispatcher.hpp"
 
 #include <algorithm>
-#include <deque>
+#include <list>
 #include <map>
 #include <set>
 
@@ -114,9 +114,9 @@ public:
         webhook_dispatcher::lane* on = nullptr;
         core::event_source source;
         std::optional<std::string> connection_state;
-        std::deque<queued_event> queue;
-        bool busy = false;   // a request of this connection is in flight (one at a time)
-        bool closed = false; // the session is gone: no callback may run
+        std::list<queued_event> queue; // not a deque: that allocates a 512-byte node per idle connection
+        bool busy = false;             // a request of this connection is in flight (one at a time)
+        bool closed = false;           // the session is gone: no callback may run
         std::optional<std::string> disconnect_reason; // closed while busy: sent once idle
     };
 
