@@ -16,20 +16,16 @@ void rest_router::connection_operation(call& c) {
     default:
         break;
     }
-    auto reason = close_reason(c.query);
-    if (!reason) {
-        c.fail(reason.error());
-        return;
-    }
-    if (route.operation == rest_operation::close_connection) {
-        // Closing a connection that is not there is done already: 204 as well, as Azure does.
-        node_.close_connection(route.hub_key, route.connection_id, options_.close_code,
-                               std::move(reason).value());
-    } else {
-        node_.close_all(route.hub_key, core::exclusions{excluded_connections(c.query), {}},
-                        options_.close_code, std::move(reason).value());
-    }
-    c.answer(empty_response(204));
+    close_then_answer(c, [&](core::exclusions skip, std::string reason) {
+        if (route.operation == rest_operation::close_connection) {
+            // Closing a connection that is not there is done already: 204 as well, as Azure does.
+            // CloseConnection has no `excluded`.
+            node_.close_connection(route.hub_key, route.connection_id, options_.close_code,
+                                   std::move(reason));
+        } else {
+            node_.close_all(route.hub_key, std::move(skip), options_.close_code, std::move(reason));
+        }
+    });
 }
 
 } // namespace hubcast::api

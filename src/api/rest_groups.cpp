@@ -34,14 +34,10 @@ void rest_router::group_operation(call& c) {
     default:
         break;
     }
-    auto reason = close_reason(c.query);
-    if (!reason) {
-        c.fail(reason.error());
-        return;
-    }
-    node_.close_group(route.hub_key, route.group, core::exclusions{excluded_connections(c.query), {}},
-                      options_.close_code, std::move(reason).value());
-    c.answer(empty_response(204));
+    close_then_answer(c, [&](core::exclusions skip, std::string reason) {
+        node_.close_group(route.hub_key, route.group, std::move(skip), options_.close_code,
+                          std::move(reason));
+    });
 }
 
 void rest_router::group_membership(call& c) {

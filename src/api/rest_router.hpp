@@ -69,6 +69,10 @@ private:
 
     std::optional<rest_error> authenticate(const call& c) const;
     void dispatch(call& c);
+    /// The tail of every close operation: reads `reason` (400 when invalid), calls `close` with it
+    /// and the connections `excluded` names, then answers 204 at once; the closes finish later.
+    void close_then_answer(call& c,
+                           const std::function<void(core::exclusions skip, std::string reason)>& close);
 
     // One per operation family, each in its own file (rest_<family>.cpp).
     void send(call& c);

@@ -23,14 +23,10 @@ void rest_router::user_operation(call& c) {
     default:
         break;
     }
-    auto reason = close_reason(c.query);
-    if (!reason) {
-        c.fail(reason.error());
-        return;
-    }
-    node_.close_user(route.hub_key, route.user_id, core::exclusions{excluded_connections(c.query), {}},
-                     options_.close_code, std::move(reason).value());
-    c.answer(empty_response(204));
+    close_then_answer(c, [&](core::exclusions skip, std::string reason) {
+        node_.close_user(route.hub_key, route.user_id, std::move(skip), options_.close_code,
+                         std::move(reason));
+    });
 }
 
 } // namespace hubcast::api
