@@ -7,6 +7,7 @@
 #include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
 
+#include "support/deadline.hpp"
 #include "support/pubsub_client.hpp"
 #include "support/rest_client.hpp"
 #include "support/server_test.hpp"
@@ -88,7 +89,11 @@ TEST_F(RestApi, EveryOperationAnswersTheSwaggersSuccessCode) {
     EXPECT_EQ(code("POST", "/api/hubs/other/:closeConnections"), 204);
     EXPECT_EQ(code("DELETE", "/api/hubs/chat/connections/" + id, "reason=done"), 204);
     client.expect_disconnected_then_close(1008);
-    EXPECT_EQ(code("HEAD", "/api/hubs/chat/connections/" + id), 404);
+    // The server forgets a connection when its transport has finished, just after the socket
+    // shutdown the client saw: for that moment HEAD may still answer 200 (seen once under load).
+    EXPECT_TRUE(
+        wait_until([&] { return code("HEAD", "/api/hubs/chat/connections/" + id) == 404; }, default_wait))
+        << "a closed connection still exists";
     EXPECT_EQ(code("DELETE", "/api/hubs/chat/connections/" + id), 204)
         << "closing a closed connection is done";
 }
