@@ -1,7 +1,9 @@
 #include "api/client_endpoint.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cassert>
+#include <iterator>
 
 #include <boost/json/serialize.hpp>
 #include <spdlog/spdlog.h>
@@ -14,6 +16,7 @@
 #include "protocol/protobuf_protocol.hpp"
 #include "protocol/websocket_frame.hpp"
 #include "util/clock.hpp"
+#include "util/query_string.hpp"
 
 namespace hubcast::api {
 
@@ -21,26 +24,49 @@ namespace {
 
 using protocol::http_response;
 
-std::optional<std::string> query_value(const boost::urls::url_view& target, std::string_view name) {
-    auto params = target.params();
-    auto it = params.find(name);
-    if (it == params.end() || !(*it).has_value) {
-        return std::nullopt;
+/// The query parameters the endpoint reads, found with one scan of the raw query: decoding every
+/// parameter to find these (Boost.URL's params().find) was 9 % of a connect. The first parameter
+/// of a name wins, as with params().find(); values decode with '+' as a space, as params() does.
+class client_query {
+public:
+    explicit client_query(const boost::urls::url_view& target) {
+        util::find_query_params(target.encoded_query(), lookups_);
     }
-    return std::string((*it).value);
-}
+
+    const util::query_lookup& hub() const noexcept { return lookups_[0]; }
+    const util::query_lookup& access_token() const noexcept { return lookups_[1]; }
+    const util::query_lookup& connection_id() const noexcept { return lookups_[2]; }
+    const util::query_lookup& reconnection_token() const noexcept { return lookups_[3]; }
+
+    /// The decoded value; nullopt when the parameter is absent or has no '='.
+    static std::optional<std::string> value(const util::query_lookup& param) {
+        if (!param.raw_value) {
+            return std::nullopt;
+        }
+        return util::decode_query_value(*param.raw_value);
+    }
+
+private:
+    std::array<util::query_lookup, 4> lookups_{util::query_lookup{.name = "hub"},
+                                               util::query_lookup{.name = "access_token"},
+                                               util::query_lookup{.name = "awps_connection_id"},
+                                               util::query_lookup{.name = "awps_reconnection_token"}};
+};
 
 /// The hub of `/client/hubs/{hub}` or of `/client/?hub={hub}`; empty when absent.
-std::string requested_hub(const boost::urls::url_view& target) {
-    auto segments = target.segments();
-    std::vector<std::string> parts(segments.begin(), segments.end());
-    if (!parts.empty() && parts.back().empty()) {
-        parts.pop_back(); // a trailing slash
+std::string requested_hub(const boost::urls::url_view& target, const client_query& query) {
+    const auto segments = target.segments();
+    std::size_t count = segments.size();
+    if (count > 0 && (*std::prev(segments.end())).empty()) {
+        --count; // a trailing slash
     }
-    if (parts.size() == 3 && parts[1] == "hubs") {
-        return parts[2];
+    if (count == 3) {
+        auto it = std::next(segments.begin());
+        if (*it == "hubs") {
+            return *++it;
+        }
     }
-    return query_value(target, "hub").value_or("");
+    return client_query::value(query.hub()).value_or("");
 }
 
 std::string_view bearer_token(const protocol::http_request& request) {
@@ -174,7 +200,8 @@ client_endpoint::client_endpoint(core::node& node, auth::access_keys keys, metri
 
 upgrade_decision client_endpoint::admit(const protocol::http_request& request,
                                         const boost::urls::url_view& target) {
-    const std::string hub = requested_hub(target);
+    const client_query query(target);
+    const std::string hub = requested_hub(target, query);
     if (hub.empty()) {
         return refuse(metrics_, 400, "Bad Request: the hub is missing.");
     }
@@ -207,15 +234,26 @@ upgrade_decision client_endpoint::admit(const protocol::http_request& request,
     const core::hub_settings hub_defaults;
     const core::hub_settings& hub_settings = settings ? settings->of(lower_hub) : hub_defaults;
 
-    if (const auto recovering = query_value(target, "awps_connection_id")) {
+    if (const auto recovering = client_query::value(query.connection_id())) {
         auto recovery = admit_recovery(lower_hub, choice.kind, choice.echoed, *recovering,
-                                       query_value(target, "awps_reconnection_token"));
+                                       client_query::value(query.reconnection_token()));
         recovery.keepalive_seconds = hub_settings.keepalive_seconds; // the new transport pings like the first
         return recovery;
     }
 
-    const auto query_token = query_value(target, "access_token");
-    const std::string_view token = query_token ? std::string_view(*query_token) : bearer_token(request);
+    // A token needs decoding only when it holds an escape or a '+' (base64url tokens never do).
+    std::string decoded_token;
+    std::string_view token;
+    if (const auto& raw = query.access_token().raw_value) {
+        if (util::is_plain_query_value(*raw)) {
+            token = *raw;
+        } else {
+            decoded_token = util::decode_query_value(*raw);
+            token = decoded_token;
+        }
+    } else {
+        token = bearer_token(request);
+    }
     auth::client_identity identity;
     if (!token.empty()) {
         auto verified =

@@ -108,17 +108,23 @@ bool audience_matches(std::string_view audience, const client_token_context& con
         normalized_authority(context.host, secure)) {
         return false;
     }
-    // .NET's Uri escapes some characters the hub pattern allows (backtick, brackets).
-    auto path = percent_decode(rest.substr(path_start));
-    if (!path) {
-        return false;
+    // .NET's Uri escapes some characters the hub pattern allows (backtick, brackets). Most
+    // audiences hold no escape: those are compared in place, without a decoded copy.
+    std::string_view path = rest.substr(path_start);
+    std::optional<std::string> decoded;
+    if (path.find('%') != std::string_view::npos) {
+        decoded = percent_decode(path);
+        if (!decoded) {
+            return false;
+        }
+        path = *decoded;
     }
-    if (path->size() > 1 && path->back() == '/') {
-        path->pop_back();
+    if (path.size() > 1 && path.back() == '/') {
+        path.remove_suffix(1);
     }
     constexpr std::string_view prefix = "/client/hubs/";
-    return path->size() == prefix.size() + context.hub.size() && istarts_with(*path, prefix) &&
-           iequals(std::string_view(*path).substr(prefix.size()), context.hub);
+    return path.size() == prefix.size() + context.hub.size() && istarts_with(path, prefix) &&
+           iequals(path.substr(prefix.size()), context.hub);
 }
 
 bool audience_matches(const boost::json::value& audience, const client_token_context& context) {

@@ -4,8 +4,12 @@
 #include <cstring>
 #include <memory>
 #include <optional>
+#include <span>
 #include <stdexcept>
+#include <string>
+#include <vector>
 
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <openssl/core_names.h>
@@ -29,15 +33,14 @@ EVP_MAC* hmac_algorithm() {
     return mac.get();
 }
 
-std::optional<hs256_digest> hmac_sha256(std::string_view key, std::string_view data) {
+using mac_context = std::unique_ptr<EVP_MAC_CTX, decltype(&EVP_MAC_CTX_free)>;
+
+/// A fresh HMAC-SHA256 context keyed with `key`; null when libcrypto cannot make one.
+mac_context keyed_context(std::string_view key) {
     EVP_MAC* mac = hmac_algorithm();
-    if (mac == nullptr) {
-        return std::nullopt;
-    }
-    const std::unique_ptr<EVP_MAC_CTX, decltype(&EVP_MAC_CTX_free)> ctx{EVP_MAC_CTX_new(mac),
-                                                                        &EVP_MAC_CTX_free};
+    mac_context ctx{mac == nullptr ? nullptr : EVP_MAC_CTX_new(mac), &EVP_MAC_CTX_free};
     if (!ctx) {
-        return std::nullopt;
+        return ctx;
     }
     char digest_name[] = "SHA256";
     const OSSL_PARAM params[] = {
@@ -47,19 +50,84 @@ std::optional<hs256_digest> hmac_sha256(std::string_view key, std::string_view d
     // OpenSSL rejects a null key pointer even with length 0; an empty key is legal HMAC input.
     static const unsigned char empty_key = 0;
     const auto* key_bytes = key.empty() ? &empty_key : reinterpret_cast<const unsigned char*>(key.data());
+    if (EVP_MAC_init(ctx.get(), key_bytes, key.size(), params) != 1) {
+        ctx.reset();
+    }
+    return ctx;
+}
+
+/// This thread's keyed contexts, one per key recently used. Keying a context fetches SHA-256 from
+/// the provider store and hashes both key pads: about a third of a token's verification. A keyed
+/// context restarts with EVP_MAC_init(ctx, nullptr, 0, nullptr), which keeps the key (the pads
+/// already hashed). Per thread, so no lock; bounded, since keys come from the configuration and
+/// tests (a server has one or two).
+class keyed_contexts {
+public:
+    /// The context for `key`, restarted and ready for its data; null when libcrypto fails.
+    EVP_MAC_CTX* restarted(std::string_view key) {
+        for (auto& entry : entries_) {
+            if (entry.key == key) {
+                if (EVP_MAC_init(entry.ctx.get(), nullptr, 0, nullptr) == 1) {
+                    return entry.ctx.get();
+                }
+                entry.ctx = keyed_context(key); // a failed restart leaves the context unusable
+                return entry.ctx.get();
+            }
+        }
+        auto ctx = keyed_context(key);
+        if (!ctx) {
+            return nullptr;
+        }
+        if (entries_.size() < capacity) {
+            entries_.push_back(entry{std::string(key), std::move(ctx)});
+            return entries_.back().ctx.get();
+        }
+        auto& replaced = entries_[next_replaced_];
+        next_replaced_ = (next_replaced_ + 1) % capacity;
+        OPENSSL_cleanse(replaced.key.data(), replaced.key.size());
+        replaced = entry{std::string(key), std::move(ctx)};
+        return replaced.ctx.get();
+    }
+
+    keyed_contexts() = default;
+    keyed_contexts(const keyed_contexts&) = delete;
+    keyed_contexts& operator=(const keyed_contexts&) = delete;
+    ~keyed_contexts() {
+        for (auto& entry : entries_) {
+            OPENSSL_cleanse(entry.key.data(), entry.key.size());
+        }
+    }
+
+private:
+    static constexpr std::size_t capacity = 8;
+    struct entry {
+        std::string key;
+        mac_context ctx{nullptr, &EVP_MAC_CTX_free};
+    };
+    std::vector<entry> entries_;
+    std::size_t next_replaced_ = 0;
+};
+
+std::optional<hs256_digest> hmac_sha256(std::string_view key, std::string_view data) {
+    thread_local keyed_contexts contexts;
+    EVP_MAC_CTX* ctx = contexts.restarted(key);
+    if (ctx == nullptr) {
+        return std::nullopt;
+    }
     hs256_digest digest{};
     std::size_t written = 0;
-    if (EVP_MAC_init(ctx.get(), key_bytes, key.size(), params) != 1 ||
-        EVP_MAC_update(ctx.get(), reinterpret_cast<const unsigned char*>(data.data()), data.size()) != 1 ||
-        EVP_MAC_final(ctx.get(), digest.data(), &written, digest.size()) != 1 || written != digest.size()) {
+    if (EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(data.data()), data.size()) != 1 ||
+        EVP_MAC_final(ctx, digest.data(), &written, digest.size()) != 1 || written != digest.size()) {
         return std::nullopt;
     }
     return digest;
 }
 
-std::optional<boost::json::object> parse_object(std::string_view text) {
+/// The JSON object in `text`, its memory from `resource` (null: the default one).
+std::optional<boost::json::object> parse_object(std::string_view text,
+                                                boost::json::storage_ptr resource = {}) {
     boost::system::error_code ec;
-    boost::json::value value = boost::json::parse(text, ec);
+    boost::json::value value = boost::json::parse(text, ec, std::move(resource));
     if (ec || !value.is_object()) {
         return std::nullopt;
     }
@@ -93,14 +161,31 @@ util::result<boost::json::object, jwt_error> verify_hs256(std::string_view token
         return util::fail(jwt_error::malformed);
     }
     const std::string_view signing_input = token.substr(0, second_dot);
-    const auto header_text = util::base64url_decode(token.substr(0, first_dot));
-    const auto payload_text = util::base64url_decode(token.substr(first_dot + 1, second_dot - first_dot - 1));
-    const auto signature = util::base64url_decode(token.substr(second_dot + 1));
-    if (!header_text || !payload_text || !signature) {
+    // The three segments decode into one buffer on the stack: a token within max_token_bytes
+    // decodes to at most 3/4 of it.
+    std::array<char, max_token_bytes / 4 * 3> decoded;
+    const std::span<char> buffer(decoded);
+    const auto header_size = util::base64url_decode_to(token.substr(0, first_dot), buffer);
+    const auto payload_size =
+        header_size ? util::base64url_decode_to(token.substr(first_dot + 1, second_dot - first_dot - 1),
+                                                buffer.subspan(*header_size))
+                    : std::nullopt;
+    const auto signature_size = payload_size
+                                    ? util::base64url_decode_to(token.substr(second_dot + 1),
+                                                                buffer.subspan(*header_size + *payload_size))
+                                    : std::nullopt;
+    if (!signature_size) {
         return util::fail(jwt_error::malformed);
     }
+    const std::string_view header_text(decoded.data(), *header_size);
+    const std::string_view payload_text(decoded.data() + *header_size, *payload_size);
+    const std::string_view signature(decoded.data() + *header_size + *payload_size, *signature_size);
 
-    const auto header = parse_object(*header_text);
+    // The header is dropped once read: its JSON lives in a stack buffer, with no heap allocation
+    // unless it is unusually large.
+    std::array<unsigned char, 1024> header_memory;
+    boost::json::monotonic_resource header_resource(header_memory.data(), header_memory.size());
+    const auto header = parse_object(header_text, &header_resource);
     if (!header) {
         return util::fail(jwt_error::malformed);
     }
@@ -115,14 +200,14 @@ util::result<boost::json::object, jwt_error> verify_hs256(std::string_view token
         return util::fail(jwt_error::unsupported_algorithm);
     }
 
-    if (signature->size() != hs256_size) {
+    if (signature.size() != hs256_size) {
         return util::fail(jwt_error::bad_signature);
     }
     bool verified = false;
     // Every key is tried even after a match so that the time taken does not tell which key signed.
     for (const std::string& key : keys.keys) {
         const auto expected = hmac_sha256(key, signing_input);
-        if (expected && CRYPTO_memcmp(expected->data(), signature->data(), hs256_size) == 0) {
+        if (expected && CRYPTO_memcmp(expected->data(), signature.data(), hs256_size) == 0) {
             verified = true;
         }
     }
@@ -131,7 +216,7 @@ util::result<boost::json::object, jwt_error> verify_hs256(std::string_view token
     }
 
     // Parsed only once authenticated: unauthenticated input never reaches the claims parser.
-    auto claims = parse_object(*payload_text);
+    auto claims = parse_object(payload_text);
     if (!claims) {
         return util::fail(jwt_error::malformed);
     }

@@ -56,26 +56,32 @@ std::string encode(std::string_view bytes, std::string_view alphabet, bool pad) 
     return out;
 }
 
-/// Decodes `text` made only of alphabet characters (padding already removed). A length of 4n+1
-/// cannot come from any encoder. Bits below the last full byte must be zero: every encoder writes
-/// them so, and rejecting the other spellings keeps decoding one-to-one.
-std::optional<std::string> decode_unpadded(std::string_view text,
-                                           const std::array<std::uint8_t, 256>& table) {
-    const std::size_t full = text.size() / 4;
+/// The size `text` (alphabet characters only, padding removed) decodes to; nullopt for a length
+/// of 4n+1, which cannot come from any encoder.
+std::optional<std::size_t> decoded_size(std::string_view text) noexcept {
     const std::size_t rest = text.size() % 4;
     if (rest == 1) {
         return std::nullopt;
     }
-    std::string out(full * 3 + (rest == 0 ? 0 : rest - 1), '\0');
+    return text.size() / 4 * 3 + (rest == 0 ? 0 : rest - 1);
+}
+
+/// Decodes `text` made only of alphabet characters (padding already removed) into `o`, which holds
+/// decoded_size(text) bytes; false on a character outside the alphabet. Bits below the last full
+/// byte must be zero: every encoder writes them so, and rejecting the other spellings keeps
+/// decoding one-to-one.
+bool decode_into(std::string_view text, const std::array<std::uint8_t, 256>& table,
+                 unsigned char* o) noexcept {
+    const std::size_t full = text.size() / 4;
+    const std::size_t rest = text.size() % 4;
     const auto* in = reinterpret_cast<const unsigned char*>(text.data());
-    auto* o = reinterpret_cast<unsigned char*>(out.data());
     for (std::size_t i = 0; i < full; ++i, in += 4, o += 3) {
         const std::uint32_t a = table[in[0]];
         const std::uint32_t b = table[in[1]];
         const std::uint32_t c = table[in[2]];
         const std::uint32_t d = table[in[3]];
         if (((a | b | c | d) & invalid) != 0) {
-            return std::nullopt;
+            return false;
         }
         const std::uint32_t v = (a << 18) | (b << 12) | (c << 6) | d;
         o[0] = static_cast<unsigned char>(v >> 16);
@@ -86,7 +92,7 @@ std::optional<std::string> decode_unpadded(std::string_view text,
         const std::uint32_t a = table[in[0]];
         const std::uint32_t b = table[in[1]];
         if (((a | b) & invalid) != 0 || (b & 0x0f) != 0) {
-            return std::nullopt;
+            return false;
         }
         o[0] = static_cast<unsigned char>((a << 2) | (b >> 4));
     } else if (rest == 3) {
@@ -94,10 +100,23 @@ std::optional<std::string> decode_unpadded(std::string_view text,
         const std::uint32_t b = table[in[1]];
         const std::uint32_t c = table[in[2]];
         if (((a | b | c) & invalid) != 0 || (c & 0x03) != 0) {
-            return std::nullopt;
+            return false;
         }
         o[0] = static_cast<unsigned char>((a << 2) | (b >> 4));
         o[1] = static_cast<unsigned char>(((b & 0x0f) << 4) | (c >> 2));
+    }
+    return true;
+}
+
+std::optional<std::string> decode_unpadded(std::string_view text,
+                                           const std::array<std::uint8_t, 256>& table) {
+    const auto size = decoded_size(text);
+    if (!size) {
+        return std::nullopt;
+    }
+    std::string out(*size, '\0');
+    if (!decode_into(text, table, reinterpret_cast<unsigned char*>(out.data()))) {
+        return std::nullopt;
     }
     return out;
 }
@@ -126,6 +145,15 @@ std::string base64url_encode(std::string_view bytes) {
 
 std::optional<std::string> base64url_decode(std::string_view text) {
     return decode_unpadded(text, url_table);
+}
+
+std::optional<std::size_t> base64url_decode_to(std::string_view text, std::span<char> out) noexcept {
+    const auto size = decoded_size(text);
+    if (!size || *size > out.size() ||
+        !decode_into(text, url_table, reinterpret_cast<unsigned char*>(out.data()))) {
+        return std::nullopt;
+    }
+    return size;
 }
 
 } // namespace hubcast::util

@@ -1,6 +1,8 @@
 #pragma once
 
+#include <cstddef>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -16,5 +18,9 @@ std::optional<std::string> base64_decode(std::string_view text);
 std::string base64url_encode(std::string_view bytes);
 /// Strict base64url decode (no padding, no other characters); std::nullopt on invalid input.
 std::optional<std::string> base64url_decode(std::string_view text);
+/// base64url_decode() into `out`, without allocating: the decoded size, or std::nullopt when the
+/// input is invalid or `out` is too small (3 bytes per 4 characters suffice). `out` may have been
+/// written to even then.
+std::optional<std::size_t> base64url_decode_to(std::string_view text, std::span<char> out) noexcept;
 
 } // namespace hubcast::util
