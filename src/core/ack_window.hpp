@@ -2,8 +2,8 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <unordered_set>
+#include <vector>
 
 namespace hubcast::core {
 
@@ -21,7 +21,12 @@ public:
 
 private:
     std::size_t capacity_;
-    std::deque<std::uint64_t> order_;
+    // The remembered ids in arrival order, as a ring: it grows (allocating nothing until the first
+    // remember(), since most connections never send an ackId) up to capacity_, then the slot at
+    // oldest_ is overwritten. Not a std::deque: libstdc++ allocates a 512-byte node per deque at
+    // construction, i.e. per idle connection.
+    std::vector<std::uint64_t> order_;
+    std::size_t oldest_ = 0; // index of the oldest id once order_ is full; 0 before
     std::unordered_set<std::uint64_t> ids_;
 };
 

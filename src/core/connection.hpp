@@ -105,6 +105,9 @@ private:
     connection_info info_;
     auth::permission_set permissions_;
     connection_sink* sink_; // null while parked
+    // Next to sink_: send_frame() reads both for every recipient of a fan-out, so they share a
+    // cache line.
+    bool closing_ = false;
     ack_window acks_;
     std::unordered_set<std::string> groups_;
     reliable_buffer unacked_;
@@ -112,7 +115,6 @@ private:
     std::optional<std::chrono::steady_clock::time_point> parked_until_;
     std::unique_ptr<connection_events> events_;
     std::optional<std::string> end_reason_;
-    bool closing_ = false;
 };
 
 } // namespace hubcast::core

@@ -53,6 +53,56 @@ TEST(AckWindow, DefaultCapacityIsTheEmulators) {
     EXPECT_TRUE(window.contains(1000));
 }
 
+// The window is a ring: after many laps it must still hold exactly the most recent `capacity` ids
+// and evict them oldest first.
+TEST(AckWindow, KeepsTheMostRecentIdsInOrderOverManyLaps) {
+    constexpr std::size_t capacity = 5;
+    ack_window window(capacity);
+    for (std::uint64_t id = 100; id < 137; ++id) {
+        window.remember(id);
+        window.remember(id); // a duplicate of the newest changes nothing
+        const std::uint64_t oldest = id + 1 >= 100 + capacity ? id + 1 - capacity : 100;
+        EXPECT_EQ(window.size(), id - oldest + 1) << id;
+        for (std::uint64_t seen = 95; seen <= id + 1; ++seen) {
+            EXPECT_EQ(window.contains(seen), seen >= oldest && seen <= id) << id << " " << seen;
+        }
+    }
+}
+
+// Remembering an id already in the window does not refresh it: it is still evicted when its own
+// turn comes, and once evicted it can be remembered again.
+TEST(AckWindow, ARepeatedIdKeepsItsPlaceAndComesBackAfterEviction) {
+    ack_window window(3);
+    window.remember(1);
+    window.remember(2);
+    window.remember(1);
+    window.remember(3);
+    window.remember(4); // evicts 1, the oldest
+    EXPECT_FALSE(window.contains(1));
+    EXPECT_TRUE(window.contains(2));
+    window.remember(1); // evicts 2
+    EXPECT_TRUE(window.contains(1));
+    EXPECT_FALSE(window.contains(2));
+    EXPECT_TRUE(window.contains(3));
+    EXPECT_TRUE(window.contains(4));
+    EXPECT_EQ(window.size(), 3u);
+}
+
+TEST(AckWindow, CapacityOneKeepsOnlyTheLatest) {
+    ack_window window(1);
+    window.remember(9);
+    window.remember(8);
+    EXPECT_FALSE(window.contains(9));
+    EXPECT_TRUE(window.contains(8));
+    EXPECT_EQ(window.size(), 1u);
+}
+
+TEST(AckWindow, AnUnusedWindowIsEmpty) {
+    const ack_window window;
+    EXPECT_EQ(window.size(), 0u);
+    EXPECT_FALSE(window.contains(0));
+}
+
 TEST(AckWindow, ZeroCapacityRemembersNothing) {
     ack_window window(0);
     window.remember(1);
