@@ -16,6 +16,7 @@
 #include <boost/json/value_to.hpp>
 #include <gtest/gtest.h>
 
+#include "proto/webpubsub.pb.h"
 #include "support/deadline.hpp"
 #include "support/encoding.hpp"
 #include "support/hubcast_process.hpp"
@@ -119,11 +120,98 @@ public:
     }
 };
 
-// The protobuf reliable codec joins this list when the protobuf subprotocol is served.
+/// Messages are built and read with the classes protoc generates from proto/webpubsub.proto, the
+/// schema itself rather than the server's codec (src/protocol/protobuf_protocol.cpp); the SDK tests
+/// check the same bytes against an independent protobufjs reading of the schema.
+class protobuf_codec final : public reliable_codec {
+public:
+    using upstream = azure::webpubsub::UpstreamMessage;
+    using downstream_message = azure::webpubsub::DownstreamMessage;
+
+    std::string subprotocol() const override { return std::string(protobuf_reliable_subprotocol); }
+    bool send_join(ws_client& ws, std::string_view group, std::uint64_t ack_id) const override {
+        upstream message;
+        auto* join = message.mutable_join_group_message();
+        join->set_group(std::string(group));
+        join->set_ack_id(ack_id);
+        return ws.send_binary(message.SerializeAsString());
+    }
+    bool send_text(ws_client& ws, std::string_view group, std::string_view text,
+                   std::uint64_t ack_id) const override {
+        upstream message;
+        auto* send = message.mutable_send_to_group_message();
+        send->set_group(std::string(group));
+        send->set_ack_id(ack_id);
+        send->mutable_data()->set_text_data(std::string(text));
+        return ws.send_binary(message.SerializeAsString());
+    }
+    bool send_sequence_ack(ws_client& ws, std::uint64_t sequence_id) const override {
+        upstream message;
+        message.mutable_sequence_ack_message()->set_sequence_id(sequence_id);
+        return ws.send_binary(message.SerializeAsString());
+    }
+    bool send_ping(ws_client& ws) const override {
+        upstream message;
+        message.mutable_ping_message();
+        return ws.send_binary(message.SerializeAsString());
+    }
+    downstream decode(const ws_frame& frame) const override {
+        downstream out;
+        out.text = frame.describe();
+        downstream_message message;
+        if (frame.opcode != ws_op::binary || !message.ParseFromString(frame.payload)) {
+            return out;
+        }
+        out.text += " = {" + message.ShortDebugString() + "}";
+        switch (message.message_case()) {
+        case downstream_message::kAckMessage: {
+            const auto& ack = message.ack_message();
+            out.type = downstream::kind::ack;
+            out.ack_id = ack.ack_id();
+            out.success = ack.success();
+            if (ack.has_error()) {
+                out.error_name = ack.error().name();
+            }
+            break;
+        }
+        case downstream_message::kDataMessage: {
+            const auto& data = message.data_message();
+            out.type = downstream::kind::message;
+            out.sequence_id = data.has_sequence_id() ? data.sequence_id() : 0;
+            if (data.data().has_text_data()) {
+                out.data = data.data().text_data();
+            }
+            break;
+        }
+        case downstream_message::kSystemMessage: {
+            const auto& system = message.system_message();
+            if (system.has_connected_message()) {
+                out.type = downstream::kind::connected;
+                out.connection_id = system.connected_message().connection_id();
+                out.reconnection_token = system.connected_message().reconnection_token();
+            } else if (system.has_disconnected_message()) {
+                out.type = downstream::kind::disconnected;
+            }
+            break;
+        }
+        case downstream_message::kPongMessage:
+            out.type = downstream::kind::pong;
+            break;
+        default:
+            break;
+        }
+        return out;
+    }
+};
+
 const reliable_codec& codec_named(const std::string& name) {
     static const json_codec json;
+    static const protobuf_codec protobuf;
     if (name == "json") {
         return json;
+    }
+    if (name == "protobuf") {
+        return protobuf;
     }
     throw test_failure("no reliable codec named " + name);
 }
@@ -433,7 +521,8 @@ TEST_P(Reliable, AcknowledgedMessagesMakeRoom) {
     session.ws.expect_no_message(200ms);
 }
 
-INSTANTIATE_TEST_SUITE_P(Subprotocols, Reliable, ::testing::Values(std::string("json")),
+INSTANTIATE_TEST_SUITE_P(Subprotocols, Reliable,
+                         ::testing::Values(std::string("json"), std::string("protobuf")),
                          [](const auto& info) { return info.param; });
 
 } // namespace
