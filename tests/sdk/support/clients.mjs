@@ -12,7 +12,10 @@ const CONNECT_TIMEOUT_MS = 5_000;
 /**
  * An SDK client on `hub`, its URL minted by @azure/web-pubsub from the server's connection string
  * with `tokenOptions` ({userId, roles, groups, expirationTimeInMinutes}). Resolves once the
- * `connected` event arrived. Only the non-reliable JSON protocol exists in hubcast for now.
+ * `connected` event arrived. The protocol is json.webpubsub.azure.v1 unless `clientOptions.protocol`
+ * names another, such as protobufProtocol() from support/protobuf.mjs (protobuf.test.mjs). Both
+ * reliable protocols, JSON and protobuf, are covered by reliable.test.mjs, which builds its reliable
+ * SDK clients itself to put a proxy between them and the server.
  *
  * Test defaults differ from the SDK's in two ways, both so that a server fault shows up as a
  * test failure instead of being papered over: no automatic reconnect, and no message retries
