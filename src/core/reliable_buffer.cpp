@@ -6,10 +6,13 @@ namespace hubcast::core {
 
 bool reliable_buffer::push(util::shared_bytes head, util::shared_bytes body, send_deadline deadline) {
     const std::size_t size = head->size() + body->size();
-    if (entries_.size() >= limits_.max_messages || size > limits_.max_bytes - bytes_) {
+    if (this->size() >= limits_.max_messages || size > limits_.max_bytes - bytes_) {
         return false;
     }
-    entries_.push_back(entry{next_id_, std::move(head), std::move(body), deadline});
+    if (!entries_) {
+        entries_.emplace();
+    }
+    entries_->push_back(entry{next_id_, std::move(head), std::move(body), deadline});
     bytes_ += size;
     ++next_id_;
     return true;
@@ -17,16 +20,24 @@ bool reliable_buffer::push(util::shared_bytes head, util::shared_bytes body, sen
 
 std::size_t reliable_buffer::acknowledge(std::uint64_t sequence_id) {
     std::size_t released = 0;
-    while (!entries_.empty() && entries_.front().sequence_id <= sequence_id) {
-        bytes_ -= entries_.front().size();
-        entries_.pop_front();
+    if (!entries_) {
+        return released;
+    }
+    while (!entries_->empty() && entries_->front().sequence_id <= sequence_id) {
+        bytes_ -= entries_->front().size();
+        entries_->pop_front();
         ++released;
     }
     return released;
 }
 
+const std::deque<reliable_buffer::entry>& reliable_buffer::unacked() const noexcept {
+    static const std::deque<entry> none;
+    return entries_ ? *entries_ : none;
+}
+
 void reliable_buffer::clear() noexcept {
-    entries_.clear();
+    entries_.reset();
     bytes_ = 0;
 }
 

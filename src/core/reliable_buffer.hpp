@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <optional>
 
 #include "core/connection_sink.hpp"
 #include "util/shared_bytes.hpp"
@@ -48,8 +49,8 @@ public:
     std::size_t acknowledge(std::uint64_t sequence_id);
 
     /// The unacknowledged messages, oldest first: what a recovery replays, in this order.
-    const std::deque<entry>& unacked() const noexcept { return entries_; }
-    std::size_t size() const noexcept { return entries_.size(); }
+    const std::deque<entry>& unacked() const noexcept;
+    std::size_t size() const noexcept { return entries_ ? entries_->size() : 0; }
     /// The frame bytes held (heads and bodies counted whole, as the client would receive them).
     std::size_t bytes() const noexcept { return bytes_; }
     const reliable_limits& limits() const noexcept { return limits_; }
@@ -59,7 +60,9 @@ public:
 
 private:
     reliable_limits limits_;
-    std::deque<entry> entries_;
+    // Engaged on the first push: libstdc++'s deque allocates a ~0.5 KB node when constructed, and
+    // every connection has a buffer though only reliable ones ever fill it.
+    std::optional<std::deque<entry>> entries_;
     std::size_t bytes_ = 0;
     std::uint64_t next_id_ = 1;
 };

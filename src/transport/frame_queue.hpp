@@ -73,7 +73,7 @@ public:
     }
 
 private:
-    static constexpr std::size_t first_capacity = 4;
+    static constexpr std::size_t first_capacity = 2;
 
     std::size_t mask() const noexcept { return slots_.size() - 1; }
 
