@@ -428,6 +428,9 @@ void ws_session::finish(std::uint16_t code, std::string_view reason, bool gracef
     queued_bytes_ = 0;
     head_written_ = 0;
     frames_with_deadline_ = 0;
+    // The handler forgets the connection before the peer can see the TCP connection end, so a
+    // client that saw it end and asks the REST API finds the connection gone.
+    handler_->on_closed(code, reason);
     boost::system::error_code ignored;
     if (graceful && socket_.is_open()) {
         // Half-close and drain what the peer still sends: closing a socket with unread input
@@ -443,7 +446,6 @@ void ws_session::finish(std::uint16_t code, std::string_view reason, bool gracef
     } else {
         socket_.close(ignored);
     }
-    handler_->on_closed(code, reason);
 }
 
 } // namespace hubcast::transport
