@@ -89,6 +89,24 @@ def get(r, key):
     return None if r is None else r.get(key)
 
 
+def taskset_cpus(command):
+    """The CPUs of `taskset -c LIST` in a recorded command (None when it has none)."""
+    words = (command or "").split()
+    if "-c" not in words or words.index("-c") + 1 >= len(words):
+        return None
+    cpus = set()
+    for part in words[words.index("-c") + 1].split(","):
+        lo, _, hi = part.partition("-")
+        cpus.update(range(int(lo), int(hi or lo) + 1))
+    return cpus
+
+
+def shares_loadgen_core(r):
+    """True when the run's server was pinned to a core the loadgen was pinned to."""
+    server, loadgen = taskset_cpus(get(r, "server_command")), taskset_cpus(get(r, "command"))
+    return bool(server and loadgen and server & loadgen)
+
+
 def commands_block(rows, title="Commands"):
     seen = []
     for r in rows:
@@ -316,9 +334,20 @@ def main():
         w(commands_block(sweep))
 
     # ---------------------------------------------------------------------------------------------
-    scaling = [r for r in rows if r.get("label", "").startswith("workers")]
-    if scaling:
+    scaling = [r for r in rows if r.get("label") in ("workers1", "workers2")]
+    storms = [r for r in rows if r.get("label") in ("storm-workers1", "storm-workers2")]
+    one_core = [r for r in rows if r.get("label") in ("workers2-core0", "storm-workers2-core0")]
+    def direct_met(two, r, goal):
+        """The target needs a loadgen that is not the bottleneck: not establishable when the
+        two-worker server shared the loadgen's core, whichever way the ratio went."""
+        if r is None or not shares_loadgen_core(two):
+            return None  # the ordinary yes / no
+        why = "not establishable here: the two-worker server shares core 1 with the loadgen"
+        return f"no ({why})" if r < goal else f"{why} (ratio ≥ {goal}, but not a measure of the target)"
+
+    if scaling or storms or one_core:
         w("## Scaling with workers\n")
+    if scaling:
         w("The same fan-out (64 B, window 16) against one and two workers (hubcast `--workers N`, NATS "
           "`GOMAXPROCS=N`). With two workers the server is pinned to cores 0-1 and so shares core 1 with the "
           "loadgen: on this 2-core machine a two-worker server and the loadgen cannot each have a core, so "
@@ -335,29 +364,78 @@ def main():
             one = find(rows, server="hubcast", label="workers1", subscribers=n)
             two = find(rows, server="hubcast", label="workers2", subscribers=n)
             if one and two:
+                r = ratio(two["deliveries_per_s"], one["deliveries_per_s"])
                 summary.append((f"2 workers ≥ 1.7x 1 worker (fan-out {n:,})",
                                 f"{num(two['deliveries_per_s'])} vs {num(one['deliveries_per_s'])}"
                                 f" (loadgen {two['loadgen_cpu_pct']:.0f} % of core 1)",
-                                ratio(two["deliveries_per_s"], one["deliveries_per_s"]), 1.7, False))
-        storms = [r for r in rows if r.get("label", "").startswith("storm-workers")]
-        if storms:
-            w("Connect storm (10,000 authenticated connections) against one and two hubcast workers: a "
-              "connect costs the server more than the loadgen (tokens are minted before the clock starts), "
-              "so this is the scenario where the loadgen is least likely to be the bound.\n")
-            w("| workers | connections/s | per server CPU-s | server CPU % | loadgen CPU % | core 0/1 busy % | loadgen bound |")
-            w("|---|---|---|---|---|---|---|")
-            for r in storms:
-                w(f"| {r['label'][13:]} | {num(r['connects_per_s'])} | {num(per_cpu(r, 'connects_per_s'))} | {r['server_cpu_pct']:.0f} | "
-                  f"{r['loadgen_cpu_pct']:.0f} | {cores(r)} | {'yes' if r['loadgen_bound'] else 'no'} |")
-            w("")
-            one = find(rows, label="storm-workers1")
-            two = find(rows, label="storm-workers2")
-            if one and two:
-                summary.append(("2 workers ≥ 1.7x 1 worker (connect storm)",
-                                f"{num(two['connects_per_s'])}/s vs {num(one['connects_per_s'])}/s"
-                                f" (loadgen {two['loadgen_cpu_pct']:.0f} % of core 1)",
-                                ratio(two["connects_per_s"], one["connects_per_s"]), 1.7, False))
-        w(commands_block(scaling + storms))
+                                r, 1.7, False, direct_met(two, r, 1.7)))
+    if storms:
+        w("Connect storm (10,000 authenticated connections) against one and two hubcast workers: a "
+          "connect costs the server more than the loadgen (tokens are minted before the clock starts), "
+          "so this is the scenario where the loadgen is least likely to be the bound.\n")
+        w("| workers | connections/s | per server CPU-s | server CPU % | loadgen CPU % | core 0/1 busy % | loadgen bound |")
+        w("|---|---|---|---|---|---|---|")
+        for r in storms:
+            w(f"| {r['label'][13:]} | {num(r['connects_per_s'])} | {num(per_cpu(r, 'connects_per_s'))} | {r['server_cpu_pct']:.0f} | "
+              f"{r['loadgen_cpu_pct']:.0f} | {cores(r)} | {'yes' if r['loadgen_bound'] else 'no'} |")
+        w("")
+        one = find(rows, label="storm-workers1")
+        two = find(rows, label="storm-workers2")
+        if one and two:
+            r = ratio(two["connects_per_s"], one["connects_per_s"])
+            summary.append(("2 workers ≥ 1.7x 1 worker (connect storm)",
+                            f"{num(two['connects_per_s'])}/s vs {num(one['connects_per_s'])}/s"
+                            f" (loadgen {two['loadgen_cpu_pct']:.0f} % of core 1)",
+                            r, 1.7, False, direct_met(two, r, 1.7)))
+    if one_core:
+        w("### Two workers on one core: what sharding costs\n")
+        w("The same fan-outs and connect storm against `hubcast --workers 2` pinned to core 0 alone "
+          "(`taskset -c 0`), the loadgen on core 1 as always. Two workers on one core do the work of one "
+          "worker plus the cross-worker traffic (mailbox posts and drains, membership split between the "
+          "shards), so deliveries (or connects) per server CPU-second of the two-worker run divided by "
+          "the one-worker run's is the **sharding efficiency E**. With a core each and nothing shared on "
+          "the hot path, two workers would deliver at most **2·E** times one worker: an upper bound, since "
+          "one core cannot show contention between cores (cache lines moving between them, the mailbox "
+          "lock, memory bandwidth; one core in turn adds context switches between the two workers, which a "
+          "core each would not have). Compare only rows whose server was near 100 % of its core: the "
+          "figure per CPU-second depends on how much each loop turn batches. See bench/README.md.\n")
+        w("| workload | workers | server cores | rate/s | per server CPU-s | server CPU % | loadgen CPU % | core 0/1 busy % | loadgen bound | E | 2·E |")
+        w("|---|---|---|---|---|---|---|---|---|---|---|")
+        workloads = [(f"fan-out {n:,} x 64 B", "deliveries_per_s", dict(label="workers1", subscribers=n),
+                      dict(label="workers2-core0", subscribers=n)) for n in (1000, 10000)]
+        workloads.append(("connect storm 10,000", "connects_per_s", dict(label="storm-workers1"),
+                          dict(label="storm-workers2-core0")))
+        unsaturated = False
+        for name, key, match_one, match_two in workloads:
+            one = find(rows, server="hubcast", **match_one)
+            two = find(rows, server="hubcast", **match_two)
+            if not two:
+                continue
+            e = ratio(per_cpu(two, key), per_cpu(one, key))
+            mark = ""
+            if e is not None and min(one["server_cpu_pct"], two["server_cpu_pct"]) < 90:
+                mark, unsaturated = " *", True
+            for r, workers, ee in ((one, "1", None), (two, "2", e)):
+                if r is None:
+                    continue
+                cpus = taskset_cpus(r.get("server_command"))
+                w(f"| {name} | {workers} | {','.join(str(c) for c in sorted(cpus)) if cpus else '-'} | {num(r[key])} | "
+                  f"{num(per_cpu(r, key))} | {r['server_cpu_pct']:.0f} | {r['loadgen_cpu_pct']:.0f} | {cores(r)} | "
+                  f"{'yes' if r['loadgen_bound'] else 'no'} | {fmt_ratio(ee)}{mark if ee else ''} | "
+                  f"{fmt_ratio(None if ee is None else 2 * ee)}{mark if ee else ''} |")
+            if e is not None:
+                summary.append((f"2 workers on one core vs 1 worker, per server CPU-s (sharding efficiency E; "
+                                f"2·E estimates the two-core ratio) ({name})",
+                                f"{num(per_cpu(two, key))} vs {num(per_cpu(one, key))} per server CPU-s; "
+                                f"E = {e:.2f}, 2·E = {2 * e:.2f}",
+                                e, None, False, "n/a (needs ≥ 3 cores)"))
+        w("")
+        if unsaturated:
+            w("\\* One of the two runs had its server below 90 % of its core (the loadgen was the bound, or "
+              "another process took part of core 0: see `core 0/1 busy %`). A server that is not saturated "
+              "batches less per loop turn, so its figure per CPU-second, and this E, are less reliable.\n")
+    if scaling or storms or one_core:
+        w(commands_block(scaling + storms + one_core))
 
     # ---------------------------------------------------------------------------------------------
     rooms = [r for r in rows if r.get("scenario") == "rooms"]
@@ -530,8 +608,11 @@ def main():
                 "target; read it with the bound columns of the tables: where the loadgen was the bound the "
                 "raw figure measures the loadgen.\n",
                 "| target | measured | ratio | met |", "|---|---|---|---|"]
-        for name, measured, r, goal, pct in summary:
-            met = "-" if r is None else ("yes" if r >= goal else "no")
+        for name, measured, r, goal, pct, *override in summary:
+            if override and override[0] is not None:
+                met = override[0]
+            else:
+                met = "-" if r is None else ("yes" if r >= goal else "no")
             head.append(f"| {name} | {measured} | {fmt_ratio(r, pct)} | {met} |")
         head.append("")
         # The summary goes right after the machine section.

@@ -5,7 +5,8 @@
 #
 # Pinning: the server under test on core 0 (`taskset -c 0`; hubcast --workers 1, NATS
 # GOMAXPROCS=1, mosquitto and the ceiling are single-threaded), the loadgen on core 1. The
-# two-worker runs give hubcast cores 0-1 and so share core 1 with the loadgen (said in the report).
+# two-worker runs give hubcast cores 0-1 and so share core 1 with the loadgen (said in the report);
+# the scaling section also runs two hubcast workers on core 0 alone, to measure what sharding costs.
 #
 # Descriptors: these machines cap open descriptors at 20,000 per process (a hard limit that cannot
 # be raised). The loadgen holding N client sockets and the server holding N each stay under it:
@@ -154,9 +155,15 @@ wait_port() {
     return 1
 }
 
-start_server() { # name [workers]
-    local name=$1 workers=${2:-1} cpus=0
-    ((workers > 1)) && cpus=0-$((workers - 1))
+start_server() { # name [workers [cpus]]
+    # cpus: the taskset CPU list of the server. By default core 0 for one worker (and for the
+    # single-threaded servers) and cores 0..workers-1 for more; the scaling section also runs two
+    # hubcast workers on core 0 alone.
+    local name=$1 workers=${2:-1} cpus=${3:-}
+    if [[ -z $cpus ]]; then
+        cpus=0
+        ((workers > 1)) && cpus=0-$((workers - 1))
+    fi
     case $name in
     hubcast)
         server_port=$port_hubcast adapter=hubcast
@@ -170,12 +177,12 @@ start_server() { # name [workers]
         ;;
     mosquitto)
         server_port=$port_mqtt_ws adapter=mqtt
-        server_cmd="taskset -c 0 mosquitto -c $raw/mosquitto.conf"
+        server_cmd="taskset -c $cpus mosquitto -c $raw/mosquitto.conf"
         $server_cmd >>"$raw/mosquitto.log" 2>&1 &
         ;;
     ceiling)
         server_port=$port_ceiling adapter=ceiling
-        server_cmd="taskset -c 0 $build/bench/hubcast-ceiling --port $port_ceiling"
+        server_cmd="taskset -c $cpus $build/bench/hubcast-ceiling --port $port_ceiling"
         $server_cmd >>"$raw/ceiling.log" 2>&1 &
         ;;
     esac
@@ -280,18 +287,23 @@ fi
 if wants scaling; then
     # One against two hubcast workers. With two cores, the two-worker server shares core 1 with
     # the loadgen: compare deliveries per server CPU-second too (see bench/README.md).
-    for w in 1 2; do
-        start_server hubcast "$w"
-        record_load "scaling-hubcast-$w"
+    # The third configuration, two workers on core 0 alone (label suffix -core0), does the work of
+    # one worker plus the cross-worker traffic on the same core as the one-worker run: its figure
+    # per server CPU-second against one worker's is the sharding efficiency E (bench/README.md).
+    for config in 1:0 2:0-1 2:0; do
+        w=${config%%:*} cpus=${config#*:} suffix=""
+        ((w > 1)) && [[ $cpus == 0 ]] && suffix=-core0
+        start_server hubcast "$w" "$cpus"
+        record_load "scaling-hubcast-$w$suffix"
         for n in 1000 10000; do
             [[ $quick == 1 && $n == 10000 ]] && continue
-            log "scaling: hubcast workers=$w subscribers=$n"
-            lg "workers$w" --scenario fanout --subscribers "$n" --payload 64 --window "$window" "${timing[@]}" >/dev/null
+            log "scaling: hubcast workers=$w cpus=$cpus subscribers=$n"
+            lg "workers$w$suffix" --scenario fanout --subscribers "$n" --payload 64 --window "$window" "${timing[@]}" >/dev/null
         done
         # A connect costs the server (HTTP parse, token verify, upgrade) more than the loadgen (tokens
         # are minted before the clock starts): the scenario least bound by the loadgen.
-        log "scaling: hubcast workers=$w connect storm"
-        lg "storm-workers$w" --scenario connect --connections 10000 --connect-concurrency 256 >/dev/null
+        log "scaling: hubcast workers=$w cpus=$cpus connect storm"
+        lg "storm-workers$w$suffix" --scenario connect --connections 10000 --connect-concurrency 256 >/dev/null
         stop_server
     done
     for w in 1 2; do
