@@ -20,6 +20,7 @@
 #include "protocol/websocket_frame.hpp"
 #include "server/http_frontend.hpp"
 #include "server/session_reaper.hpp"
+#include "server/shard_wakes.hpp"
 #include "transport/listener.hpp"
 #include "transport/worker_pool.hpp"
 #include "upstream/webhook_dispatcher.hpp"
@@ -144,15 +145,17 @@ int run_server(const server_options& options) {
     for (std::size_t i = 0; i < worker_count; ++i) {
         auto& shard = node.shard_at(i);
         auto& context = workers.context(i);
-        shard.inbox().set_wake(
-            [&shard, &context] { asio::post(context, [&shard] { shard.inbox().drain(); }); });
+        shard.inbox().set_wake([&shard, &context] { wake_shard(context, shard); });
     }
     std::vector<asio::any_io_executor> executors;
     for (std::size_t i = 0; i < worker_count; ++i) {
         executors.push_back(workers.context(i).get_executor());
     }
     webhooks.start(executors);
-    workers.start([&node](std::size_t index) { node.shard_at(index).bind_to_current_thread(); });
+    workers.start([&node, &workers](std::size_t index) {
+        node.shard_at(index).bind_to_current_thread();
+        bind_shard_wakes_to_current_thread(workers.context(index));
+    });
     session_reaper reaper(node, workers, session_reaper::tick_for(node.reliable().recovery_window));
     reaper.start();
     listener->start();
