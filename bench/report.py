@@ -8,6 +8,13 @@ meta.txt, load.txt and micro.json; writes DOCS_DIR/benchmarks.md, DOCS_DIR/bench
 and DOCS_DIR/benchmarks/results.jsonl (the raw lines the tables come from). The hand-written
 analysis in bench/analysis.md is appended unchanged. Only measured figures are printed: a missing
 run shows as "-".
+
+Repeated runs: bench/run.sh runs each fan-out and window-sweep saturation cell R times and tags every
+line with "repeat" (1..R) and "repeats" (R). Such a group (same scenario, server, label, subscribers,
+payload, window and server command) is replaced by the one run with the median deliveries/s (the
+lower median for an even count), the whole line, so its CPU and latency columns belong to that same
+run; the min-max of the group is kept beside it ("spread") and shown in the tables and targets.
+Lines without "repeat" (older result directories) are used as they are.
 """
 import json
 import os
@@ -50,6 +57,63 @@ def find(rows, **match):
         if all(r.get(k) == v for k, v in match.items()):
             return r
     return None
+
+
+def median_runs(rows):
+    """Replaces each group of repeated runs by its median run (see the module docstring). The median
+    line gets "spread": {"runs", "of", "deliveries_per_s": [min, max], "deliveries_per_server_cpu_s":
+    [min, max]}. Keeps the order of the rows (a group sits where its first run was)."""
+    def key(r):
+        return (r.get("scenario"), r.get("server"), r.get("label"), r.get("subscribers"), r.get("payload"),
+                r.get("window"), r.get("server_command"))
+    groups = {}
+    for r in rows:
+        if "repeat" in r:
+            groups.setdefault(key(r), []).append(r)
+    out, done = [], set()
+    for r in rows:
+        if "repeat" not in r:
+            out.append(r)
+            continue
+        k = key(r)
+        if k in done:
+            continue
+        done.add(k)
+        runs = sorted(groups[k], key=lambda x: x.get("deliveries_per_s", 0))
+        m = dict(runs[(len(runs) - 1) // 2])
+        spread = {"runs": len(runs), "of": max(x.get("repeats", len(runs)) for x in runs)}
+        for f in ("deliveries_per_s", "deliveries_per_server_cpu_s"):
+            vals = [x[f] for x in runs if x.get(f) is not None]
+            if vals:
+                spread[f] = [min(vals), max(vals)]
+        m["spread"] = spread
+        out.append(m)
+    return out
+
+
+def mega(x):
+    """A rate in millions (or thousands) with 2 significant decimals: 2.54 M, 197 k."""
+    if x >= 1e6:
+        return f"{x / 1e6:.2f} M"
+    if x >= 1e3:
+        return f"{x / 1e3:.0f} k"
+    return f"{x:.0f}"
+
+
+def spread(r, key="deliveries_per_s", brackets=False):
+    """min-max of `key` over the repeats of r ("-" for a single run), e.g. "2.31-2.62 M (3 runs)"."""
+    sp = (r or {}).get("spread")
+    if not sp or key not in sp:
+        return "" if brackets else "-"
+    lo, hi = sp[key]
+    lo_s, hi_s = mega(lo), mega(hi)
+    lo_num, lo_unit = lo_s.rsplit(" ", 1) if " " in lo_s else (lo_s, "")
+    hi_num, hi_unit = hi_s.rsplit(" ", 1) if " " in hi_s else (hi_s, "")
+    text = f"{lo_num}–{hi_s}" if lo_unit == hi_unit else f"{lo_s}–{hi_s}"
+    runs = f"{sp['runs']} runs" if sp["runs"] == sp["of"] else f"{sp['runs']} of {sp['of']} runs"
+    if sp["runs"] < 2:
+        return "" if brackets else "-"
+    return f" [{text}, {runs}]" if brackets else f"{text} ({runs})"
 
 
 def num(x, digits=0):
@@ -206,7 +270,8 @@ def main():
     DATA_DIR = result_dir
     rows, meta, loads, micro = load(result_dir)
     failed = [r for r in rows if r.get("error")]
-    rows = [r for r in rows if not r.get("error")]
+    rows = median_runs([r for r in rows if not r.get("error")])
+    repeated = any(r.get("spread", {}).get("of", 1) > 1 for r in rows)  # the spread columns are shown
     chart_dir = os.path.join(docs_dir, "benchmarks")
     os.makedirs(chart_dir, exist_ok=True)
     shutil.copy(os.path.join(result_dir, "results.jsonl"), os.path.join(chart_dir, "results.jsonl"))
@@ -223,7 +288,7 @@ def main():
 
     w("## Machine and run\n")
     w("| item | value |\n|---|---|")
-    for k in ("commit", "source", "date", "kernel", "cores", "cpu", "memory_gib", "nofile_hard", "nats", "mosquitto", "quick", "priority"):
+    for k in ("commit", "source", "date", "kernel", "cores", "cpu", "memory_gib", "nofile_hard", "nats", "mosquitto", "quick", "repeat", "priority"):
         if k in meta:
             w(f"| {k} | {meta[k]} |")
     w("")
@@ -252,6 +317,13 @@ def main():
           "every queue to drain (`lost` would count what never arrived). `per server CPU-s` divides the "
           "deliveries by the server's own CPU seconds: the per-busy-core figure to compare when the loadgen "
           "(core 1) is the bound.\n")
+        if repeated:
+            w("Each saturation cell ran several times back to back against the same server process "
+              f"(`BENCH_REPEAT`, {meta.get('repeat', 'see the runs column')} here). The figures shown are those of the "
+              "run with the **median deliveries/s**, all columns from that one run (its CPU, its latency, and the "
+              "latency run at 50 % of its message rate). In square brackets and in the `runs (min–max …)` columns: "
+              "the lowest and highest figure over all the runs of the cell, the run-to-run spread. The targets use "
+              "the median runs.\n")
         payloads = sorted({r["payload"] for r in fan})
         for p in payloads:
             sizes = sorted({r["subscribers"] for r in fan if r["payload"] == p})
@@ -262,17 +334,21 @@ def main():
             for n in sizes:
                 rs = {s: find(rows, scenario="fanout", server=s, label="saturation", subscribers=n, payload=p) for s in SERVERS}
                 d = {s: get(rs[s], "deliveries_per_s") for s in SERVERS}
-                w(f"| {n:,} | " + " | ".join(num(d[s]) for s in SERVERS) +
+                w(f"| {n:,} | " + " | ".join(num(d[s]) + spread(rs[s], brackets=True) for s in SERVERS) +
                   f" | {fmt_ratio(ratio(d['hubcast'], d['nats']))} | {fmt_ratio(ratio(d['hubcast'], d['ceiling']), True)} |")
             w("")
             w("Per busy server core, CPU and bounds of the same runs:\n")
-            w("| subscribers | server | deliveries per server CPU-s | server CPU % | loadgen CPU % | core 0/1 busy % | loadgen bound | lost | p99 µs (saturated) |")
-            w("|---|---|---|---|---|---|---|---|---|")
+            extra_head = (" deliveries/s | runs (min–max deliveries/s) | runs (min–max per server CPU-s) |"
+                          if repeated else "")
+            w("| subscribers | server |" + extra_head + " deliveries per server CPU-s | server CPU % | loadgen CPU % | core 0/1 busy % | loadgen bound | lost | p99 µs (saturated) |")
+            w("|---|---|" + ("---|---|---|" if repeated else "") + "---|---|---|---|---|---|---|")
             for n in sizes:
                 for s in SERVERS:
                     r = find(rows, scenario="fanout", server=s, label="saturation", subscribers=n, payload=p)
                     if r:
-                        w(f"| {n:,} | {NAMES[s]} | {num(r.get('deliveries_per_server_cpu_s'))} | {r['server_cpu_pct']:.0f} | "
+                        extra = (f" {num(r.get('deliveries_per_s'))} | {spread(r)} | {spread(r, 'deliveries_per_server_cpu_s')} |"
+                                 if repeated else "")
+                        w(f"| {n:,} | {NAMES[s]} |{extra} {num(r.get('deliveries_per_server_cpu_s'))} | {r['server_cpu_pct']:.0f} | "
                           f"{r['loadgen_cpu_pct']:.0f} | {cores(r)} | {'yes' if r['loadgen_bound'] else 'no'} | "
                           f"{num(r['lost'])} | {num(r['p99_us'])} |")
             w("")
@@ -301,17 +377,19 @@ def main():
             h = find(rows, scenario="fanout", server="hubcast", label="saturation", subscribers=n, payload=64)
             nt = find(rows, scenario="fanout", server="nats", label="saturation", subscribers=n, payload=64)
             c = find(rows, scenario="fanout", server="ceiling", label="saturation", subscribers=n, payload=64)
+            def m(r, key):  # the median run's figure, with the spread of its runs
+                return num(get(r, key)) + spread(r, key, brackets=True)
             summary.append((f"fan-out {n:,} x 64 B: ≥ 1.5x NATS deliveries/s",
-                            f"{num(get(h, 'deliveries_per_s'))} vs {num(get(nt, 'deliveries_per_s'))}",
+                            f"{m(h, 'deliveries_per_s')} vs {m(nt, 'deliveries_per_s')}",
                             ratio(get(h, "deliveries_per_s"), get(nt, "deliveries_per_s")), 1.5, False))
             summary.append((f"fan-out {n:,} x 64 B: ≥ 1.5x NATS per server CPU-s",
-                            f"{num(get(h, 'deliveries_per_server_cpu_s'))} vs {num(get(nt, 'deliveries_per_server_cpu_s'))}",
+                            f"{m(h, 'deliveries_per_server_cpu_s')} vs {m(nt, 'deliveries_per_server_cpu_s')}",
                             ratio(get(h, "deliveries_per_server_cpu_s"), get(nt, "deliveries_per_server_cpu_s")), 1.5, False))
             summary.append((f"fan-out {n:,} x 64 B: ≥ 70 % of the ceiling",
-                            f"{num(get(h, 'deliveries_per_s'))} vs {num(get(c, 'deliveries_per_s'))}",
+                            f"{m(h, 'deliveries_per_s')} vs {m(c, 'deliveries_per_s')}",
                             ratio(get(h, "deliveries_per_s"), get(c, "deliveries_per_s")), 0.7, True))
             summary.append((f"fan-out {n:,} x 64 B: ≥ 70 % of the ceiling per server CPU-s",
-                            f"{num(get(h, 'deliveries_per_server_cpu_s'))} vs {num(get(c, 'deliveries_per_server_cpu_s'))}",
+                            f"{m(h, 'deliveries_per_server_cpu_s')} vs {m(c, 'deliveries_per_server_cpu_s')}",
                             ratio(get(h, "deliveries_per_server_cpu_s"), get(c, "deliveries_per_server_cpu_s")), 0.7, True))
 
     # ---------------------------------------------------------------------------------------------
@@ -321,12 +399,16 @@ def main():
         w("1,000 subscribers, 64 B, closed loop at several windows: a larger window lets every server "
           "write more frames per `writev` (and the loadgen read more per `read`), so a closed-loop figure "
           "is only comparable at the same window. Deliveries/s, and in brackets deliveries per server CPU-s.\n")
+        if repeated:
+            w("Each cell is the run with the median deliveries/s of several back-to-back runs (as in the "
+              "fan-out tables); in square brackets the min–max deliveries/s of those runs.\n")
         windows = sorted({r["window"] for r in sweep})
         w("| window | " + " | ".join(NAMES[s] for s in SERVERS) + " | hubcast / NATS | hubcast / ceiling |")
         w("|---|" + "---|" * (len(SERVERS) + 2))
         for wnd in windows:
             rs = {s: find(rows, scenario="fanout", label=f"window{wnd}", server=s) for s in SERVERS}
-            cells = [f"{num(get(rs[s], 'deliveries_per_s'))} ({num(get(rs[s], 'deliveries_per_server_cpu_s'))})" for s in SERVERS]
+            cells = [f"{num(get(rs[s], 'deliveries_per_s'))} ({num(get(rs[s], 'deliveries_per_server_cpu_s'))})"
+                     f"{spread(rs[s], brackets=True)}" for s in SERVERS]
             w(f"| {wnd} | " + " | ".join(cells) +
               f" | {fmt_ratio(ratio(get(rs['hubcast'], 'deliveries_per_s'), get(rs['nats'], 'deliveries_per_s')))}"
               f" | {fmt_ratio(ratio(get(rs['hubcast'], 'deliveries_per_s'), get(rs['ceiling'], 'deliveries_per_s')), True)} |")
@@ -606,7 +688,9 @@ def main():
         head = ["## Targets of issue 6\n",
                 "Ratios from the runs above (same run, same machine). `met` compares the ratio with the "
                 "target; read it with the bound columns of the tables: where the loadgen was the bound the "
-                "raw figure measures the loadgen.\n",
+                "raw figure measures the loadgen."
+                + (" Fan-out rows use the median runs; in square brackets the min–max of the repeated runs."
+                   if repeated else "") + "\n",
                 "| target | measured | ratio | met |", "|---|---|---|---|"]
         for name, measured, r, goal, pct, *override in summary:
             if override and override[0] is not None:
