@@ -7,62 +7,15 @@
 #include <boost/json/value.hpp>
 
 #include "auth/jwt.hpp"
+#include "util/ascii.hpp"
+#include "util/query_string.hpp"
 
 namespace hubcast::auth {
 namespace {
 
-char ascii_lower(char c) noexcept {
-    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-bool iequals(std::string_view a, std::string_view b) noexcept {
-    if (a.size() != b.size()) {
-        return false;
-    }
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        if (ascii_lower(a[i]) != ascii_lower(b[i])) {
-            return false;
-        }
-    }
-    return true;
-}
-
-bool istarts_with(std::string_view text, std::string_view prefix) noexcept {
-    return text.size() >= prefix.size() && iequals(text.substr(0, prefix.size()), prefix);
-}
-
-int hex_value(char c) noexcept {
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    c = ascii_lower(c);
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    return -1;
-}
-
-std::optional<std::string> percent_decode(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        if (text[i] != '%') {
-            out += text[i];
-            continue;
-        }
-        if (i + 2 >= text.size()) {
-            return std::nullopt;
-        }
-        const int high = hex_value(text[i + 1]);
-        const int low = hex_value(text[i + 2]);
-        if (high < 0 || low < 0) {
-            return std::nullopt;
-        }
-        out += static_cast<char>(high * 16 + low);
-        i += 2;
-    }
-    return out;
-}
+using util::ascii_lower;
+using util::iequals;
+using util::istarts_with;
 
 /// "host[:port]" lowercased, without the port when it is the default one of `secure`'s scheme
 /// family: clients leave the default port out of both the Host header and the SDK endpoints, but
@@ -113,7 +66,7 @@ bool audience_matches(std::string_view audience, const client_token_context& con
     std::string_view path = rest.substr(path_start);
     std::optional<std::string> decoded;
     if (path.find('%') != std::string_view::npos) {
-        decoded = percent_decode(path);
+        decoded = util::percent_decode(path, false);
         if (!decoded) {
             return false;
         }

@@ -3,12 +3,12 @@
 #include <array>
 #include <charconv>
 
+#include "util/ascii.hpp"
+
 namespace hubcast::auth {
 namespace {
 
-char ascii_lower(char c) noexcept {
-    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
+using util::ascii_lower;
 
 std::string lowercase(std::string_view text) {
     std::string out(text);

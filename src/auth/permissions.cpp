@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 
+#include "util/ascii.hpp"
+
 namespace hubcast::auth {
 namespace {
 
@@ -23,17 +25,9 @@ constexpr std::array<role_form, 4> role_forms = {{
     {"webpubsub.sendToGroups", permission_kind::send_to_group, true},
 }};
 
-char ascii_lower(char c) noexcept {
-    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-bool iequals(std::string_view a, std::string_view b) noexcept {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return ascii_lower(x) == ascii_lower(y);
-           });
-}
-
 } // namespace
+
+using util::iequals;
 
 std::optional<permission_kind> parse_permission_kind(std::string_view name) noexcept {
     if (iequals(name, "joinLeaveGroup")) {

@@ -9,56 +9,13 @@
 #include <boost/json/value.hpp>
 
 #include "auth/jwt.hpp"
+#include "util/ascii.hpp"
+#include "util/query_string.hpp"
 
 namespace hubcast::auth {
 namespace {
 
-char ascii_lower(char c) noexcept {
-    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-bool iequals(std::string_view a, std::string_view b) noexcept {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return ascii_lower(x) == ascii_lower(y);
-           });
-}
-
-int hex_value(char c) noexcept {
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    c = ascii_lower(c);
-    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
-/// Percent-decodes `text`; `plus_is_space` for query components (form encoding, which Python's
-/// and .NET's stacks may produce). Nullopt on a truncated or non-hex escape.
-std::optional<std::string> decode(std::string_view text, bool plus_is_space) {
-    std::string out;
-    out.reserve(text.size());
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        const char c = text[i];
-        if (c == '+' && plus_is_space) {
-            out += ' ';
-            continue;
-        }
-        if (c != '%') {
-            out += c;
-            continue;
-        }
-        if (i + 2 >= text.size()) {
-            return std::nullopt;
-        }
-        const int high = hex_value(text[i + 1]);
-        const int low = hex_value(text[i + 2]);
-        if (high < 0 || low < 0) {
-            return std::nullopt;
-        }
-        out += static_cast<char>(high * 16 + low);
-        i += 2;
-    }
-    return out;
-}
+using util::iequals;
 
 struct split_target {
     std::string_view path;
@@ -74,7 +31,7 @@ split_target split(std::string_view path_and_query) {
 }
 
 std::optional<std::string> normalized_path(std::string_view path) {
-    auto decoded = decode(path, false);
+    auto decoded = util::percent_decode(path, false);
     if (!decoded) {
         return std::nullopt;
     }
@@ -101,9 +58,9 @@ std::optional<parameter_list> normalized_query(std::string_view query) {
             continue;
         }
         const auto equals = piece.find('=');
-        auto name = decode(piece.substr(0, equals), true);
-        auto value =
-            decode(equals == std::string_view::npos ? std::string_view{} : piece.substr(equals + 1), true);
+        auto name = util::percent_decode(piece.substr(0, equals), true);
+        auto value = util::percent_decode(
+            equals == std::string_view::npos ? std::string_view{} : piece.substr(equals + 1), true);
         if (!name || !value) {
             return std::nullopt;
         }

@@ -97,6 +97,24 @@ std::string decode_query_value(std::string_view raw) {
     return out;
 }
 
+std::optional<std::string> percent_decode(std::string_view text, bool plus_is_space) {
+    std::string out;
+    out.reserve(text.size());
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if (text[i] == '+' && plus_is_space) {
+            out.push_back(' ');
+        } else if (text[i] != '%') {
+            out.push_back(text[i]);
+        } else if (const int byte = escaped_byte(text, i); byte >= 0) {
+            out.push_back(static_cast<char>(byte));
+            i += 2;
+        } else {
+            return std::nullopt;
+        }
+    }
+    return out;
+}
+
 bool is_plain_query_value(std::string_view raw) noexcept {
     return raw.find_first_of("%+") == std::string_view::npos;
 }

@@ -25,6 +25,10 @@ void find_query_params(std::string_view query, std::span<query_lookup> lookups) 
 /// not followed by two hex digits (which a validated URL never holds) is kept as it is.
 std::string decode_query_value(std::string_view raw);
 
+/// `text` percent-decoded, strictly: nullopt on a truncated or non-hex escape. `plus_is_space` for
+/// query components (form encoding, which Python's and .NET's stacks may produce).
+std::optional<std::string> percent_decode(std::string_view text, bool plus_is_space);
+
 /// True when decode_query_value(raw) would return `raw` unchanged (no `%`, no `+`).
 bool is_plain_query_value(std::string_view raw) noexcept;
 

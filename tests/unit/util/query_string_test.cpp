@@ -13,6 +13,7 @@ namespace {
 using hubcast::util::decode_query_value;
 using hubcast::util::find_query_params;
 using hubcast::util::is_plain_query_value;
+using hubcast::util::percent_decode;
 using hubcast::util::query_lookup;
 
 struct lookup_case {
@@ -99,6 +100,18 @@ TEST(QueryString, DecodesValuesWithPlusAsSpace) {
     EXPECT_TRUE(is_plain_query_value("eyJhbGciOiJIUzI1NiJ9.e30.abc-_"));
     EXPECT_FALSE(is_plain_query_value("a+b"));
     EXPECT_FALSE(is_plain_query_value("a%41"));
+}
+
+TEST(PercentDecode, IsStrictAboutEscapesAndTreatsPlusAsAsked) {
+    EXPECT_EQ(percent_decode("a%2Fb%2fc", false), "a/b/c");
+    EXPECT_EQ(percent_decode("a+b", false), "a+b");
+    EXPECT_EQ(percent_decode("a+b", true), "a b");
+    EXPECT_EQ(percent_decode("%2B", true), "+");
+    EXPECT_EQ(percent_decode("", false), "");
+    EXPECT_EQ(percent_decode("%", false), std::nullopt);
+    EXPECT_EQ(percent_decode("ab%4", true), std::nullopt);
+    EXPECT_EQ(percent_decode("%zz", false), std::nullopt);
+    EXPECT_EQ(percent_decode("%2541", false), "%41"); // decoded once
 }
 
 } // namespace
