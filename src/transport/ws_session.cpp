@@ -142,11 +142,8 @@ void ws_session::start_close(std::uint16_t code, std::string_view reason, bool e
     close_reason_ = std::string(reason);
     // After a protocol error the parser ignores input, so a close reply could never be seen.
     shutdown_after_close_ = !expect_reply || failed_;
-    const std::string frame = protocol::encode_close_frame(code, reason);
-    queued_bytes_ += frame.size();
-    queue_.push_back({util::make_shared_bytes(frame)});
-    close_queued_ = true;
-    schedule_flush();
+    enqueue_control(protocol::encode_close_frame(code, reason));
+    close_queued_ = true; // nothing may follow the close frame
     // Whatever happens, the socket is gone after the close timeout.
     timer_.expires_after(options_.close_timeout); // ends the keep-alive wait
     timer_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
@@ -360,12 +357,8 @@ void ws_session::on_close(std::uint16_t code, std::string_view reason) {
         close_code_ = code;
         close_reason_ = std::string(reason);
         shutdown_after_close_ = true;
-        const std::string frame = protocol::encode_close_frame(
-            code == protocol::close_code::no_status ? protocol::close_code::no_status : code, "");
-        queued_bytes_ += frame.size();
-        queue_.push_back({util::make_shared_bytes(frame)});
+        enqueue_control(protocol::encode_close_frame(code, ""));
         close_queued_ = true;
-        schedule_flush();
         return;
     }
     // The reply to our close.
