@@ -19,6 +19,7 @@
 #include <boost/beast/http/write.hpp>
 
 #include "protocol/ascii.hpp"
+#include "transport/bounded_head.hpp"
 
 namespace hubcast::transport {
 
@@ -58,8 +59,8 @@ namespace {
 
 /// A kept-alive connection to one host. Owned by its pool while idle, by an exchange while busy.
 struct pooled_connection {
-    explicit pooled_connection(const asio::any_io_executor& executor)
-        : socket(executor), idle_timer(executor) {}
+    pooled_connection(const asio::any_io_executor& executor, std::size_t head_limit)
+        : socket(executor), idle_timer(executor), buffer(bounded_buffer_bytes(head_limit)) {}
     tcp::socket socket;
     asio::steady_timer idle_timer;
     beast::flat_buffer buffer;
@@ -124,6 +125,7 @@ private:
     void open_connection(const exchange_ptr& ex);
     void write(const exchange_ptr& ex);
     void read(const exchange_ptr& ex);
+    void on_response(const exchange_ptr& ex, boost::system::error_code ec);
     void on_deadline(const exchange_ptr& ex);
     /// Reports `result` unless already reported.
     void finish(const exchange_ptr& ex, http_client_result result);
@@ -200,7 +202,7 @@ void http_client::impl::start(const exchange_ptr& ex) {
 }
 
 void http_client::impl::open_connection(const exchange_ptr& ex) {
-    ex->connection = std::make_unique<pooled_connection>(executor_);
+    ex->connection = std::make_unique<pooled_connection>(executor_, options_.max_response_header_bytes);
     ex->reused = false;
     ex->resolver.async_resolve(
         ex->request.host, std::to_string(ex->request.port),
@@ -260,29 +262,38 @@ void http_client::impl::read(const exchange_ptr& ex) {
     if (ex->request.method == "HEAD") {
         ex->parser->skip(true);
     }
-    http::async_read(ex->connection->socket, ex->connection->buffer, *ex->parser,
-                     [self = shared_from_this(), ex](boost::system::error_code ec, std::size_t) {
-                         if (ec || ex->finished) {
-                             self->fail(ex, ec,
-                                        is_malformed(ec) ? http_client_error::bad_response
-                                                         : http_client_error::connection_lost);
-                             return;
-                         }
-                         auto message = ex->parser->release();
-                         http_client_response response;
-                         response.status = message.result_int();
-                         response.headers.reserve(8);
-                         for (const auto& field : message) {
-                             response.headers.emplace_back(std::string(field.name_string()),
-                                                           std::string(field.value()));
-                         }
-                         response.body = std::move(message.body());
-                         // Anything after the response would be a response to nothing: do not reuse the
-                         // connection.
-                         const bool keep = message.keep_alive() && ex->connection->buffer.size() == 0;
-                         self->finish(ex, std::move(response));
-                         self->release(ex, keep);
-                     });
+    async_read_bounded_head(ex->connection->socket, ex->connection->buffer, *ex->parser,
+                            options_.max_response_header_bytes,
+                            [self = shared_from_this(), ex](boost::system::error_code ec) {
+                                if (ec || ex->finished || ex->parser->is_done()) {
+                                    self->on_response(ex, ec);
+                                    return;
+                                }
+                                http::async_read(ex->connection->socket, ex->connection->buffer, *ex->parser,
+                                                 [self, ex](boost::system::error_code read_ec, std::size_t) {
+                                                     self->on_response(ex, read_ec);
+                                                 });
+                            });
+}
+
+void http_client::impl::on_response(const exchange_ptr& ex, boost::system::error_code ec) {
+    if (ec || ex->finished) {
+        fail(ex, ec, is_malformed(ec) ? http_client_error::bad_response : http_client_error::connection_lost);
+        return;
+    }
+    auto message = ex->parser->release();
+    http_client_response response;
+    response.status = message.result_int();
+    response.headers.reserve(8);
+    for (const auto& field : message) {
+        response.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+    }
+    response.body = std::move(message.body());
+    // Anything after the response would be a response to nothing: do not reuse the
+    // connection.
+    const bool keep = message.keep_alive() && ex->connection->buffer.size() == 0;
+    finish(ex, std::move(response));
+    release(ex, keep);
 }
 
 void http_client::impl::on_deadline(const exchange_ptr& ex) {

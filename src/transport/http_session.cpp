@@ -1,5 +1,6 @@
 #include "transport/http_session.hpp"
 
+#include <array>
 #include <utility>
 
 #include <boost/asio/dispatch.hpp>
@@ -8,10 +9,11 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
-#include <boost/beast/websocket/rfc6455.hpp>
 #include <openssl/sha.h>
 #include <unistd.h>
 
+#include "protocol/http_head.hpp"
+#include "transport/bounded_head.hpp"
 #include "transport/ws_session.hpp"
 #include "util/base64.hpp"
 
@@ -48,20 +50,21 @@ struct owned_descriptor {
     }
 };
 
-bool is_valid_upgrade(const http::request<http::string_body>& req) {
-    if (!beast::websocket::is_upgrade(req)) {
-        return false;
+protocol::header_list header_fields(const http::request<http::string_body>& req) {
+    protocol::header_list fields;
+    fields.reserve(16);
+    for (const auto& field : req) {
+        fields.emplace_back(std::string(field.name_string()), std::string(field.value()));
     }
-    const auto version = req[http::field::sec_websocket_version];
-    const auto key = req[http::field::sec_websocket_key];
-    return version == "13" && key.size() == 24;
+    return fields;
 }
 
 } // namespace
 
 http_session::http_session(asio::ip::tcp::socket socket, std::size_t worker, worker_pool& workers,
                            http_handler& handler, const session_options& options, session_counters& counters)
-    : socket_(std::move(socket)), deadline_(socket_.get_executor()), worker_(worker), workers_(workers),
+    : socket_(std::move(socket)), deadline_(socket_.get_executor()),
+      buffer_(bounded_buffer_bytes(options.max_header_bytes)), worker_(worker), workers_(workers),
       handler_(handler), options_(options), counters_(counters) {
     ++counters_.http;
 }
@@ -85,6 +88,33 @@ void http_session::read_request() {
             self->socket_.close(ignored); // a client too slow to send its request
         }
     });
+    read_head();
+}
+
+void http_session::read_head() {
+    async_read_bounded_head(socket_, buffer_, *parser_, options_.max_header_bytes,
+                            [self = shared_from_this()](boost::system::error_code ec) { self->on_head(ec); });
+}
+
+void http_session::on_head(boost::system::error_code ec) {
+    if (ec) {
+        deadline_.cancel();
+        reject_unreadable(ec);
+        return;
+    }
+    const auto& req = parser_->get();
+    fields_ = header_fields(req);
+    if (auto rejection = protocol::check_request_head(req.method_string(), req.version(), fields_)) {
+        deadline_.cancel();
+        write_response(protocol::http_response::text(rejection->status, std::string(rejection->reason)),
+                       false);
+        return;
+    }
+    if (parser_->is_done()) {
+        on_read({});
+        return;
+    }
+    // The body: bounded by body_limit; chunk-size lines and trailer fields by the buffer.
     http::async_read(
         socket_, buffer_, *parser_,
         [self = shared_from_this()](boost::system::error_code ec, std::size_t) { self->on_read(ec); });
@@ -100,19 +130,20 @@ void http_session::on_read(boost::system::error_code ec) {
     protocol::http_request request;
     request.method = std::string(req.method_string());
     request.target = std::string(req.target());
-    request.headers.reserve(16);
-    for (const auto& field : req) {
-        request.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
-    }
+    request.headers = std::move(fields_);
     request.body = std::move(req.body());
     boost::system::error_code endpoint_ec;
     const auto remote = socket_.remote_endpoint(endpoint_ec);
     if (!endpoint_ec) {
         request.remote_address = remote.address().to_string() + ":" + std::to_string(remote.port());
     }
-    request.websocket_upgrade = is_valid_upgrade(req);
+    // The key was checked with the rest of the head; the version is the application's to judge
+    // (RFC 6455 4.4 wants a 426 naming the versions spoken).
+    request.websocket_upgrade =
+        protocol::is_websocket_upgrade(request.method, req.version(), request.headers) &&
+        request.header("Sec-WebSocket-Version") == "13";
     if (request.websocket_upgrade) {
-        websocket_key_ = std::string(req[http::field::sec_websocket_key]);
+        websocket_key_ = std::string(request.header("Sec-WebSocket-Key"));
     }
     keep_alive_ = req.keep_alive() && !request.websocket_upgrade;
     answered_ = false;
@@ -127,7 +158,8 @@ void http_session::reject_unreadable(boost::system::error_code ec) {
     }
     if (ec == http::error::body_limit) {
         write_response(protocol::http_response::text(413, "Request body too large."), false);
-    } else if (ec == http::error::header_limit) {
+    } else if (ec == http::error::header_limit || ec == http::error::buffer_overflow) {
+        // buffer_overflow: a head, a chunk-size line or trailer fields larger than the buffer.
         write_response(protocol::http_response::text(431, "Request header fields too large."), false);
     } else {
         write_response(protocol::http_response::text(400, "Malformed HTTP request."), false);
@@ -162,8 +194,12 @@ void http_session::write_response(protocol::http_response response, bool keep_al
     http::async_write(
         socket_, *message,
         [self = shared_from_this(), message, keep_alive](boost::system::error_code ec, std::size_t) {
-            if (ec || !keep_alive) {
+            if (ec) {
                 self->shutdown();
+                return;
+            }
+            if (!keep_alive) {
+                self->linger_then_close();
                 return;
             }
             self->read_request();
@@ -232,6 +268,36 @@ void http_session::upgrade(std::size_t worker, std::string subprotocol, std::uni
                                      std::move(handler), options, counters)
             ->start();
     });
+}
+
+void http_session::linger_then_close() {
+    // Closing with unread input makes the kernel send a reset, which can destroy the answer before
+    // the client reads it (a 413 or 431 sent before the request was read whole). So, as nginx's
+    // lingering close does: stop sending, then read and discard for a bounded time and amount.
+    boost::system::error_code ignored;
+    socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+    lingered_bytes_ = 0;
+    deadline_.expires_after(linger_time);
+    deadline_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
+        if (auto self = weak.lock(); self && !ec) {
+            self->shutdown();
+        }
+    });
+    discard_input();
+}
+
+void http_session::discard_input() {
+    thread_local std::array<char, 16 * 1024> discarded;
+    socket_.async_read_some(asio::buffer(discarded),
+                            [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
+                                self->lingered_bytes_ += n;
+                                if (ec || self->lingered_bytes_ >= linger_bytes) {
+                                    self->deadline_.cancel();
+                                    self->shutdown();
+                                    return;
+                                }
+                                self->discard_input();
+                            });
 }
 
 void http_session::shutdown() {

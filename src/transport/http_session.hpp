@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <memory>
 #include <optional>
@@ -10,13 +11,15 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
 
+#include "protocol/http_head.hpp"
 #include "transport/handlers.hpp"
 #include "transport/session_options.hpp"
 #include "transport/worker_pool.hpp"
 
 namespace hubcast::transport {
 
-/// One HTTP/1.1 connection: reads requests with Beast's parser (bounded headers and body, a
+/// One HTTP/1.1 connection: reads requests with Beast's parser (head, body and buffer bounded in
+/// bytes, the head checked against RFC 9112's framing and Host rules before the body is read, a
 /// request deadline), hands each to the http_handler, writes the answer, and keeps the connection
 /// alive for the next request, one at a time (a pipelined request waits in the buffer). An
 /// accepted WebSocket upgrade turns the connection into a ws_session.
@@ -36,11 +39,20 @@ public:
 
 private:
     void read_request();
+    void read_head();
+    void on_head(boost::system::error_code ec);
     void on_read(boost::system::error_code ec);
     void reject_unreadable(boost::system::error_code ec);
     void write_response(protocol::http_response response, bool keep_alive);
     void upgrade(std::size_t worker, std::string subprotocol, std::unique_ptr<ws_handler> handler);
+    void linger_then_close();
+    void discard_input();
     void shutdown();
+
+    /// After a final answer, input is read and dropped for at most this long and this much, so
+    /// that the answer is not lost to a reset (see linger_then_close).
+    static constexpr std::chrono::seconds linger_time{2};
+    static constexpr std::size_t linger_bytes = 1024 * 1024;
 
     boost::asio::ip::tcp::socket socket_;
     boost::asio::steady_timer deadline_;
@@ -51,6 +63,8 @@ private:
     http_handler& handler_;
     const session_options& options_;
     session_counters& counters_;
+    std::size_t lingered_bytes_ = 0;
+    protocol::header_list fields_; ///< the current request's head, as checked
     bool keep_alive_ = false;
     bool answered_ = true;
     std::string websocket_key_;

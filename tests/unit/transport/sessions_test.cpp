@@ -12,6 +12,8 @@
 #include <boost/asio/streambuf.hpp>
 #include <boost/asio/write.hpp>
 #include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 
 #include "protocol/websocket_frame.hpp"
 #include "transport/listener.hpp"
@@ -270,6 +272,135 @@ TEST_F(Sessions, ProtocolErrorClosesWith1002) {
     const auto [opcode, payload] = read_frame(socket, buffer);
     EXPECT_EQ(opcode, 8);
     EXPECT_EQ(payload.substr(0, 2), std::string("\x03\xea", 2));
+}
+
+/// Sends `request` whole (the server drains what it does not read before closing), then returns
+/// the status line of the answer.
+std::string status_of(tcp::socket& socket, const std::string& request) {
+    asio::write(socket, asio::buffer(request));
+    asio::streambuf buffer;
+    asio::read_until(socket, buffer, "\r\n");
+    std::string line(asio::buffers_begin(buffer.data()), asio::buffers_end(buffer.data()));
+    return line.substr(0, line.find("\r\n"));
+}
+
+/// True when the server closed the connection (reads reach EOF) within five seconds.
+bool closed_by_server(tcp::socket& socket) {
+    asio::streambuf rest;
+    boost::system::error_code ec;
+    socket.non_blocking(false);
+    struct timeval timeout {
+        5, 0
+    };
+    ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    while (!ec) {
+        asio::read(socket, rest, asio::transfer_at_least(1), ec);
+    }
+    return ec == asio::error::eof || ec == asio::error::connection_reset;
+}
+
+TEST_F(Sessions, EmptyHeaderFieldsCountAgainstTheHeaderLimit) {
+    // Regression: Beast consumed complete `a:` fields as they arrived and applied its limit per
+    // parse call, so a head of millions of empty fields grew the server by hundreds of MB. The
+    // request line and Host lengths vary because the bypass depended on them.
+    for (const std::string host : {"x", "xyz", "abcdefgh"}) {
+        for (const std::string path : {"/", "/healthz", "/a/b/c/d/e"}) {
+            std::string request = "GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\n";
+            for (int i = 0; i < 40'000; ++i) {
+                request += "a:\r\n";
+            }
+            request += "Connection: close\r\n\r\n";
+            auto socket = connect();
+            EXPECT_EQ(status_of(socket, request), "HTTP/1.1 431 Request Header Fields Too Large")
+                << host << " " << path;
+        }
+    }
+}
+
+TEST_F(Sessions, AHeadJustUnderTheLimitIsServed) {
+    std::string request = "GET /a HTTP/1.1\r\nHost: x\r\nX-Padding: ";
+    request += std::string(options_.max_header_bytes - request.size() - 64, 'p');
+    request += "\r\n\r\n";
+    auto socket = connect();
+    EXPECT_EQ(status_of(socket, request), "HTTP/1.1 200 OK");
+}
+
+TEST_F(Sessions, TrailerFieldsAreBoundedBeforeTheyAreBuffered) {
+    // Regression: trailer fields after the last chunk were buffered without bound (30 MB took the
+    // server to 362 MB) before the request was even authenticated.
+    std::string request =
+        "POST /send HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n";
+    for (int i = 0; i < 20'000; ++i) {
+        request += "t: v\r\n";
+    }
+    request += "\r\n";
+    auto socket = connect();
+    EXPECT_EQ(status_of(socket, request), "HTTP/1.1 431 Request Header Fields Too Large");
+    EXPECT_TRUE(closed_by_server(socket));
+}
+
+TEST_F(Sessions, ASmallTrailerIsAccepted) {
+    auto socket = connect();
+    EXPECT_EQ(status_of(socket, "POST /send HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                                "3\r\nabc\r\n0\r\nChecksum: 1\r\n\r\n"),
+              "HTTP/1.1 200 OK");
+}
+
+TEST_F(Sessions, ATransferCodingThatIsNotFinallyChunkedIsRefusedAndNothingIsSmuggled) {
+    // Regression: such a request ran with an empty body and its body ran as a second request.
+    for (const std::string coding :
+         {"gzip", "identity", "xchunked", "chunked, identity", "chunked, chunked"}) {
+        auto socket = connect();
+        const std::string smuggled = "GET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n";
+        EXPECT_EQ(status_of(socket, "POST /a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: " + coding +
+                                        "\r\nContent-Length: " + std::to_string(smuggled.size()) +
+                                        "\r\n\r\n" + smuggled),
+                  "HTTP/1.1 400 Bad Request")
+            << coding;
+        EXPECT_TRUE(closed_by_server(socket)) << coding;
+    }
+}
+
+TEST_F(Sessions, AnUnknownCodingBeforeChunkedIsNotImplemented) {
+    auto socket = connect();
+    EXPECT_EQ(
+        status_of(socket, "POST /a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n"),
+        "HTTP/1.1 501 Not Implemented");
+    EXPECT_TRUE(closed_by_server(socket));
+}
+
+TEST_F(Sessions, TransferEncodingWithContentLengthIsRefused) {
+    auto socket = connect();
+    EXPECT_EQ(status_of(socket, "POST /a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+                                "Content-Length: 5\r\n\r\n0\r\n\r\n"),
+              "HTTP/1.1 400 Bad Request");
+}
+
+TEST_F(Sessions, AnHttp11RequestNeedsExactlyOneValidHost) {
+    for (const std::string head :
+         {"GET /a HTTP/1.1\r\n\r\n", "GET /a HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
+          "GET /a HTTP/1.1\r\nHost: evil.example/path?x=\r\n\r\n", "GET /a HTTP/1.1\r\nHost: a b\r\n\r\n"}) {
+        auto socket = connect();
+        EXPECT_EQ(status_of(socket, head), "HTTP/1.1 400 Bad Request") << head;
+    }
+    auto http10 = connect();
+    EXPECT_EQ(status_of(http10, "GET /a HTTP/1.0\r\n\r\n"), "HTTP/1.1 200 OK");
+    auto bracketed = connect();
+    EXPECT_EQ(status_of(bracketed, "GET /a HTTP/1.1\r\nHost: [::1]:8080\r\n\r\n"), "HTTP/1.1 200 OK");
+}
+
+TEST_F(Sessions, AnUpgradeWithAMalformedKeyIsRefused) {
+    // Regression: any 24-character key was accepted with 101.
+    for (const std::string key : {"!!!!!!!!!!!!!!!!!!!!!!!!", "dGhlIHNhbXBsZSBub25jZQ",
+                                  "dGhlIHNhbXBsZSBub25jZSEh", "dGhlIHNhbXBsZSBub25jZQ==dGhl"}) {
+        auto socket = connect();
+        EXPECT_EQ(
+            status_of(socket, "GET /client/hubs/chat HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+                              "Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: " +
+                                  key + "\r\n\r\n"),
+            "HTTP/1.1 400 Bad Request")
+            << key;
+    }
 }
 
 } // namespace
