@@ -7,8 +7,7 @@
 #include <utility>
 #include <vector>
 
-#include <boost/url/parse.hpp>
-
+#include "api/request_target.hpp"
 #include "protocol/ascii.hpp"
 
 namespace hubcast::api {
@@ -18,46 +17,6 @@ using protocol::http_response;
 
 bool is_get_or_head(const protocol::http_request& request) {
     return request.method == "GET" || request.method == "HEAD";
-}
-
-/// The bytes that may appear raw in an origin-form target: alphanumerics and "-._~!$&'()*+,;=:@/?%".
-constexpr std::array<bool, 256> make_raw_target_bytes() {
-    std::array<bool, 256> allowed{};
-    for (int c = 0; c < 256; ++c) {
-        allowed[static_cast<std::size_t>(c)] =
-            (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-    }
-    for (const char c : std::string_view("-._~!$&'()*+,;=:@/?%")) {
-        allowed[static_cast<unsigned char>(c)] = true;
-    }
-    return allowed;
-}
-
-constexpr auto raw_target_bytes = make_raw_target_bytes();
-
-/// Server SDKs put hub names into the path unescaped, and hub names may hold characters a strict
-/// URI parser refuses (backtick, brackets). Percent-encode every byte that cannot appear raw in an
-/// origin-form target so that such requests parse, while encoded bytes stay as they were.
-std::string escape_lenient(std::string_view target) {
-    std::string out;
-    out.reserve(target.size());
-    // Runs over every byte of every request target (an access token is most of a connect's), so
-    // a table lookup per byte and whole runs appended at once.
-    std::size_t run = 0;
-    for (std::size_t i = 0; i < target.size(); ++i) {
-        const auto byte = static_cast<unsigned char>(target[i]);
-        if (raw_target_bytes[byte]) {
-            continue;
-        }
-        static constexpr char hex[] = "0123456789ABCDEF";
-        out.append(target.substr(run, i - run));
-        out.push_back('%');
-        out.push_back(hex[byte >> 4]);
-        out.push_back(hex[byte & 0x0F]);
-        run = i + 1;
-    }
-    out.append(target.substr(run));
-    return out;
 }
 
 /// The client endpoint's paths: /client, /client/ (hub in the query), /client/hubs/{hub}[/].
@@ -93,9 +52,8 @@ http_router::http_router(client_endpoint& clients, rest_router& rest, metrics& c
     : clients_(clients), rest_(rest), metrics_(counters) {}
 
 void http_router::route(protocol::http_request request, route_reply reply) {
-    const std::string escaped = escape_lenient(request.target);
-    auto parsed = boost::urls::parse_origin_form(escaped);
-    if (!parsed) {
+    request_target parsed;
+    if (!parse_request_target(request.target, parsed)) {
         if (is_rest_target(request.target)) {
             reply(error_response({400, rest_error_code::invalid_parameter, "Malformed request target."},
                                  request.method == "HEAD"));
@@ -104,7 +62,7 @@ void http_router::route(protocol::http_request request, route_reply reply) {
         reply(http_response::text(400, "Bad Request: malformed request target."));
         return;
     }
-    const auto& target = *parsed;
+    const auto& target = parsed.url;
     const std::string path = target.path();
     if (is_client_path(path)) {
         if (request.method != "GET") {
@@ -134,14 +92,8 @@ void http_router::route(protocol::http_request request, route_reply reply) {
         return;
     }
     if (is_rest_target(path)) {
-        // Decoded here, while `escaped` lives: the call may finish on another worker.
-        const auto segments = target.segments();
-        std::vector<std::pair<std::string, std::string>> pairs;
-        for (const auto& param : target.params()) {
-            pairs.emplace_back(param.key, param.value);
-        }
-        rest_.handle(std::move(request), std::vector<std::string>(segments.begin(), segments.end()),
-                     query_parameters(std::move(pairs)),
+        // Decoded here, while `parsed` lives: the call may finish on another worker.
+        rest_.handle(std::move(request), parsed.segments(), query_parameters(parsed.parameters()),
                      [reply = std::move(reply)](http_response response) { reply(std::move(response)); });
         return;
     }

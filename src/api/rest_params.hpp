@@ -28,6 +28,8 @@ public:
     std::optional<std::string_view> first(std::string_view name) const;
     /// Every value of `name`, in order (a `collectionFormat: multi` array).
     std::vector<std::string> all(std::string_view name) const;
+    /// Every parameter, decoded, in order.
+    const std::vector<std::pair<std::string, std::string>>& pairs() const noexcept { return pairs_; }
 
 private:
     std::vector<std::pair<std::string, std::string>> pairs_;

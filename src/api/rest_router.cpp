@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "api/rest_audience.hpp"
 #include "auth/request_token.hpp"
 #include "protocol/ascii.hpp"
 #include "util/clock.hpp"
@@ -89,7 +90,12 @@ void rest_router::handle(protocol::http_request request, std::vector<std::string
 
 std::optional<rest_error> rest_router::authenticate(const call& c) const {
     const auth::request_token_context context{
-        .target = c.request.target, .now = util::unix_seconds(), .clock_skew = options_.clock_skew};
+        .names_this_request =
+            [&c](std::string_view path_and_query) {
+                return audience_names_call(path_and_query, c.request.method, c.route, c.query.pairs());
+            },
+        .now = util::unix_seconds(),
+        .clock_skew = options_.clock_skew};
     const auto verified = auth::verify_request_token(bearer_token(c.request), keys_, context);
     if (verified) {
         return std::nullopt;
