@@ -116,8 +116,8 @@ TEST(NodeRest, AFilteredSendReachesOnlyMatchingConnections) {
     const auto message = testing::json_of(h.sink(anonymous).frames.back());
     EXPECT_EQ(message.at("from"), "group");
     EXPECT_EQ(message.at("group"), "room");
-    EXPECT_TRUE(message.as_object().if_contains("fromUserId") == nullptr ||
-                message.at("fromUserId").is_null());
+    ASSERT_TRUE(message.as_object().contains("fromUserId")) << message;
+    EXPECT_TRUE(message.at("fromUserId").is_null()) << message;
 
     h.n().send_to_user("chat", "alice", text("3"),
                        send_options{{}, filter("connectionId ne '" + alice1 + "'"), no_deadline});
