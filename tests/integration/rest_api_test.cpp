@@ -94,11 +94,12 @@ TEST_F(RestApi, EveryOperationAnswersTheSwaggersSuccessCode) {
         << "closing a closed connection is done";
 }
 
-// Regression: a REST close answered 204 before the owning worker had even started the close, and the
-// connection stayed known until its transport finished, so an existence check sent right after the
-// 204 could still answer 200. Every close now answers once each connection it closes is forgotten:
-// the checks below run before any client has read its close frame. Several clients per case spread
-// over the workers, so the close crosses to a worker other than the one answering the REST call.
+// Regression: a REST close answered 204 at once (on another worker, before the owning one had even
+// started the close), and the connection stayed known until its transport finished, so an existence
+// check sent right after the 204 still answered 200. Every close now answers once each connection it
+// closes is forgotten: the checks below run before any client has read its close frame. With several
+// workers (one per core by default) the clients of a case spread over them, so a close also crosses
+// to a worker other than the one answering the REST call.
 TEST_F(RestApi, ExistenceChecksRightAfterARestCloseAnswer404) {
     auto& s = server();
     constexpr int clients_per_case = 4;
