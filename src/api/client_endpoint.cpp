@@ -114,30 +114,18 @@ std::vector<std::string> offered_subprotocols(const protocol::http_request& requ
 struct subprotocol_choice {
     protocol::subprotocol_kind kind = protocol::subprotocol_kind::none;
     std::string echoed;
-    std::string unavailable; ///< a service subprotocol offered that this build cannot speak
 };
 
-/// Spec 3.2: the first supported service subprotocol in the client's order; custom names are
-/// skipped (a simple client); service names this build lacks are remembered so that a client
-/// offering only those is refused rather than silently served as something else.
+/// Spec 3.2: the first service subprotocol in the client's order; custom names are skipped (a
+/// simple client when no service one is offered).
 subprotocol_choice choose_subprotocol(const std::vector<std::string>& offered) {
-    subprotocol_choice choice;
     for (const auto& name : offered) {
-        const auto kind = protocol::parse_subprotocol(name);
-        if (!kind) {
-            continue;
-        }
-        if (protocol::is_supported(*kind)) {
-            choice.kind = *kind;
+        if (const auto kind = protocol::parse_subprotocol(name)) {
             // Echo the client's own spelling: browsers compare the answer case-sensitively.
-            choice.echoed = name;
-            return choice;
-        }
-        if (choice.unavailable.empty()) {
-            choice.unavailable = name;
+            return {*kind, name};
         }
     }
-    return choice;
+    return {};
 }
 
 // The emulator's words for a refused recovery (spec 5.5).
@@ -221,11 +209,6 @@ upgrade_decision client_endpoint::admit(const protocol::http_request& request,
     }
     const auto offered = offered_subprotocols(request);
     const auto choice = choose_subprotocol(offered);
-    if (choice.kind == protocol::subprotocol_kind::none && !choice.unavailable.empty()) {
-        return refuse(metrics_, 400,
-                      "Bad Request: subprotocol '" + choice.unavailable +
-                          "' is not supported by this server.");
-    }
 
     // Spec 2.1: a recovery is authorised by its reconnection token alone, before and instead of
     // any access token check (the JS SDK resends the original, possibly expired, access token).
@@ -365,11 +348,6 @@ upgrade_decision client_endpoint::apply_connect_outcome(client_admission admissi
                           "client did not offer.");
         }
         const auto kind = protocol::parse_subprotocol(*it);
-        if (kind && !protocol::is_supported(*kind)) {
-            return refuse(metrics_, 500,
-                          "Internal Server Error: subprotocol '" + *it +
-                              "' is not supported by this server.");
-        }
         // A name that is not a service subprotocol makes a simple client that speaks it (spec 3.2).
         admission.kind = kind.value_or(protocol::subprotocol_kind::none);
         admission.subprotocol = *it; // the client's spelling: browsers compare it exactly

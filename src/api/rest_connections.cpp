@@ -16,14 +16,15 @@ void rest_router::connection_operation(call& c) {
     default:
         break;
     }
-    close_then_answer(c, [&](core::exclusions skip, std::string reason) {
+    close_then_answer(c, [&](core::exclusions skip, std::string reason, core::node::applied_callback answer) {
         if (route.operation == rest_operation::close_connection) {
             // Closing a connection that is not there is done already: 204 as well, as Azure does.
             // CloseConnection has no `excluded`.
-            node_.close_connection(route.hub_key, route.connection_id, options_.close_code,
-                                   std::move(reason));
+            node_.close_connection(route.hub_key, route.connection_id, options_.close_code, std::move(reason),
+                                   std::move(answer));
         } else {
-            node_.close_all(route.hub_key, std::move(skip), options_.close_code, std::move(reason));
+            node_.close_all(route.hub_key, std::move(skip), options_.close_code, std::move(reason),
+                            std::move(answer));
         }
     });
 }

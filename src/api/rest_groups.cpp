@@ -34,9 +34,9 @@ void rest_router::group_operation(call& c) {
     default:
         break;
     }
-    close_then_answer(c, [&](core::exclusions skip, std::string reason) {
-        node_.close_group(route.hub_key, route.group, std::move(skip), options_.close_code,
-                          std::move(reason));
+    close_then_answer(c, [&](core::exclusions skip, std::string reason, core::node::applied_callback answer) {
+        node_.close_group(route.hub_key, route.group, std::move(skip), options_.close_code, std::move(reason),
+                          std::move(answer));
     });
 }
 

@@ -103,15 +103,14 @@ std::optional<rest_error> rest_router::authenticate(const call& c) const {
     return rest_error{401, rest_error_code::unauthorized, unauthorized_message(verified.error())};
 }
 
-void rest_router::close_then_answer(
-    call& c, const std::function<void(core::exclusions skip, std::string reason)>& close) {
+void rest_router::close_then_answer(call& c, const close_operation& close) {
     auto reason = close_reason(c.query);
     if (!reason) {
         c.fail(reason.error());
         return;
     }
-    close(core::exclusions{excluded_connections(c.query), {}}, std::move(reason).value());
-    c.answer(empty_response(204));
+    close(core::exclusions{excluded_connections(c.query), {}}, std::move(reason).value(),
+          c.answer_when_applied(204));
 }
 
 void rest_router::dispatch(call& c) {

@@ -30,8 +30,8 @@ using rest_reply = std::function<void(protocol::http_response)>;
 /// of api-version 2024-12-01 besides the health check. Each call is matched (404, 405), its
 /// api-version checked (400), its bearer token verified (401), its path parameters validated
 /// (400), then carried out through core::node. Operations that need an answer from a connection's
-/// shard (add a connection to a group, permissions, listing a group) reply from that shard;
-/// everything else replies before handle() returns. Sends are fire-and-forget (202).
+/// shard (membership changes, closes, permissions, listing a group) reply from the last shard
+/// concerned; everything else replies before handle() returns. Sends are fire-and-forget (202).
 ///
 /// Threading: handle() may be called on any thread concurrently; the router holds no mutable
 /// state of its own.
@@ -69,10 +69,13 @@ private:
 
     std::optional<rest_error> authenticate(const call& c) const;
     void dispatch(call& c);
-    /// The tail of every close operation: reads `reason` (400 when invalid), calls `close` with it
-    /// and the connections `excluded` names, then answers 204 at once; the closes finish later.
-    void close_then_answer(call& c,
-                           const std::function<void(core::exclusions skip, std::string reason)>& close);
+    /// The tail of every close operation: reads `reason` (400 when invalid), calls `close` with it,
+    /// the connections `excluded` names and the callback that answers 204. That answer comes once
+    /// every connection closed is forgotten (a HEAD sent after it answers 404); the transports
+    /// finish closing later.
+    using close_operation =
+        std::function<void(core::exclusions skip, std::string reason, core::node::applied_callback answer)>;
+    void close_then_answer(call& c, const close_operation& close);
 
     // One per operation family, each in its own file (rest_<family>.cpp).
     void send(call& c);

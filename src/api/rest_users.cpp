@@ -23,9 +23,9 @@ void rest_router::user_operation(call& c) {
     default:
         break;
     }
-    close_then_answer(c, [&](core::exclusions skip, std::string reason) {
+    close_then_answer(c, [&](core::exclusions skip, std::string reason, core::node::applied_callback answer) {
         node_.close_user(route.hub_key, route.user_id, std::move(skip), options_.close_code,
-                         std::move(reason));
+                         std::move(reason), std::move(answer));
     });
 }
 

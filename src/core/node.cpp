@@ -180,8 +180,9 @@ bool node::with_connection(std::string_view hub, std::string_view connection_id,
     }
     return run_on(
         *owner, [hub = std::string(hub), id = std::string(connection_id), task = std::move(task)](shard& s) {
+            // A closing connection has been forgotten (shard::close): commands find nothing.
             connection* c = s.find(id);
-            task(s, c != nullptr && c->hub() == hub ? c : nullptr);
+            task(s, c != nullptr && c->hub() == hub && !c->closing() ? c : nullptr);
         });
 }
 
@@ -471,55 +472,65 @@ void node::list_group_members(std::string_view hub, std::string_view group, std:
 }
 
 void node::close_connection(std::string_view hub, std::string_view connection_id, std::uint16_t code,
-                            std::string reason) {
-    with_connection(hub, connection_id, [code, reason = std::move(reason)](shard&, connection* c) {
-        if (c != nullptr) {
-            c->close(code, reason);
-        }
-    });
+                            std::string reason, applied_callback applied) {
+    with_connection_then(
+        hub, connection_id,
+        [code, reason = std::move(reason)](shard& s, connection* c) {
+            if (c != nullptr) {
+                s.close(*c, code, reason);
+            }
+        },
+        std::move(applied));
 }
 
-void node::close_all(std::string_view hub, exclusions skip, std::uint16_t code, std::string reason) {
-    run_on_each(all_shards(),
-                [hub = std::string(hub), skip = std::move(skip), code, reason = std::move(reason)](shard& s) {
-                    for (connection* c : s.connections_of_hub(hub)) {
-                        if (!skip.contains(c->id())) {
-                            c->close(code, reason);
-                        }
-                    }
-                });
+void node::close_all(std::string_view hub, exclusions skip, std::uint16_t code, std::string reason,
+                     applied_callback applied) {
+    run_on_each(
+        all_shards(),
+        [hub = std::string(hub), skip = std::move(skip), code, reason = std::move(reason)](shard& s) {
+            for (connection* c : s.connections_of_hub(hub)) {
+                if (!skip.contains(c->id())) {
+                    s.close(*c, code, reason);
+                }
+            }
+        },
+        std::move(applied));
 }
 
 void node::close_user(std::string_view hub, std::string_view user_id, exclusions skip, std::uint16_t code,
-                      std::string reason) {
-    run_on_each(registry_.shards_with_user(hub, user_id),
-                [hub = std::string(hub), user = std::string(user_id), skip = std::move(skip), code,
-                 reason = std::move(reason)](shard& s) {
-                    for (connection* c : s.connections_of_user(hub, user)) {
-                        if (!skip.contains(c->id())) {
-                            c->close(code, reason);
-                        }
-                    }
-                });
+                      std::string reason, applied_callback applied) {
+    run_on_each(
+        registry_.shards_with_user(hub, user_id),
+        [hub = std::string(hub), user = std::string(user_id), skip = std::move(skip), code,
+         reason = std::move(reason)](shard& s) {
+            for (connection* c : s.connections_of_user(hub, user)) {
+                if (!skip.contains(c->id())) {
+                    s.close(*c, code, reason);
+                }
+            }
+        },
+        std::move(applied));
 }
 
 void node::close_group(std::string_view hub, std::string_view group, exclusions skip, std::uint16_t code,
-                       std::string reason) {
-    run_on_each(registry_.shards_with_group(hub, group),
-                [hub = std::string(hub), group = std::string(group), skip = std::move(skip), code,
-                 reason = std::move(reason)](shard& s) {
-                    for (connection* c : s.connections_of_group(hub, group)) {
-                        if (!skip.contains(c->id())) {
-                            c->close(code, reason);
-                        }
-                    }
-                });
+                       std::string reason, applied_callback applied) {
+    run_on_each(
+        registry_.shards_with_group(hub, group),
+        [hub = std::string(hub), group = std::string(group), skip = std::move(skip), code,
+         reason = std::move(reason)](shard& s) {
+            for (connection* c : s.connections_of_group(hub, group)) {
+                if (!skip.contains(c->id())) {
+                    s.close(*c, code, reason);
+                }
+            }
+        },
+        std::move(applied));
 }
 
 void node::close_everything(std::uint16_t code, std::string reason) {
     run_on_each(all_shards(), [code, reason = std::move(reason)](shard& s) {
         for (connection* c : s.all_connections()) {
-            c->close(code, reason);
+            s.close(*c, code, reason);
         }
     });
 }

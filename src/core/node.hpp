@@ -132,14 +132,18 @@ public:
     void list_group_members(std::string_view hub, std::string_view group, std::string after,
                             std::size_t limit, std::function<void(std::vector<group_member>)> done);
 
-    // Closing: PubSub clients get `system/disconnected` with the reason first.
+    // Closing: PubSub clients get `system/disconnected` with the reason first. Each closed
+    // connection is forgotten at once (shard::close): `applied` is called, under the rules of the
+    // membership changes', once every shard concerned has closed its part, so an existence check
+    // made after it finds none of them although their transports may still be closing.
     void close_connection(std::string_view hub, std::string_view connection_id, std::uint16_t code,
-                          std::string reason);
-    void close_all(std::string_view hub, exclusions skip, std::uint16_t code, std::string reason);
+                          std::string reason, applied_callback applied = {});
+    void close_all(std::string_view hub, exclusions skip, std::uint16_t code, std::string reason,
+                   applied_callback applied = {});
     void close_user(std::string_view hub, std::string_view user_id, exclusions skip, std::uint16_t code,
-                    std::string reason);
+                    std::string reason, applied_callback applied = {});
     void close_group(std::string_view hub, std::string_view group, exclusions skip, std::uint16_t code,
-                     std::string reason);
+                     std::string reason, applied_callback applied = {});
     /// Every connection of every hub (shutdown).
     void close_everything(std::uint16_t code, std::string reason);
 

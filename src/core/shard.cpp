@@ -119,6 +119,16 @@ void shard::detach(std::string_view connection_id) {
     connections_.erase(it);
 }
 
+void shard::close(connection& c, std::uint16_t code, std::string_view reason) {
+    assert(!walking_ && "connection_sink must not re-enter the shard");
+    assert(find(c.id()) == &c && "close runs on the connection's own shard");
+    // Forgotten before the transport is told: a REST close answers once this has run, and the
+    // caller's next existence check must not find the connection.
+    leave_all(c);
+    owner_.index().remove_connection(c.hub(), c.id(), c.user_id(), index_);
+    c.close(code, reason);
+}
+
 void shard::park(connection& c, std::chrono::steady_clock::time_point now) {
     assert(!walking_ && "connection_sink must not re-enter the shard");
     assert(find(c.id()) == &c && "park runs on the connection's own shard");
@@ -159,7 +169,7 @@ connection* shard::find(std::string_view connection_id) {
 bool shard::join(connection& c, std::string_view group) {
     assert(!walking_ && "connection_sink must not re-enter the shard");
     assert(find(c.id()) == &c && "join runs on the connection's own shard");
-    if (!c.groups_.emplace(group).second) {
+    if (c.closing() || !c.groups_.emplace(group).second) {
         return false;
     }
     hub_members& h = hubs_.find(c.hub())->second; // exists: c is attached

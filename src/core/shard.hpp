@@ -72,6 +72,10 @@ public:
     connection& attach(connection_info info, auth::permission_set permissions, connection_sink& sink);
     /// Leaves all groups and forgets the connection. Safe to call for unknown ids.
     void detach(std::string_view connection_id);
+    /// Closes `c` (connection::close) and forgets it at once: it leaves its groups and the registry
+    /// stops listing it, so existence checks answer no from here on although its transport is still
+    /// closing. The object itself lives until detach(). Runs on the connection's own shard.
+    void close(connection& c, std::uint16_t code, std::string_view reason);
     connection* find(std::string_view connection_id);
 
     // Reliable sessions (spec 5.3). A parked connection keeps its groups, permissions, ack history
@@ -89,7 +93,8 @@ public:
     std::size_t expire_parked(std::chrono::steady_clock::time_point now);
     std::size_t parked_count() const noexcept { return parked_.size(); }
 
-    /// Membership changes for local connections. Return false when nothing changed.
+    /// Membership changes for local connections. Return false when nothing changed; a closing
+    /// connection joins nothing (it has been forgotten).
     bool join(connection& c, std::string_view group);
     bool leave(connection& c, std::string_view group);
     void leave_all(connection& c);

@@ -34,18 +34,4 @@ std::optional<subprotocol_kind> parse_subprotocol(std::string_view name) noexcep
     return std::nullopt;
 }
 
-bool is_supported(subprotocol_kind kind) noexcept {
-    switch (kind) {
-    case subprotocol_kind::none:
-    case subprotocol_kind::json:
-    case subprotocol_kind::json_reliable:
-    case subprotocol_kind::protobuf:
-    case subprotocol_kind::protobuf_reliable:
-        return true;
-    }
-    // A kind added later (-Wswitch names it here) is refused until it is implemented: a client is
-    // never served a protocol it did not ask for.
-    return false;
-}
-
 } // namespace hubcast::protocol

@@ -39,7 +39,4 @@ std::string_view to_string(subprotocol_kind kind) noexcept;
 /// Matches a service subprotocol name case-insensitively; anything else is not a service one.
 std::optional<subprotocol_kind> parse_subprotocol(std::string_view name) noexcept;
 
-/// True for the kinds this build implements end to end.
-bool is_supported(subprotocol_kind kind) noexcept;
-
 } // namespace hubcast::protocol

@@ -72,6 +72,26 @@ public:
         size_ = kept;
     }
 
+    /// What drop_expired() removed.
+    struct dropped {
+        std::size_t frames = 0;
+        std::size_t bytes = 0;
+    };
+    /// Removes the frames from index `first` on whose deadline is `now` or earlier, keeping the
+    /// order of the others; frames without a deadline always stay.
+    dropped drop_expired(std::size_t first, send_deadline now) {
+        dropped out;
+        erase_if_from(first, [&out, now](const queued_frame& f) {
+            if (f.deadline == no_deadline || now < f.deadline) {
+                return false;
+            }
+            ++out.frames;
+            out.bytes += f.size();
+            return true;
+        });
+        return out;
+    }
+
 private:
     static constexpr std::size_t first_capacity = 2;
 

@@ -17,6 +17,9 @@ struct session_options {
     std::chrono::seconds keepalive_interval{20};        // Azure's default ping interval
     int keepalive_misses = 3;                           // silent intervals before the idle timeout
     std::chrono::seconds close_timeout{5};              // wait for the peer's close frame, then drop
+    // What queued frames' deadlines are compared with; a test substitutes its own clock so that a
+    // deadline passes when it says, not when the machine gets round to it.
+    std::chrono::steady_clock::time_point (*clock)() = &std::chrono::steady_clock::now;
 };
 
 } // namespace hubcast::transport

@@ -270,17 +270,11 @@ void ws_session::drop_expired() {
     }
     // A slow client's queue may hold messages older than their TTL: drop them instead of writing
     // them late. Whole frames only, and only here, where no write holds any of them.
-    const auto now = std::chrono::steady_clock::now();
     // A frame the kernel has a part of must be finished, or the stream is no longer WebSocket.
     const std::size_t first = head_written_ == 0 ? 0 : 1;
-    queue_.erase_if_from(first, [this, now](const queued_frame& f) {
-        if (f.deadline == no_deadline || now < f.deadline) {
-            return false;
-        }
-        --frames_with_deadline_;
-        queued_bytes_ -= f.size();
-        return true;
-    });
+    const auto dropped = queue_.drop_expired(first, options_.clock());
+    frames_with_deadline_ -= dropped.frames;
+    queued_bytes_ -= dropped.bytes;
 }
 
 void ws_session::read_available() {

@@ -77,8 +77,8 @@ TEST_P(PingPong, UnsolicitedPongsAreIgnored) {
     any_client client = connect_client();
     ASSERT_TRUE(client.ws().send_pong(""));
     ASSERT_TRUE(client.ws().send_pong("unsolicited pong payload"));
+    // The round trip comes back with nothing before it: the pongs were taken and not answered.
     client.round_trip("after pongs");
-    client.ws().expect_no_message(200ms);
 }
 
 TEST_P(PingPong, UnsolicitedPongThenPingGetsOnePong) {
@@ -86,7 +86,7 @@ TEST_P(PingPong, UnsolicitedPongThenPingGetsOnePong) {
     ASSERT_TRUE(client.ws().send_pong("unsolicited"));
     ASSERT_TRUE(client.ws().send_ping("solicited"));
     expect_pong(client, "solicited");
-    client.ws().expect_no_message(200ms);
+    client.round_trip("after the pong"); // nothing before it: one pong, not two
 }
 
 TEST_P(PingPong, TenPingsGetTenPongsInOrder) {

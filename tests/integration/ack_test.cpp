@@ -7,6 +7,7 @@
 #include <boost/json/string.hpp>
 #include <gtest/gtest.h>
 
+#include "support/barrier.hpp"
 #include "support/pubsub_client.hpp"
 #include "support/server_test.hpp"
 
@@ -14,8 +15,6 @@ namespace hubcast::test {
 namespace {
 
 using namespace std::chrono_literals;
-
-constexpr auto quiet = 300ms;
 
 class Ack : public server_test {};
 
@@ -63,7 +62,7 @@ TEST_F(Ack, DuplicateSendIsNotDeliveredAgain) {
     EXPECT_TRUE(has_string(receiver.expect_group_message(group), "data", "once"));
     sender.send_text(group, "twice?", 10);
     sender.expect_ack_error(10, "Duplicate");
-    receiver.ws().expect_no_message(quiet);
+    expect_marker_next(server(), receiver);
 }
 
 // Ids are per connection: another connection may use the same id.
@@ -93,7 +92,7 @@ TEST_F(Ack, NoAckIdMeansNoAck) {
     alice.join(group);
     alice.send_text(group, "forbidden, silently dropped");
     alice.leave(group);
-    alice.ws().expect_no_message(quiet);
+    expect_pong_next(alice);
     // Still connected and in order: a request with an id is answered.
     alice.join_acked(group, 1);
 }
@@ -138,7 +137,7 @@ TEST_F(Ack, EventWithoutUpstreamIsInternalServerError) {
 
     alice.ws().send_json(event_message("fire-and-forget", "text", boost::json::string("hi")));
     alice.ws().send_json(event_message("fire-and-forget", "binary", boost::json::string("AAEC")));
-    alice.ws().expect_no_message(quiet);
+    expect_pong_next(alice);
 }
 
 // Event names follow ^[a-z][a-z0-9_.-]{0,127}$ case-insensitively: these are valid, so they get the

@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include "support/barrier.hpp"
 #include "support/pubsub_client.hpp"
 #include "support/server_test.hpp"
 
@@ -14,8 +15,6 @@ namespace hubcast::test {
 namespace {
 
 using namespace std::chrono_literals;
-
-constexpr auto quiet = 300ms;
 
 enum class action { join, leave, send };
 
@@ -72,18 +71,18 @@ TEST_P(Permission, AllowsExactlyWhatTheRolesSay) {
                 subject.expect_group_message(param.group);
             }
         } else {
-            observer.ws().expect_no_message(quiet);
+            expect_marker_next(server(), observer);
         }
         return;
     }
     // Membership after the request: a probe reaches the subject only if it is in the group.
-    observer.send_text(param.group, "probe", std::nullopt, true);
+    observer.send_text(param.group, "probe", 2, true);
+    observer.expect_ack(2);
     const bool in_group = param.act == action::join ? param.allowed || member : !param.allowed;
     if (in_group) {
         EXPECT_TRUE(has_string(subject.expect_group_message(param.group), "data", "probe"));
-    } else {
-        subject.ws().expect_no_message(quiet);
     }
+    expect_marker_next(server(), subject);
 }
 
 const std::string join_any = "webpubsub.joinLeaveGroup";

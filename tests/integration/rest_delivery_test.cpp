@@ -8,6 +8,7 @@
 #include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
 
+#include "support/barrier.hpp"
 #include "support/pubsub_client.hpp"
 #include "support/rest_client.hpp"
 #include "support/server_test.hpp"
@@ -17,8 +18,6 @@ namespace hubcast::test {
 namespace {
 
 using namespace std::chrono_literals;
-
-constexpr auto quiet = 300ms;
 
 class RestDelivery : public server_test {
 protected:
@@ -79,9 +78,9 @@ TEST_F(RestDelivery, ExcludedWorksInBothCollectionForms) {
     send("/api/hubs/chat/:send", "csv", "text/plain",
          "excluded=" + b.connection_id() + "," + c.connection_id());
     EXPECT_EQ(a.ws().expect_json().at("data"), "csv");
-    a.ws().expect_no_message(quiet);
-    b.ws().expect_no_message(quiet);
-    c.ws().expect_no_message(quiet);
+    expect_marker_next(server(), a);
+    expect_marker_next(server(), b);
+    expect_marker_next(server(), c);
 }
 
 TEST_F(RestDelivery, FiltersChooseRecipientsOfEverySend) {
@@ -104,9 +103,9 @@ TEST_F(RestDelivery, FiltersChooseRecipientsOfEverySend) {
 
     send("/api/hubs/chat/users/bob/:send", "not this connection", "text/plain",
          "filter=connectionId%20ne%20%27" + bob.connection_id() + "%27");
-    alice.ws().expect_no_message(quiet);
-    bob.ws().expect_no_message(quiet);
-    listener.ws().expect_no_message(quiet);
+    expect_marker_next(server(), alice);
+    expect_marker_next(server(), bob);
+    expect_marker_next(server(), listener);
 }
 
 TEST_F(RestDelivery, ClosingTellsClientsWhyWith1008) {
@@ -127,7 +126,7 @@ TEST_F(RestDelivery, ClosingTellsClientsWhyWith1008) {
     EXPECT_EQ(member.expect_disconnected_then_close(1008).at("message"), "g");
     expect("POST", "/api/hubs/chat/:closeConnections", 204, "excluded=" + u2.connection_id() + "&reason=all");
     EXPECT_EQ(other.expect_disconnected_then_close(1008).at("message"), "all");
-    u2.ws().expect_no_message(quiet);
+    expect_marker_next(server(), u2);
     expect("HEAD", "/api/hubs/chat/connections/" + u2.connection_id(), 200);
     expect("HEAD", "/api/hubs/chat/connections/" + other.connection_id(), 404);
 }
@@ -164,7 +163,7 @@ TEST_F(RestDelivery, GroupAndUserMembershipChangeWhoReceives) {
     expect("DELETE", "/api/hubs/chat/users/bob/groups", 204);
     send("/api/hubs/chat/groups/z/:send", "nobody", "text/plain");
     for (auto* client : {&alice, &alice2, &bob}) {
-        client->ws().expect_no_message(quiet);
+        expect_marker_next(server(), *client);
     }
 }
 

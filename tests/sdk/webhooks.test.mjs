@@ -268,15 +268,13 @@ test("SIGHUP reloads hub settings: an open connection stays and its next frames 
         `[hubs.chat]\n[[hubs.chat.event_handlers]]\nurl_template = "${app.urlTemplate}"\nuser_event_pattern = "message"\n`,
     );
     server.child.kill("SIGHUP");
-    await waitFor(
-        async () => {
-            simple.send("after the reload");
-            await new Promise((resolve) => setTimeout(resolve, 50));
-            return simple.frames.length > 0;
-        },
-        { what: "a frame to reach the new handler" },
-    );
-    assert.deepEqual(simple.frames[0], { binary: false, data: "handled: after the reload" });
+    // The settings are in force once hubcast says so; the very next frame follows them.
+    await waitFor(() => `${server.stdout.join("\n")}\n${server.stderr}`.includes("SIGHUP: hub settings reloaded"), {
+        what: "the reload to be logged",
+    });
+    simple.send("after the reload");
+    await waitFor(() => simple.frames.length > 0, { what: "the new handler's answer" });
+    assert.deepEqual(simple.frames, [{ binary: false, data: "handled: after the reload" }]);
     assert.equal(simple.closeEvent, undefined, "the connection was not dropped");
     assert.ok(!app.events.some((e) => e.request.data === "before the reload"), "frames before the reload went nowhere");
 });

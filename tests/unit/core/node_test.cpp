@@ -1,3 +1,4 @@
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -504,6 +505,49 @@ TEST_P(NodeTest, CloseConnectionSendsDisconnectedThenClosesOnce) {
     n_.send_to_all("chat", text("late"));
     h_.settle();
     EXPECT_EQ(js.frames.size(), 1u);
+}
+
+// Regression: a REST close answered 204 while the closed connection was still listed until its
+// transport finished, so an existence check right after the answer could still find it. A close
+// forgets the connection on its shard (groups, user, registry) and only then reports `applied`.
+TEST_P(NodeTest, ACloseForgetsTheConnectionBeforeReportingItApplied) {
+    const std::string kicked = h_.attach(place(1), "chat", "alice");
+    const std::string grouped = h_.attach(place(0), "chat", "bob");
+    const std::string kept = h_.attach(place(0), "chat", "carol");
+    h_.join(kicked, "g");
+    h_.join(grouped, "g2");
+    h_.join(kept, "g2");
+
+    std::atomic<int> applied{0};
+    std::atomic<bool> gone_when_applied{false};
+    n_.close_connection("chat", kicked, 1008, "Kicked", [&] {
+        gone_when_applied = !n_.connection_exists("chat", kicked) && !n_.user_exists("chat", "alice") &&
+                            !n_.group_exists("chat", "g");
+        ++applied;
+    });
+    n_.close_group("chat", "g2", exclusions{{kept}, {}}, 1008, "group", [&] { ++applied; });
+    h_.settle();
+    EXPECT_EQ(applied.load(), 2);
+    EXPECT_TRUE(gone_when_applied.load());
+    EXPECT_FALSE(n_.connection_exists("chat", grouped));
+    EXPECT_FALSE(n_.user_exists("chat", "bob"));
+    EXPECT_TRUE(n_.connection_exists("chat", kept));
+    EXPECT_TRUE(n_.group_exists("chat", "g2")) << "the excluded member is still in it";
+    EXPECT_EQ(h_.sink(kicked).closes.size(), 1u);
+    EXPECT_EQ(h_.sink(grouped).closes.size(), 1u);
+
+    // Forgotten means forgotten: commands naming it find nothing, and it joins nothing.
+    std::optional<bool> found;
+    n_.add_connection_to_group("chat", "g3", kicked, [&](bool f) { found = f; });
+    n_.add_to_groups("chat", {"g4"}, nullptr);
+    h_.settle();
+    EXPECT_EQ(found, std::optional<bool>(false));
+    EXPECT_FALSE(n_.group_exists("chat", "g3"));
+    std::vector<group_member> members;
+    n_.list_group_members("chat", "g4", "", 100,
+                          [&](std::vector<group_member> m) { members = std::move(m); });
+    h_.settle();
+    EXPECT_EQ(members, (std::vector<group_member>{{kept, "carol"}}));
 }
 
 TEST_P(NodeTest, CloseAllUserAndGroupHonourExclusions) {

@@ -189,6 +189,7 @@ TEST_F(ReliableSessions, ClosingAParkedSessionEndsItAtTheNextSweep) {
     shard_.park(a, clock_type::now());
     node_.close_connection("chat", id, 1008, "ClosedByAppServer");
     EXPECT_TRUE(sink(0).closes.empty()) << "there is no transport to close";
+    EXPECT_FALSE(node_.connection_exists("chat", id)) << "forgotten at once, before the sweep";
     EXPECT_EQ(shard_.expire_parked(clock_type::now()), 1u);
     EXPECT_EQ(shard_.find(id), nullptr);
     EXPECT_EQ(node_.reliable_stats().expired.load(), 0u) << "closed, not expired";

@@ -1,5 +1,6 @@
 // The outbound ring of a WebSocket session: order, growth across the wrap-around, removal in the
 // middle (expired frames) and the references it gives back.
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -72,6 +73,31 @@ TEST(FrameQueue, EraseIfFromKeepsTheFirstFramesAndTheOrderOfTheRest) {
     EXPECT_EQ(contents(queue), (std::vector<std::string>{"x1", "x2", "x3"}));
     queue.push_back(frame("x4"));
     EXPECT_EQ(contents(queue), (std::vector<std::string>{"x1", "x2", "x3", "x4"}));
+}
+
+// A frame is due when its deadline is the clock's value or earlier; frames without one, later
+// ones and the exempt head stay, and what was removed is counted in frames and bytes.
+TEST(FrameQueue, DropExpiredRemovesWhatIsDueAfterTheExemptFrames) {
+    const send_deadline t0{std::chrono::seconds(1000)};
+    frame_queue queue;
+    queue.push_back(frame("head-due", t0 - std::chrono::seconds(5))); // the kernel has part of it
+    queue.push_back(frame("due", t0 - std::chrono::milliseconds(1)));
+    queue.push_back(frame("plain"));
+    queue.push_back(frame("at-deadline", t0));
+    queue.push_back(frame("later", t0 + std::chrono::milliseconds(1)));
+    queue.push_back({util::make_shared_bytes("spliced-due"), t0, util::make_shared_bytes("body")});
+    const auto dropped = queue.drop_expired(1, t0);
+    EXPECT_EQ(dropped.frames, 3u);
+    EXPECT_EQ(dropped.bytes, std::string("due").size() + std::string("at-deadline").size() +
+                                 std::string("spliced-due").size() + std::string("body").size());
+    EXPECT_EQ(contents(queue), (std::vector<std::string>{"head-due", "plain", "later"}));
+
+    const auto none = queue.drop_expired(1, t0);
+    EXPECT_EQ(none.frames, 0u);
+    EXPECT_EQ(none.bytes, 0u);
+    const auto head = queue.drop_expired(0, t0);
+    EXPECT_EQ(head.frames, 1u);
+    EXPECT_EQ(contents(queue), (std::vector<std::string>{"plain", "later"}));
 }
 
 TEST(FrameQueue, SizeCountsTheSplicedTail) {
