@@ -23,13 +23,23 @@ void rest_router::group_operation(call& c) {
     case rest_operation::add_connection_to_group:
         // The JS SDK's groupClient.addConnection turns a 404 into "connection doesn't exist", so the
         // answer waits for the owning shard to say whether it has the connection.
-        node_.add_connection_to_group(
-            route.hub_key, route.group, route.connection_id, [reply = std::move(c.reply)](bool found) {
-                reply(found ? empty_response(200)
-                            : error_response({404, rest_error_code::connection_not_found,
-                                              "The connection does not exist in this hub."},
-                                             false));
-            });
+        node_.add_connection_to_group(route.hub_key, route.group, route.connection_id,
+                                      [reply = std::move(c.reply), limit = node_.max_groups_per_connection()](
+                                          core::node::add_result result) {
+                                          switch (result) {
+                                          case core::node::add_result::added:
+                                              reply(empty_response(200));
+                                              return;
+                                          case core::node::add_result::group_limit:
+                                              reply(error_response(too_many_groups(1, limit), false));
+                                              return;
+                                          case core::node::add_result::no_connection:
+                                              break;
+                                          }
+                                          reply(error_response({404, rest_error_code::connection_not_found,
+                                                                "The connection does not exist in this hub."},
+                                                               false));
+                                      });
         return;
     default:
         break;
@@ -53,7 +63,7 @@ void rest_router::group_membership(call& c) {
     }
     if (c.route.operation == rest_operation::add_connections_to_groups) {
         node_.add_to_groups(c.route.hub_key, std::move(request->groups), std::move(filter).value(),
-                            c.answer_when_applied(200));
+                            c.answer_when_joined(200, node_.max_groups_per_connection()));
     } else {
         node_.remove_from_groups(c.route.hub_key, std::move(request->groups), std::move(filter).value(),
                                  c.answer_when_applied(200));

@@ -25,6 +25,13 @@ void rest_router::generate_token(call& c) {
         c.fail(parameters.error());
         return;
     }
+    // The upgrade refuses a token naming more groups than a connection may join.
+    if (parameters->groups.size() > node_.max_groups_per_connection()) {
+        c.fail(rest_error{400, rest_error_code::invalid_parameter,
+                          "group may be given at most " + std::to_string(node_.max_groups_per_connection()) +
+                              " times, the most groups one connection may be in."});
+        return;
+    }
     const std::string endpoint = c.base_url();
     const std::int64_t now = util::unix_seconds();
     std::string token;

@@ -18,8 +18,8 @@ namespace {
 TEST(Cli, HelpListsEveryFlag) {
     run_result help = run_hubcast({"--help"});
     EXPECT_TRUE(help.status.success()) << help.status.describe() << "\n" << help.standard_error;
-    for (const char* flag :
-         {"--listen", "--access-key", "--workers", "--keepalive-seconds", "--max-message-bytes", "token"}) {
+    for (const char* flag : {"--listen", "--access-key", "--workers", "--keepalive-seconds",
+                             "--max-message-bytes", "--max-groups-per-connection", "token"}) {
         EXPECT_NE(help.standard_output.find(flag), std::string::npos) << flag << " missing from:\n"
                                                                       << help.standard_output;
     }
