@@ -71,7 +71,7 @@ void rest_router::group_membership(call& c) {
 }
 
 void rest_router::list_group(call& c) {
-    auto page = parse_page_request(c.query);
+    auto page = parse_page_request(c.query, keys_, {c.route.hub_key, c.route.group});
     if (!page) {
         c.fail(page.error());
         return;
@@ -87,37 +87,38 @@ void rest_router::list_group(call& c) {
         link += "&maxpagesize=" + std::to_string(page->page_size);
     }
     // One more than the page holds tells whether another page follows.
-    node_.list_group_members(c.route.hub_key, c.route.group, page->after, wanted + 1,
-                             [reply = std::move(c.reply), wanted, top = page->top,
-                              link = std::move(link)](std::vector<core::group_member> members) {
-                                 bool more = members.size() > wanted;
-                                 members.resize(std::min(members.size(), wanted));
-                                 std::optional<std::int64_t> top_left;
-                                 if (top) {
-                                     top_left = *top - static_cast<std::int64_t>(members.size());
-                                     more = more && *top_left > 0;
-                                 }
-                                 boost::json::array value;
-                                 value.reserve(members.size());
-                                 for (const auto& member : members) {
-                                     boost::json::object item{{"connectionId", member.connection_id}};
-                                     if (member.user_id) {
-                                         item["userId"] = *member.user_id;
-                                     }
-                                     value.emplace_back(std::move(item));
-                                 }
-                                 boost::json::object body{{"value", std::move(value)}};
-                                 if (more) {
-                                     std::string next = link;
-                                     if (top_left) {
-                                         next += "&top=" + std::to_string(*top_left);
-                                     }
-                                     next += "&continuationToken=" +
-                                             continuation_token(members.back().connection_id);
-                                     body["nextLink"] = next;
-                                 }
-                                 reply(json_response(boost::json::serialize(body)));
-                             });
+    node_.list_group_members(
+        c.route.hub_key, c.route.group, page->after, wanted + 1,
+        [reply = std::move(c.reply), wanted, top = page->top, link = std::move(link), keys = keys_,
+         hub = c.route.hub_key, group = c.route.group](std::vector<core::group_member> members) {
+            bool more = members.size() > wanted;
+            members.resize(std::min(members.size(), wanted));
+            std::optional<std::int64_t> top_left;
+            if (top) {
+                top_left = *top - static_cast<std::int64_t>(members.size());
+                more = more && *top_left > 0;
+            }
+            boost::json::array value;
+            value.reserve(members.size());
+            for (const auto& member : members) {
+                boost::json::object item{{"connectionId", member.connection_id}};
+                if (member.user_id) {
+                    item["userId"] = *member.user_id;
+                }
+                value.emplace_back(std::move(item));
+            }
+            boost::json::object body{{"value", std::move(value)}};
+            if (more) {
+                std::string next = link;
+                if (top_left) {
+                    next += "&top=" + std::to_string(*top_left);
+                }
+                next += "&continuationToken=" +
+                        continuation_token(keys, {hub, group}, members.back().connection_id);
+                body["nextLink"] = next;
+            }
+            reply(json_response(boost::json::serialize(body)));
+        });
 }
 
 } // namespace hubcast::api

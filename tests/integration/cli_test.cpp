@@ -98,5 +98,21 @@ TEST(Cli, TokenCommandPrintsAUrlThatConnects) {
         << describe_json(a) << describe_json(b);
 }
 
+// A lifetime over 365 days is refused, not minted (an int's worth of minutes is four millennia).
+TEST(Cli, TokenCommandRefusesALifetimeOverAYear) {
+    for (const char* minutes : {"525601", "2147483647", "0"}) {
+        run_result result = run_hubcast({"token", "--endpoint", "http://127.0.0.1:1", "--access-key",
+                                         "cli-test-key-0123456789", "--hub", "cli", "--minutes", minutes});
+        EXPECT_TRUE(result.status.exited && result.status.code == 2)
+            << minutes << ": " << result.status.describe();
+        EXPECT_TRUE(result.standard_output.empty()) << minutes << ": " << result.standard_output;
+        EXPECT_NE(result.standard_error.find("--minutes must be from 1 to 525600"), std::string::npos)
+            << minutes << ": " << result.standard_error;
+    }
+    run_result year = run_hubcast({"token", "--endpoint", "http://127.0.0.1:1", "--access-key",
+                                   "cli-test-key-0123456789", "--hub", "cli", "--minutes", "525600"});
+    EXPECT_TRUE(year.status.success()) << year.status.describe() << "\n" << year.standard_error;
+}
+
 } // namespace
 } // namespace hubcast::test
