@@ -4,6 +4,8 @@
 #include <array>
 #include <cassert>
 #include <iterator>
+#include <string_view>
+#include <unordered_set>
 
 #include <boost/json/serialize.hpp>
 #include <spdlog/spdlog.h>
@@ -175,6 +177,16 @@ core::connect_request connect_request_of(const protocol::http_request& request,
     return event;
 }
 
+/// More distinct groups than a connection may be in (node::max_groups_per_connection)?
+bool over_group_limit(const std::vector<std::string>& groups, std::size_t limit) {
+    if (groups.size() <= limit) {
+        return false;
+    }
+    // Only now is a set worth building: a list may name a group twice.
+    const std::unordered_set<std::string_view> distinct(groups.begin(), groups.end());
+    return distinct.size() > limit;
+}
+
 http_response refuse(metrics& counters, unsigned status, std::string body) {
     count(counters.upgrades_rejected);
     return http_response::text(status, std::move(body));
@@ -259,6 +271,11 @@ upgrade_decision client_endpoint::admit(const protocol::http_request& request,
             return refuse(metrics_, 400, "Bad Request: the token contains an invalid group name.");
         }
     }
+    if (over_group_limit(identity.groups, node_.max_groups_per_connection())) {
+        return refuse(metrics_, 400,
+                      "Bad Request: the token names more groups than a connection may be in (" +
+                          std::to_string(node_.max_groups_per_connection()) + ").");
+    }
     client_admission admission{.hub = lower_hub,
                                .kind = choice.kind,
                                .subprotocol = choice.echoed,
@@ -332,6 +349,18 @@ upgrade_decision client_endpoint::apply_connect_outcome(client_admission admissi
         admission.roles = std::move(*outcome.roles);
     }
     if (outcome.groups) {
+        // The handler's answer is the app server's to fix: a 500, as for any answer hubcast cannot
+        // carry out, rather than a connection in only some of the groups it was promised.
+        if (over_group_limit(*outcome.groups, node_.max_groups_per_connection())) {
+            spdlog::error(
+                "hub '{}': the connect event handler named {} groups, more than a connection may be in "
+                "({}); connection refused",
+                admission.hub, outcome.groups->size(), node_.max_groups_per_connection());
+            return refuse(
+                metrics_, 500,
+                "Internal Server Error: the connect event handler named more groups than a connection "
+                "may be in.");
+        }
         admission.groups = std::move(*outcome.groups);
     }
     if (outcome.subprotocol) {

@@ -97,7 +97,17 @@ void client_session::handle(const protocol::join_group_request& request) {
         refuse(request.ack_id, "join", request.group);
         return;
     }
-    shard_.join(*connection_, request.group);
+    if (shard_.try_join(*connection_, request.group) == core::join_result::group_limit) {
+        // Not remembered as done: the same ackId may join once the connection has left a group.
+        if (request.ack_id) {
+            send_ack_error(
+                *request.ack_id, "Forbidden",
+                fmt::format("The connection is already in {} groups, the most one connection may be "
+                            "in; it did not join group '{}'.",
+                            node_.max_groups_per_connection(), request.group));
+        }
+        return;
+    }
     succeed(request.ack_id);
 }
 

@@ -26,6 +26,15 @@ protocol::http_response error_response(const rest_error& error, bool head, std::
     return response;
 }
 
+rest_error too_many_groups(std::size_t refused, std::size_t limit) {
+    const std::string most = std::to_string(limit) + " groups, the most one connection may be in";
+    return rest_error{409, rest_error_code::too_many_groups,
+                      refused == 1 ? "The connection is already in " + most + "; it was not added."
+                                   : std::to_string(refused) +
+                                         " joins were refused: their connections are already in " + most +
+                                         ". The others were applied."};
+}
+
 protocol::http_response empty_response(unsigned status) {
     protocol::http_response response;
     response.status = status;

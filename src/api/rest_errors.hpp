@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <string>
 
 #include "protocol/http_types.hpp"
@@ -25,8 +26,13 @@ inline constexpr const char* unauthorized = "Unauthorized";
 inline constexpr const char* not_found = "NotFound";
 inline constexpr const char* connection_not_found = "ConnectionNotFound";
 inline constexpr const char* method_not_allowed = "MethodNotAllowed";
+inline constexpr const char* too_many_groups = "TooManyGroups";
 inline constexpr const char* service_unavailable = "ServiceUnavailable";
 } // namespace rest_error_code
+
+/// 409 TooManyGroups: `refused` joins (at least one) of one call found their connection already
+/// in `limit` groups, the most one connection may be in (docs/configuration.md).
+rest_error too_many_groups(std::size_t refused, std::size_t limit);
 
 /// The answer to a failed call (spec 2.1): a JSON ErrorDetail `{"code":...,"message":...}` with
 /// `x-ms-error-code`, or for HEAD the status and that header alone. A 401 also carries

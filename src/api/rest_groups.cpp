@@ -23,13 +23,23 @@ void rest_router::group_operation(call& c) {
     case rest_operation::add_connection_to_group:
         // The JS SDK's groupClient.addConnection turns a 404 into "connection doesn't exist", so the
         // answer waits for the owning shard to say whether it has the connection.
-        node_.add_connection_to_group(
-            route.hub_key, route.group, route.connection_id, [reply = std::move(c.reply)](bool found) {
-                reply(found ? empty_response(200)
-                            : error_response({404, rest_error_code::connection_not_found,
-                                              "The connection does not exist in this hub."},
-                                             false));
-            });
+        node_.add_connection_to_group(route.hub_key, route.group, route.connection_id,
+                                      [reply = std::move(c.reply), limit = node_.max_groups_per_connection()](
+                                          core::node::add_result result) {
+                                          switch (result) {
+                                          case core::node::add_result::added:
+                                              reply(empty_response(200));
+                                              return;
+                                          case core::node::add_result::group_limit:
+                                              reply(error_response(too_many_groups(1, limit), false));
+                                              return;
+                                          case core::node::add_result::no_connection:
+                                              break;
+                                          }
+                                          reply(error_response({404, rest_error_code::connection_not_found,
+                                                                "The connection does not exist in this hub."},
+                                                               false));
+                                      });
         return;
     default:
         break;
@@ -53,7 +63,7 @@ void rest_router::group_membership(call& c) {
     }
     if (c.route.operation == rest_operation::add_connections_to_groups) {
         node_.add_to_groups(c.route.hub_key, std::move(request->groups), std::move(filter).value(),
-                            c.answer_when_applied(200));
+                            c.answer_when_joined(200, node_.max_groups_per_connection()));
     } else {
         node_.remove_from_groups(c.route.hub_key, std::move(request->groups), std::move(filter).value(),
                                  c.answer_when_applied(200));
@@ -61,7 +71,7 @@ void rest_router::group_membership(call& c) {
 }
 
 void rest_router::list_group(call& c) {
-    auto page = parse_page_request(c.query);
+    auto page = parse_page_request(c.query, keys_, {c.route.hub_key, c.route.group});
     if (!page) {
         c.fail(page.error());
         return;
@@ -77,37 +87,38 @@ void rest_router::list_group(call& c) {
         link += "&maxpagesize=" + std::to_string(page->page_size);
     }
     // One more than the page holds tells whether another page follows.
-    node_.list_group_members(c.route.hub_key, c.route.group, page->after, wanted + 1,
-                             [reply = std::move(c.reply), wanted, top = page->top,
-                              link = std::move(link)](std::vector<core::group_member> members) {
-                                 bool more = members.size() > wanted;
-                                 members.resize(std::min(members.size(), wanted));
-                                 std::optional<std::int64_t> top_left;
-                                 if (top) {
-                                     top_left = *top - static_cast<std::int64_t>(members.size());
-                                     more = more && *top_left > 0;
-                                 }
-                                 boost::json::array value;
-                                 value.reserve(members.size());
-                                 for (const auto& member : members) {
-                                     boost::json::object item{{"connectionId", member.connection_id}};
-                                     if (member.user_id) {
-                                         item["userId"] = *member.user_id;
-                                     }
-                                     value.emplace_back(std::move(item));
-                                 }
-                                 boost::json::object body{{"value", std::move(value)}};
-                                 if (more) {
-                                     std::string next = link;
-                                     if (top_left) {
-                                         next += "&top=" + std::to_string(*top_left);
-                                     }
-                                     next += "&continuationToken=" +
-                                             continuation_token(members.back().connection_id);
-                                     body["nextLink"] = next;
-                                 }
-                                 reply(json_response(boost::json::serialize(body)));
-                             });
+    node_.list_group_members(
+        c.route.hub_key, c.route.group, page->after, wanted + 1,
+        [reply = std::move(c.reply), wanted, top = page->top, link = std::move(link), keys = keys_,
+         hub = c.route.hub_key, group = c.route.group](std::vector<core::group_member> members) {
+            bool more = members.size() > wanted;
+            members.resize(std::min(members.size(), wanted));
+            std::optional<std::int64_t> top_left;
+            if (top) {
+                top_left = *top - static_cast<std::int64_t>(members.size());
+                more = more && *top_left > 0;
+            }
+            boost::json::array value;
+            value.reserve(members.size());
+            for (const auto& member : members) {
+                boost::json::object item{{"connectionId", member.connection_id}};
+                if (member.user_id) {
+                    item["userId"] = *member.user_id;
+                }
+                value.emplace_back(std::move(item));
+            }
+            boost::json::object body{{"value", std::move(value)}};
+            if (more) {
+                std::string next = link;
+                if (top_left) {
+                    next += "&top=" + std::to_string(*top_left);
+                }
+                next += "&continuationToken=" +
+                        continuation_token(keys, {hub, group}, members.back().connection_id);
+                body["nextLink"] = next;
+            }
+            reply(json_response(boost::json::serialize(body)));
+        });
 }
 
 } // namespace hubcast::api

@@ -8,6 +8,8 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
+#include "auth/client_token.hpp"
+#include "auth/jwt.hpp"
 #include "protocol/ascii.hpp"
 #include "protocol/names.hpp"
 #include "protocol/utf8.hpp"
@@ -54,6 +56,143 @@ std::optional<boost::json::value> parse_json(std::string_view text) {
         return std::nullopt;
     }
     return value;
+}
+
+/// RFC 9110 5.6.2 tchar.
+bool is_token_char(char c) noexcept {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+}
+
+bool is_ows(char c) noexcept {
+    return c == ' ' || c == '\t';
+}
+
+/// Takes the token at the front of `text` (possibly empty).
+std::string_view take_token(std::string_view& text) noexcept {
+    std::size_t n = 0;
+    while (n < text.size() && is_token_char(text[n])) {
+        ++n;
+    }
+    const auto token = text.substr(0, n);
+    text.remove_prefix(n);
+    return token;
+}
+
+void skip_ows(std::string_view& text) noexcept {
+    while (!text.empty() && is_ows(text.front())) {
+        text.remove_prefix(1);
+    }
+}
+
+/// Takes a quoted-string (RFC 9110 5.6.4) from the front of `text`, which starts with '"', and
+/// returns its unescaped value; nullopt when it is not one.
+std::optional<std::string> take_quoted(std::string_view& text) {
+    const auto is_text = [](unsigned char c) {
+        return c == '\t' || c == ' ' || (c >= 0x21 && c != 0x7F);
+    };
+    std::string value;
+    for (std::size_t i = 1; i < text.size(); ++i) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        if (c == '"') {
+            text.remove_prefix(i + 1);
+            return value;
+        }
+        if (c == '\\') {
+            if (++i == text.size() || !is_text(static_cast<unsigned char>(text[i]))) {
+                return std::nullopt;
+            }
+            value.push_back(text[i]);
+        } else if (is_text(c)) {
+            value.push_back(static_cast<char>(c));
+        } else {
+            return std::nullopt;
+        }
+    }
+    return std::nullopt;
+}
+
+struct parsed_media_type {
+    std::string type;                   ///< "type/subtype", lowercase
+    std::optional<std::string> charset; ///< lowercase, when given
+};
+
+/// RFC 9110 8.3.1: `type "/" subtype *( OWS ";" OWS [ name "=" ( token / quoted-string ) ] )`,
+/// with optional whitespace around the whole value (a field value is trimmed).
+std::optional<parsed_media_type> parse_media_type(std::string_view text) {
+    skip_ows(text);
+    while (!text.empty() && is_ows(text.back())) {
+        text.remove_suffix(1);
+    }
+    const auto type = take_token(text);
+    if (type.empty() || text.empty() || text.front() != '/') {
+        return std::nullopt;
+    }
+    text.remove_prefix(1);
+    const auto subtype = take_token(text);
+    if (subtype.empty()) {
+        return std::nullopt;
+    }
+    parsed_media_type parsed{protocol::to_lower_ascii(type) + "/" + protocol::to_lower_ascii(subtype), {}};
+    while (true) {
+        skip_ows(text);
+        if (text.empty()) {
+            return parsed;
+        }
+        if (text.front() != ';') {
+            return std::nullopt;
+        }
+        text.remove_prefix(1);
+        skip_ows(text);
+        if (text.empty() || text.front() == ';') {
+            continue; // an empty parameter is allowed
+        }
+        const auto name = take_token(text);
+        if (name.empty() || text.empty() || text.front() != '=') {
+            return std::nullopt;
+        }
+        text.remove_prefix(1);
+        std::string value;
+        if (!text.empty() && text.front() == '"') {
+            auto quoted = take_quoted(text);
+            if (!quoted) {
+                return std::nullopt;
+            }
+            value = std::move(*quoted);
+        } else {
+            value = std::string(take_token(text));
+            if (value.empty()) {
+                return std::nullopt;
+            }
+        }
+        if (protocol::iequals(name, "charset")) {
+            parsed.charset = protocol::to_lower_ascii(value);
+        }
+    }
+}
+
+rest_error unsupported_media_type(std::string message) {
+    return rest_error{415, rest_error_code::unsupported_media_type, std::move(message)};
+}
+
+/// Continuation tokens (see continuation_token()).
+constexpr char continuation_version = 1;
+constexpr std::size_t continuation_mac_bytes = 16; // 128 bits: nobody forges one by guessing
+/// hubcast's connection ids are far shorter; a token is refused by its length before decoding.
+constexpr std::size_t max_continuation_id_bytes = 256;
+constexpr std::size_t max_continuation_token_chars =
+    (1 + continuation_mac_bytes + max_continuation_id_bytes + 2) / 3 * 4;
+
+/// What the MAC covers: every part length-prefixed, so that no two scopes and ids share an input.
+std::string continuation_mac_input(group_scope scope, std::string_view id) {
+    std::string input = "hubcast.continuation";
+    input.push_back(continuation_version);
+    for (const std::string_view part : {scope.hub, scope.group, id}) {
+        input += std::to_string(part.size());
+        input.push_back(':');
+        input += part;
+    }
+    return input;
 }
 
 bool is_blank(std::string_view text) noexcept {
@@ -170,7 +309,21 @@ util::result<core::filter_ptr, rest_error> parse_filter(std::optional<std::strin
 
 util::result<protocol::message_data, rest_error> message_body(std::string_view content_type,
                                                               std::string body) {
-    const std::string type = media_type(content_type);
+    const auto media = parse_media_type(content_type);
+    if (!media) {
+        return util::fail(unsupported_media_type(
+            content_type.empty() ? "The Content-Type header is required: application/json, text/plain or "
+                                   "application/octet-stream."
+                                 : "The Content-Type is not a media type; it must be application/json, "
+                                   "text/plain or application/octet-stream."));
+    }
+    const std::string& type = media->type;
+    // The body is read as UTF-8: a text body declared in another charset would be misread.
+    if ((type == "application/json" || type == "text/plain") && media->charset &&
+        *media->charset != "utf-8" && *media->charset != "us-ascii") {
+        return util::fail(unsupported_media_type(
+            "The charset of " + type + " must be utf-8; send other bytes as application/octet-stream."));
+    }
     if (type == "application/json") {
         if (body.empty()) {
             return util::fail(invalid_body("The application/json body is empty."));
@@ -192,13 +345,11 @@ util::result<protocol::message_data, rest_error> message_body(std::string_view c
         }
         return protocol::message_data{protocol::data_type::text, std::move(body)};
     }
-    // RFC 9110 8.3: content without a type may be treated as application/octet-stream.
-    if (type == "application/octet-stream" || type.empty()) {
+    if (type == "application/octet-stream") {
         return protocol::message_data{protocol::data_type::binary, std::move(body)};
     }
     return util::fail(
-        rest_error{415, rest_error_code::unsupported_media_type,
-                   "The body must be application/json, text/plain or application/octet-stream."});
+        unsupported_media_type("The body must be application/json, text/plain or application/octet-stream."));
 }
 
 util::result<groups_request, rest_error> parse_groups_request(std::string_view body) {
@@ -211,6 +362,10 @@ util::result<groups_request, rest_error> parse_groups_request(std::string_view b
     const auto* groups = object.if_contains("groups");
     if (groups == nullptr || !groups->is_array()) {
         return util::fail(invalid_body("The body must hold \"groups\", an array of group names."));
+    }
+    if (groups->get_array().size() > max_groups_per_request) {
+        return util::fail(invalid_body("\"groups\" may name at most " +
+                                       std::to_string(max_groups_per_request) + " groups in one call."));
     }
     for (const auto& group : groups->get_array()) {
         if (!group.is_string() || !protocol::is_valid_group_name(group.get_string())) {
@@ -229,7 +384,8 @@ util::result<groups_request, rest_error> parse_groups_request(std::string_view b
     return request;
 }
 
-util::result<page_request, rest_error> parse_page_request(const query_parameters& query) {
+util::result<page_request, rest_error> parse_page_request(const query_parameters& query,
+                                                          const auth::access_keys& keys, group_scope scope) {
     page_request page;
     if (const auto size = query.first("maxpagesize")) {
         const auto value = parse_integer(*size);
@@ -246,25 +402,57 @@ util::result<page_request, rest_error> parse_page_request(const query_parameters
         page.top = *value;
     }
     if (const auto token = query.first("continuationToken"); token && !token->empty()) {
-        auto after = connection_after(*token);
+        auto after = connection_after(keys, scope, *token);
         if (!after) {
-            return util::fail(invalid("continuationToken is not one this server issued."));
+            return util::fail(invalid("continuationToken is not one this server issued for this group."));
         }
         page.after = std::move(*after);
     }
     return page;
 }
 
-std::string continuation_token(std::string_view last_connection_id) {
-    return util::base64url_encode(last_connection_id);
+std::string continuation_token(const auth::access_keys& keys, group_scope scope,
+                               std::string_view last_connection_id) {
+    std::string bytes(1, continuation_version);
+    const auto mac = auth::hmac_sha256(keys.signing_key(), continuation_mac_input(scope, last_connection_id));
+    // Without libcrypto no token can be checked either: an all-zero MAC is refused like any other.
+    if (mac) {
+        bytes.append(reinterpret_cast<const char*>(mac->data()), continuation_mac_bytes);
+    } else {
+        bytes.append(continuation_mac_bytes, '\0');
+    }
+    bytes += last_connection_id;
+    return util::base64url_encode(bytes);
 }
 
-std::optional<std::string> connection_after(std::string_view token) {
-    auto decoded = util::base64url_decode(token);
-    if (!decoded || decoded->empty()) {
+std::optional<std::string> connection_after(const auth::access_keys& keys, group_scope scope,
+                                            std::string_view token) {
+    if (token.size() > max_continuation_token_chars) {
         return std::nullopt;
     }
-    return decoded;
+    auto decoded = util::base64url_decode(token);
+    if (!decoded || decoded->size() <= 1 + continuation_mac_bytes ||
+        decoded->front() != continuation_version) {
+        return std::nullopt;
+    }
+    const std::string_view mac = std::string_view(*decoded).substr(1, continuation_mac_bytes);
+    std::string id = decoded->substr(1 + continuation_mac_bytes);
+    const std::string input = continuation_mac_input(scope, id);
+    for (const auto& key : keys.keys) {
+        const auto expected = auth::hmac_sha256(key, input);
+        if (!expected) {
+            continue;
+        }
+        // Constant time: how much of a MAC matched must not show in the answer's timing.
+        unsigned char difference = 0;
+        for (std::size_t i = 0; i < continuation_mac_bytes; ++i) {
+            difference |= static_cast<unsigned char>(mac[i]) ^ (*expected)[i];
+        }
+        if (difference == 0) {
+            return id;
+        }
+    }
+    return std::nullopt;
 }
 
 util::result<token_parameters, rest_error> parse_token_parameters(const query_parameters& query) {
@@ -292,8 +480,10 @@ util::result<token_parameters, rest_error> parse_token_parameters(const query_pa
     }
     if (const auto minutes = query.first("minutesToExpire")) {
         const auto value = parse_integer(*minutes);
-        if (!value || *value < 1 || *value > std::numeric_limits<std::int32_t>::max()) {
-            return util::fail(invalid("minutesToExpire must be an integer of at least 1."));
+        if (!value || *value < 1 || *value > auth::max_client_token_lifetime.count()) {
+            return util::fail(invalid("minutesToExpire must be an integer from 1 to " +
+                                      std::to_string(auth::max_client_token_lifetime.count()) +
+                                      " (365 days)."));
         }
         parameters.lifetime = std::chrono::minutes{*value};
     }

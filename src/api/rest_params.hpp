@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "api/rest_errors.hpp"
+#include "auth/access_keys.hpp"
 #include "core/connection_filter.hpp"
 #include "protocol/message_data.hpp"
 #include "util/result.hpp"
@@ -60,14 +61,18 @@ util::result<std::optional<std::string>, rest_error> permission_target(const que
 util::result<core::filter_ptr, rest_error> parse_filter(std::optional<std::string_view> text);
 
 /// The body of a send (spec 2.1) by its media type: `application/json` must be one JSON value, not
-/// empty and not `null`; `text/plain` must be UTF-8; `application/octet-stream` (also assumed when
-/// no Content-Type is given) is any bytes. Parameters such as `charset` are ignored. Anything else
-/// is a 415.
+/// empty and not `null`; `text/plain` must be UTF-8; `application/octet-stream` is any bytes.
+/// The Content-Type is required (the swagger makes it a required parameter of every send) and must
+/// be a media type as RFC 9110 8.3.1 spells it; a `charset` of the two text types must name UTF-8
+/// (or US-ASCII), other parameters are ignored. A missing, empty or malformed Content-Type, and any
+/// other type, is a 415.
 util::result<protocol::message_data, rest_error> message_body(std::string_view content_type,
                                                               std::string body);
 
 /// The body of addToGroups / removeFromGroups: `{"groups":["g1",...],"filter":"..."}`; `groups`
-/// is required (each a valid group name), `filter` optional (null or absent: every connection).
+/// is required (each a valid group name, at most max_groups_per_request of them), `filter`
+/// optional (null or absent: every connection).
+inline constexpr std::size_t max_groups_per_request = 1000;
 struct groups_request {
     std::vector<std::string> groups;
     std::optional<std::string> filter;
@@ -81,11 +86,25 @@ struct page_request {
     std::optional<std::int64_t> top;       ///< at most this many in all (1-2147483647); absent: all
     std::string after;                     ///< from `continuationToken`: the last id already listed
 };
-util::result<page_request, rest_error> parse_page_request(const query_parameters& query);
+/// Which group a continuation token belongs to: `hub` as routed (lowercase), and the group.
+struct group_scope {
+    std::string_view hub;
+    std::string_view group;
+};
 
-/// The opaque continuation token for a page that ended at `last_connection_id`, and back.
-std::string continuation_token(std::string_view last_connection_id);
-std::optional<std::string> connection_after(std::string_view token);
+/// `continuationToken` must be one continuation_token() issued for this hub and group (400
+/// otherwise).
+util::result<page_request, rest_error> parse_page_request(const query_parameters& query,
+                                                          const auth::access_keys& keys, group_scope scope);
+
+/// The opaque continuation token for a page of `scope` that ended at `last_connection_id`: base64url
+/// of a version byte, a MAC with the first access key over the version, hub, group and id, and the
+/// id. connection_after() gives the id back only for a token of this format and scope whose MAC
+/// verifies with one of `keys`, so that a token hubcast did not issue is recognised as such.
+std::string continuation_token(const auth::access_keys& keys, group_scope scope,
+                               std::string_view last_connection_id);
+std::optional<std::string> connection_after(const auth::access_keys& keys, group_scope scope,
+                                            std::string_view token);
 
 /// `:generateToken`'s parameters (spec 2.3 #4).
 enum class client_type : std::uint8_t { default_client, mqtt, socketio };

@@ -62,6 +62,15 @@ private:
                 reply(empty_response(status));
             };
         }
+        /// As answer_when_applied, for a change that adds connections to groups: a 409 when the
+        /// group limit (`limit` groups per connection) refused any join. The other joins stand:
+        /// the change is applied on each shard on its own, so it cannot be undone as a whole.
+        core::node::joins_applied_callback answer_when_joined(unsigned status, std::size_t limit) const {
+            return [reply = reply, status, limit](std::size_t refused) {
+                reply(refused == 0 ? empty_response(status)
+                                   : error_response(too_many_groups(refused, limit), false));
+            };
+        }
         /// "scheme://host" as the caller reached us: the Host header, and `X-Forwarded-Proto` when
         /// a TLS-terminating proxy says https. For nextLink and minted token audiences.
         std::string base_url() const;

@@ -25,6 +25,13 @@ void rest_router::generate_token(call& c) {
         c.fail(parameters.error());
         return;
     }
+    // The upgrade refuses a token naming more groups than a connection may join.
+    if (parameters->groups.size() > node_.max_groups_per_connection()) {
+        c.fail(rest_error{400, rest_error_code::invalid_parameter,
+                          "group may be given at most " + std::to_string(node_.max_groups_per_connection()) +
+                              " times, the most groups one connection may be in."});
+        return;
+    }
     const std::string endpoint = c.base_url();
     const std::int64_t now = util::unix_seconds();
     std::string token;
@@ -48,7 +55,7 @@ void rest_router::generate_token(call& c) {
             claims["webpubsub.group"] = to_array(parameters->groups);
         }
         claims["iat"] = now;
-        claims["exp"] = now + std::chrono::duration_cast<std::chrono::seconds>(parameters->lifetime).count();
+        claims["exp"] = auth::client_token_expiry(now, parameters->lifetime);
         claims["aud"] =
             endpoint +
             (parameters->type == client_type::mqtt ? "/clients/mqtt/hubs/" : "/clients/socketio/hubs/") +
@@ -57,6 +64,15 @@ void rest_router::generate_token(call& c) {
             claims["sub"] = *parameters->user_id;
         }
         token = auth::sign_hs256(claims, keys_.signing_key());
+    }
+    // hubcast refuses a token over 8 KiB before reading it (docs/protocol.md): minting one would
+    // hand out a token that can never connect.
+    if (token.size() > auth::max_token_bytes) {
+        c.fail(rest_error{400, rest_error_code::invalid_parameter,
+                          "The token would be " + std::to_string(token.size()) + " bytes, over the " +
+                              std::to_string(auth::max_token_bytes) +
+                              " a client token may have: name fewer or shorter roles and groups."});
+        return;
     }
     c.answer(json_response(boost::json::serialize(boost::json::object{{"token", std::move(token)}})));
 }

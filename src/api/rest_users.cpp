@@ -18,7 +18,8 @@ void rest_router::user_operation(call& c) {
         node_.remove_user_from_group(route.hub_key, route.group, route.user_id, c.answer_when_applied(204));
         return;
     case rest_operation::add_user_to_group:
-        node_.add_user_to_group(route.hub_key, route.group, route.user_id, c.answer_when_applied(200));
+        node_.add_user_to_group(route.hub_key, route.group, route.user_id,
+                                c.answer_when_joined(200, node_.max_groups_per_connection()));
         return;
     default:
         break;

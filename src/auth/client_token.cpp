@@ -1,5 +1,7 @@
 #include "auth/client_token.hpp"
 
+#include <algorithm>
+#include <limits>
 #include <optional>
 #include <utility>
 
@@ -252,6 +254,14 @@ verify_client_token(std::string_view token, const access_keys& keys, const clien
     return identity;
 }
 
+std::int64_t client_token_expiry(std::int64_t now, std::chrono::minutes lifetime) noexcept {
+    // Clamped in minutes first: converting minutes::max() to seconds would itself overflow.
+    const auto minutes = std::clamp(lifetime, std::chrono::minutes::zero(), max_client_token_lifetime);
+    const std::int64_t seconds = std::chrono::duration_cast<std::chrono::seconds>(minutes).count();
+    return now > std::numeric_limits<std::int64_t>::max() - seconds ? std::numeric_limits<std::int64_t>::max()
+                                                                    : now + seconds;
+}
+
 std::string mint_client_token(const client_token_request& request, const access_keys& keys) {
     // The order @azure/web-pubsub (jsonwebtoken) writes, so that for equal inputs the token is
     // byte-identical to the JS SDK's; a test holds us to that.
@@ -263,7 +273,7 @@ std::string mint_client_token(const client_token_request& request, const access_
         claims["webpubsub.group"] = to_json_array(request.groups);
     }
     claims["iat"] = request.now;
-    claims["exp"] = request.now + std::chrono::duration_cast<std::chrono::seconds>(request.lifetime).count();
+    claims["exp"] = client_token_expiry(request.now, request.lifetime);
     std::string audience(trim_trailing_slashes(request.endpoint));
     audience += "/client/hubs/";
     audience += request.hub;

@@ -79,6 +79,15 @@ struct client_token_request {
 
 std::string mint_client_token(const client_token_request& request, const access_keys& keys);
 
+/// The longest lifetime hubcast gives a client token (`:generateToken`'s minutesToExpire,
+/// `hubcast token --minutes`): 365 days. Azure documents no maximum; an unbounded one made tokens
+/// valid for millennia.
+inline constexpr std::chrono::minutes max_client_token_lifetime{365 * 24 * 60};
+
+/// `now` + `lifetime` as the `exp` of a minted token: the lifetime clamped to
+/// 0..max_client_token_lifetime and the sum saturated, so no input overflows.
+std::int64_t client_token_expiry(std::int64_t now, std::chrono::minutes lifetime) noexcept;
+
 /// "ws://host:port/client/hubs/<hub>?access_token=<token>" (wss for an https endpoint).
 std::string client_access_url(std::string_view endpoint, std::string_view hub, std::string_view token);
 

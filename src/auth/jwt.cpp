@@ -108,7 +108,7 @@ private:
     std::size_t next_replaced_ = 0;
 };
 
-std::optional<hs256_digest> hmac_sha256(std::string_view key, std::string_view data) {
+std::optional<hs256_digest> keyed_hmac(std::string_view key, std::string_view data) {
     thread_local keyed_contexts contexts;
     EVP_MAC_CTX* ctx = contexts.restarted(key);
     if (ctx == nullptr) {
@@ -135,6 +135,10 @@ std::optional<boost::json::object> parse_object(std::string_view text,
 }
 
 } // namespace
+
+std::optional<std::array<unsigned char, 32>> hmac_sha256(std::string_view key, std::string_view data) {
+    return keyed_hmac(key, data);
+}
 
 std::string_view describe(jwt_error error) noexcept {
     switch (error) {
@@ -206,7 +210,7 @@ util::result<boost::json::object, jwt_error> verify_hs256(std::string_view token
     bool verified = false;
     // Every key is tried even after a match so that the time taken does not tell which key signed.
     for (const std::string& key : keys.keys) {
-        const auto expected = hmac_sha256(key, signing_input);
+        const auto expected = keyed_hmac(key, signing_input);
         if (expected && CRYPTO_memcmp(expected->data(), signature.data(), hs256_size) == 0) {
             verified = true;
         }
@@ -228,7 +232,7 @@ std::string sign_hs256(const boost::json::object& claims, std::string_view key) 
     std::string token = util::base64url_encode(header);
     token += '.';
     token += util::base64url_encode(boost::json::serialize(claims));
-    const auto digest = hmac_sha256(key, token);
+    const auto digest = keyed_hmac(key, token);
     if (!digest) {
         // Only reachable when libcrypto itself is broken (no HMAC or SHA-256 provider).
         throw std::runtime_error("HMAC-SHA256 is unavailable in libcrypto");

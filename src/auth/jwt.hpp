@@ -1,7 +1,9 @@
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -27,6 +29,10 @@ inline constexpr std::size_t max_token_bytes = std::size_t{8} * 1024;
 /// Checks only the structure, the algorithm and the signature; claim checks are the caller's.
 /// The payload is parsed only after the signature verified. Thread-safe.
 util::result<boost::json::object, jwt_error> verify_hs256(std::string_view token, const access_keys& keys);
+
+/// HMAC-SHA256 of `data` under `key` (the primitive of HS256), for other values hubcast signs;
+/// nullopt only when libcrypto fails. Thread-safe.
+std::optional<std::array<unsigned char, 32>> hmac_sha256(std::string_view key, std::string_view data);
 
 /// Signs `claims` with header {"alg":"HS256","typ":"JWT"}.
 std::string sign_hs256(const boost::json::object& claims, std::string_view key);

@@ -323,16 +323,43 @@ void node::remove_connection_from_all_groups(std::string_view hub, std::string_v
         std::move(applied));
 }
 
+namespace {
+
+/// Counts, across the shards of one membership change, the joins the group limit refused, and
+/// hands the count to `applied` once every shard has run.
+struct refused_joins {
+    std::shared_ptr<std::atomic<std::size_t>> count = std::make_shared<std::atomic<std::size_t>>(0);
+
+    void add_if_refused(join_result result) const {
+        if (result == join_result::group_limit) {
+            count->fetch_add(1, std::memory_order_relaxed);
+        }
+    }
+    node::applied_callback then(node::joins_applied_callback applied) const {
+        if (!applied) {
+            return {};
+        }
+        // The last shard's task happens-before this callback (run_on_each's completion count), so a
+        // relaxed read sees every shard's additions.
+        return [count = count, applied = std::move(applied)] {
+            applied(count->load(std::memory_order_relaxed));
+        };
+    }
+};
+
+} // namespace
+
 void node::add_user_to_group(std::string_view hub, std::string_view group, std::string_view user_id,
-                             applied_callback applied) {
+                             joins_applied_callback applied) {
+    const refused_joins refused;
     run_on_each(
         registry_.shards_with_user(hub, user_id),
-        [hub = std::string(hub), group = std::string(group), user = std::string(user_id)](shard& s) {
+        [hub = std::string(hub), group = std::string(group), user = std::string(user_id), refused](shard& s) {
             for (connection* c : s.connections_of_user(hub, user)) {
-                s.join(*c, group);
+                refused.add_if_refused(s.try_join(*c, group));
             }
         },
-        std::move(applied));
+        refused.then(std::move(applied)));
 }
 
 void node::remove_user_from_group(std::string_view hub, std::string_view group, std::string_view user_id,
@@ -371,20 +398,24 @@ void node::remove_group_members(std::string_view hub, std::string_view group, ex
 }
 
 void node::add_to_groups(std::string_view hub, std::vector<std::string> groups, filter_ptr filter,
-                         applied_callback applied) {
+                         joins_applied_callback applied) {
     change_groups(hub, std::move(groups), std::move(filter), true, std::move(applied));
 }
 
 void node::remove_from_groups(std::string_view hub, std::vector<std::string> groups, filter_ptr filter,
                               applied_callback applied) {
-    change_groups(hub, std::move(groups), std::move(filter), false, std::move(applied));
+    change_groups(hub, std::move(groups), std::move(filter), false,
+                  applied ? joins_applied_callback([applied = std::move(applied)](std::size_t) { applied(); })
+                          : joins_applied_callback{});
 }
 
 void node::change_groups(std::string_view hub, std::vector<std::string> groups, filter_ptr filter, bool join,
-                         applied_callback applied) {
+                         joins_applied_callback applied) {
+    const refused_joins refused;
     run_on_each(
         all_shards(),
-        [hub = std::string(hub), groups = std::move(groups), filter = std::move(filter), join](shard& s) {
+        [hub = std::string(hub), groups = std::move(groups), filter = std::move(filter), join,
+         refused](shard& s) {
             for (connection* c : s.connections_of_hub(hub)) {
                 // Evaluated before any group changes, so `'a' in groups` sees the connection as the
                 // request found it.
@@ -394,28 +425,40 @@ void node::change_groups(std::string_view hub, std::vector<std::string> groups, 
                 }
                 for (const auto& group : groups) {
                     if (join) {
-                        s.join(*c, group);
+                        refused.add_if_refused(s.try_join(*c, group));
                     } else {
                         s.leave(*c, group);
                     }
                 }
             }
         },
-        std::move(applied));
+        refused.then(std::move(applied)));
 }
 
 void node::add_connection_to_group(std::string_view hub, std::string_view group,
-                                   std::string_view connection_id, std::function<void(bool found)> done) {
-    auto reply = std::make_shared<std::function<void(bool)>>(std::move(done));
+                                   std::string_view connection_id, std::function<void(add_result)> done) {
+    auto reply = std::make_shared<std::function<void(add_result)>>(std::move(done));
     const bool posted =
         with_connection(hub, connection_id, [group = std::string(group), reply](shard& s, connection* c) {
-            if (c != nullptr) {
-                s.join(*c, group);
+            if (c == nullptr) {
+                (*reply)(add_result::no_connection);
+                return;
             }
-            (*reply)(c != nullptr);
+            switch (s.try_join(*c, group)) {
+            case join_result::group_limit:
+                (*reply)(add_result::group_limit);
+                return;
+            case join_result::closing:
+                (*reply)(add_result::no_connection); // already forgotten
+                return;
+            case join_result::joined:
+            case join_result::already_member:
+                (*reply)(add_result::added);
+                return;
+            }
         });
     if (!posted) {
-        (*reply)(false);
+        (*reply)(add_result::no_connection);
     }
 }
 

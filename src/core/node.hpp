@@ -27,6 +27,10 @@ struct send_options {
     send_deadline deadline = no_deadline; ///< messageTtlSeconds: dropped wherever it still waits then
 };
 
+/// Azure documents no per-connection group limit; hubcast has one so that a connection cannot
+/// grow without bound (each membership costs about 650 bytes). docs/configuration.md.
+inline constexpr std::size_t default_max_groups_per_connection = 1000;
+
 /// One hubcast process: its shards (one per worker) and the registry. This is the internal API
 /// that the client endpoint and the REST data plane drive.
 ///
@@ -56,6 +60,11 @@ public:
     /// How reliable sessions are kept, and what happened to them (spec 5).
     const reliable_options& reliable() const noexcept { return reliable_; }
     reliable_counters& reliable_stats() noexcept { return reliable_stats_; }
+
+    /// How many groups one connection may be in (joins past it are refused, see shard::try_join).
+    /// Set before the workers start; read by every shard.
+    std::size_t max_groups_per_connection() const noexcept { return max_groups_per_connection_; }
+    void set_max_groups_per_connection(std::size_t limit) noexcept { max_groups_per_connection_ = limit; }
 
     /// The shard whose worker is the calling thread, or null on any other thread.
     static shard* current_shard() noexcept;
@@ -97,6 +106,11 @@ public:
     /// of those shards' threads, or inline when there is nothing to do). Callers that answer
     /// "done" to someone (REST) reply from it, so that the next request sees the change.
     using applied_callback = std::function<void()>;
+    /// As applied_callback, for the changes that add connections to groups: with how many joins
+    /// were refused because the connection already was in max_groups_per_connection() groups.
+    using joins_applied_callback = std::function<void(std::size_t refused)>;
+    /// What add_connection_to_group did.
+    enum class add_result : std::uint8_t { added, no_connection, group_limit };
 
     // Membership (applies to the connections that exist now).
     void add_connection_to_group(std::string_view hub, std::string_view group,
@@ -106,7 +120,7 @@ public:
     void remove_connection_from_all_groups(std::string_view hub, std::string_view connection_id,
                                            applied_callback applied = {});
     void add_user_to_group(std::string_view hub, std::string_view group, std::string_view user_id,
-                           applied_callback applied = {});
+                           joins_applied_callback applied = {});
     void remove_user_from_group(std::string_view hub, std::string_view group, std::string_view user_id,
                                 applied_callback applied = {});
     void remove_user_from_all_groups(std::string_view hub, std::string_view user_id,
@@ -115,13 +129,14 @@ public:
     /// addToGroups / removeFromGroups: every connection of `hub` that `filter` matches (all when
     /// null) joins / leaves each of `groups`, evaluated on each connection's own shard.
     void add_to_groups(std::string_view hub, std::vector<std::string> groups, filter_ptr filter,
-                       applied_callback applied = {});
+                       joins_applied_callback applied = {});
     void remove_from_groups(std::string_view hub, std::vector<std::string> groups, filter_ptr filter,
                             applied_callback applied = {});
-    /// As add_connection_to_group, reporting whether the connection exists in `hub`; `done` is
-    /// called exactly once, under the same rules as grant_permission's.
+    /// As add_connection_to_group, reporting whether the connection exists in `hub` and whether
+    /// the group limit refused the join; `done` is called exactly once, under the same rules as
+    /// grant_permission's.
     void add_connection_to_group(std::string_view hub, std::string_view group, std::string_view connection_id,
-                                 std::function<void(bool found)> done);
+                                 std::function<void(add_result)> done);
 
     /// One page of a group's members (ListConnectionsInGroup): the members whose connection id sorts
     /// after `after` (from the start when empty), in ascending id order, at most `limit`. Asks only
@@ -177,7 +192,7 @@ private:
     std::vector<std::size_t> all_shards() const;
     /// addToGroups / removeFromGroups: one walk, joining or leaving.
     void change_groups(std::string_view hub, std::vector<std::string> groups, filter_ptr filter, bool join,
-                       applied_callback applied);
+                       joins_applied_callback applied);
     /// Runs `task` on the shard owning `connection_id` with the connection, or null when it is not
     /// there or belongs to another hub. Returns false, without running `task`, when the id names no
     /// shard of this node or that shard's mailbox is full.
@@ -191,6 +206,7 @@ private:
     registry registry_;
     reliable_options reliable_;
     reliable_counters reliable_stats_;
+    std::size_t max_groups_per_connection_ = default_max_groups_per_connection;
     std::string id_prefix_; // random per process: ids never repeat across restarts
     std::unique_ptr<std::atomic<std::uint64_t>[]> id_counters_; // one per shard, any thread may draw
 };

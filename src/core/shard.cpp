@@ -166,11 +166,18 @@ connection* shard::find(std::string_view connection_id) {
     return it == connections_.end() ? nullptr : it->second.get();
 }
 
-bool shard::join(connection& c, std::string_view group) {
+join_result shard::try_join(connection& c, std::string_view group) {
     assert(!walking_ && "connection_sink must not re-enter the shard");
     assert(find(c.id()) == &c && "join runs on the connection's own shard");
-    if (c.closing() || !c.groups_.emplace(group).second) {
-        return false;
+    if (c.closing()) {
+        return join_result::closing; // it has been forgotten
+    }
+    if (c.groups_.size() >= owner_.max_groups_per_connection()) {
+        return c.groups_.contains(std::string(group)) ? join_result::already_member
+                                                      : join_result::group_limit;
+    }
+    if (!c.groups_.emplace(group).second) {
+        return join_result::already_member;
     }
     hub_members& h = hubs_.find(c.hub())->second; // exists: c is attached
     auto g = h.groups.find(group);
@@ -179,7 +186,7 @@ bool shard::join(connection& c, std::string_view group) {
     }
     g->second.insert(c);
     owner_.index().add_group_member(c.hub(), group, index_);
-    return true;
+    return join_result::joined;
 }
 
 bool shard::leave(connection& c, std::string_view group) {

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -43,6 +44,11 @@ struct group_member {
     std::optional<std::string> user_id;
     bool operator==(const group_member&) const = default;
 };
+
+/// What a join did. A connection is in at most node::max_groups_per_connection() groups: a join
+/// past that changes nothing.
+/// What a join did: `closing` when the connection is being closed (it has been forgotten).
+enum class join_result : std::uint8_t { joined, already_member, group_limit, closing };
 
 /// The part of the node owned by one worker thread: its connections and the local indexes
 /// (hub → group → members, hub → user → connections). Every method except inbox() runs on the
@@ -95,7 +101,8 @@ public:
 
     /// Membership changes for local connections. Return false when nothing changed; a closing
     /// connection joins nothing (it has been forgotten).
-    bool join(connection& c, std::string_view group);
+    bool join(connection& c, std::string_view group) { return try_join(c, group) == join_result::joined; }
+    join_result try_join(connection& c, std::string_view group);
     bool leave(connection& c, std::string_view group);
     void leave_all(connection& c);
 

@@ -40,6 +40,9 @@ void add_server_flags(CLI::App& app, server_options& flags) {
            "--reliable-max-unacked-bytes", flags.reliable_max_unacked_bytes,
            "Bytes of unacknowledged messages a reliable session may hold before it is closed for good")
         ->default_str("16777216");
+    app.add_option("--max-groups-per-connection", flags.max_groups_per_connection,
+                   "Groups one connection may be in; joins past it are refused")
+        ->default_str("1000");
     app.add_option("--log-level", flags.log_level, "trace, debug, info, warn, error, critical or off")
         ->default_str("info");
 }
@@ -89,6 +92,9 @@ int resolve_options(const CLI::App& app, const server_options& flags, server_opt
     }
     if (given("--reliable-max-unacked-bytes")) {
         options.reliable_max_unacked_bytes = flags.reliable_max_unacked_bytes;
+    }
+    if (given("--max-groups-per-connection")) {
+        options.max_groups_per_connection = flags.max_groups_per_connection;
     }
     if (given("--log-level")) {
         options.log_level = flags.log_level;

@@ -101,7 +101,8 @@ util::result<bool, std::string> load_config_file(const std::string& path, server
             }
         } else if (name == "workers" || name == "keepalive_seconds" || name == "max_message_bytes" ||
                    name == "max_outbound_bytes" || name == "reliable_recovery_seconds" ||
-                   name == "reliable_max_unacked_messages" || name == "reliable_max_unacked_bytes") {
+                   name == "reliable_max_unacked_messages" || name == "reliable_max_unacked_bytes" ||
+                   name == "max_groups_per_connection") {
             const auto value = node.value<std::int64_t>();
             if (!node.is_integer() || !value || *value < 0) {
                 return wrong_type("a non-negative integer");
@@ -119,6 +120,8 @@ util::result<bool, std::string> load_config_file(const std::string& path, server
                 options.reliable_recovery_seconds = static_cast<int>(std::min<std::int64_t>(*value, 1 << 30));
             } else if (name == "reliable_max_unacked_messages") {
                 options.reliable_max_unacked_messages = static_cast<std::size_t>(*value);
+            } else if (name == "max_groups_per_connection") {
+                options.max_groups_per_connection = static_cast<std::size_t>(*value);
             } else {
                 options.reliable_max_unacked_bytes = static_cast<std::size_t>(*value);
             }
@@ -209,6 +212,13 @@ util::result<bool, std::string> apply_environment(server_options& options) {
         }
         options.reliable_max_unacked_bytes = *n;
     }
+    if (const char* v = env("HUBCAST_MAX_GROUPS_PER_CONNECTION")) {
+        auto n = parse_number<std::size_t>(v, "HUBCAST_MAX_GROUPS_PER_CONNECTION");
+        if (!n) {
+            return util::fail(n.error());
+        }
+        options.max_groups_per_connection = *n;
+    }
     return true;
 }
 
@@ -247,6 +257,9 @@ util::result<bool, std::string> validate(const server_options& options) {
     if (options.reliable_max_unacked_bytes < options.max_message_bytes) {
         return util::fail(std::string("reliable_max_unacked_bytes: must be at least max_message_bytes"));
     }
+    if (options.max_groups_per_connection < 1 || options.max_groups_per_connection > 100'000) {
+        return util::fail(std::string("max_groups_per_connection: must be between 1 and 100000"));
+    }
     static constexpr std::string_view levels[] = {"trace", "debug",    "info", "warn",
                                                   "error", "critical", "off"};
     if (std::find(std::begin(levels), std::end(levels), options.log_level) == std::end(levels)) {
@@ -282,6 +295,7 @@ std::string to_toml(const server_options& options) {
         {"reliable_recovery_seconds", options.reliable_recovery_seconds},
         {"reliable_max_unacked_messages", static_cast<std::int64_t>(options.reliable_max_unacked_messages)},
         {"reliable_max_unacked_bytes", static_cast<std::int64_t>(options.reliable_max_unacked_bytes)},
+        {"max_groups_per_connection", static_cast<std::int64_t>(options.max_groups_per_connection)},
         {"log_level", options.log_level},
     };
     auto upstream = options.upstream;

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/hub_settings.hpp"
+#include "core/node.hpp"
 #include "upstream/upstream_options.hpp"
 #include "util/result.hpp"
 
@@ -23,6 +24,7 @@ struct server_options {
     int reliable_recovery_seconds = 30;                // spec 5.3: Azure keeps a lost session >= 30 s
     std::size_t reliable_max_unacked_messages = 1000;  // Azure's bound on unacknowledged messages
     std::size_t reliable_max_unacked_bytes = 16 * 1024 * 1024; // ... and on their bytes (16 MB)
+    std::size_t max_groups_per_connection = core::default_max_groups_per_connection; // joins past it refused
     std::string log_level = "info";
     std::string config_file;
     core::hub_settings_table hubs;       // [hubs.<name>], [hubs."*"]: reloaded on SIGHUP
@@ -46,7 +48,7 @@ util::result<bool, std::string> load_config_file(const std::string& path, server
 /// Applies HUBCAST_LISTEN, HUBCAST_ACCESS_KEYS (comma-separated), HUBCAST_WORKERS,
 /// HUBCAST_KEEPALIVE_SECONDS, HUBCAST_MAX_MESSAGE_BYTES, HUBCAST_MAX_OUTBOUND_BYTES,
 /// HUBCAST_RELIABLE_RECOVERY_SECONDS, HUBCAST_RELIABLE_MAX_UNACKED_MESSAGES,
-/// HUBCAST_RELIABLE_MAX_UNACKED_BYTES, HUBCAST_LOG_LEVEL.
+/// HUBCAST_RELIABLE_MAX_UNACKED_BYTES, HUBCAST_MAX_GROUPS_PER_CONNECTION, HUBCAST_LOG_LEVEL.
 util::result<bool, std::string> apply_environment(server_options& options);
 
 /// Checks ranges and required values; the error names the setting.

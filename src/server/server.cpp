@@ -108,6 +108,7 @@ int run_server(const server_options& options) {
 
     const std::size_t worker_count = options.effective_workers();
     core::node node(worker_count, core::mailbox::default_capacity, reliable_options_from(options));
+    node.set_max_groups_per_connection(options.max_groups_per_connection);
     api::metrics metrics;
     metrics.reliable = &node.reliable_stats();
     transport::session_counters counters;

@@ -36,8 +36,9 @@ int run_token_command(const token_command& command) {
             return 2;
         }
     }
-    if (command.minutes < 1) {
-        std::fprintf(stderr, "hubcast token: --minutes must be at least 1\n");
+    if (command.minutes < 1 || command.minutes > auth::max_client_token_lifetime.count()) {
+        std::fprintf(stderr, "hubcast token: --minutes must be from 1 to %lld (365 days)\n",
+                     static_cast<long long>(auth::max_client_token_lifetime.count()));
         return 2;
     }
     auth::client_token_request request{.endpoint = endpoint,

@@ -18,8 +18,8 @@ namespace {
 TEST(Cli, HelpListsEveryFlag) {
     run_result help = run_hubcast({"--help"});
     EXPECT_TRUE(help.status.success()) << help.status.describe() << "\n" << help.standard_error;
-    for (const char* flag :
-         {"--listen", "--access-key", "--workers", "--keepalive-seconds", "--max-message-bytes", "token"}) {
+    for (const char* flag : {"--listen", "--access-key", "--workers", "--keepalive-seconds",
+                             "--max-message-bytes", "--max-groups-per-connection", "token"}) {
         EXPECT_NE(help.standard_output.find(flag), std::string::npos) << flag << " missing from:\n"
                                                                       << help.standard_output;
     }
@@ -96,6 +96,22 @@ TEST(Cli, TokenCommandPrintsAUrlThatConnects) {
         << describe_json(a) << describe_json(b);
     EXPECT_TRUE(has_string(message, "group", "room") && has_string(message, "data", "from the CLI token"))
         << describe_json(a) << describe_json(b);
+}
+
+// A lifetime over 365 days is refused, not minted (an int's worth of minutes is four millennia).
+TEST(Cli, TokenCommandRefusesALifetimeOverAYear) {
+    for (const char* minutes : {"525601", "2147483647", "0"}) {
+        run_result result = run_hubcast({"token", "--endpoint", "http://127.0.0.1:1", "--access-key",
+                                         "cli-test-key-0123456789", "--hub", "cli", "--minutes", minutes});
+        EXPECT_TRUE(result.status.exited && result.status.code == 2)
+            << minutes << ": " << result.status.describe();
+        EXPECT_TRUE(result.standard_output.empty()) << minutes << ": " << result.standard_output;
+        EXPECT_NE(result.standard_error.find("--minutes must be from 1 to 525600"), std::string::npos)
+            << minutes << ": " << result.standard_error;
+    }
+    run_result year = run_hubcast({"token", "--endpoint", "http://127.0.0.1:1", "--access-key",
+                                   "cli-test-key-0123456789", "--hub", "cli", "--minutes", "525600"});
+    EXPECT_TRUE(year.status.success()) << year.status.describe() << "\n" << year.standard_error;
 }
 
 } // namespace

@@ -58,6 +58,8 @@ public:
     virtual bool send_text(ws_client& ws, std::string_view group, std::string_view text,
                            std::uint64_t ack_id) const = 0;
     virtual bool send_sequence_ack(ws_client& ws, std::uint64_t sequence_id) const = 0;
+    /// A sequenceAck whose sequence id cannot be read.
+    virtual bool send_malformed_sequence_ack(ws_client& ws) const = 0;
     virtual bool send_ping(ws_client& ws) const = 0;
     virtual downstream decode(const ws_frame& frame) const = 0;
 };
@@ -75,6 +77,9 @@ public:
     bool send_sequence_ack(ws_client& ws, std::uint64_t sequence_id) const override {
         return ws.send_json(boost::json::serialize(
             boost::json::object{{"type", "sequenceAck"}, {"sequenceId", sequence_id}}));
+    }
+    bool send_malformed_sequence_ack(ws_client& ws) const override {
+        return ws.send_json(R"({"type":"sequenceAck","sequenceId":"1"})");
     }
     bool send_ping(ws_client& ws) const override { return ws.send_json(ping_message); }
     downstream decode(const ws_frame& frame) const override {
@@ -149,6 +154,11 @@ public:
         upstream message;
         message.mutable_sequence_ack_message()->set_sequence_id(sequence_id);
         return ws.send_binary(message.SerializeAsString());
+    }
+    bool send_malformed_sequence_ack(ws_client& ws) const override {
+        // Field 8 (sequence_ack_message, length-delimited, 2 bytes) holding field 1 as a varint
+        // cut short: proto3's one way for this message to be malformed.
+        return ws.send_binary(std::string("\x42\x02\x08\xff", 4));
     }
     bool send_ping(ws_client& ws) const override {
         upstream message;
@@ -369,6 +379,25 @@ TEST_P(Reliable, NumbersDataMessagesFromOneAndNothingElse) {
     alice.expect_message(2, "second");
     bob.expect_message(1, "second");
     EXPECT_NE(alice.reconnection_token, bob.reconnection_token);
+}
+
+// docs/protocol.md: no well-formed ack closes the connection, whatever its value; a malformed one is
+// a message that is not a valid request, closed with 1007 like any other, and the session ends.
+TEST_P(Reliable, AMalformedSequenceAckClosesWith1007AndEndsTheSession) {
+    const std::string group = unique("malformed-ack");
+    pubsub_client from = publisher();
+    reliable_client session = connect("alice");
+    join(session, group, 1);
+    publish(from, group, "m1");
+    session.expect_message(1, "m1");
+    for (const std::uint64_t id : {std::uint64_t{0}, std::uint64_t{1}, std::uint64_t{1}, ~std::uint64_t{0}}) {
+        codec().send_sequence_ack(session.ws, id);
+    }
+    session.round_trip(); // still open after the odd but well-formed acks
+    codec().send_malformed_sequence_ack(session.ws);
+    session.expect_refused(1007);
+    reliable_client again = recover(session);
+    again.expect_refused(1008); // a protocol error ends the session at once: nothing to recover
 }
 
 // Spec 5.5, and the worker crossing of docs/architecture.md: each round is a new TCP connection

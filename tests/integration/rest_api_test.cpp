@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "support/deadline.hpp"
+#include "support/encoding.hpp"
 #include "support/pubsub_client.hpp"
 #include "support/rest_client.hpp"
 #include "support/server_test.hpp"
@@ -278,6 +279,22 @@ TEST_F(RestApi, BodiesAreValidatedByTheirMediaType) {
     EXPECT_EQ(xml.status, 415);
     error_detail(xml, "UnsupportedMediaType");
     EXPECT_EQ(send("[1,2]", "application/json; charset=utf-8").status, 202);
+    // The swagger requires a Content-Type: none, an empty one or one that is no media type is a 415,
+    // never a binary message.
+    pubsub_client client = connect();
+    for (const char* type : {"", ";", "garbage", "text/plain; charset=iso-8859-1"}) {
+        std::string raw = "POST " + api("/api/hubs/chat/:send") +
+                          " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " +
+                          rest_token(s.port(), api("/api/hubs/chat/:send"), s.access_key()) +
+                          "\r\nContent-Length: 1\r\nConnection: close\r\nContent-Type: " + type + "\r\n\r\nx";
+        const auto response = http_exchange(s.port(), raw);
+        EXPECT_EQ(response.status, 415) << '"' << type << "\"\n" << response.describe();
+        error_detail(response, "UnsupportedMediaType");
+    }
+    const auto untyped = send("x", "");
+    EXPECT_EQ(untyped.status, 415) << "no Content-Type at all\n" << untyped.describe();
+    EXPECT_EQ(send("after", "text/plain").status, 202);
+    EXPECT_EQ(client.ws().expect_json().at("data"), "after") << "none of the refused sends was delivered";
 
     const auto groups =
         rest(s, "POST", api("/api/hubs/chat/:addToGroups"), R"({"filter":"x"})", "application/json");
@@ -347,9 +364,35 @@ TEST_F(RestApi, GeneratedTokensConnect) {
     EXPECT_EQ(rest(s, "HEAD", api("/api/hubs/chat/groups/g2")).status, 200)
         << "the token's groups are joined";
 
-    for (const char* query : {"minutesToExpire=0", "clientType=browser", "group=%20"}) {
+    for (const char* query :
+         {"minutesToExpire=0", "clientType=browser", "group=%20", "minutesToExpire=525601",
+          "minutesToExpire=2147483647", "clientType=mqtt&minutesToExpire=2147483647"}) {
         EXPECT_EQ(rest(s, "POST", api("/api/hubs/chat/:generateToken", query)).status, 400) << query;
     }
+    // A token hubcast would refuse at the upgrade (over 8 KiB) is not minted. A control character
+    // is 3 bytes in the URL (and so in the bearer token naming it) but 6 in the minted token's JSON,
+    // so two groups of 520 make a token over 8 KiB from a call whose own token is about half that.
+    std::string many_groups = "minutesToExpire=5";
+    for (int group = 0; group < 2; ++group) {
+        many_groups += "&group=";
+        for (int i = 0; i < 520; ++i) {
+            many_groups += group == 0 ? "%01" : "%02";
+        }
+    }
+    const auto oversized = rest(s, "POST", api("/api/hubs/chat/:generateToken", many_groups));
+    EXPECT_EQ(oversized.status, 400) << oversized.describe();
+    error_detail(oversized, "InvalidParameter");
+    // The longest lifetime is 365 days.
+    const auto year = rest(s, "POST", api("/api/hubs/chat/:generateToken", "minutesToExpire=525600"));
+    ASSERT_EQ(year.status, 200) << year.describe();
+    const std::string year_token(boost::json::parse(year.body).at("token").as_string());
+    const auto dot = year_token.find('.');
+    const auto payload =
+        base64url_decode(year_token.substr(dot + 1, year_token.find('.', dot + 1) - dot - 1));
+    ASSERT_TRUE(payload);
+    const auto claims = boost::json::parse(*payload).as_object();
+    EXPECT_EQ(claims.at("exp").to_number<std::int64_t>() - claims.at("iat").to_number<std::int64_t>(),
+              365LL * 24 * 3600);
     EXPECT_EQ(rest(s, "POST", api("/api/hubs/chat/:generateToken", "clientType=mqtt")).status, 200);
     EXPECT_EQ(rest(s, "POST", api("/api/hubs/chat/:generateToken", "clientType=socketio")).status, 200);
 }

@@ -9,6 +9,8 @@
 #include <gtest/gtest.h>
 
 #include "support/barrier.hpp"
+#include "support/encoding.hpp"
+#include "support/hubcast_process.hpp"
 #include "support/pubsub_client.hpp"
 #include "support/rest_client.hpp"
 #include "support/server_test.hpp"
@@ -264,6 +266,92 @@ TEST_F(RestDelivery, GroupMembersArePagedThroughAbsoluteNextLinks) {
     EXPECT_EQ(
         rest(server(), "GET", api("/api/hubs/chat/groups/paged/connections", "continuationToken=%21")).status,
         400);
+}
+
+/// The continuationToken of a nextLink.
+std::string continuation_of(const std::string& next_link) {
+    const auto at = next_link.find("continuationToken=");
+    EXPECT_NE(at, std::string::npos) << next_link;
+    return at == std::string::npos ? std::string{}
+                                   : next_link.substr(at + std::string("continuationToken=").size());
+}
+
+// docs/rest-api.md: a continuation token hubcast did not issue, for this group, is a 400; one it
+// issued keeps working.
+TEST_F(RestDelivery, OnlyIssuedContinuationTokensAreAccepted) {
+    std::vector<pubsub_client> members;
+    for (int i = 0; i < 3; ++i) {
+        members.push_back(connect({.groups = {"tokens"}}));
+    }
+    const auto first =
+        rest(server(), "GET", api("/api/hubs/chat/groups/tokens/connections", "maxpagesize=1"));
+    ASSERT_EQ(first.status, 200) << first.describe();
+    const std::string token =
+        continuation_of(std::string(boost::json::parse(first.body).at("nextLink").as_string()));
+    const auto page = [&](std::string_view group, std::string_view continuation) {
+        return rest(server(), "GET",
+                    api("/api/hubs/chat/groups/" + std::string(group) + "/connections",
+                        "maxpagesize=1&continuationToken=" + std::string(continuation)));
+    };
+    EXPECT_EQ(page("tokens", token).status, 200) << "an issued token";
+    EXPECT_EQ(page("other", token).status, 400) << "a token of another group";
+    // Arbitrary base64url bytes, and the id of a real member base64url-encoded (what a token used
+    // to be): neither was issued.
+    for (const std::string& forged : {std::string("QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo"),
+                                      base64url_encode(members.back().connection_id())}) {
+        const auto response = page("tokens", forged);
+        EXPECT_EQ(response.status, 400) << forged << "\n" << response.describe();
+        EXPECT_EQ(response.header("x-ms-error-code"), "InvalidParameter") << response.describe();
+    }
+}
+
+// docs/configuration.md, max_groups_per_connection: every way into a group stops at the limit,
+// each with its protocol's answer, and leaving makes room again.
+TEST(GroupLimit, EveryWayIntoAGroupStopsAtTheLimit) {
+    hubcast_process s(process_options{.args = {"--max-groups-per-connection", "2"}});
+    pubsub_client full = pubsub_client::connect(s, {.user = "u", .roles = {"webpubsub.joinLeaveGroup"}});
+    const std::string id = full.connection_id();
+    full.join_acked("a", 1);
+    full.join_acked("b", 2);
+    full.join_acked("a", 3); // already a member: no refusal
+    full.join("c", 4);
+    const auto refused = full.expect_ack_error(4, "Forbidden");
+    EXPECT_NE(string_at(refused.at("error").as_object(), "message").find("already in 2 groups"),
+              std::string::npos)
+        << describe_json(refused);
+
+    const auto put = rest(s, "PUT", api("/api/hubs/chat/groups/c/connections/" + id));
+    EXPECT_EQ(put.status, 409) << put.describe();
+    EXPECT_EQ(put.header("x-ms-error-code"), "TooManyGroups") << put.describe();
+    EXPECT_EQ(rest(s, "PUT", api("/api/hubs/chat/groups/a/connections/" + id)).status, 200);
+    EXPECT_EQ(rest(s, "HEAD", api("/api/hubs/chat/groups/c")).status, 404)
+        << "the refused joins changed nothing";
+
+    // A user's other connection has room: it is added, and the call says one join was refused.
+    pubsub_client roomy = pubsub_client::connect(s, {.user = "u"});
+    const auto user = rest(s, "PUT", api("/api/hubs/chat/users/u/groups/x"));
+    EXPECT_EQ(user.status, 409) << user.describe();
+    EXPECT_EQ(user.header("x-ms-error-code"), "TooManyGroups");
+    EXPECT_EQ(rest(s, "HEAD", api("/api/hubs/chat/groups/x")).status, 200);
+    const auto filtered =
+        rest(s, "POST", api("/api/hubs/chat/:addToGroups"), R"({"groups":["y","z"]})", "application/json");
+    EXPECT_EQ(filtered.status, 409) << filtered.describe();
+    EXPECT_NE(filtered.body.find("3 joins were refused"), std::string::npos) << filtered.describe();
+    EXPECT_EQ(rest(s, "HEAD", api("/api/hubs/chat/groups/y")).status, 200);
+    EXPECT_EQ(rest(s, "HEAD", api("/api/hubs/chat/groups/z")).status, 404);
+
+    // Room again after a leave; the refused ackId was not remembered.
+    full.leave("b", 5);
+    full.expect_ack(5);
+    full.join_acked("c", 4);
+
+    // A token naming more groups than that is refused at the upgrade.
+    ws_client crowded;
+    const auto token = mint_token(s.port(), s.access_key(), token_request{.groups = {"p", "q", "r"}});
+    const auto upgrade =
+        crowded.connect(s.port(), client_path("chat", token), {}, {std::string(json_subprotocol)});
+    EXPECT_EQ(upgrade.status, 400) << upgrade.describe();
+    EXPECT_TRUE(s.running());
 }
 
 } // namespace

@@ -36,8 +36,9 @@ constexpr auto slow_answer = 3s;     // what the slow handler takes: past every 
 
 /// The app server of this suite. Its paths say how it behaves: /slow/ answers after slow_answer,
 /// /broken/ answers 500, /garbled/ answers a connect with text that is not JSON, /picky/ refuses a
-/// connect with 403, /events/ accepts system events and answers user events by name (fail: 500,
-/// slow: late, anything else: its body back as text; a simple client's "fail" frame: 500).
+/// connect with 403, /crowded/ names more groups than a connection may be in, /events/ accepts system events
+/// and answers user events by name (fail: 500, slow: late, anything else: its body back as text; a simple
+/// client's "fail" frame: 500).
 server_action behave(const handler_request& request) {
     if (request.method() == beast_http::verb::options) {
         auto action = reply(200, "", "");
@@ -58,6 +59,14 @@ server_action behave(const handler_request& request) {
     }
     if (target.starts_with("/picky/")) {
         return reply(403, "Forbidden: go away");
+    }
+    if (target.starts_with("/crowded/")) {
+        // One group more than a connection may be in (the default max_groups_per_connection).
+        std::string groups;
+        for (int i = 0; i <= 1000; ++i) {
+            groups += (i == 0 ? "\"g" : ",\"g") + std::to_string(i) + "\"";
+        }
+        return reply(200, R"({"groups":[)" + groups + "]}", "application/json; charset=utf-8");
     }
     if (event == "connect" || event == "connected" || event == "disconnected") {
         return reply(event == "connect" ? 204 : 200);
@@ -108,6 +117,7 @@ protected:
         config += handler_table("broken", local + "/broken/{event}", "", connect);
         config += handler_table("garbled", local + "/garbled/{event}", "", connect);
         config += handler_table("picky", local + "/picky/{event}", "", connect);
+        config += handler_table("crowded", local + "/crowded/{event}", "", connect);
         config += handler_table(
             "refused", "http://127.0.0.1:" + std::to_string(refusing_->port()) + "/{event}", "", connect);
         config += handler_table("events", local + "/events/{event}", "*",
@@ -190,6 +200,17 @@ TEST_F(UpstreamFailures, AConnectAnswerThatIsNotJsonFailsTheUpgradeWith500) {
     const auto response = upgrade("garbled", client);
     EXPECT_EQ(response.status, 500) << response.describe();
     EXPECT_TRUE(logged("/garbled/connect answered an invalid body: not valid JSON")) << server_->output();
+}
+
+// docs/configuration.md, max_groups_per_connection: the handler's answer cannot be carried out, so
+// the upgrade fails as for any such answer, rather than joining only some of the groups.
+TEST_F(UpstreamFailures, AConnectAnswerNamingMoreGroupsThanTheLimitFailsTheUpgradeWith500) {
+    ws_client client;
+    const auto response = upgrade("crowded", client);
+    EXPECT_EQ(response.status, 500) << response.describe();
+    EXPECT_TRUE(
+        logged("the connect event handler named 1001 groups, more than a connection may be in (1000)"))
+        << server_->output();
 }
 
 TEST_F(UpstreamFailures, AConnectHandlers4xxIsTheUpgradesStatusWithItsText) {

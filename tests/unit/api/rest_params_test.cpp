@@ -6,9 +6,12 @@
 #include <gtest/gtest.h>
 
 #include "api/rest_params.hpp"
+#include "util/base64.hpp"
 
 namespace hubcast::api {
 namespace {
+
+const auth::access_keys keys{{"rest-params-test-key-0123456789"}};
 
 query_parameters query(std::vector<std::pair<std::string, std::string>> pairs) {
     return query_parameters(std::move(pairs));
@@ -76,9 +79,11 @@ TEST(RestParams, SendBodiesByMediaType) {
     ASSERT_TRUE(binary);
     EXPECT_EQ(binary->type, protocol::data_type::binary);
     EXPECT_EQ(binary->bytes.size(), 2u);
-    const auto untyped = message_body("", "raw");
-    ASSERT_TRUE(untyped);
-    EXPECT_EQ(untyped->type, protocol::data_type::binary);
+    // Parameters are read as RFC 9110 8.3.1 spells them; charset may name UTF-8 (or its ASCII subset).
+    for (const char* type : {"application/json;charset=UTF-8", "text/plain; charset=\"utf-8\"", "text/plain;",
+                             "TEXT/PLAIN ; charset=us-ascii", "application/octet-stream; x=1 ;y=\"a;b\""}) {
+        EXPECT_TRUE(message_body(type, "[1]")) << type;
+    }
 
     // JSON.stringify of a string is a JSON string: kept with its quotes.
     EXPECT_EQ(message_body("application/json", R"("hi")")->bytes, R"("hi")");
@@ -108,6 +113,37 @@ TEST(RestParams, InvalidSendBodiesAre400And415) {
     EXPECT_EQ(xml.error().code, "UnsupportedMediaType");
 }
 
+// The swagger makes Content-Type a required part of every send: none, an empty one or one that is
+// not a media type is a 415, never a binary message.
+TEST(RestParams, ASendWithoutAValidContentTypeIs415) {
+    for (const char* type : {"",
+                             " ",
+                             ";",
+                             " ; charset=utf-8",
+                             "garbage",
+                             "text",
+                             "/plain",
+                             "text/",
+                             "text/plain/x",
+                             "application/json x",
+                             "text/pl ain",
+                             "text/plain; charset",
+                             "text/plain; =x",
+                             "text/plain; charset=\"utf-8",
+                             "text/plain; charset=\"a\"b",
+                             "text/plain; charset=iso-8859-1",
+                             "application/json; charset=utf-16",
+                             "application/x-www-form-urlencoded",
+                             "text/html",
+                             "application/json\x01"}) {
+        const auto body = message_body(type, "x");
+        ASSERT_FALSE(body) << '"' << type << '"';
+        EXPECT_EQ(body.error().status, 415u) << type;
+        EXPECT_EQ(body.error().code, "UnsupportedMediaType") << type;
+        EXPECT_NE(body.error().message.find("application/octet-stream"), std::string::npos) << type;
+    }
+}
+
 TEST(RestParams, GroupsRequestBody) {
     const auto request = parse_groups_request(R"({"groups":["a","b c"],"filter":"userId eq 'u'"})");
     ASSERT_TRUE(request);
@@ -125,6 +161,24 @@ TEST(RestParams, GroupsRequestBody) {
         ASSERT_FALSE(parsed) << bad;
         EXPECT_EQ(parsed.error().status, 400u) << bad;
     }
+}
+
+// Each listed group is applied to every matching connection on every worker: the list is bounded
+// (a 1 MiB body holds some 200,000 one-letter names).
+TEST(RestParams, AGroupsRequestNamesAtMost1000Groups) {
+    std::string body = R"({"groups":[)";
+    for (std::size_t i = 0; i < max_groups_per_request; ++i) {
+        body += (i == 0 ? "\"g" : ",\"g") + std::to_string(i) + "\"";
+    }
+    EXPECT_EQ(max_groups_per_request, 1000u);
+    const auto most = parse_groups_request(body + "]}");
+    ASSERT_TRUE(most);
+    EXPECT_EQ(most->groups.size(), max_groups_per_request);
+    const auto over = parse_groups_request(body + R"(,"one-more"]})");
+    ASSERT_FALSE(over);
+    EXPECT_EQ(over.error().status, 400u);
+    EXPECT_EQ(over.error().code, "InvalidRequestBody");
+    EXPECT_NE(over.error().message.find("1000"), std::string::npos) << over.error().message;
 }
 
 TEST(RestParams, BadFiltersAre400WithWhereTheProblemIs) {
@@ -152,14 +206,17 @@ TEST(RestParams, CloseReasonAndPermissionTarget) {
 }
 
 TEST(RestParams, PagingParameters) {
-    const auto defaults = parse_page_request(query({}));
+    const auto defaults = parse_page_request(query({}), keys, {"chat", "room"});
     ASSERT_TRUE(defaults);
     EXPECT_EQ(defaults->page_size, 200u);
     EXPECT_FALSE(defaults->top);
     EXPECT_TRUE(defaults->after.empty());
 
-    const auto page = parse_page_request(query(
-        {{"maxpagesize", "1"}, {"top", "2147483647"}, {"continuationToken", continuation_token("abc")}}));
+    const auto page =
+        parse_page_request(query({{"maxpagesize", "1"},
+                                  {"top", "2147483647"},
+                                  {"continuationToken", continuation_token(keys, {"chat", "room"}, "abc")}}),
+                           keys, {"chat", "room"});
     ASSERT_TRUE(page);
     EXPECT_EQ(page->page_size, 1u);
     EXPECT_EQ(page->top, 2147483647);
@@ -171,7 +228,7 @@ TEST(RestParams, PagingParameters) {
                                                           {"top", "0"},
                                                           {"top", "2147483648"},
                                                           {"continuationToken", "!!"}}) {
-        const auto bad = parse_page_request(query({{name, value}}));
+        const auto bad = parse_page_request(query({{name, value}}), keys, {"chat", "room"});
         ASSERT_FALSE(bad) << name << "=" << value;
         EXPECT_EQ(bad.error().status, 400u);
     }
@@ -179,11 +236,40 @@ TEST(RestParams, PagingParameters) {
 
 TEST(RestParams, ContinuationTokensRoundTripAndAreUrlSafe) {
     const std::string id = "Zm9v-YmFy_AAEAAAAAAAAAAA";
-    const std::string token = continuation_token(id);
+    const std::string token = continuation_token(keys, {"chat", "room"}, id);
     EXPECT_EQ(token.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
               std::string::npos);
-    EXPECT_EQ(connection_after(token), id);
-    EXPECT_FALSE(connection_after(""));
+    EXPECT_EQ(connection_after(keys, {"chat", "room"}, token), id);
+    // Key rotation: a token signed with the key now second in the list is still recognised.
+    const auth::access_keys rotated{{"next-key-0123456789abcdef", keys.keys.front()}};
+    EXPECT_EQ(connection_after(rotated, {"chat", "room"}, token), id);
+}
+
+// docs/rest-api.md: a continuation token hubcast did not issue, for this hub and group, is a 400.
+TEST(RestParams, OnlyContinuationTokensThisServerIssuedForThisGroupAreAccepted) {
+    const std::string token = continuation_token(keys, {"chat", "room"}, "conn-1");
+    EXPECT_FALSE(connection_after(keys, {"chat", "other"}, token)) << "another group";
+    EXPECT_FALSE(connection_after(keys, {"lobby", "room"}, token)) << "another hub";
+    EXPECT_FALSE(
+        connection_after(auth::access_keys{{"another-key-0123456789abcdef"}}, {"chat", "room"}, token))
+        << "signed with a key this server does not have";
+    // The form hubcast issued before tokens were signed: the last id, base64url-encoded.
+    EXPECT_FALSE(connection_after(keys, {"chat", "room"}, util::base64url_encode("conn-1")));
+    // A character inside the id's bytes (the last one may carry unused bits only).
+    std::string tampered = token;
+    char& inside = tampered[tampered.size() - 3];
+    inside = inside == 'A' ? 'B' : 'A';
+    EXPECT_FALSE(connection_after(keys, {"chat", "room"}, tampered)) << "the id changed";
+    for (const std::string& bad : {std::string(""), std::string("!!"), std::string("AAAA"),
+                                   std::string(token.size() - 2, 'A'), std::string(4096, 'A')}) {
+        EXPECT_FALSE(connection_after(keys, {"chat", "room"}, bad)) << bad.substr(0, 40);
+        const auto page = parse_page_request(query({{"continuationToken", bad}}), keys, {"chat", "room"});
+        if (!bad.empty()) {
+            ASSERT_FALSE(page) << bad.substr(0, 40);
+            EXPECT_EQ(page.error().status, 400u);
+            EXPECT_NE(page.error().message.find("continuationToken"), std::string::npos);
+        }
+    }
 }
 
 TEST(RestParams, TokenParameters) {
@@ -214,8 +300,17 @@ TEST(RestParams, TokenParameters) {
     EXPECT_EQ(parse_token_parameters(query({{"clientType", "SocketIO"}}))->type, client_type::socketio);
     EXPECT_FALSE(parse_token_parameters(query({{"userId", ""}}))->user_id) << "empty means anonymous";
 
-    for (const auto& [name, value] : std::vector<std::pair<std::string, std::string>>{
-             {"clientType", "browser"}, {"minutesToExpire", "0"}, {"minutesToExpire", "x"}, {"group", " "}}) {
+    EXPECT_EQ(parse_token_parameters(query({{"minutesToExpire", "525600"}}))->lifetime,
+              std::chrono::minutes{525600})
+        << "365 days is the longest lifetime";
+    for (const auto& [name, value] :
+         std::vector<std::pair<std::string, std::string>>{{"clientType", "browser"},
+                                                          {"minutesToExpire", "0"},
+                                                          {"minutesToExpire", "x"},
+                                                          {"minutesToExpire", "525601"},
+                                                          {"minutesToExpire", "2147483647"},
+                                                          {"minutesToExpire", "9223372036854775807"},
+                                                          {"group", " "}}) {
         const auto bad = parse_token_parameters(query({{name, value}}));
         ASSERT_FALSE(bad) << name << "=" << value;
         EXPECT_EQ(bad.error().status, 400u);

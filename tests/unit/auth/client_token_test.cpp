@@ -1,3 +1,4 @@
+#include <limits>
 #include <set>
 #include <string>
 
@@ -76,6 +77,28 @@ TEST(ClientToken, MintWritesOnlyTheClaimsTheSdksWrite) {
     const boost::json::object expected{
         {"iat", now}, {"exp", now + 300}, {"aud", "https://example.com/client/hubs/Hub1"}};
     EXPECT_EQ(*claims, expected);
+}
+
+// Every minted lifetime is capped at max_client_token_lifetime (365 days), and the exp arithmetic
+// never overflows: a lifetime of minutes::max() would overflow int64 seconds if converted as is.
+TEST(ClientToken, MintedLifetimeIsCappedWithoutOverflow) {
+    constexpr std::int64_t year = 365LL * 24 * 3600;
+    EXPECT_EQ(std::chrono::duration_cast<std::chrono::seconds>(max_client_token_lifetime).count(), year);
+    for (const auto lifetime :
+         {max_client_token_lifetime, max_client_token_lifetime + std::chrono::minutes(1),
+          std::chrono::minutes(std::numeric_limits<std::int32_t>::max()), std::chrono::minutes::max()}) {
+        client_token_request request{.endpoint = "http://localhost:8080", .hub = "chat", .now = now};
+        request.lifetime = lifetime;
+        auto claims = verify_hs256(mint_client_token(request, keys()), keys());
+        ASSERT_TRUE(claims);
+        EXPECT_EQ(claims->at("exp").as_int64(), now + year) << lifetime.count();
+    }
+    EXPECT_EQ(client_token_expiry(now, std::chrono::minutes(5)), now + 300);
+    EXPECT_EQ(client_token_expiry(now, std::chrono::minutes(0)), now);
+    EXPECT_EQ(client_token_expiry(now, std::chrono::minutes(-5)), now) << "never before it was minted";
+    EXPECT_EQ(client_token_expiry(std::numeric_limits<std::int64_t>::max() - 10, std::chrono::minutes(5)),
+              std::numeric_limits<std::int64_t>::max())
+        << "saturates instead of wrapping";
 }
 
 TEST(ClientToken, MintSignsWithTheFirstKey) {

@@ -213,8 +213,9 @@ TEST(NodeRest, AddingAConnectionToAGroupReportsWhetherItExists) {
     const auto id = h.attach(1, "chat", "u");
     std::map<std::string, std::vector<bool>> answers;
     const auto record = [&answers](std::string label) {
-        return [&answers, label](bool found) {
-            answers[label].push_back(found);
+        return [&answers, label](node::add_result result) {
+            EXPECT_NE(result, node::add_result::group_limit) << label;
+            answers[label].push_back(result == node::add_result::added);
         };
     };
     h.n().add_connection_to_group("chat", "g", id, record("present"));
@@ -386,7 +387,10 @@ TEST(NodeMembershipApplied, CallbackRunsOnlyAfterEveryTargetShardApplied) {
     const auto a = m.attach(1, "hub", std::string("u"));
     const auto b = m.attach(2, "hub", std::string("u"));
     int applied = 0;
-    m.n().add_user_to_group("hub", "g", "u", [&applied] { ++applied; });
+    m.n().add_user_to_group("hub", "g", "u", [&applied](std::size_t refused) {
+        EXPECT_EQ(refused, 0u);
+        ++applied;
+    });
     EXPECT_EQ(applied, 0);
     EXPECT_FALSE(m.n().group_exists("hub", "g"));
     m.settle();
@@ -395,7 +399,10 @@ TEST(NodeMembershipApplied, CallbackRunsOnlyAfterEveryTargetShardApplied) {
     EXPECT_TRUE(m.find(a).groups().contains("g"));
     EXPECT_TRUE(m.find(b).groups().contains("g"));
 
-    m.n().add_to_groups("hub", {"h"}, nullptr, [&applied] { ++applied; });
+    m.n().add_to_groups("hub", {"h"}, nullptr, [&applied](std::size_t refused) {
+        EXPECT_EQ(refused, 0u);
+        ++applied;
+    });
     m.n().remove_user_from_group("hub", "g", "u", [&applied] { ++applied; });
     m.n().remove_connection_from_all_groups("hub", a, [&applied] { ++applied; });
     EXPECT_EQ(applied, 1);
@@ -406,10 +413,40 @@ TEST(NodeMembershipApplied, CallbackRunsOnlyAfterEveryTargetShardApplied) {
     EXPECT_TRUE(m.find(a).groups().empty());
 }
 
+// The REST joins count what the group limit refused, across shards, so that the caller can say so;
+// the joins under the limit stand.
+TEST(NodeMembershipApplied, JoinsTheGroupLimitRefusedAreCounted) {
+    manual_node m(3);
+    m.n().set_max_groups_per_connection(2);
+    const auto full = m.attach(1, "hub", std::string("u"));
+    const auto roomy = m.attach(2, "hub", std::string("u"));
+    m.n().add_connection_to_group("hub", "a", full);
+    m.n().add_connection_to_group("hub", "b", full);
+    m.settle();
+    std::vector<std::size_t> refused;
+    const auto record = [&refused](std::size_t n) {
+        refused.push_back(n);
+    };
+    m.n().add_user_to_group("hub", "c", "u", record);
+    m.n().add_to_groups("hub", {"d", "e"}, nullptr, record);
+    std::vector<node::add_result> single;
+    m.n().add_connection_to_group("hub", "f", full, [&single](node::add_result r) { single.push_back(r); });
+    m.n().add_connection_to_group("hub", "a", full, [&single](node::add_result r) { single.push_back(r); });
+    m.settle();
+    // roomy joins c, then d; e is refused for it; full is refused c, d and e.
+    EXPECT_EQ(refused, (std::vector<std::size_t>{1, 3}));
+    EXPECT_EQ(single, (std::vector<node::add_result>{node::add_result::group_limit, node::add_result::added}))
+        << "a group the connection is in already is no refusal";
+    EXPECT_EQ(m.find(full).groups().size(), 2u);
+    EXPECT_EQ(m.find(roomy).groups().size(), 2u);
+    EXPECT_TRUE(m.find(roomy).groups().contains("c"));
+    EXPECT_TRUE(m.find(roomy).groups().contains("d"));
+}
+
 TEST(NodeMembershipApplied, CallbackRunsInlineWhenNothingIsConcerned) {
     manual_node m(2);
     int applied = 0;
-    m.n().add_user_to_group("hub", "g", "nobody", [&applied] { ++applied; });
+    m.n().add_user_to_group("hub", "g", "nobody", [&applied](std::size_t) { ++applied; });
     m.n().remove_connection_from_group("hub", "g", "not-an-id", [&applied] { ++applied; });
     EXPECT_EQ(applied, 2);
 }

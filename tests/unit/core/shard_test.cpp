@@ -67,6 +67,27 @@ TEST_F(ShardTest, AttachingAnIdTwiceIsRefused) {
     EXPECT_EQ(owner_.index().connection_count(), 1u);
 }
 
+// A connection joins at most node::max_groups_per_connection() groups (about 650 bytes each): the
+// join past it changes nothing and says why, and a leave makes room again.
+TEST_F(ShardTest, AConnectionJoinsAtMostTheGroupLimit) {
+    EXPECT_EQ(owner_.max_groups_per_connection(), default_max_groups_per_connection);
+    owner_.set_max_groups_per_connection(3);
+    connection& c = add("chat", std::nullopt);
+    connection& other = add("chat", std::nullopt);
+    for (const char* group : {"a", "b", "c"}) {
+        EXPECT_EQ(shard_.try_join(c, group), join_result::joined) << group;
+    }
+    EXPECT_EQ(shard_.try_join(c, "a"), join_result::already_member) << "a member at the limit is still one";
+    EXPECT_EQ(shard_.try_join(c, "d"), join_result::group_limit);
+    EXPECT_FALSE(shard_.join(c, "d"));
+    EXPECT_EQ(c.groups().size(), 3u);
+    EXPECT_FALSE(owner_.index().group_exists("chat", "d")) << "nothing of the refused join is indexed";
+    EXPECT_EQ(shard_.try_join(other, "d"), join_result::joined) << "the limit is per connection";
+    EXPECT_TRUE(shard_.leave(c, "b"));
+    EXPECT_EQ(shard_.try_join(c, "d"), join_result::joined);
+    EXPECT_EQ(ids(shard_.connections_of_group("chat", "d")), ids({&c, &other}));
+}
+
 // connection::groups() is what the client session reports and what detach walks; the shard index
 // is what fan-out walks. They must never disagree.
 TEST_F(ShardTest, JoinAndLeaveKeepConnectionAndIndexInSync) {

@@ -197,5 +197,34 @@ TEST(ReliableSettings, ArePrintedAndReadBack) {
     EXPECT_EQ(read.reliable_max_unacked_messages, 34u);
 }
 
+// max_groups_per_connection (docs/configuration.md): default, file, environment, range, printed.
+TEST(GroupLimitSetting, ComesFromEverySourceAndIsRangeChecked) {
+    EXPECT_EQ(server_options{}.max_groups_per_connection, 1000u);
+    const auto path = write_temp("hubcast_options_group_limit.toml", "max_groups_per_connection = 25\n");
+    server_options options = valid_options();
+    ASSERT_TRUE(load_config_file(path, options));
+    EXPECT_EQ(options.max_groups_per_connection, 25u);
+    ::setenv("HUBCAST_MAX_GROUPS_PER_CONNECTION", "40", 1);
+    auto applied = apply_environment(options);
+    ::unsetenv("HUBCAST_MAX_GROUPS_PER_CONNECTION");
+    ASSERT_TRUE(applied);
+    EXPECT_EQ(options.max_groups_per_connection, 40u);
+    EXPECT_TRUE(validate(options));
+
+    const auto printed = write_temp("hubcast_options_group_limit_printed.toml", to_toml(options));
+    server_options read;
+    ASSERT_TRUE(load_config_file(printed, read));
+    EXPECT_EQ(read.max_groups_per_connection, 40u);
+
+    for (const std::size_t bad : {std::size_t{0}, std::size_t{100'001}}) {
+        options.max_groups_per_connection = bad;
+        const auto checked = validate(options);
+        ASSERT_FALSE(checked) << bad;
+        EXPECT_NE(checked.error().find("max_groups_per_connection"), std::string::npos);
+    }
+    options.max_groups_per_connection = 100'000;
+    EXPECT_TRUE(validate(options));
+}
+
 } // namespace
 } // namespace hubcast::server
