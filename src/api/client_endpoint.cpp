@@ -2,8 +2,11 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cassert>
+#include <chrono>
 #include <iterator>
+#include <string>
 #include <string_view>
 #include <unordered_set>
 
@@ -192,6 +195,15 @@ http_response refuse(metrics& counters, unsigned status, std::string body) {
     return http_response::text(status, std::move(body));
 }
 
+/// Azure's answer to a connection over a connection count rule of its application firewall.
+http_response refuse_too_many(metrics& counters, std::atomic<std::uint64_t>& reason, std::string body) {
+    count(reason);
+    return refuse(counters, 429, std::move(body));
+}
+
+// The close reason of a connection whose maximum lifetime passed (docs/configuration.md).
+constexpr std::string_view lifetime_reason = "The connection reached its maximum lifetime.";
+
 } // namespace
 
 client_endpoint::client_endpoint(core::node& node, auth::access_keys keys, metrics& counters,
@@ -200,6 +212,22 @@ client_endpoint::client_endpoint(core::node& node, auth::access_keys keys, metri
 
 upgrade_decision client_endpoint::admit(const protocol::http_request& request,
                                         const boost::urls::url_view& target) {
+    if (firewall_ != nullptr) {
+        // First, before any token is verified: a flood of handshakes costs one lookup each.
+        const auto verdict = firewall_->take_handshake(request.remote_address, core::limit_clock::now());
+        if (verdict.untracked) {
+            count(metrics_.handshake_addresses_untracked);
+        }
+        if (!verdict.allowed) {
+            count(metrics_.handshakes_throttled);
+            auto response =
+                refuse(metrics_, 429, "Too Many Requests: too many handshakes from this address.");
+            // Whole seconds, rounded up: a client retrying after it finds a token waiting.
+            const auto seconds = std::chrono::ceil<std::chrono::seconds>(verdict.retry_after).count();
+            response.headers.emplace_back("Retry-After", std::to_string(std::max<std::int64_t>(1, seconds)));
+            return response;
+        }
+    }
     const client_query query(target);
     const std::string hub = requested_hub(target, query);
     if (hub.empty()) {
@@ -276,6 +304,27 @@ upgrade_decision client_endpoint::admit(const protocol::http_request& request,
                       "Bad Request: the token names more groups than a connection may be in (" +
                           std::to_string(node_.max_groups_per_connection()) + ").");
     }
+    core::connection_leases leases;
+    if (firewall_ != nullptr) {
+        // Azure's connection count rules run behind authentication, in this order; a rule whose
+        // claim the token lacks (no user, no token) is skipped.
+        if (identity.user_id) {
+            auto user = firewall_->per_user().acquire(*identity.user_id);
+            if (!user.allowed) {
+                return refuse_too_many(metrics_, metrics_.connections_refused_per_user,
+                                       "Too Many Requests: the user has too many connections.");
+            }
+            leases.user = std::move(user.held);
+        }
+        if (!token.empty()) {
+            auto shared = firewall_->per_token().acquire(token_key(token, identity.claims));
+            if (!shared.allowed) {
+                return refuse_too_many(metrics_, metrics_.connections_refused_per_token,
+                                       "Too Many Requests: the access token has too many connections.");
+            }
+            leases.token = std::move(shared.held);
+        }
+    }
     client_admission admission{.hub = lower_hub,
                                .kind = choice.kind,
                                .subprotocol = choice.echoed,
@@ -283,6 +332,7 @@ upgrade_decision client_endpoint::admit(const protocol::http_request& request,
                                .roles = std::move(identity.roles),
                                .groups = std::move(identity.groups)};
     admission.keepalive_seconds = hub_settings.keepalive_seconds;
+    admission.leases = std::move(leases);
     if (events_ != nullptr && events_->handles_connect(lower_hub)) {
         admission.connect_event = connect_request_of(request, target, identity.claims, admission, offered);
     }
@@ -343,6 +393,15 @@ upgrade_decision client_endpoint::apply_connect_outcome(client_admission admissi
     }
     // Client spec 3.3: what the handler sets replaces the token's; what it leaves out stays.
     if (outcome.user_id) {
+        if (firewall_ != nullptr && outcome.user_id != admission.user_id) {
+            // The connection counts for the user it will have, not the one its token named.
+            auto user = firewall_->per_user().acquire(*outcome.user_id);
+            if (!user.allowed) {
+                return refuse_too_many(metrics_, metrics_.connections_refused_per_user,
+                                       "Too Many Requests: the user has too many connections.");
+            }
+            admission.leases.user = std::move(user.held);
+        }
         admission.user_id = std::move(outcome.user_id);
     }
     if (outcome.roles) {
@@ -401,6 +460,10 @@ std::unique_ptr<client_session> client_endpoint::open(client_admission admission
                                .kind = admission.kind};
     auto& connection = shard.attach(std::move(info), std::move(permissions), sink);
     count(metrics_.connections_opened);
+    connection.hold(std::move(admission.leases));
+    if (firewall_ != nullptr) {
+        firewall_->opened(shard_index, connection.id(), core::limit_clock::now());
+    }
     // Spec 4.4, 6.3: `connected` is the first frame after the upgrade.
     if (protocol::family_of(connection.kind()) == protocol::frame_family::protobuf) {
         const auto token = connection.is_reliable() ? std::optional<std::string>(reconnection_tokens_.issue(
@@ -429,7 +492,28 @@ std::unique_ptr<client_session> client_endpoint::open(client_admission admission
                                                                .subprotocol = admission.subprotocol},
                                             std::move(admission.connection_state), shard_index));
     }
-    return std::make_unique<client_session>(node_, shard, connection, metrics_);
+    auto session = std::make_unique<client_session>(node_, shard, connection, metrics_);
+    if (firewall_ != nullptr && firewall_->options().limits_inbound()) {
+        session->limit_inbound(firewall_->options());
+    }
+    return session;
+}
+
+void client_endpoint::expire_lifetimes(std::size_t shard_index, core::limit_clock::time_point now) {
+    if (firewall_ == nullptr || !firewall_->options().limits_lifetime()) {
+        return;
+    }
+    auto& shard = node_.shard_at(shard_index);
+    firewall_->expire(shard_index, now, [this, &shard](const std::string& id) {
+        core::connection* connection = shard.find(id);
+        if (connection == nullptr || connection->closing()) {
+            return; // gone already, or closing for another reason
+        }
+        count(metrics_.lifetime_closes);
+        // 1008: the SDKs then start a new connection (with a fresh token) instead of recovering
+        // this one (client spec 5.7); a parked session just ends.
+        connection->close(protocol::close_code::policy_violation, lifetime_reason);
+    });
 }
 
 std::unique_ptr<client_session> client_endpoint::resume(const client_admission& admission,
@@ -444,7 +528,11 @@ std::unique_ptr<client_session> client_endpoint::resume(const client_admission& 
     }
     shard.resume(*connection, sink);
     stats.recovered.fetch_add(1, std::memory_order_relaxed);
-    return std::make_unique<client_session>(node_, shard, *connection, metrics_);
+    auto session = std::make_unique<client_session>(node_, shard, *connection, metrics_);
+    if (firewall_ != nullptr && firewall_->options().limits_inbound()) {
+        session->limit_inbound(firewall_->options());
+    }
+    return session;
 }
 
 void client_endpoint::refuse_recovery(const client_admission& admission, core::connection_sink& sink) {

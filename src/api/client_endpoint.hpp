@@ -12,6 +12,7 @@
 #include <boost/url/url_view.hpp>
 
 #include "api/client_session.hpp"
+#include "api/firewall.hpp"
 #include "api/metrics.hpp"
 #include "auth/access_keys.hpp"
 #include "auth/reconnection_token.hpp"
@@ -58,6 +59,9 @@ struct client_admission {
     std::optional<std::string> connection_state;
     /// The hub's own keep-alive interval, when its settings name one.
     std::optional<int> keepalive_seconds;
+    /// Slots taken under the per-user and per-token connection limits; the connection holds them
+    /// for its life, and dropping a refused or abandoned admission returns them.
+    core::connection_leases leases;
 
     /// The worker that must accept this WebSocket; nullopt: the one the request arrived on.
     std::optional<std::size_t> required_worker() const {
@@ -78,6 +82,13 @@ public:
     /// Per-hub settings (anonymous connect, keep-alive) and where events go (null: nowhere).
     /// Without this call every hub has the defaults and no event handler.
     void set_hub_settings(const core::live_hub_settings& hubs, core::event_sink* events);
+
+    /// The abuse limits to apply (docs/configuration.md, "Abuse limits"); without this call there
+    /// are none. `limits` must outlive every connection.
+    void set_firewall(firewall& limits) noexcept { firewall_ = &limits; }
+    /// Runs on shard `shard_index`'s thread: closes the connections of that shard whose maximum
+    /// lifetime has passed at `now` (PubSub clients hear `disconnected` first).
+    void expire_lifetimes(std::size_t shard_index, core::limit_clock::time_point now);
 
     /// `target` is the parsed request target (path /client/...). An admission for a hub whose
     /// handler takes `connect` still needs complete() before the upgrade.
@@ -123,6 +134,7 @@ private:
     auth::reconnection_tokens reconnection_tokens_;
     const core::live_hub_settings* hubs_ = nullptr;
     core::event_sink* events_ = nullptr;
+    firewall* firewall_ = nullptr;
 };
 
 } // namespace hubcast::api

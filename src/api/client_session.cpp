@@ -14,6 +14,9 @@ namespace {
 constexpr std::string_view slow_client_reason = "SlowClient";
 constexpr std::string_view ping_timeout_reason = "PingTimeout";
 constexpr std::string_view too_many_events = "Too many events are waiting for the event handler.";
+// Azure's client traffic control rules disconnect the client; hubcast says which limit it passed.
+constexpr std::string_view too_many_messages_reason = "The connection sent too many messages.";
+constexpr std::string_view too_many_bytes_reason = "The connection sent too many bytes.";
 
 void send_ack_to(core::connection& connection, std::uint64_t ack_id) {
     if (protocol::family_of(connection.kind()) == protocol::frame_family::protobuf) {
@@ -61,11 +64,26 @@ client_session::~client_session() {
     }
 }
 
+void client_session::limit_inbound(const firewall_options& options) {
+    inbound_ = std::make_unique<inbound_meter>(options);
+}
+
 void client_session::on_message(protocol::ws_opcode opcode, std::string_view payload) {
     if (connection_ == nullptr || connection_->closing()) {
         return;
     }
     count(metrics_.messages_received);
+    if (inbound_) {
+        const auto verdict = inbound_->add(core::limit_clock::now(), payload.size());
+        if (verdict != inbound_meter::verdict::allowed) {
+            // The message that passed the limit is not acted on: no request, no event, no ack.
+            count(metrics_.inbound_limit_closes);
+            connection_->close(protocol::close_code::policy_violation,
+                               verdict == inbound_meter::verdict::too_many_messages ? too_many_messages_reason
+                                                                                    : too_many_bytes_reason);
+            return;
+        }
+    }
     if (!connection_->is_pubsub()) {
         // Server spec 4.6: every frame of a simple client is a `message` event; with no handler
         // taking it, the frame is dropped and counted.

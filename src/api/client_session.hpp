@@ -1,8 +1,10 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string_view>
 
+#include "api/firewall.hpp"
 #include "api/metrics.hpp"
 #include "core/connection.hpp"
 #include "core/node.hpp"
@@ -20,6 +22,10 @@ public:
     ~client_session();
     client_session(const client_session&) = delete;
     client_session& operator=(const client_session&) = delete;
+
+    /// Applies the per-connection inbound limits from now on: a message that takes the window's
+    /// count or bytes past them closes the connection with 1008 (docs/configuration.md).
+    void limit_inbound(const firewall_options& options);
 
     void on_message(protocol::ws_opcode opcode, std::string_view payload);
     void on_slow_consumer();
@@ -60,6 +66,7 @@ private:
     core::shard& shard_;
     core::connection* connection_;
     metrics& metrics_;
+    std::unique_ptr<inbound_meter> inbound_; // null unless an inbound limit is configured
 };
 
 } // namespace hubcast::api

@@ -35,6 +35,22 @@ std::string metrics::render() const {
             slow_consumer_closes);
     counter(out, "hubcast_idle_timeout_closes_total", "Clients closed after missing keep-alive pings.",
             idle_timeout_closes);
+    counter(out, "hubcast_handshakes_throttled_total",
+            "Upgrade requests refused with 429 by the per-address handshake rate.", handshakes_throttled);
+    counter(out, "hubcast_handshake_addresses_untracked_total",
+            "Handshakes let through unlimited because the table of addresses was full.",
+            handshake_addresses_untracked);
+    counter(out, "hubcast_connections_refused_per_user_total",
+            "Upgrade requests refused with 429: the user had its maximum of connections.",
+            connections_refused_per_user);
+    counter(out, "hubcast_connections_refused_per_token_total",
+            "Upgrade requests refused with 429: the access token had its maximum of connections.",
+            connections_refused_per_token);
+    counter(out, "hubcast_lifetime_closes_total", "Connections closed at their maximum lifetime.",
+            lifetime_closes);
+    counter(out, "hubcast_inbound_limit_closes_total",
+            "Connections closed for sending more messages or bytes than the inbound limits allow.",
+            inbound_limit_closes);
     if (reliable != nullptr) {
         counter(out, "hubcast_reliable_buffer_overflows_total",
                 "Reliable sessions ended for good because too many messages were unacknowledged.",

@@ -25,6 +25,14 @@ struct metrics {
     std::atomic<std::uint64_t> slow_consumer_closes{0};
     std::atomic<std::uint64_t> idle_timeout_closes{0};
 
+    // Abuse limits (api/firewall.hpp): one counter per refusal or close.
+    std::atomic<std::uint64_t> handshakes_throttled{0};
+    std::atomic<std::uint64_t> handshake_addresses_untracked{0};
+    std::atomic<std::uint64_t> connections_refused_per_user{0};
+    std::atomic<std::uint64_t> connections_refused_per_token{0};
+    std::atomic<std::uint64_t> lifetime_closes{0};
+    std::atomic<std::uint64_t> inbound_limit_closes{0};
+
     /// The node's reliable-session counters (overflows, expiries, recoveries), when wired.
     const core::reliable_counters* reliable = nullptr;
 

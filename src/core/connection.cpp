@@ -60,6 +60,12 @@ void connection::set_end_reason(std::string_view reason) {
     }
 }
 
+void connection::hold(connection_leases leases) {
+    if (!leases.empty()) {
+        leases_ = std::make_unique<connection_leases>(std::move(leases));
+    }
+}
+
 void connection::acknowledge(std::uint64_t sequence_id) {
     unacked_.acknowledge(sequence_id);
 }

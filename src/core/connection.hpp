@@ -10,6 +10,7 @@
 
 #include "auth/permissions.hpp"
 #include "core/ack_window.hpp"
+#include "core/connection_quota.hpp"
 #include "core/connection_sink.hpp"
 #include "core/event_sink.hpp"
 #include "core/prepared_message.hpp"
@@ -86,6 +87,11 @@ public:
     /// reason first; that one is kept).
     void set_end_reason(std::string_view reason);
 
+    /// Keeps the admission's per-user and per-token leases (docs/configuration.md, "Abuse limits")
+    /// until the connection ends: a reliable session counts while parked, so recovering it never
+    /// takes a second slot and losing its transport frees none.
+    void hold(connection_leases leases);
+
     /// Whether a transport is bound (false while parked).
     bool has_transport() const noexcept { return sink_ != nullptr; }
     /// When a parked session ends; nullopt while a transport is bound.
@@ -115,6 +121,7 @@ private:
     std::optional<std::chrono::steady_clock::time_point> parked_until_;
     std::unique_ptr<connection_events> events_;
     std::optional<std::string> end_reason_;
+    std::unique_ptr<connection_leases> leases_; // null unless a connection limit is configured
 };
 
 } // namespace hubcast::core

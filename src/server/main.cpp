@@ -1,10 +1,15 @@
 // hubcast: a self-hosted real-time messaging server that speaks the Azure Web PubSub protocols.
+#include <algorithm>
+#include <cstdint>
 #include <cstdio>
+#include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "server/firewall_config.hpp"
 #include "server/options.hpp"
 #include "server/server.hpp"
 #include "server/token_command.hpp"
@@ -12,6 +17,31 @@
 namespace {
 
 using hubcast::server::server_options;
+
+/// The abuse-limit flags, one value per setting of firewall_settings(), applied only when given.
+struct firewall_flags {
+    std::vector<std::uint64_t> values =
+        std::vector<std::uint64_t>(hubcast::server::firewall_settings().size());
+
+    void add_to(CLI::App& app) {
+        const auto settings = hubcast::server::firewall_settings();
+        const hubcast::api::firewall_options defaults;
+        for (std::size_t i = 0; i < settings.size(); ++i) {
+            app.add_option(std::string(settings[i].flag), values[i], std::string(settings[i].help))
+                ->default_str(std::to_string(settings[i].get(defaults)));
+        }
+    }
+
+    void apply(const CLI::App& app, hubcast::api::firewall_options& options) const {
+        const auto settings = hubcast::server::firewall_settings();
+        for (std::size_t i = 0; i < settings.size(); ++i) {
+            if (app.count(std::string(settings[i].flag)) > 0) {
+                // Past the range, validate() names the setting and its range.
+                settings[i].set(options, std::min(values[i], settings[i].max + 1));
+            }
+        }
+    }
+};
 
 void add_server_flags(CLI::App& app, server_options& flags) {
     app.add_option("--listen", flags.listen, "Address to listen on, HOST:PORT (port 0: any free port)")
@@ -48,7 +78,8 @@ void add_server_flags(CLI::App& app, server_options& flags) {
 }
 
 /// Merges defaults < config file < environment < flags given on the command line.
-int resolve_options(const CLI::App& app, const server_options& flags, server_options& options) {
+int resolve_options(const CLI::App& app, const server_options& flags, const firewall_flags& limits,
+                    server_options& options) {
     const std::string config_file = !flags.config_file.empty()                 ? flags.config_file
                                     : std::getenv("HUBCAST_CONFIG") != nullptr ? std::getenv("HUBCAST_CONFIG")
                                                                                : "";
@@ -99,6 +130,7 @@ int resolve_options(const CLI::App& app, const server_options& flags, server_opt
     if (given("--log-level")) {
         options.log_level = flags.log_level;
     }
+    limits.apply(app, options.firewall);
     return 0;
 }
 
@@ -111,6 +143,8 @@ int main(int argc, char** argv) {
     app.set_version_flag("--version", "hubcast 0.1.0");
     server_options flags;
     add_server_flags(app, flags);
+    firewall_flags limits;
+    limits.add_to(app);
     bool print_config = false;
     app.add_flag("--print-config", print_config, "Print the effective configuration as TOML and exit");
 
@@ -135,7 +169,7 @@ int main(int argc, char** argv) {
     }
 
     server_options options;
-    if (int code = resolve_options(app, flags, options); code != 0) {
+    if (int code = resolve_options(app, flags, limits, options); code != 0) {
         return code;
     }
     if (print_config) {

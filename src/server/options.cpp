@@ -8,6 +8,7 @@
 
 #include <toml++/toml.h>
 
+#include "server/firewall_config.hpp"
 #include "server/hub_config.hpp"
 
 namespace hubcast::server {
@@ -142,6 +143,10 @@ util::result<bool, std::string> load_config_file(const std::string& path, server
                 return util::fail("config file " + path + ": " + upstream.error());
             }
             options.upstream = std::move(*upstream);
+        } else if (name == "firewall") {
+            if (auto read = read_firewall(node, options.firewall); !read) {
+                return util::fail("config file " + path + ": " + read.error());
+            }
         } else {
             return util::fail("config file " + path + ": unknown key '" + name + "'");
         }
@@ -219,6 +224,9 @@ util::result<bool, std::string> apply_environment(server_options& options) {
         }
         options.max_groups_per_connection = *n;
     }
+    if (auto applied = apply_firewall_environment(options.firewall); !applied) {
+        return applied;
+    }
     return true;
 }
 
@@ -265,6 +273,9 @@ util::result<bool, std::string> validate(const server_options& options) {
     if (std::find(std::begin(levels), std::end(levels), options.log_level) == std::end(levels)) {
         return util::fail("log_level: unknown level '" + options.log_level + "'");
     }
+    if (auto valid = validate_firewall(options.firewall); !valid) {
+        return valid;
+    }
     return true;
 }
 
@@ -302,6 +313,7 @@ std::string to_toml(const server_options& options) {
     upstream.origin = webhook_origin(options);
     table.insert("upstream", upstream_to_toml(upstream));
     table.insert("hubs", hubs_to_toml(options.hubs, options.keepalive_seconds));
+    table.insert("firewall", firewall_to_toml(options.firewall));
     std::ostringstream out;
     out << table << "\n";
     return out.str();

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "api/firewall.hpp"
 #include "core/hub_settings.hpp"
 #include "core/node.hpp"
 #include "upstream/upstream_options.hpp"
@@ -29,6 +30,9 @@ struct server_options {
     std::string config_file;
     core::hub_settings_table hubs;       // [hubs.<name>], [hubs."*"]: reloaded on SIGHUP
     upstream::upstream_options upstream; // [upstream]: how event handlers are called
+
+    // Abuse limits: [firewall] in TOML, flat HUBCAST_* variables and flags (server/firewall_config).
+    api::firewall_options firewall;
 
     std::size_t effective_workers() const;
 };

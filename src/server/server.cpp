@@ -19,6 +19,7 @@
 #include "core/node.hpp"
 #include "protocol/websocket_frame.hpp"
 #include "server/http_frontend.hpp"
+#include "server/lifetime_reaper.hpp"
 #include "server/session_reaper.hpp"
 #include "server/shard_wakes.hpp"
 #include "transport/listener.hpp"
@@ -107,6 +108,8 @@ int run_server(const server_options& options) {
     upstream::webhook_dispatcher webhooks(hubs, options.access_keys, upstream_options);
 
     const std::size_t worker_count = options.effective_workers();
+    // Before the node: connections hold its per-user and per-token leases until they are gone.
+    api::firewall firewall(options.firewall, worker_count);
     core::node node(worker_count, core::mailbox::default_capacity, reliable_options_from(options));
     node.set_max_groups_per_connection(options.max_groups_per_connection);
     api::metrics metrics;
@@ -123,6 +126,7 @@ int run_server(const server_options& options) {
     };
     api::client_endpoint clients(node, auth::access_keys{options.access_keys}, metrics);
     clients.set_hub_settings(hubs, &webhooks);
+    clients.set_firewall(firewall);
     api::rest_router rest(node, auth::access_keys{options.access_keys});
     api::http_router router(clients, rest, metrics);
     std::atomic<bool> stopping{false};
@@ -159,6 +163,8 @@ int run_server(const server_options& options) {
     });
     session_reaper reaper(node, workers, session_reaper::tick_for(node.reliable().recovery_window));
     reaper.start();
+    lifetime_reaper lifetimes(clients, workers, options.firewall.max_connection_lifetime);
+    lifetimes.start();
     listener->start();
 
     const std::string host = endpoint_host(address->host);
@@ -194,6 +200,7 @@ int run_server(const server_options& options) {
     wait_for_clients(counters);
     wait_for_webhooks(webhooks, webhooks_until);
     reaper.stop();
+    lifetimes.stop();
     workers.stop(true);
     workers.join();
     // Its HTTP clients live on the workers' event loops: they go before the loops do.
