@@ -1,5 +1,7 @@
 #include "server/memory_returner.hpp"
 
+#include <algorithm>
+
 #include <malloc.h>
 #include <spdlog/spdlog.h>
 
@@ -32,12 +34,15 @@ void memory_returner::arm() {
 
 void memory_returner::check() {
     const struct mallinfo2 info = mallinfo2();
-    // fordblks: bytes in free chunks, all arenas; what a trim can give back (less the pieces of
-    // pages still partly in use).
-    if (info.fordblks < threshold_) {
+    // fordblks: bytes in free chunks, all arenas. A trim returns their pages but leaves them free
+    // chunks, so fordblks does not fall after one: compare with what was free at the last trim
+    // (lowered as memory is reused), or a quiet process would trim every second for nothing.
+    free_at_last_trim_ = std::min(free_at_last_trim_, info.fordblks);
+    if (info.fordblks < free_at_last_trim_ + threshold_) {
         return;
     }
     malloc_trim(0);
+    free_at_last_trim_ = info.fordblks;
     trims_.fetch_add(1, std::memory_order_relaxed);
     spdlog::debug("returned free memory to the system ({} MiB were free in the allocator)",
                   info.fordblks >> 20);

@@ -13,14 +13,14 @@ namespace hubcast::server {
 /// Gives memory back to the system after a burst (docs/architecture.md, "Memory after a burst").
 /// glibc keeps freed chunks inside its arenas: after a backlog of queued messages is freed (a
 /// mailbox drained, slow consumers closed) the process would keep its peak RSS for good. Every
-/// `period` this looks at how much the allocator holds free and, past `threshold`, calls
-/// malloc_trim(0), which returns the free pages of every arena.
+/// `period` this looks at how much the allocator holds free and, when that grew by `threshold`
+/// since the last trim, calls malloc_trim(0), which returns the free pages of every arena.
 ///
 /// Threading: runs on the io_context given to start() (the main thread, never a worker: a trim
 /// takes each arena's lock for a few milliseconds). trims() is thread-safe.
 class memory_returner {
 public:
-    /// 32 MiB: twice the default per-client outbound bound; less free memory is not worth a trim.
+    /// 32 MiB: twice the default per-client outbound bound; less is not worth a trim.
     static constexpr std::size_t default_threshold = std::size_t{32} << 20;
     /// Once a second: a burst's memory is back within seconds, and the check (mallinfo2) costs
     /// microseconds.
@@ -43,6 +43,7 @@ private:
     std::size_t threshold_;
     std::chrono::milliseconds period_;
     bool stopped_ = false;
+    std::size_t free_at_last_trim_ = 0;
     std::atomic<std::uint64_t> trims_{0};
 };
 
