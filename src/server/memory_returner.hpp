@@ -20,8 +20,9 @@ namespace hubcast::server {
 /// takes each arena's lock for a few milliseconds). trims() is thread-safe.
 class memory_returner {
 public:
-    /// 32 MiB: twice the default per-client outbound bound; less is not worth a trim.
-    static constexpr std::size_t default_threshold = std::size_t{32} << 20;
+    /// 8 MiB: the burst bench left 30 MiB held with a 32 MiB threshold (docs/benchmarks.md); a
+    /// trim costs milliseconds, and grows of 8 MiB are rare outside bursts.
+    static constexpr std::size_t default_threshold = std::size_t{8} << 20;
     /// Once a second: a burst's memory is back within seconds, and the check (mallinfo2) costs
     /// microseconds.
     static constexpr std::chrono::milliseconds default_period{1000};
