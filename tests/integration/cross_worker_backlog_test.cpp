@@ -13,8 +13,8 @@
 #include "support/deadline.hpp"
 #include "support/hubcast_process.hpp"
 #include "support/metrics.hpp"
-#include "support/test_failure.hpp"
 #include "support/pubsub_client.hpp"
+#include "support/test_failure.hpp"
 #include "support/ws_client.hpp"
 #include "util/base64.hpp"
 
