@@ -9,6 +9,9 @@ void counter(std::string& out, const char* name, const char* help, const std::at
     out += fmt::format("# HELP {0} {1}\n# TYPE {0} counter\n{0} {2}\n", name, help,
                        value.load(std::memory_order_relaxed));
 }
+void gauge(std::string& out, const char* name, const char* help, std::size_t value) {
+    out += fmt::format("# HELP {0} {1}\n# TYPE {0} gauge\n{0} {2}\n", name, help, value);
+}
 } // namespace
 
 std::string metrics::render() const {
@@ -63,6 +66,24 @@ std::string metrics::render() const {
         counter(out, "hubcast_reliable_recoveries_refused_total",
                 "Recovery requests closed with 1008 (session gone, bad token, not reliable).",
                 reliable->recoveries_refused);
+    }
+    if (mailboxes) {
+        const core::mailbox_totals boxes = mailboxes();
+        out += fmt::format(
+            "# HELP hubcast_mailbox_dropped_tasks_total Cross-worker fan-outs dropped because the "
+            "worker's mailbox budget was full.\n# TYPE hubcast_mailbox_dropped_tasks_total "
+            "counter\nhubcast_mailbox_dropped_tasks_total {}\n",
+            boxes.dropped_tasks);
+        out += fmt::format(
+            "# HELP hubcast_mailbox_dropped_bytes_total Weight in bytes of the dropped fan-outs.\n"
+            "# TYPE hubcast_mailbox_dropped_bytes_total counter\n"
+            "hubcast_mailbox_dropped_bytes_total {}\n",
+            boxes.dropped_bytes);
+        gauge(out, "hubcast_mailbox_queued_bytes", "Weight of the cross-worker tasks queued or running now.",
+              boxes.queued_bytes);
+        gauge(out, "hubcast_mailbox_peak_queued_bytes",
+              "The most any one worker's mailbox has held since the start, in bytes.",
+              boxes.peak_queued_bytes);
     }
     if (extra) {
         out += extra();

@@ -5,6 +5,7 @@
 #include <functional>
 #include <string>
 
+#include "core/mailbox.hpp"
 #include "core/reliable_sessions.hpp"
 
 namespace hubcast::api {
@@ -35,6 +36,9 @@ struct metrics {
 
     /// The node's reliable-session counters (overflows, expiries, recoveries), when wired.
     const core::reliable_counters* reliable = nullptr;
+
+    /// The shards' mailboxes together (cross-worker fan-out backlog and drops), when wired.
+    std::function<core::mailbox_totals()> mailboxes;
 
     /// Lines appended by outer layers (transport session counts), already in exposition format.
     std::function<std::string()> extra;

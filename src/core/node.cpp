@@ -49,11 +49,13 @@ struct fanout {
     send_deadline deadline = no_deadline;
 
     delivery_options delivery() const { return delivery_options{filter.get(), deadline}; }
+    /// What a shard's task keeps alive: the message and this record (the filter is small).
+    std::size_t bytes() const { return message->footprint() + hub.size() + target.size() + skip.bytes(); }
 };
 
 } // namespace
 
-node::node(std::size_t shard_count, std::size_t mailbox_capacity, reliable_options reliable)
+node::node(std::size_t shard_count, std::size_t mailbox_max_bytes, reliable_options reliable)
     : registry_(shard_count), reliable_(reliable), id_prefix_(random_prefix()),
       id_counters_(std::make_unique<std::atomic<std::uint64_t>[]>(shard_count)) {
     if (shard_count == 0 || shard_count > max_shards) {
@@ -61,7 +63,7 @@ node::node(std::size_t shard_count, std::size_t mailbox_capacity, reliable_optio
     }
     shards_.reserve(shard_count);
     for (std::size_t i = 0; i < shard_count; ++i) {
-        shards_.push_back(std::make_unique<shard>(*this, i, mailbox_capacity));
+        shards_.push_back(std::make_unique<shard>(*this, i, mailbox_max_bytes));
     }
 }
 
@@ -102,7 +104,36 @@ bool node::run_on(std::size_t index, std::function<void(shard&)> task) {
         task(target);
         return true;
     }
-    return target.inbox().push([&target, task = std::move(task)] { task(target); });
+    target.inbox().post([&target, task = std::move(task)] { task(target); });
+    return true;
+}
+
+bool node::offer_to(std::size_t index, std::function<void(shard&)> task, std::size_t bytes) {
+    shard& target = *shards_.at(index);
+    if (current_shard() == &target) {
+        task(target);
+        return true;
+    }
+    return target.inbox().offer([&target, task = std::move(task)] { task(target); }, bytes);
+}
+
+void node::fan_out(const std::vector<std::size_t>& targets, const std::function<void(shard&)>& task,
+                   std::size_t bytes) {
+    shard* here = current_shard();
+    bool local = false;
+    for (const std::size_t index : targets) {
+        shard& target = *shards_.at(index);
+        if (&target == here) {
+            local = true;
+            continue;
+        }
+        // Refused when the shard's budget is full: counted there (mailbox::dropped()), and its
+        // recipients miss this message, as delivery is at most once.
+        static_cast<void>(target.inbox().offer([&target, task] { task(target); }, bytes));
+    }
+    if (local) {
+        task(*here);
+    }
 }
 
 void node::run_on_each(const std::vector<std::size_t>& targets, const std::function<void(shard&)>& task) {
@@ -114,7 +145,7 @@ void node::run_on_each(const std::vector<std::size_t>& targets, const std::funct
             local = true;
             continue;
         }
-        target.inbox().push([&target, task] { task(target); });
+        target.inbox().post([&target, task] { task(target); });
     }
     if (local) {
         task(*here);
@@ -151,17 +182,27 @@ void node::run_on_each(const std::vector<std::size_t>& targets, const std::funct
             local = true;
             continue;
         }
-        if (!target.inbox().push([&target, task, pending] {
-                task(target);
-                pending->arrive();
-            })) {
+        target.inbox().post([&target, task, pending] {
+            task(target);
             pending->arrive();
-        }
+        });
     }
     if (local) {
         task(*here);
         pending->arrive();
     }
+}
+
+mailbox_totals node::mailbox_stats() const {
+    mailbox_totals totals;
+    for (const auto& s : shards_) {
+        const mailbox& box = s->inbox();
+        totals.dropped_tasks += box.dropped();
+        totals.dropped_bytes += box.dropped_bytes();
+        totals.queued_bytes += box.queued_bytes();
+        totals.peak_queued_bytes = std::max(totals.peak_queued_bytes, box.peak_queued_bytes());
+    }
+    return totals;
 }
 
 std::vector<std::size_t> node::all_shards() const {
@@ -214,11 +255,14 @@ void node::send_to_all(std::string_view hub, protocol::message_data data, send_o
                                                      prepared_message::for_server(std::move(data)),
                                                      std::move(options.filter),
                                                      options.deadline});
-    run_on_each(all_shards(), [job](shard& s) {
-        if (!s.expired(job->deadline)) {
-            s.deliver_to_all(job->hub, *job->message, job->skip, job->delivery());
-        }
-    });
+    fan_out(
+        all_shards(),
+        [job](shard& s) {
+            if (!s.expired(job->deadline)) {
+                s.deliver_to_all(job->hub, *job->message, job->skip, job->delivery());
+            }
+        },
+        job->bytes());
 }
 
 void node::send_to_user(std::string_view hub, std::string_view user_id, protocol::message_data data,
@@ -235,11 +279,14 @@ void node::send_to_user(std::string_view hub, std::string_view user_id, protocol
     auto job = std::make_shared<const fanout>(
         fanout{std::string(hub), std::string(user_id), std::move(options.skip),
                prepared_message::for_server(std::move(data)), std::move(options.filter), options.deadline});
-    run_on_each(targets, [job](shard& s) {
-        if (!s.expired(job->deadline)) {
-            s.deliver_to_user(job->hub, job->target, *job->message, job->skip, job->delivery());
-        }
-    });
+    fan_out(
+        targets,
+        [job](shard& s) {
+            if (!s.expired(job->deadline)) {
+                s.deliver_to_user(job->hub, job->target, *job->message, job->skip, job->delivery());
+            }
+        },
+        job->bytes());
 }
 
 void node::send_to_connection(std::string_view hub, std::string_view connection_id,
@@ -249,13 +296,23 @@ void node::send_to_connection(std::string_view hub, std::string_view connection_
 
 void node::send_to_connection(std::string_view hub, std::string_view connection_id,
                               protocol::message_data data, send_deadline deadline) {
-    with_connection(
-        hub, connection_id,
-        [message = prepared_message::for_server(std::move(data)), deadline](shard& s, connection* c) {
-            if (c != nullptr && !s.expired(deadline)) {
+    const auto owner = shard_of(connection_id);
+    if (!owner) {
+        return;
+    }
+    auto message = prepared_message::for_server(std::move(data));
+    const std::size_t bytes = message->footprint() + hub.size() + connection_id.size();
+    // Refused when the owner's budget is full: counted there, and the message is not delivered.
+    static_cast<void>(offer_to(
+        *owner,
+        [hub = std::string(hub), id = std::string(connection_id), message = std::move(message),
+         deadline](shard& s) {
+            connection* c = s.find(id);
+            if (c != nullptr && c->hub() == hub && !s.expired(deadline)) {
                 c->deliver(*message, deadline);
             }
-        });
+        },
+        bytes));
 }
 
 void node::send_to_group(std::string_view hub, std::string_view group, protocol::message_data data,
@@ -269,8 +326,9 @@ void node::send_to_group(std::string_view hub, std::string_view group, protocol:
     auto job = std::make_shared<const fanout>(
         fanout{std::string(hub), std::string(group), std::move(skip),
                prepared_message::for_group(std::string(group), std::move(from_user_id), std::move(data))});
-    run_on_each(targets,
-                [job](shard& s) { s.deliver_to_group(job->hub, job->target, *job->message, job->skip); });
+    fan_out(
+        targets, [job](shard& s) { s.deliver_to_group(job->hub, job->target, *job->message, job->skip); },
+        job->bytes());
 }
 
 void node::send_to_group(std::string_view hub, std::string_view group, protocol::message_data data,
@@ -283,11 +341,14 @@ void node::send_to_group(std::string_view hub, std::string_view group, protocol:
         fanout{std::string(hub), std::string(group), std::move(options.skip),
                prepared_message::for_group(std::string(group), std::nullopt, std::move(data)),
                std::move(options.filter), options.deadline});
-    run_on_each(targets, [job](shard& s) {
-        if (!s.expired(job->deadline)) {
-            s.deliver_to_group(job->hub, job->target, *job->message, job->skip, job->delivery());
-        }
-    });
+    fan_out(
+        targets,
+        [job](shard& s) {
+            if (!s.expired(job->deadline)) {
+                s.deliver_to_group(job->hub, job->target, *job->message, job->skip, job->delivery());
+            }
+        },
+        job->bytes());
 }
 
 void node::add_connection_to_group(std::string_view hub, std::string_view group,
@@ -505,12 +566,9 @@ void node::list_group_members(std::string_view hub, std::string_view group, std:
         state->done(std::move(members));
     };
     for (const std::size_t index : targets) {
-        const bool posted = run_on(index, [state, answer](shard& s) {
+        run_on(index, [state, answer](shard& s) {
             answer(s.group_members_after(state->hub, state->group, state->after, state->limit));
         });
-        if (!posted) {
-            answer({});
-        }
     }
 }
 

@@ -40,6 +40,10 @@ inline constexpr std::size_t default_max_groups_per_connection = 1000;
 /// shard that may hold recipients, never once per recipient. Hub names passed in must already be
 /// lowercase (the endpoint and REST layers normalise them).
 ///
+/// Cross-shard sends are fan-out tasks: a shard whose mailbox budget (in bytes) is full refuses
+/// them, counted in its mailbox, and its recipients miss that message (delivery is at most once).
+/// Commands (close, membership, permissions, listings) are control tasks and are never refused.
+///
 /// Ordering: what one thread posts to one shard runs there in posting order (the mailbox is FIFO),
 /// so one publisher's messages reach each recipient in the order sent. Work for the caller's own
 /// shard runs before the call returns; other shards run theirs when they next drain. Group and user
@@ -47,9 +51,9 @@ inline constexpr std::size_t default_max_groups_per_connection = 1000;
 /// another shard after that misses the message, as with Azure).
 class node {
 public:
-    /// `shard_count` in [1, 65536] (std::invalid_argument otherwise); each shard's mailbox holds
-    /// up to `mailbox_capacity` pending tasks.
-    explicit node(std::size_t shard_count, std::size_t mailbox_capacity = mailbox::default_capacity,
+    /// `shard_count` in [1, 65536] (std::invalid_argument otherwise); each shard's mailbox keeps
+    /// at most `mailbox_max_bytes` of fan-out tasks alive (mailbox).
+    explicit node(std::size_t shard_count, std::size_t mailbox_max_bytes = mailbox::default_max_bytes,
                   reliable_options reliable = {});
     node(const node&) = delete;
     node& operator=(const node&) = delete;
@@ -76,9 +80,12 @@ public:
     std::string new_connection_id(std::size_t shard_index);
     std::optional<std::size_t> shard_of(std::string_view connection_id) const;
 
-    /// Runs `task` on shard `index`: inline when already there, otherwise through its mailbox.
-    /// Returns false when the mailbox was full and the task was dropped (counted in its dropped()).
+    /// Runs `task` on shard `index`: inline when already there, otherwise through its mailbox as
+    /// a control task, which a full mailbox still accepts (mailbox::post). Returns true.
     bool run_on(std::size_t index, std::function<void(shard&)> task);
+
+    /// The mailboxes of every shard together, for metrics.
+    mailbox_totals mailbox_stats() const;
 
     // Sends. Encoded once; delivered to every matching connection of `hub`.
     void send_to_all(std::string_view hub, protocol::message_data data, exclusions skip = {});
@@ -141,8 +148,7 @@ public:
     /// One page of a group's members (ListConnectionsInGroup): the members whose connection id sorts
     /// after `after` (from the start when empty), in ascending id order, at most `limit`. Asks only
     /// the shards with members and calls `done` exactly once, when all have answered, on the thread
-    /// of the last one (inline when every one of them is the caller's shard or unreachable; an
-    /// unreachable shard, its mailbox full, counts as having no members). Ordering by id keeps pages
+    /// of the last one (inline when every one of them is the caller's shard). Ordering by id keeps pages
     /// stable: a member that stays is listed exactly once across pages.
     void list_group_members(std::string_view hub, std::string_view group, std::string after,
                             std::size_t limit, std::function<void(std::vector<group_member>)> done);
@@ -171,7 +177,7 @@ public:
     /// connection does not exist in `hub`. A null target means "every group". check_permission's
     /// `done` gets nullopt for an unknown connection. `done` is called exactly once: inline, before
     /// the call returns, when the caller is on the owning shard, when the id names no shard of this
-    /// node, or when the owning shard's mailbox is full (then as "not found": it cannot be reached).
+    /// node (then as "not found").
     /// A grant of a new literal group past auth::permission_set::max_literals_per_kind changes
     /// nothing and still reports found.
     void grant_permission(std::string_view hub, std::string_view connection_id, auth::permission_kind kind,
@@ -182,11 +188,16 @@ public:
                           std::optional<std::string> target, std::function<void(std::optional<bool>)> done);
 
 private:
-    /// Posts `task` to every shard in `targets` (running inline on the current one, last, so the
-    /// other shards start first).
+    /// Offers the fan-out `task`, keeping `bytes` alive, to every shard in `targets` (running
+    /// inline on the current one, last, so the other shards start first); a full shard drops it.
+    void fan_out(const std::vector<std::size_t>& targets, const std::function<void(shard&)>& task,
+                 std::size_t bytes);
+    /// As run_on() for a fan-out task: false when the shard's mailbox refused it.
+    bool offer_to(std::size_t index, std::function<void(shard&)> task, std::size_t bytes);
+    /// Posts the control `task` to every shard in `targets` (running inline on the current one,
+    /// last, so the other shards start first).
     void run_on_each(const std::vector<std::size_t>& targets, const std::function<void(shard&)>& task);
-    /// As above, then `applied` once every target ran `task` (or could not be reached: a full
-    /// mailbox drops the task, and waiting for it would never end).
+    /// As above, then `applied` once every target ran `task`.
     void run_on_each(const std::vector<std::size_t>& targets, const std::function<void(shard&)>& task,
                      applied_callback applied);
     std::vector<std::size_t> all_shards() const;
@@ -195,7 +206,7 @@ private:
                        joins_applied_callback applied);
     /// Runs `task` on the shard owning `connection_id` with the connection, or null when it is not
     /// there or belongs to another hub. Returns false, without running `task`, when the id names no
-    /// shard of this node or that shard's mailbox is full.
+    /// shard of this node.
     bool with_connection(std::string_view hub, std::string_view connection_id,
                          std::function<void(shard&, connection*)> task);
     /// with_connection, then `applied` (also when the task could not be posted).

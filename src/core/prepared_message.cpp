@@ -23,6 +23,13 @@ prepared_message::prepared_message(std::optional<std::string> group, std::option
                                    protocol::message_data data)
     : group_(std::move(group)), from_user_id_(std::move(from_user_id)), data_(std::move(data)) {}
 
+std::size_t prepared_message::footprint() const noexcept {
+    // Counted before any frame is built, so the weight of a task does not depend on whether the
+    // publisher's shard encoded the message first.
+    const std::size_t names = (group_ ? group_->size() : 0) + (from_user_id_ ? from_user_id_->size() : 0);
+    return sizeof(prepared_message) + 2 * (data_.bytes.size() + names);
+}
+
 const util::shared_bytes& prepared_message::frame(protocol::frame_family family) const {
     const auto slot = static_cast<std::size_t>(family);
     // Workers on several threads may ask for the same family at once: call_once makes exactly one

@@ -40,6 +40,11 @@ public:
     static util::shared_bytes sequence_head(protocol::frame_family family, std::uint64_t sequence_id,
                                             const util::shared_bytes& body);
 
+    /// The bytes this message keeps alive once it is delivered: its payload and names, plus one
+    /// frame carrying the payload (recipients of a second family or reliable ones add about as
+    /// much again each). What a queued fan-out of it weighs in a shard's mailbox.
+    std::size_t footprint() const noexcept;
+
     const protocol::message_data& data() const noexcept { return data_; }
     bool from_group() const noexcept { return group_.has_value(); }
     const std::optional<std::string>& group() const noexcept { return group_; }

@@ -18,6 +18,14 @@ bool exclusions::contains(std::string_view id) const {
     return std::find(connection_ids.begin(), connection_ids.end(), id) != connection_ids.end();
 }
 
+std::size_t exclusions::bytes() const noexcept {
+    std::size_t total = no_echo_connection.size();
+    for (const auto& id : connection_ids) {
+        total += id.size();
+    }
+    return total;
+}
+
 bool shard::member_list::insert(connection& c) {
     if (!slots_.try_emplace(&c, members_.size()).second) {
         return false;
@@ -46,8 +54,8 @@ bool shard::member_list::erase(connection& c) {
     return true;
 }
 
-shard::shard(node& owner, std::size_t index, std::size_t mailbox_capacity)
-    : owner_(owner), index_(index), inbox_(mailbox_capacity) {}
+shard::shard(node& owner, std::size_t index, std::size_t mailbox_max_bytes)
+    : owner_(owner), index_(index), inbox_(mailbox_max_bytes) {}
 
 shard::~shard() {
     // A destroyed shard must not stay current on this thread: a later shard at the same address

@@ -27,6 +27,8 @@ struct exclusions {
     std::vector<std::string> connection_ids; ///< REST `excluded`
     std::string no_echo_connection;          ///< the publisher of a noEcho sendToGroup, or empty
     bool contains(std::string_view id) const;
+    /// The bytes of the excluded ids (what a queued fan-out keeps alive for them).
+    std::size_t bytes() const noexcept;
     /// True when nobody is excluded (then contains() is false for every id).
     bool empty() const noexcept { return connection_ids.empty() && no_echo_connection.empty(); }
 };
@@ -57,13 +59,14 @@ enum class join_result : std::uint8_t { joined, already_member, group_limit, clo
 /// return, so a send that starts after them sees them.
 class shard {
 public:
-    shard(node& owner, std::size_t index, std::size_t mailbox_capacity = mailbox::default_capacity);
+    shard(node& owner, std::size_t index, std::size_t mailbox_max_bytes = mailbox::default_max_bytes);
     shard(const shard&) = delete;
     shard& operator=(const shard&) = delete;
     ~shard();
 
     std::size_t index() const noexcept { return index_; }
     mailbox& inbox() noexcept { return inbox_; }
+    const mailbox& inbox() const noexcept { return inbox_; }
 
     /// Marks the calling thread as this shard's worker (node::current_shard() then returns it).
     /// A thread serves at most one shard: binding again replaces the previous binding.

@@ -59,6 +59,10 @@ void add_server_flags(CLI::App& app, server_options& flags) {
     app.add_option("--max-outbound-bytes", flags.max_outbound_bytes,
                    "Per-client outbound queue bound; past it the client is closed as a slow consumer")
         ->default_str("16777216");
+    app.add_option("--mailbox-max-bytes", flags.mailbox_max_bytes,
+                   "Per-worker bound on cross-worker fan-outs waiting to run; past it they are dropped "
+                   "and counted")
+        ->default_str("67108864");
     app.add_option("--reliable-recovery-seconds", flags.reliable_recovery_seconds,
                    "How long a reliable client's session waits for a recovery after its connection is "
                    "lost (0: no recovery)")
@@ -114,6 +118,9 @@ int resolve_options(const CLI::App& app, const server_options& flags, const fire
     }
     if (given("--max-outbound-bytes")) {
         options.max_outbound_bytes = flags.max_outbound_bytes;
+    }
+    if (given("--mailbox-max-bytes")) {
+        options.mailbox_max_bytes = flags.mailbox_max_bytes;
     }
     if (given("--reliable-recovery-seconds")) {
         options.reliable_recovery_seconds = flags.reliable_recovery_seconds;

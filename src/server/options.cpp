@@ -101,8 +101,9 @@ util::result<bool, std::string> load_config_file(const std::string& path, server
                 options.access_keys.push_back(*item.value<std::string>());
             }
         } else if (name == "workers" || name == "keepalive_seconds" || name == "max_message_bytes" ||
-                   name == "max_outbound_bytes" || name == "reliable_recovery_seconds" ||
-                   name == "reliable_max_unacked_messages" || name == "reliable_max_unacked_bytes" ||
+                   name == "max_outbound_bytes" || name == "mailbox_max_bytes" ||
+                   name == "reliable_recovery_seconds" || name == "reliable_max_unacked_messages" ||
+                   name == "reliable_max_unacked_bytes" ||
                    name == "max_groups_per_connection") {
             const auto value = node.value<std::int64_t>();
             if (!node.is_integer() || !value || *value < 0) {
@@ -116,6 +117,8 @@ util::result<bool, std::string> load_config_file(const std::string& path, server
                 options.max_message_bytes = static_cast<std::size_t>(*value);
             } else if (name == "max_outbound_bytes") {
                 options.max_outbound_bytes = static_cast<std::size_t>(*value);
+            } else if (name == "mailbox_max_bytes") {
+                options.mailbox_max_bytes = static_cast<std::size_t>(*value);
             } else if (name == "reliable_recovery_seconds") {
                 // Clamped here only to fit the int; validate() names the real range.
                 options.reliable_recovery_seconds = static_cast<int>(std::min<std::int64_t>(*value, 1 << 30));
@@ -196,6 +199,13 @@ util::result<bool, std::string> apply_environment(server_options& options) {
         }
         options.max_outbound_bytes = *n;
     }
+    if (const char* v = env("HUBCAST_MAILBOX_MAX_BYTES")) {
+        auto n = parse_number<std::size_t>(v, "HUBCAST_MAILBOX_MAX_BYTES");
+        if (!n) {
+            return util::fail(n.error());
+        }
+        options.mailbox_max_bytes = *n;
+    }
     if (const char* v = env("HUBCAST_RELIABLE_RECOVERY_SECONDS")) {
         auto n = parse_number<int>(v, "HUBCAST_RELIABLE_RECOVERY_SECONDS");
         if (!n) {
@@ -256,6 +266,9 @@ util::result<bool, std::string> validate(const server_options& options) {
     if (options.max_outbound_bytes < options.max_message_bytes) {
         return util::fail(std::string("max_outbound_bytes: must be at least max_message_bytes"));
     }
+    if (options.mailbox_max_bytes < 64 * 1024) {
+        return util::fail(std::string("mailbox_max_bytes: must be at least 64 KiB"));
+    }
     if (options.reliable_recovery_seconds < 0 || options.reliable_recovery_seconds > 3600) {
         return util::fail(std::string("reliable_recovery_seconds: must be 0 (no recovery) or 1..3600"));
     }
@@ -303,6 +316,7 @@ std::string to_toml(const server_options& options) {
         {"keepalive_seconds", options.keepalive_seconds},
         {"max_message_bytes", static_cast<std::int64_t>(options.max_message_bytes)},
         {"max_outbound_bytes", static_cast<std::int64_t>(options.max_outbound_bytes)},
+        {"mailbox_max_bytes", static_cast<std::int64_t>(options.mailbox_max_bytes)},
         {"reliable_recovery_seconds", options.reliable_recovery_seconds},
         {"reliable_max_unacked_messages", static_cast<std::int64_t>(options.reliable_max_unacked_messages)},
         {"reliable_max_unacked_bytes", static_cast<std::int64_t>(options.reliable_max_unacked_bytes)},

@@ -22,6 +22,7 @@ struct server_options {
     int keepalive_seconds = 20;                        // Azure's default ping interval; 0 disables pings
     std::size_t max_message_bytes = 1024 * 1024;       // Azure's 1 MiB client message limit
     std::size_t max_outbound_bytes = 16 * 1024 * 1024; // per-client queue before SlowClient close
+    std::size_t mailbox_max_bytes = 64 * 1024 * 1024;  // per worker: cross-worker fan-outs, then drops
     int reliable_recovery_seconds = 30;                // spec 5.3: Azure keeps a lost session >= 30 s
     std::size_t reliable_max_unacked_messages = 1000;  // Azure's bound on unacknowledged messages
     std::size_t reliable_max_unacked_bytes = 16 * 1024 * 1024; // ... and on their bytes (16 MB)
@@ -51,6 +52,7 @@ util::result<bool, std::string> load_config_file(const std::string& path, server
 
 /// Applies HUBCAST_LISTEN, HUBCAST_ACCESS_KEYS (comma-separated), HUBCAST_WORKERS,
 /// HUBCAST_KEEPALIVE_SECONDS, HUBCAST_MAX_MESSAGE_BYTES, HUBCAST_MAX_OUTBOUND_BYTES,
+/// HUBCAST_MAILBOX_MAX_BYTES,
 /// HUBCAST_RELIABLE_RECOVERY_SECONDS, HUBCAST_RELIABLE_MAX_UNACKED_MESSAGES,
 /// HUBCAST_RELIABLE_MAX_UNACKED_BYTES, HUBCAST_MAX_GROUPS_PER_CONNECTION, HUBCAST_LOG_LEVEL.
 util::result<bool, std::string> apply_environment(server_options& options);

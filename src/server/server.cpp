@@ -20,6 +20,7 @@
 #include "protocol/websocket_frame.hpp"
 #include "server/http_frontend.hpp"
 #include "server/lifetime_reaper.hpp"
+#include "server/memory_returner.hpp"
 #include "server/session_reaper.hpp"
 #include "server/shard_wakes.hpp"
 #include "transport/listener.hpp"
@@ -108,20 +109,30 @@ int run_server(const server_options& options) {
     upstream::webhook_dispatcher webhooks(hubs, options.access_keys, upstream_options);
 
     const std::size_t worker_count = options.effective_workers();
+    // The main thread's loop: signals, and returning memory after bursts.
+    asio::io_context signals_context;
+    memory_returner returner(signals_context);
     // Before the node: connections hold its per-user and per-token leases until they are gone.
     api::firewall firewall(options.firewall, worker_count);
-    core::node node(worker_count, core::mailbox::default_capacity, reliable_options_from(options));
+    core::node node(worker_count, options.mailbox_max_bytes, reliable_options_from(options));
     node.set_max_groups_per_connection(options.max_groups_per_connection);
     api::metrics metrics;
     metrics.reliable = &node.reliable_stats();
+    metrics.mailboxes = [&node] {
+        return node.mailbox_stats();
+    };
     transport::session_counters counters;
-    metrics.extra = [&counters, &webhooks] {
+    metrics.extra = [&counters, &webhooks, &returner] {
         return fmt::format("# HELP hubcast_websocket_sessions Open WebSocket sessions.\n"
                            "# TYPE hubcast_websocket_sessions gauge\nhubcast_websocket_sessions {}\n"
                            "# HELP hubcast_refused_at_descriptor_limit_total Connections refused at the "
                            "descriptor limit.\n# TYPE hubcast_refused_at_descriptor_limit_total counter\n"
-                           "hubcast_refused_at_descriptor_limit_total {}\n",
-                           counters.websocket.load(), counters.refused_at_descriptor_limit.load()) +
+                           "hubcast_refused_at_descriptor_limit_total {}\n"
+                           "# HELP hubcast_memory_trims_total Times free allocator memory was returned "
+                           "to the system after a burst.\n# TYPE hubcast_memory_trims_total counter\n"
+                           "hubcast_memory_trims_total {}\n",
+                           counters.websocket.load(), counters.refused_at_descriptor_limit.load(),
+                           returner.trims()) +
                webhooks.counters().render();
     };
     api::client_endpoint clients(node, auth::access_keys{options.access_keys}, metrics);
@@ -135,7 +146,6 @@ int run_server(const server_options& options) {
     const auto sessions = session_options_from(options);
 
     // Installed before the address is printed: a script may signal us as soon as it reads it.
-    asio::io_context signals_context;
     asio::signal_set signals(signals_context, SIGINT, SIGTERM, SIGHUP);
 
     transport::worker_pool workers(worker_count);
@@ -187,9 +197,11 @@ int run_server(const server_options& options) {
                 return;
             }
             received = signal;
+            returner.stop();
         });
     };
     wait_for_signal();
+    returner.start();
     signals_context.run();
 
     spdlog::info("signal {} received: shutting down", received);

@@ -61,8 +61,8 @@ std::string name_of(const ::testing::TestParamInfo<setup>& info) {
 class node_harness {
 public:
     node_harness(drive mode, std::size_t shard_count,
-                 std::size_t mailbox_capacity = mailbox::default_capacity)
-        : mode_(mode), node_(std::make_unique<node>(shard_count, mailbox_capacity)) {
+                 std::size_t mailbox_max_bytes = mailbox::default_max_bytes)
+        : mode_(mode), node_(std::make_unique<node>(shard_count, mailbox_max_bytes)) {
         if (mode_ == drive::inline_single) {
             node_->shard_at(0).bind_to_current_thread();
         }
@@ -808,26 +808,58 @@ TEST(NodeRunOn, SendsDeliverInlineOnTheCurrentShard) {
     shard::unbind_current_thread();
 }
 
-// An overloaded shard refuses work instead of growing without bound; a permission command whose
-// task was refused still answers (as "not found") so the REST request does not hang.
-TEST(NodeRunOn, AFullMailboxRefusesAndCommandsStillAnswer) {
-    node_harness h(drive::manual, 2, 2);
+// A shard whose budget is full of fan-outs still takes commands: a grant, a close or a membership
+// change is never lost (the REST caller was told it happened), and it answers "found".
+TEST(NodeRunOn, AFullMailboxStillTakesEveryCommand) {
+    node_harness h(drive::manual, 2, 64 * 1024);
     const std::string id = h.attach(1, "chat", std::nullopt);
+    h.join(id, "g");
     node& n = h.n();
-    EXPECT_TRUE(n.run_on(1, [](shard&) {}));
-    EXPECT_TRUE(n.run_on(1, [](shard&) {}));
-    EXPECT_FALSE(n.run_on(1, [](shard&) {}));
+    mailbox& box = n.shard_at(1).inbox();
+    const std::string payload(16 * 1024, 'x');
+    while (box.dropped() == 0) {
+        n.send_to_group("chat", "g", text(payload));
+    }
     std::optional<bool> answered;
     n.grant_permission("chat", id, auth::permission_kind::send_to_group, std::nullopt,
                        [&](bool found) { answered = found; });
-    EXPECT_EQ(answered, false);
-    EXPECT_EQ(n.shard_at(1).inbox().dropped(), 2u);
-    h.settle();
-    answered.reset();
-    n.grant_permission("chat", id, auth::permission_kind::send_to_group, std::nullopt,
-                       [&](bool found) { answered = found; });
+    bool applied = false;
+    n.remove_connection_from_group("chat", "g", id, [&] { applied = true; });
+    n.close_connection("chat", id, 1000, "bye");
+    EXPECT_FALSE(answered.has_value());
+    EXPECT_FALSE(applied);
     h.settle();
     EXPECT_EQ(answered, true);
+    EXPECT_TRUE(applied);
+    EXPECT_EQ(h.sink(id).closes.size(), 1u);
+}
+
+// Issue 14, defect 5: the mailbox was bounded by count (2^20 tasks), so a shard that fell behind a
+// fast publisher on another shard kept every queued message alive (gigabytes of 1 KiB sends).
+// The bound is in bytes: 128 sends of 1 MiB to a shard that does not drain meanwhile do not all
+// fit in its budget; those refused are counted, and each accepted one is delivered once.
+TEST(NodeRunOn, AFanOutBacklogIsBoundedInBytesAndEveryDropIsCounted) {
+    constexpr std::size_t sends = 128;
+    node_harness h(drive::manual, 2);
+    const std::string member = h.attach(1, "chat", std::nullopt);
+    h.join(member, "g");
+    node& n = h.n();
+    mailbox& box = n.shard_at(1).inbox();
+    const std::size_t accepted_before = box.accepted();
+    const std::string payload(std::size_t{1} << 20, 'x');
+    for (std::size_t i = 0; i < sends; ++i) {
+        n.send_to_group("chat", "g", text(payload));
+    }
+    const std::size_t queued = box.accepted() - accepted_before;
+    EXPECT_GT(box.dropped(), 0u) << "a 128 MiB backlog was queued whole";
+    EXPECT_EQ(queued + box.dropped(), sends);
+    EXPECT_LE(box.peak_queued_bytes(), mailbox::default_max_bytes);
+    // Every send weighs the same and nothing drained meanwhile: the peak is `queued` of them.
+    EXPECT_EQ(box.dropped_bytes(), box.dropped() * (box.peak_queued_bytes() / queued));
+    EXPECT_EQ(n.mailbox_stats().dropped_tasks, box.dropped());
+    h.settle();
+    EXPECT_EQ(h.frames(member), queued);
+    EXPECT_EQ(box.queued_bytes(), 0u);
 }
 
 // Every shard publishes to one group with members on every shard, all at once: each member gets

@@ -24,7 +24,7 @@ using std::chrono::seconds;
 class ReliableSessions : public ::testing::Test {
 protected:
     explicit ReliableSessions(reliable_limits limits = {})
-        : node_(1, mailbox::default_capacity, reliable_options{limits, seconds(30)}) {
+        : node_(1, mailbox::default_max_bytes, reliable_options{limits, seconds(30)}) {
         shard_.bind_to_current_thread();
     }
     ~ReliableSessions() override { shard::unbind_current_thread(); }

@@ -50,6 +50,7 @@ workers = 3
 keepalive_seconds = 7
 max_message_bytes = 4096
 max_outbound_bytes = 65536
+mailbox_max_bytes = 1048576
 log_level = "debug"
 )");
     server_options options;
@@ -60,6 +61,7 @@ log_level = "debug"
     EXPECT_EQ(options.keepalive_seconds, 7);
     EXPECT_EQ(options.max_message_bytes, 4096u);
     EXPECT_EQ(options.max_outbound_bytes, 65536u);
+    EXPECT_EQ(options.mailbox_max_bytes, 1048576u);
     EXPECT_EQ(options.log_level, "debug");
 }
 
@@ -124,6 +126,11 @@ TEST(Validate, ChecksRanges) {
     options = valid_options();
     options.max_outbound_bytes = options.max_message_bytes - 1;
     EXPECT_FALSE(validate(options));
+    options = valid_options();
+    options.mailbox_max_bytes = 64 * 1024 - 1;
+    EXPECT_FALSE(validate(options));
+    options.mailbox_max_bytes = 64 * 1024;
+    EXPECT_TRUE(validate(options));
     options = valid_options();
     options.log_level = "loud";
     EXPECT_FALSE(validate(options));

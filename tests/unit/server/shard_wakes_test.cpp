@@ -34,7 +34,7 @@ TEST_F(ShardWakes, AWorkersBurstIsDrainedInOneGoAfterItsHandlerReturns) {
         bind_shard_wakes_to_current_thread(own_);
         asio::post(own_, [&] {
             for (int i = 0; i < 5; ++i) {
-                target_shard().inbox().push([&ran] { ++ran; });
+                target_shard().inbox().post([&ran] { ++ran; });
             }
             ready_during_handler = target_.poll(); // nothing may be posted to the target yet
         });
@@ -49,7 +49,7 @@ TEST_F(ShardWakes, AWorkersBurstIsDrainedInOneGoAfterItsHandlerReturns) {
 
 TEST_F(ShardWakes, OffAWorkerThreadTheWakeUpIsImmediate) {
     int ran = 0;
-    std::thread outsider([&] { target_shard().inbox().push([&ran] { ++ran; }); });
+    std::thread outsider([&] { target_shard().inbox().post([&ran] { ++ran; }); });
     outsider.join();
     EXPECT_EQ(target_.poll(), 1u);
     EXPECT_EQ(ran, 1);
@@ -61,7 +61,7 @@ TEST_F(ShardWakes, AWorkerWakingItsOwnShardPostsAtOnce) {
     std::thread worker([&] {
         bind_shard_wakes_to_current_thread(target_);
         asio::post(own_, [&] {
-            target_shard().inbox().push([&ran] { ++ran; });
+            target_shard().inbox().post([&ran] { ++ran; });
             ready_during_handler = target_.poll();
         });
         own_.run();
