@@ -28,6 +28,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
+#include <limits>
 #include <memory>
 #include <random>
 #include <string>
@@ -740,13 +741,21 @@ private:
         std::uint64_t next_row_ns = start + static_cast<std::uint64_t>(o_.interval * 1e9);
         take_sample(sample_);
         while (clock_type::now() < end) {
-            io_.run_for(std::chrono::milliseconds(2));
+            // Wake at the next message due (at most 2 ms later for the rest), so the loop's own
+            // granularity does not show up as latency.
+            const std::uint64_t next_due = std::min(next_due_ns(start, o_.group_rate, group_done),
+                                                    next_due_ns(start, o_.rest_rate, rest_done));
+            const std::uint64_t wake = now_ns();
+            io_.run_for(std::chrono::nanoseconds(
+                std::min<std::uint64_t>(next_due > wake ? next_due - wake : 0, 2'000'000)));
             const std::uint64_t now = now_ns();
             const double elapsed = static_cast<double>(now - start) / 1e9;
+            // Open loop: message k is due at start + k / rate and stamped with that time, so the
+            // messages due by now are k = 0 .. floor(elapsed * rate) (counting only up to
+            // floor(elapsed * rate) - 1 would send each one 1 / rate late and time that too).
             auto due = [elapsed](double rate) {
-                return static_cast<std::uint64_t>(elapsed * rate);
+                return rate > 0 ? static_cast<std::uint64_t>(elapsed * rate) + 1 : std::uint64_t{0};
             };
-            // Open loop: message k is stamped with its intended time start + k / rate.
             for (const auto target = due(o_.group_rate); group_done < target; ++group_done) {
                 send_group(start +
                            static_cast<std::uint64_t>(static_cast<double>(group_done) / o_.group_rate * 1e9));
@@ -778,6 +787,13 @@ private:
                 write_row();
             }
         }
+    }
+
+    static std::uint64_t next_due_ns(std::uint64_t start, double rate, std::uint64_t done) {
+        if (rate <= 0) {
+            return std::numeric_limits<std::uint64_t>::max();
+        }
+        return start + static_cast<std::uint64_t>(static_cast<double>(done) / rate * 1e9);
     }
 
     void drain() {

@@ -127,7 +127,9 @@ def main():
     for ax in axes:
         ax.axvline(warmup_s / 60, color="grey", linestyle="--", linewidth=0.8)
         ax.grid(True, alpha=0.3)
-        ax.set_ylim(bottom=0)
+        # From zero, with room above the highest value so a flat line does not hide in the frame.
+        top = max((max(line.get_ydata(), default=0) for line in ax.get_lines() if len(line.get_ydata()) > 1), default=1)
+        ax.set_ylim(0, top * 1.12 or 1)
     fig.suptitle(f"hubcast soak: {args.connections} connections, {args.minutes:g} min (dashed: end of warm-up)")
     fig.tight_layout()
     chart = args.out / "soak.png"
@@ -152,6 +154,13 @@ def main():
         f"| server RSS after warm-up, at the end | {rss_base:.1f} MiB, {rss_end:.1f} MiB (allowed +{rss_allowed:.1f}) |",
         f"| server descriptors after warm-up (worst deviation) | {fd_base:.0f} (±{fd_worst:.0f}, allowed ±{fd_allowed:.0f}) |",
     ]
+    server_cpu = median([r["server_cpu_pct"] for r in after])
+    soak_cpu = [median([r["self_cpu_pct"] for r in rows if warmup_s <= r["elapsed_s"] <= end_s]) for _, rows in sorted(series.items())]
+    lines.append(
+        f"| CPU after warm-up (median, % of one core): server, each soak process | {server_cpu:.0f} %, "
+        + ", ".join(f"{v:.0f} %" for v in soak_cpu)
+        + " |"
+    )
     for pid, early, late, worst in p99_lines:
         lines.append(f"| p99 latency, process {pid}: first third, last third, worst interval | {early:.1f} ms, {late:.1f} ms, {worst:.1f} ms |")
     lines.append(f"| result | {'passed' if not failures else 'FAILED: ' + '; '.join(failures)} |")
