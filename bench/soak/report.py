@@ -51,6 +51,7 @@ def main():
     parser.add_argument("--connections", type=int, required=True)
     parser.add_argument("--churn", type=float, default=0)
     parser.add_argument("--docs", type=pathlib.Path)
+    parser.add_argument("--commit", default="")
     args = parser.parse_args()
 
     series = {}
@@ -138,9 +139,12 @@ def main():
     def total(key):
         return sum(int(s.get(key, 0)) for s in summaries)
 
+    with open("/proc/loadavg") as f:
+        load = " ".join(f.read().split()[:3])
     lines = [
         f"| figure | value |",
         f"|---|---|",
+        f"| run | {args.out.name}, commit {args.commit or 'unknown'}, load average at the end {load} (2 cores) |",
         f"| connections held | {args.connections} ({len(series)} soak processes) |",
         f"| duration, warm-up | {args.minutes:g} min, {warmup_s / 60:g} min |",
         f"| connects / closes by churn | {total('connects')} / {total('closes')} |",

@@ -109,7 +109,9 @@ if ! kill -0 "$server_pid" 2>/dev/null; then
 fi
 curl -s "http://127.0.0.1:$port/metrics" >"$out/metrics.txt" 2>/dev/null || true
 
-report_args=("$out" --minutes "$minutes" --connections "$connections" --churn "$churn")
+commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
+git -C "$root" diff --quiet HEAD 2>/dev/null || commit="$commit+changes"
+report_args=("$out" --minutes "$minutes" --connections "$connections" --churn "$churn" --commit "$commit")
 if [[ ${SOAK_DOCS:-0} == 1 ]]; then
     report_args+=(--docs "$root/docs/reliability.md")
 fi
