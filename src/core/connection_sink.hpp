@@ -11,8 +11,9 @@ namespace hubcast::core {
 /// What happened to a frame handed to a connection.
 enum class send_result : std::uint8_t {
     queued,       ///< accepted; the queue is below its bound
-    backpressure, ///< accepted, but the queue is past its soft bound: slow consumer
-    dropped,      ///< not accepted (queue full under the drop policy, or the connection is closing)
+    backpressure, ///< accepted, but the queue is past its soft bound (no caller acts on this yet)
+    dropped,      ///< not accepted: the queue is full (the client is then closed, 1008 SlowClient),
+                  ///< or the connection is closing or has no transport
 };
 
 /// The moment a queued frame stops being worth writing (a REST send's `messageTtlSeconds`): a

@@ -32,8 +32,8 @@ public:
 
     /// Reliable recipients (spec 5.1) get a frame of their own, sequence_head() followed by this
     /// body: the message encoded once, shared by every reliable recipient of `family` and by their
-    /// unacked buffers. Built on first use; null for a family with no reliable form (raw) or no
-    /// codec yet (protobuf). Thread-safe.
+    /// unacked buffers. Built on first use; null for the raw family, which has no reliable form
+    /// (json and protobuf both have one). Thread-safe.
     const util::shared_bytes& sequenced_body(protocol::frame_family family) const;
     /// The per-connection piece: the WebSocket header of the whole frame and the sequence id.
     /// `body` is sequenced_body(family) (non-null).

@@ -266,7 +266,8 @@ void shard::deliver(const member_list& members, const prepared_message& message,
     } guard{walking_};
     walking_ = true;
     // Most sends exclude nobody: then no member's id is read (it was 7 % of the user-space
-    // instructions per delivery in the fan-out profile, bench/analysis.md).
+    // instructions per delivery in the old fan-out profile: bench/analysis.md, "Contiguous member
+    // lists").
     const bool excluding = !skip.empty();
     for (const member& m : members) {
         connection* c = m.conn;

@@ -161,9 +161,9 @@ private:
     /// The local members of a hub, group or user, without duplicates, in no particular order.
     /// Contiguous, because the fan-out walks it for every send: at 10,000 members the walk of an
     /// unordered_set (one node per member, then the connection, then the sink) cost 14 ns per
-    /// member against 5 ns at 1,000 (bench/analysis.md, finding 2). Insert and erase are O(1) on
-    /// average: erase moves the last member into the hole, and `slots_` (touched only by insert
-    /// and erase, never by the walk) says where each member is.
+    /// member against 5 ns at 1,000 (bench/analysis.md, "Contiguous member lists"). Insert and
+    /// erase are O(1) on average: erase moves the last member into the hole, and `slots_` (touched
+    /// only by insert and erase, never by the walk) says where each member is.
     class member_list {
     public:
         /// False when `c` is already a member.
@@ -203,8 +203,9 @@ private:
     string_map<std::unique_ptr<connection>> connections_;
     string_map<hub_members> hubs_;
     // True while deliver() walks a member list. connection_sink forbids re-entering the shard from
-    // send(); attach/detach/join/leave assert this so a transport that does is caught in tests
-    // instead of invalidating the walk.
+    // send(); attach/detach/join/leave assert this so a transport that does is caught by the
+    // assertion build (make test's sanitizer run; the Release build defines NDEBUG) instead of
+    // invalidating the walk.
     bool walking_ = false;
     std::unordered_set<connection*> parked_; // reliable sessions without a transport
     std::size_t expired_sends_ = 0;

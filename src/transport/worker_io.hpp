@@ -16,7 +16,8 @@ class ws_session;
 /// worker's io_context, so tests that run several loops on one thread stay apart):
 /// - one receive buffer: a session waits for readability and then reads into this buffer, which
 ///   the frame parser consumes before the call returns, so an idle connection holds no buffer of
-///   its own (bench/analysis.md: 16 KiB of the 21 KB an idle connection cost);
+///   its own (bench/analysis.md, "One read buffer per worker": 16 KiB of the ~20 KB of heap an
+///   idle connection cost);
 /// - one flush list: a session that queued frames during this turn is listed once, and one posted
 ///   task flushes them all, instead of one post (allocation, scheduler lock) per session per turn.
 class worker_io final : public boost::asio::execution_context::service {

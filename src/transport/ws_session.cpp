@@ -17,8 +17,8 @@ namespace asio = boost::asio;
 
 namespace {
 // Buffers per gather write: Linux's IOV_MAX. The write is ours, not asio::async_write's, because
-// Asio hands at most 16 buffers to each system call there (bench/analysis.md, finding 1), which
-// capped the corking at 16 frames per call whatever the load.
+// Asio hands at most 16 buffers to each system call there (bench/analysis.md, "One `sendmsg` of up
+// to 1,024 frames per flush"), which capped the corking at 16 frames per call whatever the load.
 constexpr std::size_t max_iovecs = 1024;
 // Reads per turn before a busy session lets the others run.
 constexpr int max_reads_per_turn = 4;
