@@ -180,7 +180,7 @@ util::result<bool, std::string> load_config_file(const std::string& path, server
                 << error.source().begin.line << ")";
         return util::fail(message.str());
     }
-    const std::string where = "config file " + path + ": ";
+    std::string where = "config file " + path + ": ";
     for (const auto& [key, node] : table) {
         const std::string name(key.str());
         if (name == "hubs") {
@@ -204,7 +204,7 @@ util::result<bool, std::string> load_config_file(const std::string& path, server
                 return util::fail(where + read.error());
             }
         } else {
-            return util::fail(where + "unknown key '" + name + "'");
+            return util::fail(where.append("unknown key '").append(name).append("'"));
         }
     }
     return true;

@@ -13,7 +13,7 @@
 #include "upstream/upstream_options.hpp"
 #include "util/result.hpp"
 
-namespace CLI {
+namespace CLI { // NOLINT(readability-identifier-naming): CLI11 names it
 class App;
 class Option;
 } // namespace CLI
@@ -24,16 +24,16 @@ namespace hubcast::server {
 /// < command-line flags (docs/configuration.md). The defaults are the ones below and those of the
 /// aggregates held here; server/settings_table says how each setting is read, checked and printed.
 struct server_options {
-    std::string listen = "127.0.0.1:8080";             // loopback unless asked: safe on a developer machine
-    std::vector<std::string> access_keys;              // first signs, all verify (key rotation)
-    std::size_t workers = 0;                           // 0: one per core (one shard per core)
-    int keepalive_seconds = 20;                        // Azure's default ping interval; 0 disables pings
-    std::size_t max_message_bytes = 1024 * 1024;       // Azure's 1 MiB client message limit
-    std::size_t max_outbound_bytes = 16 * 1024 * 1024; // per-client queue before SlowClient close
-    std::size_t mailbox_max_bytes = 64 * 1024 * 1024;  // per worker: cross-worker fan-outs, then drops
-    int reliable_recovery_seconds = 30;                // spec 5.3: Azure keeps a lost session >= 30 s
-    std::size_t reliable_max_unacked_messages = 1000;  // Azure's bound on unacknowledged messages
-    std::size_t reliable_max_unacked_bytes = 16 * 1024 * 1024; // ... and on their bytes (16 MB)
+    std::string listen = "127.0.0.1:8080";               // loopback unless asked: safe on a developer machine
+    std::vector<std::string> access_keys;                // first signs, all verify (key rotation)
+    std::size_t workers = 0;                             // 0: one per core (one shard per core)
+    int keepalive_seconds = 20;                          // Azure's default ping interval; 0 disables pings
+    std::size_t max_message_bytes = 1024UL * 1024;       // Azure's 1 MiB client message limit
+    std::size_t max_outbound_bytes = 16UL * 1024 * 1024; // per-client queue before SlowClient close
+    std::size_t mailbox_max_bytes = 64UL * 1024 * 1024;  // per worker: cross-worker fan-outs, then drops
+    int reliable_recovery_seconds = 30;                  // spec 5.3: Azure keeps a lost session >= 30 s
+    std::size_t reliable_max_unacked_messages = 1000;    // Azure's bound on unacknowledged messages
+    std::size_t reliable_max_unacked_bytes = 16UL * 1024 * 1024; // ... and on their bytes (16 MB)
     std::size_t max_groups_per_connection = core::default_max_groups_per_connection; // joins past it refused
     std::string log_level = "info";      // what an operator wants to see by default
     std::string config_file;             // none: flags and environment only

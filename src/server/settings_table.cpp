@@ -142,7 +142,7 @@ const auto table = std::to_array<setting>({
         .environment = "HUBCAST_MAX_MESSAGE_BYTES",
         .field = field<&server_options::max_message_bytes>(),
         .min = 1024,
-        .max = 64 * 1024 * 1024,
+        .max = 64LL * 1024 * 1024,
         .summary = "Largest message a client may send, after reassembling fragments; a larger one closes the "
                    "connection with 1009.",
     },
@@ -163,7 +163,7 @@ const auto table = std::to_array<setting>({
         .value_name = "N",
         .environment = "HUBCAST_MAILBOX_MAX_BYTES",
         .field = field<&server_options::mailbox_max_bytes>(),
-        .min = 64 * 1024,
+        .min = 64LL * 1024,
         .summary =
             "Per worker: bytes of cross-worker sends that may wait for that worker at once; past it they "
             "are dropped and counted.",
