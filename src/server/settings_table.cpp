@@ -362,14 +362,25 @@ std::string_view section_of_table(std::string_view name) {
     return name == "server" ? std::string_view{} : name;
 }
 
+/// The pieces appended in order. Text is built this way here because `"literal" + std::string`
+/// trips GCC 12's -Wrestrict false positive (GCC bug 105329) once inlined into these functions.
+template <typename... Pieces> std::string concat(const Pieces&... pieces) {
+    std::string out;
+    (out.append(std::string_view(pieces)), ...);
+    return out;
+}
+
 std::string code(std::string_view text) {
-    return "`" + std::string(text) + "`";
+    return concat("`", text, "`");
 }
 
 std::string join(std::span<const std::string_view> items, std::string_view separator, bool as_code) {
     std::string out;
     for (const auto item : items) {
-        out += (out.empty() ? "" : std::string(separator)) + (as_code ? code(item) : std::string(item));
+        if (!out.empty()) {
+            out.append(separator);
+        }
+        out.append(as_code ? code(item) : std::string(item));
     }
     return out;
 }
@@ -380,7 +391,7 @@ std::string integer_range(const setting& setting) {
                                                  : "an integer from " + std::to_string(setting.min) + " to " +
                                                        std::to_string(setting.max);
     if (!setting.zero_means.empty()) {
-        range += ", or 0 (" + std::string(setting.zero_means) + ")";
+        range += concat(", or 0 (", setting.zero_means, ")");
     }
     return range;
 }
@@ -390,10 +401,10 @@ std::string docs_range(const setting& setting) {
     case setting_kind::integer: {
         std::string range;
         if (!setting.zero_means.empty()) {
-            range = "`0` (" + std::string(setting.zero_means) + ") or ";
+            range = concat("`0` (", setting.zero_means, ") or ");
         }
         if (!setting.at_least.empty()) {
-            return range + "at least " + code(setting.at_least);
+            return concat(range, "at least ", code(setting.at_least));
         }
         return range + (setting.max == unbounded
                             ? "at least " + std::to_string(setting.min)
@@ -410,9 +421,8 @@ std::string docs_range(const setting& setting) {
 std::string docs_default(const setting& setting) {
     const auto value = setting.field.get(server_options{});
     if (const auto* number = std::get_if<std::int64_t>(&value)) {
-        return code(std::to_string(*number)) + (*number == 0 && !setting.zero_means.empty()
-                                                    ? " (" + std::string(setting.zero_means) + ")"
-                                                    : "");
+        return code(std::to_string(*number)) +
+               (*number == 0 && !setting.zero_means.empty() ? concat(" (", setting.zero_means, ")") : "");
     }
     if (const auto* text = std::get_if<std::string>(&value)) {
         return text->empty() ? "none" : code(*text);
@@ -426,8 +436,7 @@ std::string docs_row(const setting& setting) {
     const bool list = setting.field.kind == setting_kind::text_list;
     std::string flag;
     if (!setting.flag.empty()) {
-        flag = code(std::string(setting.flag) + " " + std::string(setting.value_name)) +
-               (list ? " (repeatable)" : "");
+        flag = code(concat(setting.flag, " ", setting.value_name)) + (list ? " (repeatable)" : "");
     }
     const std::string key = setting.in_file ? code(setting.key) + (list ? " (array)" : "") : "";
     std::string environment;
@@ -436,10 +445,10 @@ std::string docs_row(const setting& setting) {
     }
     std::string meaning(setting.summary);
     if (!setting.details.empty()) {
-        meaning += " " + std::string(setting.details);
+        meaning += concat(" ", setting.details);
     }
-    return "| " + flag + " | " + key + " | " + environment + " | " + docs_default(setting) + " | " +
-           docs_range(setting) + " | " + meaning + " |\n";
+    return concat("| ", flag, " | ", key, " | ", environment, " | ", docs_default(setting), " | ",
+                  docs_range(setting), " | ", meaning, " |\n");
 }
 
 } // namespace
@@ -455,8 +464,7 @@ const setting* find_setting(std::string_view section, std::string_view key) {
 }
 
 std::string setting_name(const setting& setting) {
-    return setting.section.empty() ? std::string(setting.key)
-                                   : std::string(setting.section) + "." + std::string(setting.key);
+    return setting.section.empty() ? std::string(setting.key) : concat(setting.section, ".", setting.key);
 }
 
 std::optional<std::string> check_value(const setting& setting, const setting_value& value) {
@@ -494,7 +502,7 @@ util::result<setting_value, std::string> parse_text(const setting& setting, std:
         std::int64_t number = 0;
         const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
         if (ec != std::errc{} || end != text.data() + text.size()) {
-            return util::fail("'" + std::string(text) + "' is not a valid number");
+            return util::fail(concat("'", text, "' is not a valid number"));
         }
         return setting_value(number);
     }
@@ -536,7 +544,7 @@ std::optional<std::string> settings_markdown(std::string_view name) {
     }
     const auto section = section_of_table(name);
     std::string out = "| flag | " +
-                      (section.empty() ? std::string("TOML key") : "`[" + std::string(section) + "]` key") +
+                      (section.empty() ? std::string("TOML key") : concat("`[", section, "]` key")) +
                       " | environment | default | allowed | meaning |\n|---|---|---|---|---|---|\n";
     for (const auto& setting : table) {
         if (setting.section == section) {
