@@ -1,45 +1,145 @@
 #include "server/options.hpp"
 
-#include <algorithm>
 #include <charconv>
 #include <cstdlib>
 #include <sstream>
 #include <thread>
 
+#include <CLI/CLI.hpp>
 #include <toml++/toml.h>
 
-#include "server/firewall_config.hpp"
 #include "server/hub_config.hpp"
+#include "server/settings_table.hpp"
 
 namespace hubcast::server {
 
 namespace {
 
-template <typename T>
-util::result<T, std::string> parse_number(std::string_view text, std::string_view name) {
-    T value{};
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (ec != std::errc{} || end != text.data() + text.size()) {
-        return util::fail(std::string(name) + ": '" + std::string(text) + "' is not a valid number");
-    }
-    return value;
-}
-
-std::vector<std::string> split_commas(std::string_view text) {
-    std::vector<std::string> out;
-    while (!text.empty()) {
-        const auto comma = text.find(',');
-        auto item = text.substr(0, comma);
-        if (!item.empty()) {
-            out.emplace_back(item);
-        }
-        text = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
-    }
-    return out;
-}
-
 std::string mask(const std::string& key) {
     return key.size() <= 4 ? std::string("****") : key.substr(0, 4) + std::string(key.size() - 4, '*');
+}
+
+std::string in_quotes(std::string_view text) {
+    return "'" + std::string(text) + "'";
+}
+
+/// The value of a TOML node, if it has the setting's type.
+std::optional<setting_value> read_node(const setting& setting, const toml::node& node) {
+    switch (setting.field.kind) {
+    case setting_kind::integer:
+        if (const auto number = node.value<std::int64_t>(); node.is_integer() && number) {
+            return setting_value(*number);
+        }
+        return std::nullopt;
+    case setting_kind::text:
+        if (node.is_string()) {
+            return setting_value(*node.value<std::string>());
+        }
+        return std::nullopt;
+    case setting_kind::text_list: {
+        const auto* array = node.as_array();
+        if (array == nullptr) {
+            return std::nullopt;
+        }
+        std::vector<std::string> items;
+        for (const auto& item : *array) {
+            if (!item.is_string()) {
+                return std::nullopt;
+            }
+            items.push_back(*item.value<std::string>());
+        }
+        return setting_value(std::move(items));
+    }
+    }
+    return std::nullopt;
+}
+
+const char* type_of(const setting& setting) {
+    switch (setting.field.kind) {
+    case setting_kind::integer:
+        return "an integer";
+    case setting_kind::text:
+        return "a string";
+    case setting_kind::text_list:
+        return "an array of strings";
+    }
+    return "a value";
+}
+
+/// Reads one key of the file into `options`; the error names the key as `section.key`.
+util::result<bool, std::string> read_key(const setting& setting, const toml::node& node,
+                                         server_options& options) {
+    const auto value = read_node(setting, node);
+    if (!value) {
+        return util::fail(in_quotes(setting_name(setting)) + " must be " + type_of(setting));
+    }
+    if (auto problem = check_value(setting, *value)) {
+        return util::fail(in_quotes(setting_name(setting)) + " " + *problem);
+    }
+    setting.field.set(options, *value);
+    return true;
+}
+
+std::string keys_of(std::string_view section) {
+    std::string keys;
+    for (const auto& setting : settings()) {
+        if (setting.section == section && setting.in_file) {
+            keys += (keys.empty() ? "" : ", ") + std::string(setting.key);
+        }
+    }
+    return keys;
+}
+
+bool is_section(std::string_view name) {
+    for (const auto& setting : settings()) {
+        if (!setting.section.empty() && setting.section == name) {
+            return true;
+        }
+    }
+    return false;
+}
+
+util::result<bool, std::string> read_section(std::string_view section, const toml::node& node,
+                                             server_options& options) {
+    const auto* table = node.as_table();
+    if (table == nullptr) {
+        return util::fail(in_quotes(section) + " must be a table");
+    }
+    for (const auto& [key, value] : *table) {
+        const auto* setting = find_setting(section, key.str());
+        if (setting == nullptr) {
+            return util::fail("unknown key '" + std::string(section) + "." + std::string(key.str()) +
+                              "' (expected " + keys_of(section) + ")");
+        }
+        if (auto read = read_key(*setting, value, options); !read) {
+            return read;
+        }
+    }
+    return true;
+}
+
+/// `value` from `origin` (a variable or a flag) into the setting; errors name both.
+util::result<bool, std::string> apply_value(const setting& setting, const setting_value& value,
+                                            const std::string& origin, server_options& options) {
+    if (auto problem = check_value(setting, value)) {
+        return util::fail(origin + ": " + in_quotes(setting_name(setting)) + " " + *problem);
+    }
+    setting.field.set(options, value);
+    return true;
+}
+
+util::result<bool, std::string> apply_text(const setting& setting, std::string_view text,
+                                           std::string_view origin, server_options& options) {
+    auto value = parse_text(setting, text);
+    if (!value) {
+        return util::fail(std::string(origin) + ": " + value.error());
+    }
+    return apply_value(setting, *value, std::string(origin) + "=" + in_quotes(text), options);
+}
+
+const char* environment_value(std::string_view name) {
+    const char* value = std::getenv(std::string(name).c_str());
+    return value != nullptr && *value != '\0' ? value : nullptr;
 }
 
 } // namespace
@@ -61,11 +161,13 @@ util::result<listen_address, std::string> parse_listen_address(const std::string
     if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
         host = host.substr(1, host.size() - 2);
     }
-    auto port = parse_number<std::uint16_t>(std::string_view(text).substr(colon + 1), "listen port");
-    if (!port) {
+    const std::string_view port_text = std::string_view(text).substr(colon + 1);
+    std::uint16_t port = 0;
+    const auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+    if (ec != std::errc{} || end != port_text.data() + port_text.size()) {
         return util::fail("listen address '" + text + "': invalid port");
     }
-    return listen_address{host, *port};
+    return listen_address{host, port};
 }
 
 util::result<bool, std::string> load_config_file(const std::string& path, server_options& options) {
@@ -78,218 +180,144 @@ util::result<bool, std::string> load_config_file(const std::string& path, server
                 << error.source().begin.line << ")";
         return util::fail(message.str());
     }
+    std::string where = "config file " + path + ": ";
     for (const auto& [key, node] : table) {
         const std::string name(key.str());
-        auto wrong_type = [&](const char* expected) {
-            return util::fail("config file " + path + ": '" + name + "' must be " + expected);
-        };
-        if (name == "listen") {
-            if (!node.is_string()) {
-                return wrong_type("a string \"HOST:PORT\"");
-            }
-            options.listen = *node.value<std::string>();
-        } else if (name == "access_keys") {
-            const auto* array = node.as_array();
-            if (array == nullptr) {
-                return wrong_type("an array of strings");
-            }
-            options.access_keys.clear();
-            for (const auto& item : *array) {
-                if (!item.is_string()) {
-                    return wrong_type("an array of strings");
-                }
-                options.access_keys.push_back(*item.value<std::string>());
-            }
-        } else if (name == "workers" || name == "keepalive_seconds" || name == "max_message_bytes" ||
-                   name == "max_outbound_bytes" || name == "mailbox_max_bytes" ||
-                   name == "reliable_recovery_seconds" || name == "reliable_max_unacked_messages" ||
-                   name == "reliable_max_unacked_bytes" ||
-                   name == "max_groups_per_connection") {
-            const auto value = node.value<std::int64_t>();
-            if (!node.is_integer() || !value || *value < 0) {
-                return wrong_type("a non-negative integer");
-            }
-            if (name == "workers") {
-                options.workers = static_cast<std::size_t>(*value);
-            } else if (name == "keepalive_seconds") {
-                options.keepalive_seconds = static_cast<int>(*value);
-            } else if (name == "max_message_bytes") {
-                options.max_message_bytes = static_cast<std::size_t>(*value);
-            } else if (name == "max_outbound_bytes") {
-                options.max_outbound_bytes = static_cast<std::size_t>(*value);
-            } else if (name == "mailbox_max_bytes") {
-                options.mailbox_max_bytes = static_cast<std::size_t>(*value);
-            } else if (name == "reliable_recovery_seconds") {
-                // Clamped here only to fit the int; validate() names the real range.
-                options.reliable_recovery_seconds = static_cast<int>(std::min<std::int64_t>(*value, 1 << 30));
-            } else if (name == "reliable_max_unacked_messages") {
-                options.reliable_max_unacked_messages = static_cast<std::size_t>(*value);
-            } else if (name == "max_groups_per_connection") {
-                options.max_groups_per_connection = static_cast<std::size_t>(*value);
-            } else {
-                options.reliable_max_unacked_bytes = static_cast<std::size_t>(*value);
-            }
-        } else if (name == "log_level") {
-            if (!node.is_string()) {
-                return wrong_type("a string");
-            }
-            options.log_level = *node.value<std::string>();
-        } else if (name == "hubs") {
+        if (name == "hubs") {
             auto hubs = read_hubs(node);
             if (!hubs) {
-                return util::fail("config file " + path + ": " + hubs.error());
+                return util::fail(where + hubs.error());
             }
             options.hubs = std::move(*hubs);
         } else if (name == "upstream") {
             auto upstream = read_upstream(node);
             if (!upstream) {
-                return util::fail("config file " + path + ": " + upstream.error());
+                return util::fail(where + upstream.error());
             }
             options.upstream = std::move(*upstream);
-        } else if (name == "firewall") {
-            if (auto read = read_firewall(node, options.firewall); !read) {
-                return util::fail("config file " + path + ": " + read.error());
+        } else if (is_section(name)) {
+            if (auto read = read_section(name, node, options); !read) {
+                return util::fail(where + read.error());
+            }
+        } else if (const auto* setting = find_setting("", name); setting != nullptr && setting->in_file) {
+            if (auto read = read_key(*setting, node, options); !read) {
+                return util::fail(where + read.error());
             }
         } else {
-            return util::fail("config file " + path + ": unknown key '" + name + "'");
+            return util::fail(where.append("unknown key '").append(name).append("'"));
         }
     }
     return true;
 }
 
 util::result<bool, std::string> apply_environment(server_options& options) {
-    auto env = [](const char* name) -> const char* {
-        const char* value = std::getenv(name);
-        return value != nullptr && *value != '\0' ? value : nullptr;
-    };
-    if (const char* v = env("HUBCAST_LISTEN")) {
-        options.listen = v;
-    }
-    if (const char* v = env("HUBCAST_ACCESS_KEYS")) {
-        options.access_keys = split_commas(v);
-    }
-    if (const char* v = env("HUBCAST_LOG_LEVEL")) {
-        options.log_level = v;
-    }
-    if (const char* v = env("HUBCAST_WORKERS")) {
-        auto n = parse_number<std::size_t>(v, "HUBCAST_WORKERS");
-        if (!n) {
-            return util::fail(n.error());
+    for (const auto& setting : settings()) {
+        if (setting.environment.empty()) {
+            continue;
         }
-        options.workers = *n;
-    }
-    if (const char* v = env("HUBCAST_KEEPALIVE_SECONDS")) {
-        auto n = parse_number<int>(v, "HUBCAST_KEEPALIVE_SECONDS");
-        if (!n) {
-            return util::fail(n.error());
+        if (const char* text = environment_value(setting.environment)) {
+            if (auto applied = apply_text(setting, text, setting.environment, options); !applied) {
+                return applied;
+            }
         }
-        options.keepalive_seconds = *n;
-    }
-    if (const char* v = env("HUBCAST_MAX_MESSAGE_BYTES")) {
-        auto n = parse_number<std::size_t>(v, "HUBCAST_MAX_MESSAGE_BYTES");
-        if (!n) {
-            return util::fail(n.error());
-        }
-        options.max_message_bytes = *n;
-    }
-    if (const char* v = env("HUBCAST_MAX_OUTBOUND_BYTES")) {
-        auto n = parse_number<std::size_t>(v, "HUBCAST_MAX_OUTBOUND_BYTES");
-        if (!n) {
-            return util::fail(n.error());
-        }
-        options.max_outbound_bytes = *n;
-    }
-    if (const char* v = env("HUBCAST_MAILBOX_MAX_BYTES")) {
-        auto n = parse_number<std::size_t>(v, "HUBCAST_MAILBOX_MAX_BYTES");
-        if (!n) {
-            return util::fail(n.error());
-        }
-        options.mailbox_max_bytes = *n;
-    }
-    if (const char* v = env("HUBCAST_RELIABLE_RECOVERY_SECONDS")) {
-        auto n = parse_number<int>(v, "HUBCAST_RELIABLE_RECOVERY_SECONDS");
-        if (!n) {
-            return util::fail(n.error());
-        }
-        options.reliable_recovery_seconds = *n;
-    }
-    if (const char* v = env("HUBCAST_RELIABLE_MAX_UNACKED_MESSAGES")) {
-        auto n = parse_number<std::size_t>(v, "HUBCAST_RELIABLE_MAX_UNACKED_MESSAGES");
-        if (!n) {
-            return util::fail(n.error());
-        }
-        options.reliable_max_unacked_messages = *n;
-    }
-    if (const char* v = env("HUBCAST_RELIABLE_MAX_UNACKED_BYTES")) {
-        auto n = parse_number<std::size_t>(v, "HUBCAST_RELIABLE_MAX_UNACKED_BYTES");
-        if (!n) {
-            return util::fail(n.error());
-        }
-        options.reliable_max_unacked_bytes = *n;
-    }
-    if (const char* v = env("HUBCAST_MAX_GROUPS_PER_CONNECTION")) {
-        auto n = parse_number<std::size_t>(v, "HUBCAST_MAX_GROUPS_PER_CONNECTION");
-        if (!n) {
-            return util::fail(n.error());
-        }
-        options.max_groups_per_connection = *n;
-    }
-    if (auto applied = apply_firewall_environment(options.firewall); !applied) {
-        return applied;
     }
     return true;
 }
 
 util::result<bool, std::string> validate(const server_options& options) {
-    if (options.access_keys.empty()) {
-        return util::fail(
-            std::string("no access key: pass --access-key KEY (or access_keys in the config file, "
-                        "or HUBCAST_ACCESS_KEYS)"));
-    }
-    for (const auto& key : options.access_keys) {
-        if (key.empty()) {
-            return util::fail(std::string("access keys must not be empty"));
+    // A missing key first: it is what a first start without configuration lacks.
+    for (const auto& setting : settings()) {
+        if (!setting.required.empty() &&
+            std::get<std::vector<std::string>>(setting.field.get(options)).empty()) {
+            return util::fail("no " + std::string(setting.required) + ": pass " + std::string(setting.flag) +
+                              " " + std::string(setting.value_name) + " (or " + std::string(setting.key) +
+                              " in the config file, or " + std::string(setting.environment) + ")");
         }
     }
-    if (auto address = parse_listen_address(options.listen); !address) {
-        return util::fail(address.error());
-    }
-    if (options.workers > 256) {
-        return util::fail(std::string("workers: at most 256"));
-    }
-    if (options.keepalive_seconds < 0 || options.keepalive_seconds > 120) {
-        return util::fail(std::string("keepalive_seconds: must be 0 (off) or 1..120"));
-    }
-    if (options.max_message_bytes < 1024 || options.max_message_bytes > 64 * 1024 * 1024) {
-        return util::fail(std::string("max_message_bytes: must be between 1 KiB and 64 MiB"));
-    }
-    if (options.max_outbound_bytes < options.max_message_bytes) {
-        return util::fail(std::string("max_outbound_bytes: must be at least max_message_bytes"));
-    }
-    if (options.mailbox_max_bytes < 64 * 1024) {
-        return util::fail(std::string("mailbox_max_bytes: must be at least 64 KiB"));
-    }
-    if (options.reliable_recovery_seconds < 0 || options.reliable_recovery_seconds > 3600) {
-        return util::fail(std::string("reliable_recovery_seconds: must be 0 (no recovery) or 1..3600"));
-    }
-    if (options.reliable_max_unacked_messages < 1 || options.reliable_max_unacked_messages > 1'000'000) {
-        return util::fail(std::string("reliable_max_unacked_messages: must be between 1 and 1000000"));
-    }
-    if (options.reliable_max_unacked_bytes < options.max_message_bytes) {
-        return util::fail(std::string("reliable_max_unacked_bytes: must be at least max_message_bytes"));
-    }
-    if (options.max_groups_per_connection < 1 || options.max_groups_per_connection > 100'000) {
-        return util::fail(std::string("max_groups_per_connection: must be between 1 and 100000"));
-    }
-    static constexpr std::string_view levels[] = {"trace", "debug",    "info", "warn",
-                                                  "error", "critical", "off"};
-    if (std::find(std::begin(levels), std::end(levels), options.log_level) == std::end(levels)) {
-        return util::fail("log_level: unknown level '" + options.log_level + "'");
-    }
-    if (auto valid = validate_firewall(options.firewall); !valid) {
-        return valid;
+    for (const auto& setting : settings()) {
+        const auto value = setting.field.get(options);
+        if (auto problem = check_value(setting, value)) {
+            return util::fail(in_quotes(setting_name(setting)) + " " + *problem);
+        }
+        if (setting.at_least.empty()) {
+            continue;
+        }
+        const auto* bound = find_setting(setting.section, setting.at_least);
+        const auto least = std::get<std::int64_t>(bound->field.get(options));
+        if (std::get<std::int64_t>(value) < least) {
+            return util::fail(in_quotes(setting_name(setting)) + " must be at least " +
+                              std::string(setting.at_least) + " (" + std::to_string(least) + ")");
+        }
     }
     return true;
+}
+
+setting_flags::setting_flags(CLI::App& app)
+    : options_(settings().size()), texts_(settings().size()), lists_(settings().size()) {
+    for (std::size_t i = 0; i < settings().size(); ++i) {
+        const auto& setting = settings()[i];
+        if (setting.flag.empty()) {
+            continue;
+        }
+        const std::string flag(setting.flag);
+        const std::string help(setting.summary);
+        auto* option = setting.field.kind == setting_kind::text_list ? app.add_option(flag, lists_[i], help)
+                                                                     : app.add_option(flag, texts_[i], help);
+        option->type_name(std::string(setting.value_name));
+        if (const auto shown = default_text(setting); !shown.empty()) {
+            option->default_str(shown);
+        }
+        options_[i] = option;
+    }
+}
+
+std::optional<std::string> setting_flags::given(std::string_view flag) const {
+    for (std::size_t i = 0; i < settings().size(); ++i) {
+        if (settings()[i].flag == flag && options_[i] != nullptr && options_[i]->count() > 0) {
+            return texts_[i];
+        }
+    }
+    return std::nullopt;
+}
+
+util::result<bool, std::string> setting_flags::apply(server_options& options) const {
+    for (std::size_t i = 0; i < settings().size(); ++i) {
+        const auto& setting = settings()[i];
+        if (options_[i] == nullptr || options_[i]->count() == 0) {
+            continue;
+        }
+        auto applied = setting.field.kind == setting_kind::text_list
+                           ? apply_value(setting, lists_[i], std::string(setting.flag), options)
+                           : apply_text(setting, texts_[i], setting.flag, options);
+        if (!applied) {
+            return applied;
+        }
+    }
+    return true;
+}
+
+util::result<server_options, std::string> resolve_options(const setting_flags& flags) {
+    server_options options;
+    // The file is read first, so it is named before anything else: by the flag, else the variable.
+    const auto& file = *find_setting("", "config");
+    std::string path = flags.given(file.flag).value_or("");
+    if (path.empty()) {
+        const char* text = environment_value(file.environment);
+        path = text != nullptr ? text : "";
+    }
+    if (!path.empty()) {
+        options.config_file = path;
+        if (auto loaded = load_config_file(path, options); !loaded) {
+            return util::fail(loaded.error());
+        }
+    }
+    if (auto applied = apply_environment(options); !applied) {
+        return util::fail(applied.error());
+    }
+    if (auto applied = flags.apply(options); !applied) {
+        return util::fail(applied.error());
+    }
+    return options;
 }
 
 std::string webhook_origin(const server_options& options) {
@@ -305,29 +333,32 @@ std::string webhook_origin(const server_options& options) {
 }
 
 std::string to_toml(const server_options& options) {
-    toml::array keys;
-    for (const auto& key : options.access_keys) {
-        keys.push_back(mask(key));
+    toml::table table;
+    for (const auto& setting : settings()) {
+        if (!setting.in_file) {
+            continue;
+        }
+        const auto value = setting.printed != nullptr ? setting.printed(options) : setting.field.get(options);
+        toml::table* section = &table;
+        if (!setting.section.empty()) {
+            section = table.emplace(setting.section, toml::table{}).first->second.as_table();
+        }
+        if (const auto* number = std::get_if<std::int64_t>(&value)) {
+            section->insert(setting.key, *number);
+        } else if (const auto* text = std::get_if<std::string>(&value)) {
+            section->insert(setting.key, *text);
+        } else {
+            toml::array items;
+            for (const auto& item : std::get<std::vector<std::string>>(value)) {
+                items.push_back(setting.secret ? mask(item) : item);
+            }
+            section->insert(setting.key, std::move(items));
+        }
     }
-    toml::table table{
-        {"listen", options.listen},
-        {"access_keys", keys},
-        {"workers", static_cast<std::int64_t>(options.effective_workers())},
-        {"keepalive_seconds", options.keepalive_seconds},
-        {"max_message_bytes", static_cast<std::int64_t>(options.max_message_bytes)},
-        {"max_outbound_bytes", static_cast<std::int64_t>(options.max_outbound_bytes)},
-        {"mailbox_max_bytes", static_cast<std::int64_t>(options.mailbox_max_bytes)},
-        {"reliable_recovery_seconds", options.reliable_recovery_seconds},
-        {"reliable_max_unacked_messages", static_cast<std::int64_t>(options.reliable_max_unacked_messages)},
-        {"reliable_max_unacked_bytes", static_cast<std::int64_t>(options.reliable_max_unacked_bytes)},
-        {"max_groups_per_connection", static_cast<std::int64_t>(options.max_groups_per_connection)},
-        {"log_level", options.log_level},
-    };
     auto upstream = options.upstream;
     upstream.origin = webhook_origin(options);
     table.insert("upstream", upstream_to_toml(upstream));
     table.insert("hubs", hubs_to_toml(options.hubs, options.keepalive_seconds));
-    table.insert("firewall", firewall_to_toml(options.firewall));
     std::ostringstream out;
     out << table << "\n";
     return out.str();

@@ -1,17 +1,30 @@
 // The abuse-limit settings: [firewall] keys, HUBCAST_* variables, ranges, --print-config.
 
 #include <cstdlib>
-#include <sstream>
+#include <filesystem>
+#include <fstream>
 
 #include <gtest/gtest.h>
-#include <toml++/toml.h>
 
-#include "server/firewall_config.hpp"
+#include "server/options.hpp"
 
 namespace hubcast::server {
 namespace {
 
 using namespace std::chrono_literals;
+
+/// Loads `text` as a configuration file onto `options`.
+util::result<bool, std::string> load(const std::string& text, server_options& options) {
+    const auto path = std::filesystem::temp_directory_path() / "hubcast_firewall_config.toml";
+    std::ofstream(path) << text;
+    return load_config_file(path.string(), options);
+}
+
+server_options with_key() {
+    server_options options;
+    options.access_keys = {"key"};
+    return options;
+}
 
 TEST(FirewallConfig, EveryLimitIsOffByDefault) {
     const api::firewall_options defaults;
@@ -20,11 +33,12 @@ TEST(FirewallConfig, EveryLimitIsOffByDefault) {
     EXPECT_FALSE(defaults.limits_lifetime());
     EXPECT_FALSE(defaults.limits_inbound());
     EXPECT_EQ(defaults.handshakes_per_ip_per_second, 0u);
-    EXPECT_TRUE(validate_firewall(defaults));
+    EXPECT_TRUE(validate(with_key()));
 }
 
 TEST(FirewallConfig, ReadsEveryKeyOfTheTable) {
-    const auto table = toml::parse(R"(
+    server_options read;
+    ASSERT_TRUE(load(R"(
         [firewall]
         max_connections_per_user = 5
         max_connections_per_token = 10
@@ -34,9 +48,9 @@ TEST(FirewallConfig, ReadsEveryKeyOfTheTable) {
         max_inbound_bytes_per_window = 5242880
         handshakes_per_ip_per_second = 10
         handshake_burst_per_ip = 50
-    )");
-    api::firewall_options options;
-    ASSERT_TRUE(read_firewall(*table.get("firewall"), options));
+    )",
+                     read));
+    const auto& options = read.firewall;
     EXPECT_EQ(options.max_connections_per_user, 5u);
     EXPECT_EQ(options.max_connections_per_token, 10u);
     EXPECT_EQ(options.max_connection_lifetime, 3600s);
@@ -48,10 +62,9 @@ TEST(FirewallConfig, ReadsEveryKeyOfTheTable) {
 }
 
 TEST(FirewallConfig, UnknownKeysWrongTypesAndRangesAreNamed) {
-    api::firewall_options options;
+    server_options options;
     auto error_of = [&](const char* text) {
-        const auto table = toml::parse(text);
-        auto result = read_firewall(*table.get("firewall"), options);
+        auto result = load(text, options);
         return result ? std::string() : result.error();
     };
     EXPECT_NE(error_of("[firewall]\nmax_connection_per_user = 1").find("firewall.max_connection_per_user"),
@@ -69,38 +82,44 @@ TEST(FirewallConfig, UnknownKeysWrongTypesAndRangesAreNamed) {
 TEST(FirewallConfig, EnvironmentVariablesApply) {
     ::setenv("HUBCAST_MAX_CONNECTIONS_PER_TOKEN", "3", 1);
     ::setenv("HUBCAST_MAX_INBOUND_BYTES_PER_WINDOW", "4096", 1);
-    api::firewall_options options;
-    const auto applied = apply_firewall_environment(options);
+    server_options options;
+    const auto applied = apply_environment(options);
     ::unsetenv("HUBCAST_MAX_CONNECTIONS_PER_TOKEN");
     ::unsetenv("HUBCAST_MAX_INBOUND_BYTES_PER_WINDOW");
     ASSERT_TRUE(applied);
-    EXPECT_EQ(options.max_connections_per_token, 3u);
-    EXPECT_EQ(options.max_inbound_bytes, 4096u);
+    EXPECT_EQ(options.firewall.max_connections_per_token, 3u);
+    EXPECT_EQ(options.firewall.max_inbound_bytes, 4096u);
 }
 
-TEST(FirewallConfig, EnvironmentValueOutOfRangeFailsValidation) {
+// Out of range is refused where it is read (as a file's value is), naming the variable and the
+// setting; it never reaches the field.
+TEST(FirewallConfig, EnvironmentValueOutOfRangeIsAnErrorNamingTheSetting) {
     ::setenv("HUBCAST_HANDSHAKES_PER_IP_PER_SECOND", "99999999999", 1);
-    api::firewall_options options;
-    const auto applied = apply_firewall_environment(options);
+    server_options options;
+    const auto applied = apply_environment(options);
     ::unsetenv("HUBCAST_HANDSHAKES_PER_IP_PER_SECOND");
-    ASSERT_TRUE(applied);
-    const auto valid = validate_firewall(options);
+    ASSERT_FALSE(applied);
+    EXPECT_NE(applied.error().find("handshakes_per_ip_per_second"), std::string::npos);
+    EXPECT_EQ(options.firewall.handshakes_per_ip_per_second, 0u);
+}
+
+TEST(FirewallConfig, ValidateNamesASettingOutOfRange) {
+    auto options = with_key();
+    options.firewall.handshakes_per_ip_per_second = 1'000'001;
+    const auto valid = validate(options);
     ASSERT_FALSE(valid);
     EXPECT_NE(valid.error().find("handshakes_per_ip_per_second"), std::string::npos);
 }
 
 TEST(FirewallConfig, ToTomlRoundTrips) {
-    api::firewall_options options;
-    options.max_connections_per_user = 20;
-    options.max_connection_lifetime = 90s;
-    std::ostringstream text;
-    text << toml::table{{"firewall", firewall_to_toml(options)}};
-    const auto table = toml::parse(text.str());
-    api::firewall_options read;
-    ASSERT_TRUE(read_firewall(*table.get("firewall"), read));
-    EXPECT_EQ(read.max_connections_per_user, 20u);
-    EXPECT_EQ(read.max_connection_lifetime, 90s);
-    EXPECT_EQ(read.handshake_burst_per_ip, options.handshake_burst_per_ip);
+    auto options = with_key();
+    options.firewall.max_connections_per_user = 20;
+    options.firewall.max_connection_lifetime = 90s;
+    server_options read;
+    ASSERT_TRUE(load(to_toml(options), read));
+    EXPECT_EQ(read.firewall.max_connections_per_user, 20u);
+    EXPECT_EQ(read.firewall.max_connection_lifetime, 90s);
+    EXPECT_EQ(read.firewall.handshake_burst_per_ip, options.firewall.handshake_burst_per_ip);
 }
 
 } // namespace
