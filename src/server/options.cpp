@@ -67,16 +67,18 @@ util::result<listen_address, std::string> parse_listen_address(const std::string
     return listen_address{host, *port};
 }
 
-util::result<bool, std::string> load_config_file(const std::string& path, server_options& options) {
-    toml::table table;
-    try {
-        table = toml::parse_file(path);
-    } catch (const toml::parse_error& error) {
-        std::ostringstream message;
-        message << "config file " << path << ": " << error.description() << " (line "
-                << error.source().begin.line << ")";
-        return util::fail(message.str());
-    }
+namespace {
+
+std::string syntax_error(const std::string& path, const toml::parse_error& error) {
+    std::ostringstream message;
+    message << "config file " << path << ": " << error.description() << " (line " << error.source().begin.line
+            << ")";
+    return message.str();
+}
+
+/// The keys of a parsed configuration file into `options`; errors name `path` and the key.
+util::result<bool, std::string> apply_config_table(const toml::table& table, const std::string& path,
+                                                   server_options& options) {
     for (const auto& [key, node] : table) {
         const std::string name(key.str());
         auto wrong_type = [&](const char* expected) {
@@ -144,6 +146,29 @@ util::result<bool, std::string> load_config_file(const std::string& path, server
         }
     }
     return true;
+}
+
+} // namespace
+
+util::result<bool, std::string> load_config_file(const std::string& path, server_options& options) {
+    toml::table table;
+    try {
+        table = toml::parse_file(path);
+    } catch (const toml::parse_error& error) {
+        return util::fail(syntax_error(path, error));
+    }
+    return apply_config_table(table, path, options);
+}
+
+util::result<bool, std::string> load_config_text(std::string_view text, const std::string& source,
+                                                 server_options& options) {
+    toml::table table;
+    try {
+        table = toml::parse(text, source);
+    } catch (const toml::parse_error& error) {
+        return util::fail(syntax_error(source, error));
+    }
+    return apply_config_table(table, source, options);
 }
 
 util::result<bool, std::string> apply_environment(server_options& options) {

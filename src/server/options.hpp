@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/hub_settings.hpp"
@@ -42,6 +43,9 @@ util::result<listen_address, std::string> parse_listen_address(const std::string
 /// Reads `path` into `options` (keys as in docs/configuration.md). Unknown keys and wrong types are
 /// errors naming the key.
 util::result<bool, std::string> load_config_file(const std::string& path, server_options& options);
+/// The same for TOML `text` already in memory; errors name `source` where they would name the file.
+util::result<bool, std::string> load_config_text(std::string_view text, const std::string& source,
+                                                 server_options& options);
 
 /// Applies HUBCAST_LISTEN, HUBCAST_ACCESS_KEYS (comma-separated), HUBCAST_WORKERS,
 /// HUBCAST_KEEPALIVE_SECONDS, HUBCAST_MAX_MESSAGE_BYTES, HUBCAST_MAX_OUTBOUND_BYTES,

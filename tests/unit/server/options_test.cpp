@@ -87,6 +87,21 @@ TEST(LoadConfigFile, SyntaxErrorNamesTheLine) {
     EXPECT_NE(loaded.error().find("line 1"), std::string::npos) << loaded.error();
 }
 
+TEST(LoadConfigText, ReadsTheSameKeysAsAFileAndNamesTheSourceInErrors) {
+    server_options options;
+    ASSERT_TRUE(load_config_text("listen = \"127.0.0.1:9000\"\nworkers = 3\n", "inline.toml", options));
+    EXPECT_EQ(options.listen, "127.0.0.1:9000");
+    EXPECT_EQ(options.workers, 3u);
+
+    auto syntax = load_config_text("listen = \n", "inline.toml", options);
+    ASSERT_FALSE(syntax);
+    EXPECT_EQ(syntax.error().rfind("config file inline.toml: ", 0), 0u) << syntax.error();
+    EXPECT_NE(syntax.error().find("line 1"), std::string::npos) << syntax.error();
+    auto unknown = load_config_text("lisen = 3\n", "inline.toml", options);
+    ASSERT_FALSE(unknown);
+    EXPECT_EQ(unknown.error(), "config file inline.toml: unknown key 'lisen'");
+}
+
 TEST(ApplyEnvironment, OverridesFileValues) {
     server_options options;
     options.workers = 1;
