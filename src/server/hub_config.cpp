@@ -14,6 +14,16 @@ error problem(const std::string& key, const std::string& what) {
     return util::fail(key + ": " + what);
 }
 
+/// A host as `WebHook-Request-Origin` carries it: a name or IPv4 address, or an IPv6 address in
+/// brackets (the default for an IPv6 `listen`, so --print-config output loads again); never a
+/// scheme, a port or a path.
+bool is_origin_host(std::string_view text) {
+    if (text.size() > 2 && text.front() == '[' && text.back() == ']') {
+        return text.substr(1, text.size() - 2).find_first_of("[]/ ") == std::string_view::npos;
+    }
+    return !text.empty() && text.find_first_of(":/ []") == std::string_view::npos;
+}
+
 util::result<core::event_handler_settings, std::string> read_handler(const toml::node& node,
                                                                      const std::string& key) {
     const auto* table = node.as_table();
@@ -185,8 +195,7 @@ util::result<upstream::upstream_options, std::string> read_upstream(const toml::
         const std::string path = "upstream." + name;
         if (name == "origin") {
             const auto text = value.value<std::string>();
-            if (!value.is_string() || !text || text->empty() ||
-                text->find_first_of(":/ ") != std::string::npos) {
+            if (!value.is_string() || !text || !is_origin_host(*text)) {
                 return problem(path,
                                "must be a host name without scheme or port, e.g. \"hubcast.example.com\"");
             }

@@ -60,6 +60,12 @@ util::result<listen_address, std::string> parse_listen_address(const std::string
     if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
         host = host.substr(1, host.size() - 2);
     }
+    // A name, an IPv4 address or an IPv6 one (with a zone): anything else can never be bound, and
+    // as the default webhook origin it would print a configuration the server refuses.
+    if (host.empty() || host.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                               "0123456789.-_:%") != std::string::npos) {
+        return util::fail("listen address '" + text + "': invalid host");
+    }
     auto port = parse_number<std::uint16_t>(std::string_view(text).substr(colon + 1), "listen port");
     if (!port) {
         return util::fail("listen address '" + text + "': invalid port");

@@ -139,6 +139,19 @@ system_events = ["connect"]
     EXPECT_EQ(upstream->origin, "127.0.0.1") << "the host of listen";
 }
 
+TEST(HubConfig, PrintConfigOfAnIpv6ListenReadsBack) {
+    // The default origin of an IPv6 listen is the bracketed address; printed, it must load again.
+    server_options options;
+    options.access_keys = {"key"};
+    options.listen = "[::1]:9000";
+    server_options reread;
+    auto loaded = load_config_text(to_toml(options), "printed.toml", reread);
+    ASSERT_TRUE(loaded) << loaded.error();
+    EXPECT_EQ(reread.upstream.origin, "[::1]");
+    EXPECT_FALSE(load("[upstream]\norigin = \"[::1]:80\"", reread)) << "a port is still refused";
+    EXPECT_FALSE(load("[upstream]\norigin = \"[]\"", reread));
+}
+
 TEST(HubConfig, TheOriginIsTheListenHostUnlessSet) {
     server_options options;
     options.listen = "[::1]:9000";

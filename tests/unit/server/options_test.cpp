@@ -35,6 +35,17 @@ TEST(ParseListenAddress, AcceptsBracketedIpv6) {
     EXPECT_EQ(address->port, 8080);
 }
 
+TEST(ParseListenAddress, RejectsAHostThatIsNoHostName) {
+    // Such a host could never be bound, and as the default webhook origin it would make the
+    // printed configuration one the server refuses.
+    EXPECT_FALSE(parse_listen_address("0.0.0 = x:8080"));
+    EXPECT_FALSE(parse_listen_address("a/b:8080"));
+    EXPECT_FALSE(parse_listen_address("[]:8080"));
+    EXPECT_FALSE(parse_listen_address("[[::1]]:8080"));
+    EXPECT_TRUE(parse_listen_address("my-host_1.example.org:8080"));
+    EXPECT_TRUE(parse_listen_address("[fe80::1%eth0]:8080"));
+}
+
 TEST(ParseListenAddress, RejectsMissingOrBadPort) {
     EXPECT_FALSE(parse_listen_address("127.0.0.1"));
     EXPECT_FALSE(parse_listen_address("127.0.0.1:http"));
