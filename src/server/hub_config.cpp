@@ -102,8 +102,8 @@ util::result<core::hub_settings, std::string> read_hub(const toml::node& node, c
             }
             hub.anonymous_connect = *value.value<bool>();
         } else if (name == "keepalive_seconds") {
-            const auto seconds = value.value<std::int64_t>();
-            if (!value.is_integer() || !seconds || *seconds < 0 || *seconds > 120) {
+            const auto seconds = toml_integer(value);
+            if (!seconds || *seconds < 0 || *seconds > 120) {
                 return problem(path, "must be 0 (off) or 1..120");
             }
             hub.keepalive_seconds = static_cast<int>(*seconds);
@@ -129,8 +129,8 @@ util::result<core::hub_settings, std::string> read_hub(const toml::node& node, c
 
 util::result<int, std::string> read_seconds(const toml::node& value, const std::string& path, int low,
                                             int high) {
-    const auto number = value.value<std::int64_t>();
-    if (!value.is_integer() || !number || *number < low || *number > high) {
+    const auto number = toml_integer(value);
+    if (!number || *number < low || *number > high) {
         return problem(path,
                        "must be an integer from " + std::to_string(low) + " to " + std::to_string(high));
     }
@@ -157,6 +157,14 @@ toml::table hub_to_toml(const core::hub_settings& hub, int default_keepalive_sec
 }
 
 } // namespace
+
+std::optional<std::int64_t> toml_integer(const toml::node& node) noexcept {
+    const auto* integer = node.as_integer();
+    if (integer == nullptr) {
+        return std::nullopt;
+    }
+    return integer->get();
+}
 
 util::result<core::hub_settings_table, std::string> read_hubs(const toml::node& hubs) {
     const auto* table = hubs.as_table();

@@ -110,8 +110,8 @@ util::result<bool, std::string> apply_config_table(const toml::table& table, con
         } else if (name == "workers" || name == "keepalive_seconds" || name == "max_message_bytes" ||
                    name == "max_outbound_bytes" || name == "reliable_recovery_seconds" ||
                    name == "reliable_max_unacked_messages" || name == "reliable_max_unacked_bytes") {
-            const auto value = node.value<std::int64_t>();
-            if (!node.is_integer() || !value || *value < 0) {
+            const auto value = toml_integer(node);
+            if (!value || *value < 0) {
                 return wrong_type("a non-negative integer");
             }
             if (name == "workers") {

@@ -107,6 +107,12 @@ TEST(HubConfig, ErrorsNameTheKey) {
         {"[upstream]\nconnect_timeout_seconds = 0",
          "upstream.connect_timeout_seconds: must be an integer from 1 to 600"},
         {"[upstream]\nretries = 1", "upstream.retries: unknown key"},
+        // Floats, even ones no integer can hold, are a wrong type (found by fuzzing: reading them
+        // as integers was undefined behaviour).
+        {"[hubs.chat]\nkeepalive_seconds = 9.2e96", "hubs.chat.keepalive_seconds: must be 0 (off) or 1..120"},
+        {"[hubs.chat]\nkeepalive_seconds = 5.0", "hubs.chat.keepalive_seconds: must be 0 (off) or 1..120"},
+        {"[upstream]\nmax_queued_events = -1e300",
+         "upstream.max_queued_events: must be an integer from 1 to 100000"},
     };
     for (const auto& [text, expected] : cases) {
         const auto error = error_of(text);

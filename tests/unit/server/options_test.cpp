@@ -113,6 +113,17 @@ TEST(LoadConfigText, ReadsTheSameKeysAsAFileAndNamesTheSourceInErrors) {
     EXPECT_EQ(unknown.error(), "config file inline.toml: unknown key 'lisen'");
 }
 
+TEST(LoadConfigText, AFloatWhereAnIntegerBelongsIsAWrongType) {
+    // Found by fuzzing: a float out of the integer's range was converted, undefined behaviour.
+    for (const char* text :
+         {"keepalive_seconds = 9.2e96\n", "workers = -1e300\n", "workers = 2.0\n", "workers = inf\n"}) {
+        server_options options;
+        auto loaded = load_config_text(text, "inline.toml", options);
+        ASSERT_FALSE(loaded) << text;
+        EXPECT_NE(loaded.error().find("must be a non-negative integer"), std::string::npos) << loaded.error();
+    }
+}
+
 TEST(ApplyEnvironment, OverridesFileValues) {
     server_options options;
     options.workers = 1;
