@@ -38,7 +38,16 @@ std::vector<std::string> split_commas(std::string_view text) {
 }
 
 std::string mask(const std::string& key) {
-    return key.size() <= 4 ? std::string("****") : key.substr(0, 4) + std::string(key.size() - 4, '*');
+    if (key.size() <= 4) {
+        return "****";
+    }
+    // At most four bytes shown, never part of a character: a cut UTF-8 sequence would print a
+    // configuration that reads back differently.
+    std::size_t shown = 4;
+    while (shown > 0 && (static_cast<unsigned char>(key[shown]) & 0xC0) == 0x80) {
+        --shown;
+    }
+    return key.substr(0, shown) + std::string(key.size() - shown, '*');
 }
 
 } // namespace

@@ -124,6 +124,15 @@ TEST(LoadConfigText, AFloatWhereAnIntegerBelongsIsAWrongType) {
     }
 }
 
+TEST(ToToml, AMaskedKeyNeverEndsInPartOfACharacter) {
+    // Found by fuzzing: the first four bytes of "abcé" cut the é in two.
+    server_options options = valid_options();
+    options.access_keys = {"abc\xc3\xa9", "\xc3\xa9\xc3\xa9xyz"};
+    const auto text = to_toml(options);
+    EXPECT_NE(text.find("'abc**'"), std::string::npos) << text;
+    EXPECT_NE(text.find("'\xc3\xa9\xc3\xa9***'"), std::string::npos) << text;
+}
+
 TEST(ApplyEnvironment, OverridesFileValues) {
     server_options options;
     options.workers = 1;
