@@ -6,7 +6,7 @@ JOBS ?= $(shell nproc)
 LISTEN ?= 127.0.0.1:8080
 DEV_ACCESS_KEY ?= hubcast-development-access-key-change-me
 
-.PHONY: all deps build run test unit-test sdk-test bench soak faults format clean
+.PHONY: all deps build run test unit-test sdk-test bench soak faults fuzz format clean
 
 all: build
 
@@ -53,6 +53,13 @@ faults: deps
 	@cmake -S . -B $(SOAK_BUILD_DIR) -DCMAKE_BUILD_TYPE=Release -DHUBCAST_BUILD_TESTS=OFF -DHUBCAST_BUILD_BENCH=ON >/dev/null
 	@nice cmake --build $(SOAK_BUILD_DIR) -j 2 --target hubcast >/dev/null
 	@nice /usr/bin/python3 bench/soak/faults.py $(SOAK_BUILD_DIR)/hubcast
+
+# Fuzzing (never part of `make test`, which runs a bounded pass): every libFuzzer target for
+# FUZZ_SECONDS each, two at a time, from its seed corpus. The clang build in build-fuzz/build is kept
+# between runs; reproducers of findings land in build-fuzz/artifacts (docs/testing.md, "Fuzzing").
+FUZZ_SECONDS ?= 60
+fuzz:
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_RUNS=$${FUZZ_RUNS:--1} ./tests/fuzz/run_fuzzers.sh . build-fuzz
 
 format:
 	@find src tests bench -name '*.cpp' -o -name '*.hpp' | xargs clang-format -i

@@ -67,6 +67,8 @@ verify_client_token(std::string_view token, const access_keys& keys, const clien
 /// The claims Azure's server SDKs write (aud, iat, exp, sub when given, role array when non-empty,
 /// webpubsub.group array when non-empty), signed with the first key. Same claim order as the JS
 /// SDK, so equal inputs give the same token as `getClientAccessToken`. `keys` must not be empty.
+/// The caller checks the values: a user id (protocol::is_valid_user_id) and UTF-8 roles and groups,
+/// or the token is one verify_client_token refuses (a claim that is not UTF-8 is not JSON text).
 struct client_token_request {
     std::string endpoint; ///< e.g. "http://127.0.0.1:8080" (no trailing slash needed)
     std::string hub;

@@ -14,6 +14,16 @@ error problem(const std::string& key, const std::string& what) {
     return util::fail(key + ": " + what);
 }
 
+/// A host as `WebHook-Request-Origin` carries it: a name or IPv4 address, or an IPv6 address in
+/// brackets (the default for an IPv6 `listen`, so --print-config output loads again); never a
+/// scheme, a port or a path.
+bool is_origin_host(std::string_view text) {
+    if (text.size() > 2 && text.front() == '[' && text.back() == ']') {
+        return text.substr(1, text.size() - 2).find_first_of("[]/ ") == std::string_view::npos;
+    }
+    return !text.empty() && text.find_first_of(":/ []") == std::string_view::npos;
+}
+
 util::result<core::event_handler_settings, std::string> read_handler(const toml::node& node,
                                                                      const std::string& key) {
     const auto* table = node.as_table();
@@ -92,8 +102,8 @@ util::result<core::hub_settings, std::string> read_hub(const toml::node& node, c
             }
             hub.anonymous_connect = *value.value<bool>();
         } else if (name == "keepalive_seconds") {
-            const auto seconds = value.value<std::int64_t>();
-            if (!value.is_integer() || !seconds || *seconds < 0 || *seconds > 120) {
+            const auto seconds = toml_integer(value);
+            if (!seconds || *seconds < 0 || *seconds > 120) {
                 return problem(path, "must be 0 (off) or 1..120");
             }
             hub.keepalive_seconds = static_cast<int>(*seconds);
@@ -119,8 +129,8 @@ util::result<core::hub_settings, std::string> read_hub(const toml::node& node, c
 
 util::result<int, std::string> read_seconds(const toml::node& value, const std::string& path, int low,
                                             int high) {
-    const auto number = value.value<std::int64_t>();
-    if (!value.is_integer() || !number || *number < low || *number > high) {
+    const auto number = toml_integer(value);
+    if (!number || *number < low || *number > high) {
         return problem(path,
                        "must be an integer from " + std::to_string(low) + " to " + std::to_string(high));
     }
@@ -147,6 +157,14 @@ toml::table hub_to_toml(const core::hub_settings& hub, int default_keepalive_sec
 }
 
 } // namespace
+
+std::optional<std::int64_t> toml_integer(const toml::node& node) noexcept {
+    const auto* integer = node.as_integer();
+    if (integer == nullptr) {
+        return std::nullopt;
+    }
+    return integer->get();
+}
 
 util::result<core::hub_settings_table, std::string> read_hubs(const toml::node& hubs) {
     const auto* table = hubs.as_table();
@@ -185,8 +203,7 @@ util::result<upstream::upstream_options, std::string> read_upstream(const toml::
         const std::string path = "upstream." + name;
         if (name == "origin") {
             const auto text = value.value<std::string>();
-            if (!value.is_string() || !text || text->empty() ||
-                text->find_first_of(":/ ") != std::string::npos) {
+            if (!value.is_string() || !text || !is_origin_host(*text)) {
                 return problem(path,
                                "must be a host name without scheme or port, e.g. \"hubcast.example.com\"");
             }

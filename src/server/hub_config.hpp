@@ -1,5 +1,7 @@
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 
 #include <toml++/toml.h>
@@ -13,6 +15,10 @@ namespace hubcast::server {
 // The per-hub and upstream tables of the configuration file (docs/configuration.md, "Hubs" and
 // docs/webhooks.md). Errors name the key as a path, e.g.
 // "hubs.chat.event_handlers[0].url_template: ...".
+
+/// The value of a TOML integer; nullopt for any other type. Never converts: toml++'s
+/// value<std::int64_t>() of a float out of the integer's range is undefined behaviour.
+std::optional<std::int64_t> toml_integer(const toml::node& node) noexcept;
 
 /// `[hubs.<name>]` and `[hubs."*"]`: anonymous_connect, keepalive_seconds (0..120) and
 /// `[[hubs.<name>.event_handlers]]` with url_template (required; checked as

@@ -16,7 +16,16 @@ namespace hubcast::server {
 namespace {
 
 std::string mask(const std::string& key) {
-    return key.size() <= 4 ? std::string("****") : key.substr(0, 4) + std::string(key.size() - 4, '*');
+    if (key.size() <= 4) {
+        return "****";
+    }
+    // At most four bytes shown, never part of a character: a cut UTF-8 sequence would print a
+    // configuration that reads back differently.
+    std::size_t shown = 4;
+    while (shown > 0 && (static_cast<unsigned char>(key[shown]) & 0xC0) == 0x80) {
+        --shown;
+    }
+    return key.substr(0, shown) + std::string(key.size() - shown, '*');
 }
 
 std::string in_quotes(std::string_view text) {
@@ -27,7 +36,8 @@ std::string in_quotes(std::string_view text) {
 std::optional<setting_value> read_node(const setting& setting, const toml::node& node) {
     switch (setting.field.kind) {
     case setting_kind::integer:
-        if (const auto number = node.value<std::int64_t>(); node.is_integer() && number) {
+        // toml_integer: value<std::int64_t>() of a float out of range is undefined behaviour.
+        if (const auto number = toml_integer(node)) {
             return setting_value(*number);
         }
         return std::nullopt;
@@ -161,6 +171,12 @@ util::result<listen_address, std::string> parse_listen_address(const std::string
     if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
         host = host.substr(1, host.size() - 2);
     }
+    // A name, an IPv4 address or an IPv6 one (with a zone): anything else can never be bound, and
+    // as the default webhook origin it would print a configuration the server refuses.
+    if (host.empty() || host.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                               "0123456789.-_:%") != std::string::npos) {
+        return util::fail("listen address '" + text + "': invalid host");
+    }
     const std::string_view port_text = std::string_view(text).substr(colon + 1);
     std::uint16_t port = 0;
     const auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
@@ -170,16 +186,18 @@ util::result<listen_address, std::string> parse_listen_address(const std::string
     return listen_address{host, port};
 }
 
-util::result<bool, std::string> load_config_file(const std::string& path, server_options& options) {
-    toml::table table;
-    try {
-        table = toml::parse_file(path);
-    } catch (const toml::parse_error& error) {
-        std::ostringstream message;
-        message << "config file " << path << ": " << error.description() << " (line "
-                << error.source().begin.line << ")";
-        return util::fail(message.str());
-    }
+namespace {
+
+std::string syntax_error(const std::string& path, const toml::parse_error& error) {
+    std::ostringstream message;
+    message << "config file " << path << ": " << error.description() << " (line " << error.source().begin.line
+            << ")";
+    return message.str();
+}
+
+/// The keys of a parsed configuration file into `options`; errors name `path` and the key.
+util::result<bool, std::string> apply_config_table(const toml::table& table, const std::string& path,
+                                                   server_options& options) {
     std::string where = "config file " + path + ": ";
     for (const auto& [key, node] : table) {
         const std::string name(key.str());
@@ -208,6 +226,29 @@ util::result<bool, std::string> load_config_file(const std::string& path, server
         }
     }
     return true;
+}
+
+} // namespace
+
+util::result<bool, std::string> load_config_file(const std::string& path, server_options& options) {
+    toml::table table;
+    try {
+        table = toml::parse_file(path);
+    } catch (const toml::parse_error& error) {
+        return util::fail(syntax_error(path, error));
+    }
+    return apply_config_table(table, path, options);
+}
+
+util::result<bool, std::string> load_config_text(std::string_view text, const std::string& source,
+                                                 server_options& options) {
+    toml::table table;
+    try {
+        table = toml::parse(text, source);
+    } catch (const toml::parse_error& error) {
+        return util::fail(syntax_error(source, error));
+    }
+    return apply_config_table(table, source, options);
 }
 
 util::result<bool, std::string> apply_environment(server_options& options) {

@@ -56,6 +56,9 @@ util::result<listen_address, std::string> parse_listen_address(const std::string
 /// Reads `path` into `options` (keys as in docs/configuration.md). Unknown keys, wrong types and
 /// values out of range are errors naming the key.
 util::result<bool, std::string> load_config_file(const std::string& path, server_options& options);
+/// The same for TOML `text` already in memory; errors name `source` where they would name the file.
+util::result<bool, std::string> load_config_text(std::string_view text, const std::string& source,
+                                                 server_options& options);
 
 /// Applies the HUBCAST_* variable of every setting that is set and not empty (lists
 /// comma-separated). A value that is not a number or out of range is an error naming the variable.

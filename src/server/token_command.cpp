@@ -5,6 +5,7 @@
 #include "auth/client_token.hpp"
 #include "auth/connection_string.hpp"
 #include "protocol/names.hpp"
+#include "protocol/utf8.hpp"
 #include "util/clock.hpp"
 
 namespace hubcast::server {
@@ -29,6 +30,18 @@ int run_token_command(const token_command& command) {
     if (!protocol::is_valid_hub_name(command.hub)) {
         std::fprintf(stderr, "hubcast token: invalid hub name '%s'\n", command.hub.c_str());
         return 2;
+    }
+    // The server refuses a token whose sub is not a user id or whose claims are not UTF-8 (they
+    // could not be JSON text): say so here rather than print a URL that cannot connect.
+    if (command.user_id && !protocol::is_valid_user_id(*command.user_id)) {
+        std::fprintf(stderr, "hubcast token: --user must be 1 to 1024 characters of UTF-8\n");
+        return 2;
+    }
+    for (const auto& role : command.roles) {
+        if (!protocol::is_valid_utf8(role)) {
+            std::fprintf(stderr, "hubcast token: --role must be UTF-8 text\n");
+            return 2;
+        }
     }
     for (const auto& group : command.groups) {
         if (!protocol::is_valid_group_name(group)) {

@@ -11,6 +11,7 @@
 #include <spdlog/spdlog.h>
 
 #include "protocol/cloud_events.hpp"
+#include "upstream/connect_reply.hpp"
 #include "upstream/signature.hpp"
 #include "upstream/webhook_url.hpp"
 
@@ -21,26 +22,6 @@ namespace asio = boost::asio;
 namespace {
 
 constexpr std::string_view json_content_type = "application/json; charset=utf-8";
-// A handler's refusal text reaches the client in the upgrade's response body; keep it short.
-constexpr std::size_t max_detail_bytes = 1024;
-constexpr std::size_t max_logged_body = 200;
-
-bool is_success(unsigned status) {
-    return status >= 200 && status <= 299;
-}
-
-std::string snippet(std::string_view body, std::size_t limit = max_logged_body) {
-    std::string out(body.substr(0, limit));
-    for (char& c : out) {
-        if (static_cast<unsigned char>(c) < 0x20) {
-            c = ' ';
-        }
-    }
-    if (body.size() > limit) {
-        out += "...";
-    }
-    return out;
-}
 
 std::chrono::milliseconds remaining(std::chrono::steady_clock::time_point deadline) {
     // Rounded up: a request is never given less than its event's timeout.
@@ -238,14 +219,14 @@ private:
             return reply;
         }
         auto& response = *result.response;
-        if (!is_success(response.status)) {
+        if (!is_success_status(response.status)) {
             counters.failures.fetch_add(1, std::memory_order_relaxed);
             spdlog::warn("event '{}' of connection {} (hub '{}'): {} answered {}: {}", name,
                          self.source.connection_id, self.source.hub, result.url, response.status,
-                         snippet(response.body));
+                         printable_snippet(response.body));
             reply.error = fmt::format("The event handler answered {}.", response.status);
             if (!response.body.empty()) {
-                reply.error += " " + snippet(response.body, max_detail_bytes);
+                reply.error += " " + printable_snippet(response.body, max_detail_bytes);
             }
             return reply;
         }
@@ -335,48 +316,30 @@ void webhook_dispatcher::connect(core::connect_request request, std::size_t work
     const auto deadline = std::chrono::steady_clock::now() + options_.connect_timeout;
     deliver(on, request.source, handler->url_template, event, std::nullopt, std::move(body), deadline,
             [this, source = request.source, done = std::move(done)](delivery result) {
-                core::connect_outcome outcome;
-                auto fail = [&](const std::string& why) {
+                auto log_failure = [&](const std::string& why) {
                     counters_.failures.fetch_add(1, std::memory_order_relaxed);
                     spdlog::error("connect of connection {} (hub '{}') failed: {} {}", source.connection_id,
                                   source.hub, result.url, why);
-                    outcome.result = core::connect_outcome::verdict::failed;
-                    outcome.status = 500;
-                    outcome.detail = "Internal Server Error: the connect event handler failed.";
                 };
                 if (!result.response) {
-                    fail(result.error);
-                    done(std::move(outcome));
+                    log_failure(result.error);
+                    done(failed_connect_outcome());
                     return;
                 }
-                auto& response = *result.response;
-                if (response.status >= 400 && response.status <= 499) {
+                const auto& response = *result.response;
+                auto reply = interpret_connect_reply(response.status, response.body,
+                                                     response.header("ce-connectionState"));
+                switch (reply.outcome.result) {
+                case core::connect_outcome::verdict::rejected:
                     counters_.connects_rejected.fetch_add(1, std::memory_order_relaxed);
-                    outcome.result = core::connect_outcome::verdict::rejected;
-                    outcome.status = response.status;
-                    outcome.detail = snippet(response.body, max_detail_bytes);
-                    done(std::move(outcome));
-                    return;
+                    break;
+                case core::connect_outcome::verdict::failed:
+                    log_failure(reply.failure);
+                    break;
+                case core::connect_outcome::verdict::accepted:
+                    break;
                 }
-                if (!is_success(response.status)) {
-                    fail(fmt::format("answered {}: {}", response.status, snippet(response.body)));
-                    done(std::move(outcome));
-                    return;
-                }
-                auto answer = protocol::decode_connect_response(response.body);
-                if (!answer) {
-                    fail("answered an invalid body: " + answer.error());
-                    done(std::move(outcome));
-                    return;
-                }
-                outcome.user_id = std::move(answer->user_id);
-                outcome.groups = std::move(answer->groups);
-                outcome.roles = std::move(answer->roles);
-                outcome.subprotocol = std::move(answer->subprotocol);
-                if (const auto state = response.header("ce-connectionState"); !state.empty()) {
-                    outcome.connection_state = std::string(state);
-                }
-                done(std::move(outcome));
+                done(std::move(reply.outcome));
             });
 }
 
@@ -558,14 +521,14 @@ void webhook_dispatcher::attempt_notification(lane& on, const std::shared_ptr<no
             [this, &on, note, attempt, finished](delivery result) {
                 finished();
                 const bool answered = result.response.has_value();
-                if (answered && is_success(result.response->status)) {
+                if (answered && is_success_status(result.response->status)) {
                     pending_.fetch_sub(1, std::memory_order_acq_rel);
                     return;
                 }
                 const bool retryable =
                     answered ? is_retryable_status(result.response->status) : result.retryable;
                 const std::string why = answered ? fmt::format("answered {}: {}", result.response->status,
-                                                               snippet(result.response->body))
+                                                               printable_snippet(result.response->body))
                                                  : result.error;
                 if (retryable && attempt < options_.notification_retries && !on.stopped) {
                     counters_.retries.fetch_add(1, std::memory_order_relaxed);

@@ -107,6 +107,12 @@ TEST(HubConfig, ErrorsNameTheKey) {
         {"[upstream]\nconnect_timeout_seconds = 0",
          "upstream.connect_timeout_seconds: must be an integer from 1 to 600"},
         {"[upstream]\nretries = 1", "upstream.retries: unknown key"},
+        // Floats, even ones no integer can hold, are a wrong type (found by fuzzing: reading them
+        // as integers was undefined behaviour).
+        {"[hubs.chat]\nkeepalive_seconds = 9.2e96", "hubs.chat.keepalive_seconds: must be 0 (off) or 1..120"},
+        {"[hubs.chat]\nkeepalive_seconds = 5.0", "hubs.chat.keepalive_seconds: must be 0 (off) or 1..120"},
+        {"[upstream]\nmax_queued_events = -1e300",
+         "upstream.max_queued_events: must be an integer from 1 to 100000"},
     };
     for (const auto& [text, expected] : cases) {
         const auto error = error_of(text);
@@ -137,6 +143,19 @@ system_events = ["connect"]
     auto upstream = read_upstream(*parsed.get("upstream"));
     ASSERT_TRUE(upstream) << upstream.error();
     EXPECT_EQ(upstream->origin, "127.0.0.1") << "the host of listen";
+}
+
+TEST(HubConfig, PrintConfigOfAnIpv6ListenReadsBack) {
+    // The default origin of an IPv6 listen is the bracketed address; printed, it must load again.
+    server_options options;
+    options.access_keys = {"key"};
+    options.listen = "[::1]:9000";
+    server_options reread;
+    auto loaded = load_config_text(to_toml(options), "printed.toml", reread);
+    ASSERT_TRUE(loaded) << loaded.error();
+    EXPECT_EQ(reread.upstream.origin, "[::1]");
+    EXPECT_FALSE(load("[upstream]\norigin = \"[::1]:80\"", reread)) << "a port is still refused";
+    EXPECT_FALSE(load("[upstream]\norigin = \"[]\"", reread));
 }
 
 TEST(HubConfig, TheOriginIsTheListenHostUnlessSet) {

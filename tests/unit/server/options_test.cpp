@@ -35,6 +35,17 @@ TEST(ParseListenAddress, AcceptsBracketedIpv6) {
     EXPECT_EQ(address->port, 8080);
 }
 
+TEST(ParseListenAddress, RejectsAHostThatIsNoHostName) {
+    // Such a host could never be bound, and as the default webhook origin it would make the
+    // printed configuration one the server refuses.
+    EXPECT_FALSE(parse_listen_address("0.0.0 = x:8080"));
+    EXPECT_FALSE(parse_listen_address("a/b:8080"));
+    EXPECT_FALSE(parse_listen_address("[]:8080"));
+    EXPECT_FALSE(parse_listen_address("[[::1]]:8080"));
+    EXPECT_TRUE(parse_listen_address("my-host_1.example.org:8080"));
+    EXPECT_TRUE(parse_listen_address("[fe80::1%eth0]:8080"));
+}
+
 TEST(ParseListenAddress, RejectsMissingOrBadPort) {
     EXPECT_FALSE(parse_listen_address("127.0.0.1"));
     EXPECT_FALSE(parse_listen_address("127.0.0.1:http"));
@@ -87,6 +98,41 @@ TEST(LoadConfigFile, SyntaxErrorNamesTheLine) {
     auto loaded = load_config_file(path, options);
     ASSERT_FALSE(loaded);
     EXPECT_NE(loaded.error().find("line 1"), std::string::npos) << loaded.error();
+}
+
+TEST(LoadConfigText, ReadsTheSameKeysAsAFileAndNamesTheSourceInErrors) {
+    server_options options;
+    ASSERT_TRUE(load_config_text("listen = \"127.0.0.1:9000\"\nworkers = 3\n", "inline.toml", options));
+    EXPECT_EQ(options.listen, "127.0.0.1:9000");
+    EXPECT_EQ(options.workers, 3u);
+
+    auto syntax = load_config_text("listen = \n", "inline.toml", options);
+    ASSERT_FALSE(syntax);
+    EXPECT_EQ(syntax.error().rfind("config file inline.toml: ", 0), 0u) << syntax.error();
+    EXPECT_NE(syntax.error().find("line 1"), std::string::npos) << syntax.error();
+    auto unknown = load_config_text("lisen = 3\n", "inline.toml", options);
+    ASSERT_FALSE(unknown);
+    EXPECT_EQ(unknown.error(), "config file inline.toml: unknown key 'lisen'");
+}
+
+TEST(LoadConfigText, AFloatWhereAnIntegerBelongsIsAWrongType) {
+    // Found by fuzzing: a float out of the integer's range was converted, undefined behaviour.
+    for (const char* text :
+         {"keepalive_seconds = 9.2e96\n", "workers = -1e300\n", "workers = 2.0\n", "workers = inf\n"}) {
+        server_options options;
+        auto loaded = load_config_text(text, "inline.toml", options);
+        ASSERT_FALSE(loaded) << text;
+        EXPECT_NE(loaded.error().find("must be a non-negative integer"), std::string::npos) << loaded.error();
+    }
+}
+
+TEST(ToToml, AMaskedKeyNeverEndsInPartOfACharacter) {
+    // Found by fuzzing: the first four bytes of "abcé" cut the é in two.
+    server_options options = valid_options();
+    options.access_keys = {"abc\xc3\xa9", "\xc3\xa9\xc3\xa9xyz"};
+    const auto text = to_toml(options);
+    EXPECT_NE(text.find("'abc**'"), std::string::npos) << text;
+    EXPECT_NE(text.find("'\xc3\xa9\xc3\xa9***'"), std::string::npos) << text;
 }
 
 TEST(ApplyEnvironment, OverridesFileValues) {
