@@ -6,7 +6,7 @@ JOBS ?= $(shell nproc)
 LISTEN ?= 127.0.0.1:8080
 DEV_ACCESS_KEY ?= hubcast-development-access-key-change-me
 
-.PHONY: all deps build run test unit-test sdk-test bench soak faults fuzz format clean
+.PHONY: all deps build run test test-asan test-tsan unit-test sdk-test bench soak faults fuzz format clean
 
 all: build
 
@@ -25,6 +25,23 @@ run: build
 test: build sdk-deps
 	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 600
 	@$(MAKE) --no-print-directory sdk-test
+	@$(MAKE) --no-print-directory test-asan
+
+# Sanitizer trees (docs/testing.md, "Sanitizers"): everything, hubcast included, compiled with the
+# sanitizers and with assertions on; any report fails the run. test-asan covers the unit,
+# integration and conformance tests; test-tsan the tests in which several workers meet.
+ASAN_DIR ?= build-asan
+TSAN_DIR ?= build-tsan
+
+test-asan: deps
+	@cmake -S . -B $(ASAN_DIR) -DCMAKE_BUILD_TYPE=Debug -DHUBCAST_SANITIZE=address,undefined >/dev/null
+	@cmake --build $(ASAN_DIR) -j $(JOBS)
+	@cd $(ASAN_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 900
+
+test-tsan: deps
+	@cmake -S . -B $(TSAN_DIR) -DCMAKE_BUILD_TYPE=Debug -DHUBCAST_SANITIZE=thread >/dev/null
+	@cmake --build $(TSAN_DIR) -j $(JOBS)
+	@cd $(TSAN_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 900
 
 sdk-deps:
 	@cd tests/sdk && if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then \
@@ -65,4 +82,4 @@ format:
 	@find src tests bench -name '*.cpp' -o -name '*.hpp' | xargs clang-format -i
 
 clean:
-	@rm -rf $(BUILD_DIR)
+	@rm -rf $(BUILD_DIR) $(ASAN_DIR) $(TSAN_DIR)

@@ -1,6 +1,7 @@
 #include "core/hub_settings.hpp"
 
 #include <algorithm>
+#include <utility>
 
 #include "protocol/ascii.hpp"
 
@@ -64,11 +65,18 @@ live_hub_settings::live_hub_settings(hub_settings_table table)
     : current_(std::make_shared<const hub_settings_table>(std::move(table))) {}
 
 std::shared_ptr<const hub_settings_table> live_hub_settings::snapshot() const {
-    return current_.load(std::memory_order_acquire);
+    std::lock_guard lock(mutex_);
+    return current_;
 }
 
 void live_hub_settings::replace(hub_settings_table table) {
-    current_.store(std::make_shared<const hub_settings_table>(std::move(table)), std::memory_order_release);
+    auto next = std::make_shared<const hub_settings_table>(std::move(table));
+    std::shared_ptr<const hub_settings_table> previous;
+    {
+        std::lock_guard lock(mutex_);
+        previous = std::exchange(current_, std::move(next));
+    }
+    // `previous` (possibly the last reference to the old table) is released outside the lock.
 }
 
 } // namespace hubcast::core

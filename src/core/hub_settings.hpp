@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -62,7 +63,12 @@ public:
     void replace(hub_settings_table table);
 
 private:
-    std::atomic<std::shared_ptr<const hub_settings_table>> current_;
+    // A mutex, not std::atomic<std::shared_ptr>: libstdc++ 12 releases that atomic's internal lock
+    // with memory_order_relaxed after a load, so a load's read of the pointer is not ordered
+    // before the next store (ThreadSanitizer reports the race). Readers take a snapshot per
+    // event or connect, never per message, so the lock is off the hot path.
+    mutable std::mutex mutex_;
+    std::shared_ptr<const hub_settings_table> current_;
 };
 
 } // namespace hubcast::core

@@ -9,6 +9,7 @@
 #include <functional>
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <poll.h>
 #include <spawn.h>
 #include <sys/syscall.h>
@@ -149,6 +150,23 @@ std::string tail(const std::string& text, std::size_t limit = 8000) {
 
 } // namespace
 
+std::optional<std::string> sanitizer_report(std::string_view output) {
+    // The first line each runtime writes; UBSan's is "FILE:LINE:COL: runtime error: ...".
+    constexpr std::array<std::string_view, 6> markers{
+        "ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "WARNING: ThreadSanitizer",
+        "Sanitizer:DEADLYSIGNAL",  ": runtime error: ",    "SUMMARY: UndefinedBehaviorSanitizer"};
+    std::size_t first = std::string_view::npos;
+    for (auto marker : markers) {
+        first = std::min(first, output.find(marker));
+    }
+    if (first == std::string_view::npos) {
+        return std::nullopt;
+    }
+    auto line_start = output.rfind('\n', first);
+    line_start = line_start == std::string_view::npos ? 0 : line_start + 1;
+    return std::string(output.substr(line_start));
+}
+
 std::string exit_status::describe() const {
     if (exited) {
         return "exit code " + std::to_string(code);
@@ -208,11 +226,31 @@ hubcast_process::hubcast_process(process_options options) : options_(std::move(o
 }
 
 hubcast_process::~hubcast_process() {
+    stop_and_check();
+}
+
+void hubcast_process::stop_and_check() {
+    std::string problem;
     if (running()) {
-        kill();
+        ::kill(pid_, SIGTERM);
+        auto status = wait_exit(options_.stop_deadline);
+        if (!status) {
+            kill();
+            problem = "hubcast did not exit within " + std::to_string(options_.stop_deadline.count()) +
+                      " ms of SIGTERM";
+        } else if (!status->success()) {
+            problem = "hubcast ended with " + status->describe() + " after SIGTERM (expected exit code 0)";
+        }
     }
     if (drainer_.joinable()) {
-        drainer_.join();
+        drainer_.join(); // the pipes end with the process: the output is complete from here on
+    }
+    auto report = sanitizer_report(output());
+    if (report) {
+        problem += (problem.empty() ? "" : "; ") + std::string("hubcast wrote a sanitizer report");
+    }
+    if (!problem.empty()) {
+        ADD_FAILURE() << problem << ". Output:\n" << (report ? *report : tail(output()));
     }
 }
 
@@ -354,6 +392,9 @@ run_result run_hubcast(const std::vector<std::string>& args, deadline limit) {
     int raw = 0;
     ::waitpid(child.pid, &raw, 0);
     result.status = decode(raw);
+    if (auto report = sanitizer_report(result.standard_error)) {
+        ADD_FAILURE() << "hubcast wrote a sanitizer report:\n" << *report;
+    }
     return result;
 }
 
