@@ -33,6 +33,10 @@ key=hubcast-soak-access-key-0123456789abcdef
 
 log() { printf 'soak: %s\n' "$*" >&2; }
 
+# The commit the binaries are built from, read before the build: the tree may move during the run.
+commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
+git -C "$root" diff --quiet HEAD 2>/dev/null || commit="$commit+changes"
+
 per_process() { # total -> share of one process (awk: fractional rates allowed)
     awk -v t="$1" -v p="$processes" 'BEGIN { printf "%g", t / p }'
 }
@@ -109,8 +113,6 @@ if ! kill -0 "$server_pid" 2>/dev/null; then
 fi
 curl -s "http://127.0.0.1:$port/metrics" >"$out/metrics.txt" 2>/dev/null || true
 
-commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
-git -C "$root" diff --quiet HEAD 2>/dev/null || commit="$commit+changes"
 report_args=("$out" --minutes "$minutes" --connections "$connections" --churn "$churn" --commit "$commit")
 if [[ ${SOAK_DOCS:-0} == 1 ]]; then
     report_args+=(--docs "$root/docs/reliability.md")
