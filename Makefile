@@ -6,7 +6,7 @@ JOBS ?= $(shell nproc)
 LISTEN ?= 127.0.0.1:8080
 DEV_ACCESS_KEY ?= hubcast-development-access-key-change-me
 
-.PHONY: all deps build run test unit-test sdk-test bench format clean
+.PHONY: all deps build run test unit-test sdk-test bench soak faults format clean
 
 all: build
 
@@ -39,6 +39,20 @@ sdk-test: sdk-deps
 bench: deps
 	@./scripts/install-bench-deps.sh
 	@./bench/run.sh
+
+# Soak and fault runs (never part of `make test`; docs/reliability.md). `make soak` holds 19,000
+# connections with churn, group, REST and reliable traffic for SOAK_MINUTES (default 30) and fails
+# if RSS or descriptors grow after warm-up, p99 drifts or a reliable message is lost or repeated;
+# `make faults` runs the fault checks (about 2 minutes). Both build in build-soak/.
+SOAK_BUILD_DIR ?= build-soak
+
+soak: deps
+	@SOAK_BUILD_DIR=$(CURDIR)/$(SOAK_BUILD_DIR) ./bench/soak/run.sh
+
+faults: deps
+	@cmake -S . -B $(SOAK_BUILD_DIR) -DCMAKE_BUILD_TYPE=Release -DHUBCAST_BUILD_TESTS=OFF -DHUBCAST_BUILD_BENCH=ON >/dev/null
+	@nice cmake --build $(SOAK_BUILD_DIR) -j 2 --target hubcast >/dev/null
+	@nice /usr/bin/python3 bench/soak/faults.py $(SOAK_BUILD_DIR)/hubcast
 
 format:
 	@find src tests bench -name '*.cpp' -o -name '*.hpp' | xargs clang-format -i

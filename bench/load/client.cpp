@@ -58,6 +58,14 @@ void client::close() {
     socket_.close(ignored);
 }
 
+void client::reset() {
+    boost::system::error_code ignored;
+    if (socket_.is_open()) {
+        socket_.set_option(asio::socket_base::linger(true, 0), ignored);
+    }
+    socket_.close(ignored);
+}
+
 void client::send_request(std::uint16_t port) {
     out_ += "GET ";
     out_ += spec_.request_target;

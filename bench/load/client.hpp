@@ -48,6 +48,8 @@ public:
     /// Connects from `source` (a 127.x.y.z address, to spread ephemeral ports) to 127.0.0.1:port.
     void start(const boost::asio::ip::address_v4& source, std::uint16_t port);
     void close();
+    /// Abortive close: SO_LINGER 0, so the peer sees a reset instead of an orderly end of stream.
+    void reset();
 
     /// Appends one masked frame carrying `payload`; written at the end of this event-loop turn.
     void send_frame(std::uint8_t opcode, std::string_view payload);

@@ -379,7 +379,10 @@ private:
         }
         const std::uint64_t now = now_ns();
         const double elapsed = static_cast<double>(now - rate_start_ns_) / 1e9;
-        const auto due = static_cast<std::uint64_t>(elapsed * o_.rate);
+        // Message k is due at k / rate, so messages 0 .. floor(elapsed * rate) are due now. (Counting
+        // only floor(elapsed * rate) of them sent each one 1/rate after the time it is stamped with,
+        // which every open-loop latency then carried.)
+        const auto due = static_cast<std::uint64_t>(elapsed * o_.rate) + 1;
         while (rate_sent_ < due) {
             const auto intended =
                 rate_start_ns_ + static_cast<std::uint64_t>(static_cast<double>(rate_sent_) * 1e9 / o_.rate);

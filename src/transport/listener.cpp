@@ -1,6 +1,8 @@
 #include "transport/listener.hpp"
 
+#include <atomic>
 #include <cerrno>
+#include <chrono>
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -27,15 +29,25 @@ constexpr std::string_view descriptor_limit_response =
     "Content-Length: 52\r\n\r\nhubcast: connection limit reached, try again later.\n";
 } // namespace
 
-/// Accepts on one worker. On EMFILE/ENFILE it frees a reserved descriptor, accepts the waiting
-/// client, answers 503 and closes it, so the process reports the cap instead of spinning or
-/// crashing.
+/// What the acceptors of one listener share about the descriptor limit, so that the log says once
+/// that the limit was reached and once that service resumed, whichever workers meet it.
+struct descriptor_limit_state {
+    std::atomic<bool> at_limit{false};
+    std::atomic<std::uint64_t> refused{0}; // clients answered 503 since the limit was reached
+};
+
+/// Accepts on one worker. At the descriptor limit (EMFILE/ENFILE) accepting pauses: every
+/// `limit_retry` the acceptor answers the clients waiting in the backlog with 503, each through a
+/// reserved descriptor it frees for the moment, and tries again. It never spins: an accept that
+/// fails is retried only after the pause.
 class acceptor_loop : public std::enable_shared_from_this<acceptor_loop> {
 public:
     acceptor_loop(worker_pool& workers, std::size_t worker, http_handler& handler,
-                  const session_options& options, session_counters& counters)
+                  const session_options& options, session_counters& counters,
+                  std::shared_ptr<descriptor_limit_state> limit)
         : context_(workers.context(worker)), acceptor_(context_), backoff_(context_), workers_(workers),
-          worker_(worker), handler_(handler), options_(options), counters_(counters) {
+          worker_(worker), handler_(handler), options_(options), counters_(counters),
+          limit_(std::move(limit)) {
         reserve_descriptor();
     }
     ~acceptor_loop() {
@@ -59,6 +71,11 @@ public:
         if (!ec) {
             acceptor_.listen(asio::socket_base::max_listen_connections, ec);
         }
+        if (!ec) {
+            // The refusals at the limit accept synchronously and must stop, not block, when the
+            // backlog is empty.
+            acceptor_.non_blocking(true, ec);
+        }
         return ec;
     }
     std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
@@ -76,7 +93,15 @@ public:
     }
 
 private:
-    void reserve_descriptor() { spare_fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC); }
+    // At the limit: the pause between attempts, and how many waiting clients one attempt answers.
+    static constexpr std::chrono::milliseconds limit_retry{50};
+    static constexpr int refusals_per_attempt = 64;
+
+    void reserve_descriptor() {
+        if (spare_fd_ < 0) {
+            spare_fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+        }
+    }
 
     void accept() {
         if (stopped_) {
@@ -96,6 +121,11 @@ private:
             handle_accept_error(ec);
             return;
         }
+        // The spare may have been taken by another worker's accept while this one refused.
+        reserve_descriptor();
+        if (limit_->at_limit.load(std::memory_order_relaxed)) {
+            note_resumed();
+        }
         boost::system::error_code ignored;
         socket.set_option(tcp::no_delay(true), ignored);
         std::make_shared<http_session>(std::move(socket), worker_, workers_, handler_, options_, counters_)
@@ -106,42 +136,66 @@ private:
     void handle_accept_error(const boost::system::error_code& ec) {
         ++counters_.accept_failures;
         if (ec.value() == EMFILE || ec.value() == ENFILE) {
-            refuse_one_at_limit();
+            if (!limit_->at_limit.exchange(true)) {
+                limit_->refused = 0;
+                spdlog::error("open descriptor limit reached: accepting paused, new connections are refused "
+                              "with 503 until descriptors free up (raise `ulimit -n` or lower the load)");
+            }
+            refuse_waiting_clients();
         } else {
             spdlog::warn("accept failed on worker {}: {}", worker_, ec.message());
         }
-        // Back off briefly so a persistent error cannot spin the worker.
-        backoff_.expires_after(std::chrono::milliseconds(20));
+        // Pause so that a persistent error cannot spin the worker.
+        backoff_.expires_after(limit_retry);
         backoff_.async_wait([self = shared_from_this()](boost::system::error_code wait_ec) {
             if (!wait_ec) {
+                self->reserve_descriptor();
                 self->accept();
             }
         });
     }
 
-    void refuse_one_at_limit() {
-        ++counters_.refused_at_descriptor_limit;
-        const auto now = std::chrono::steady_clock::now();
-        if (now - last_limit_log_ > std::chrono::seconds(5)) {
-            last_limit_log_ = now;
-            spdlog::error("open descriptor limit reached: refusing new connections with 503 "
-                          "(raise `ulimit -n` or lower the load; {} refused so far)",
-                          counters_.refused_at_descriptor_limit.load());
-        }
-        if (spare_fd_ < 0) {
-            return;
-        }
-        ::close(spare_fd_);
-        spare_fd_ = -1;
-        boost::system::error_code ec;
-        tcp::socket refused(context_);
-        acceptor_.accept(refused, ec);
-        if (!ec) {
+    /// Answers up to refusals_per_attempt clients waiting in the backlog with 503, each through
+    /// the reserved descriptor, freed for the moment.
+    void refuse_waiting_clients() {
+        for (int i = 0; i < refusals_per_attempt; ++i) {
+            reserve_descriptor();
+            if (spare_fd_ < 0) {
+                return; // still nothing free: the next attempt tries again
+            }
+            ::close(spare_fd_);
+            spare_fd_ = -1;
+            boost::system::error_code ec;
+            tcp::socket refused(context_);
+            acceptor_.accept(refused, ec);
+            if (ec) {
+                // would_block: nobody is waiting; EMFILE: another worker took the descriptor.
+                reserve_descriptor();
+                return;
+            }
             refused.non_blocking(false, ec);
             asio::write(refused, asio::buffer(descriptor_limit_response), ec);
             refused.close(ec);
+            ++counters_.refused_at_descriptor_limit;
+            ++limit_->refused;
         }
         reserve_descriptor();
+    }
+
+    /// An accept succeeded while the limit was flagged. The connection may have taken the
+    /// descriptor another worker freed for a refusal, leaving the process at the limit still, so
+    /// service counts as resumed only if one more descriptor can be opened.
+    void note_resumed() {
+        const int probe = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+        if (probe < 0) {
+            return;
+        }
+        ::close(probe);
+        if (limit_->at_limit.exchange(false)) {
+            spdlog::info("descriptors available again: accepting connections again ({} refused with 503 "
+                         "at the limit)",
+                         limit_->refused.load());
+        }
     }
 
     asio::io_context& context_;
@@ -152,9 +206,9 @@ private:
     http_handler& handler_;
     const session_options& options_;
     session_counters& counters_;
+    std::shared_ptr<descriptor_limit_state> limit_;
     int spare_fd_ = -1;
     bool stopped_ = false;
-    std::chrono::steady_clock::time_point last_limit_log_{};
 };
 
 util::result<std::unique_ptr<listener>, std::string>
@@ -167,8 +221,9 @@ listener::open(worker_pool& workers, const std::string& host, std::uint16_t port
     }
     std::unique_ptr<listener> result(new listener());
     result->host_ = host;
+    auto limit = std::make_shared<descriptor_limit_state>();
     for (std::size_t i = 0; i < workers.size(); ++i) {
-        auto loop = std::make_shared<acceptor_loop>(workers, i, handler, options, counters);
+        auto loop = std::make_shared<acceptor_loop>(workers, i, handler, options, counters, limit);
         // Port 0: the first bind picks the port; every other worker joins it through SO_REUSEPORT.
         const std::uint16_t bind_port = i == 0 ? port : result->port_;
         if (auto bind_ec = loop->bind(tcp::endpoint(address, bind_port))) {

@@ -45,6 +45,8 @@ struct session_counters {
     std::atomic<std::size_t> websocket{0};
     std::atomic<std::uint64_t> accept_failures{0};
     std::atomic<std::uint64_t> refused_at_descriptor_limit{0};
+    /// Pongs not queued because the session's outbound queue was past its hard bound.
+    std::atomic<std::uint64_t> pongs_skipped{0};
 };
 
 } // namespace hubcast::transport

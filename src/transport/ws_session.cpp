@@ -336,9 +336,18 @@ void ws_session::on_message(protocol::ws_opcode opcode, std::string_view payload
 }
 
 void ws_session::on_ping(std::string_view payload) {
-    if (state_ == state::open) {
-        enqueue_control(protocol::encode_frame(protocol::ws_opcode::pong, payload));
+    if (state_ != state::open) {
+        return;
     }
+    // Control frames pass the data bound (a close must always go out), so a client that pings and
+    // never reads would grow the queue without end. RFC 6455 5.5.3 lets an endpoint answer only the
+    // most recent of several pings: past the hard bound, pongs are skipped and counted.
+    std::string pong = protocol::encode_frame(protocol::ws_opcode::pong, payload);
+    if (queued_bytes_ + pong.size() > options_.outbound_hard_bytes) {
+        counters_.pongs_skipped.fetch_add(1, std::memory_order_relaxed);
+        return;
+    }
+    enqueue_control(std::move(pong));
 }
 
 void ws_session::on_pong(std::string_view) {}

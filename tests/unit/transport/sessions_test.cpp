@@ -403,5 +403,27 @@ TEST_F(Sessions, AnUpgradeWithAMalformedKeyIsRefused) {
     }
 }
 
+TEST_F(Sessions, PingsFromAClientThatDoesNotReadStopQueueingPongsAtTheHardBound) {
+    // Regression: pongs passed the outbound bound, so pinging without reading grew the queue
+    // without end. The client never reads; once the kernel's buffers and the 64 KiB bound are
+    // full, pongs are skipped (RFC 6455 5.5.3) and counted. 64 MiB of pings is far past any
+    // kernel buffer; the loop ends at the first skip.
+    auto socket = connect();
+    asio::write(socket, asio::buffer(upgrade_request()));
+    asio::streambuf buffer;
+    read_response(socket, buffer);
+    std::string pings;
+    for (int i = 0; i < 512; ++i) {
+        pings += masked(protocol::ws_opcode::ping, std::string(120, 'p'));
+    }
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    for (std::size_t sent = 0; sent < 64 * 1024 * 1024 && counters_.pongs_skipped.load() == 0 &&
+                               std::chrono::steady_clock::now() < deadline;
+         sent += pings.size()) {
+        asio::write(socket, asio::buffer(pings));
+    }
+    EXPECT_GT(counters_.pongs_skipped.load(), 0u);
+}
+
 } // namespace
 } // namespace hubcast::transport
