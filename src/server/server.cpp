@@ -153,7 +153,7 @@ void start_workers(serving_parts& parts, transport::worker_pool& workers) {
         auto& shard = parts.node.shard_at(i);
         auto& context = workers.context(i);
         shard.inbox().set_wake([&shard, &context] { wake_shard(context, shard); });
-        executors.push_back(context.get_executor());
+        executors.emplace_back(context.get_executor());
     }
     parts.webhooks.start(executors);
     workers.start([&node = parts.node, &workers](std::size_t index) {

@@ -52,7 +52,7 @@ void connection_channel::closed(std::string reason) {
         shared.disconnect_reason = std::move(reason);
         return;
     }
-    send_disconnected(state_, std::move(reason));
+    send_disconnected(state_, reason);
 }
 
 void connection_channel::send_connected(const std::shared_ptr<state>& self) {
@@ -102,11 +102,11 @@ void connection_channel::after_request(const std::shared_ptr<state>& self) {
     } else if (self->disconnect_reason) {
         auto reason = std::move(*self->disconnect_reason);
         self->disconnect_reason.reset();
-        send_disconnected(self, std::move(reason));
+        send_disconnected(self, reason);
     }
 }
 
-void connection_channel::send_disconnected(const std::shared_ptr<state>& self, std::string reason) {
+void connection_channel::send_disconnected(const std::shared_ptr<state>& self, std::string_view reason) {
     self->owner->notify(*self->on, core::system_event::disconnected, self->source, self->connection_state,
                         protocol::encode_disconnected_body(reason), nullptr);
 }

@@ -54,7 +54,7 @@ public:
 private:
     static void pump(const std::shared_ptr<state>& self);
     static void after_request(const std::shared_ptr<state>& self);
-    static void send_disconnected(const std::shared_ptr<state>& self, std::string reason);
+    static void send_disconnected(const std::shared_ptr<state>& self, std::string_view reason);
     /// Spec 4.6: a 2xx passes its body back (nothing for 204 or an empty body) and may set the
     /// connection state; anything else is a failure the caller is told about.
     static core::user_event_reply interpret(state& self, std::string_view name,
