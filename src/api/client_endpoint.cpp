@@ -204,6 +204,119 @@ http_response refuse_too_many(metrics& counters, std::atomic<std::uint64_t>& rea
 // The close reason of a connection whose maximum lifetime passed (docs/configuration.md).
 constexpr std::string_view lifetime_reason = "The connection reached its maximum lifetime.";
 
+using refusal = http_response;
+
+/// The per-address handshake rate: 429 with Retry-After past it. Run first, before any token is
+/// verified, so that a flood of handshakes costs one lookup each.
+std::optional<refusal> throttle_handshake(firewall* limits, metrics& counters,
+                                          const protocol::http_request& request) {
+    if (limits == nullptr) {
+        return std::nullopt;
+    }
+    const auto verdict = limits->take_handshake(request.remote_address, core::limit_clock::now());
+    if (verdict.untracked) {
+        count(counters.handshake_addresses_untracked);
+    }
+    if (verdict.allowed) {
+        return std::nullopt;
+    }
+    count(counters.handshakes_throttled);
+    auto response = refuse(counters, 429, "Too Many Requests: too many handshakes from this address.");
+    // Whole seconds, rounded up: a client retrying after it finds a token waiting.
+    const auto seconds = std::chrono::ceil<std::chrono::seconds>(verdict.retry_after).count();
+    response.headers.emplace_back("Retry-After", std::to_string(std::max<std::int64_t>(1, seconds)));
+    return response;
+}
+
+/// The hub the request names, when it names a valid one and asks for a WebSocket upgrade.
+util::result<std::string, refusal> requested_upgrade_hub(metrics& counters,
+                                                         const protocol::http_request& request,
+                                                         const boost::urls::url_view& target,
+                                                         const client_query& query) {
+    std::string hub = requested_hub(target, query);
+    if (hub.empty()) {
+        return util::fail(refuse(counters, 400, "Bad Request: the hub is missing."));
+    }
+    if (!protocol::is_valid_hub_name(hub)) {
+        return util::fail(refuse(counters, 400, "Bad Request: invalid hub name."));
+    }
+    if (!request.websocket_upgrade) {
+        const auto version = request.header("Sec-WebSocket-Version");
+        if (!version.empty() && version != "13") {
+            // RFC 6455 section 4.4: name the version we speak.
+            auto response =
+                refuse(counters, 426, "Upgrade Required: only WebSocket version 13 is supported.");
+            response.headers.emplace_back("Sec-WebSocket-Version", "13");
+            return util::fail(std::move(response));
+        }
+        return util::fail(
+            refuse(counters, 400, "Bad Request: this endpoint only accepts WebSocket upgrade requests."));
+    }
+    return hub;
+}
+
+/// The access token of the query (`access_token`) or else of the Authorization header; empty when
+/// there is none. `storage` holds it when it had to be decoded.
+std::string_view access_token_of(const protocol::http_request& request, const client_query& query,
+                                 std::string& storage) {
+    const auto& raw = query.access_token().raw_value;
+    if (!raw) {
+        return bearer_token(request);
+    }
+    // A token needs decoding only when it holds an escape or a '+' (base64url tokens never do).
+    if (util::is_plain_query_value(*raw)) {
+        return *raw;
+    }
+    storage = util::decode_query_value(*raw);
+    return storage;
+}
+
+/// The groups the token names, when they are valid and not more than a connection may be in.
+std::optional<refusal> check_token_groups(metrics& counters, const std::vector<std::string>& groups,
+                                          std::size_t max_groups) {
+    for (const auto& group : groups) {
+        if (!protocol::is_valid_group_name(group)) {
+            return refuse(counters, 400, "Bad Request: the token contains an invalid group name.");
+        }
+    }
+    if (over_group_limit(groups, max_groups)) {
+        return refuse(counters, 400,
+                      "Bad Request: the token names more groups than a connection may be in (" +
+                          std::to_string(max_groups) + ").");
+    }
+    return std::nullopt;
+}
+
+/// Slots under the per-user and per-token connection limits. Azure's connection count rules run
+/// behind authentication, in this order; a rule whose claim the token lacks (no user, no token)
+/// is skipped.
+util::result<core::connection_leases, refusal> take_leases(firewall* limits, metrics& counters,
+                                                           const auth::client_identity& identity,
+                                                           std::string_view token) {
+    core::connection_leases leases;
+    if (limits == nullptr) {
+        return leases;
+    }
+    if (identity.user_id) {
+        auto user = limits->per_user().acquire(*identity.user_id);
+        if (!user.allowed) {
+            return util::fail(refuse_too_many(counters, counters.connections_refused_per_user,
+                                              "Too Many Requests: the user has too many connections."));
+        }
+        leases.user = std::move(user.held);
+    }
+    if (!token.empty()) {
+        auto shared = limits->per_token().acquire(token_key(token, identity.claims));
+        if (!shared.allowed) {
+            return util::fail(
+                refuse_too_many(counters, counters.connections_refused_per_token,
+                                "Too Many Requests: the access token has too many connections."));
+        }
+        leases.token = std::move(shared.held);
+    }
+    return leases;
+}
+
 } // namespace
 
 client_endpoint::client_endpoint(core::node& node, auth::access_keys keys, metrics& counters,
@@ -212,47 +325,20 @@ client_endpoint::client_endpoint(core::node& node, auth::access_keys keys, metri
 
 upgrade_decision client_endpoint::admit(const protocol::http_request& request,
                                         const boost::urls::url_view& target) {
-    if (firewall_ != nullptr) {
-        // First, before any token is verified: a flood of handshakes costs one lookup each.
-        const auto verdict = firewall_->take_handshake(request.remote_address, core::limit_clock::now());
-        if (verdict.untracked) {
-            count(metrics_.handshake_addresses_untracked);
-        }
-        if (!verdict.allowed) {
-            count(metrics_.handshakes_throttled);
-            auto response =
-                refuse(metrics_, 429, "Too Many Requests: too many handshakes from this address.");
-            // Whole seconds, rounded up: a client retrying after it finds a token waiting.
-            const auto seconds = std::chrono::ceil<std::chrono::seconds>(verdict.retry_after).count();
-            response.headers.emplace_back("Retry-After", std::to_string(std::max<std::int64_t>(1, seconds)));
-            return response;
-        }
+    if (auto throttled = throttle_handshake(firewall_, metrics_, request)) {
+        return std::move(*throttled);
     }
     const client_query query(target);
-    const std::string hub = requested_hub(target, query);
-    if (hub.empty()) {
-        return refuse(metrics_, 400, "Bad Request: the hub is missing.");
-    }
-    if (!protocol::is_valid_hub_name(hub)) {
-        return refuse(metrics_, 400, "Bad Request: invalid hub name.");
-    }
-    if (!request.websocket_upgrade) {
-        const auto version = request.header("Sec-WebSocket-Version");
-        if (!version.empty() && version != "13") {
-            // RFC 6455 section 4.4: name the version we speak.
-            auto response =
-                refuse(metrics_, 426, "Upgrade Required: only WebSocket version 13 is supported.");
-            response.headers.emplace_back("Sec-WebSocket-Version", "13");
-            return response;
-        }
-        return refuse(metrics_, 400, "Bad Request: this endpoint only accepts WebSocket upgrade requests.");
+    const auto hub = requested_upgrade_hub(metrics_, request, target, query);
+    if (!hub) {
+        return hub.error();
     }
     const auto offered = offered_subprotocols(request);
     const auto choice = choose_subprotocol(offered);
 
     // Spec 2.1: a recovery is authorised by its reconnection token alone, before and instead of
     // any access token check (the JS SDK resends the original, possibly expired, access token).
-    const std::string lower_hub = protocol::to_lower_ascii(hub);
+    const std::string lower_hub = protocol::to_lower_ascii(*hub);
     const auto settings = hubs_ != nullptr ? hubs_->snapshot() : nullptr;
     const core::hub_settings hub_defaults;
     const core::hub_settings& hub_settings = settings ? settings->of(lower_hub) : hub_defaults;
@@ -264,79 +350,54 @@ upgrade_decision client_endpoint::admit(const protocol::http_request& request,
         return recovery;
     }
 
-    // A token needs decoding only when it holds an escape or a '+' (base64url tokens never do).
     std::string decoded_token;
-    std::string_view token;
-    if (const auto& raw = query.access_token().raw_value) {
-        if (util::is_plain_query_value(*raw)) {
-            token = *raw;
-        } else {
-            decoded_token = util::decode_query_value(*raw);
-            token = decoded_token;
-        }
-    } else {
-        token = bearer_token(request);
+    const std::string_view token = access_token_of(request, query, decoded_token);
+    auto identity = authenticate(request, *hub, token, hub_settings);
+    if (!identity) {
+        return identity.error();
     }
-    auth::client_identity identity;
-    if (!token.empty()) {
-        auto verified =
-            auth::verify_client_token(token, keys_,
-                                      auth::client_token_context{.hub = hub,
-                                                                 .host = request.header("Host"),
-                                                                 .now = util::unix_seconds(),
-                                                                 .clock_skew = options_.clock_skew});
-        if (!verified) {
-            return refuse(metrics_, 401, "Unauthorized: " + std::string(auth::describe(verified.error())));
-        }
-        identity = std::move(*verified);
-    } else if (!hub_settings.anonymous_connect) {
-        // Server spec 6: anonymous_connect lets a client in without a token (its connect handler,
-        // if any, may then name the user); a token that is present must still be valid.
-        return refuse(metrics_, 401, "Unauthorized: the access token is missing.");
+    if (auto refused = check_token_groups(metrics_, identity->groups, node_.max_groups_per_connection())) {
+        return std::move(*refused);
     }
-    for (const auto& group : identity.groups) {
-        if (!protocol::is_valid_group_name(group)) {
-            return refuse(metrics_, 400, "Bad Request: the token contains an invalid group name.");
-        }
-    }
-    if (over_group_limit(identity.groups, node_.max_groups_per_connection())) {
-        return refuse(metrics_, 400,
-                      "Bad Request: the token names more groups than a connection may be in (" +
-                          std::to_string(node_.max_groups_per_connection()) + ").");
-    }
-    core::connection_leases leases;
-    if (firewall_ != nullptr) {
-        // Azure's connection count rules run behind authentication, in this order; a rule whose
-        // claim the token lacks (no user, no token) is skipped.
-        if (identity.user_id) {
-            auto user = firewall_->per_user().acquire(*identity.user_id);
-            if (!user.allowed) {
-                return refuse_too_many(metrics_, metrics_.connections_refused_per_user,
-                                       "Too Many Requests: the user has too many connections.");
-            }
-            leases.user = std::move(user.held);
-        }
-        if (!token.empty()) {
-            auto shared = firewall_->per_token().acquire(token_key(token, identity.claims));
-            if (!shared.allowed) {
-                return refuse_too_many(metrics_, metrics_.connections_refused_per_token,
-                                       "Too Many Requests: the access token has too many connections.");
-            }
-            leases.token = std::move(shared.held);
-        }
+    auto leases = take_leases(firewall_, metrics_, *identity, token);
+    if (!leases) {
+        return leases.error();
     }
     client_admission admission{.hub = lower_hub,
                                .kind = choice.kind,
                                .subprotocol = choice.echoed,
-                               .user_id = std::move(identity.user_id),
-                               .roles = std::move(identity.roles),
-                               .groups = std::move(identity.groups)};
+                               .user_id = std::move(identity->user_id),
+                               .roles = std::move(identity->roles),
+                               .groups = std::move(identity->groups)};
     admission.keepalive_seconds = hub_settings.keepalive_seconds;
-    admission.leases = std::move(leases);
+    admission.leases = std::move(*leases);
     if (events_ != nullptr && events_->handles_connect(lower_hub)) {
-        admission.connect_event = connect_request_of(request, target, identity.claims, admission, offered);
+        admission.connect_event = connect_request_of(request, target, identity->claims, admission, offered);
     }
     return admission;
+}
+
+util::result<auth::client_identity, http_response>
+client_endpoint::authenticate(const protocol::http_request& request, const std::string& hub,
+                              std::string_view token, const core::hub_settings& hub_settings) {
+    if (token.empty()) {
+        // Server spec 6: anonymous_connect lets a client in without a token (its connect handler,
+        // if any, may then name the user); a token that is present must still be valid.
+        if (!hub_settings.anonymous_connect) {
+            return util::fail(refuse(metrics_, 401, "Unauthorized: the access token is missing."));
+        }
+        return auth::client_identity{};
+    }
+    auto verified = auth::verify_client_token(token, keys_,
+                                              auth::client_token_context{.hub = hub,
+                                                                         .host = request.header("Host"),
+                                                                         .now = util::unix_seconds(),
+                                                                         .clock_skew = options_.clock_skew});
+    if (!verified) {
+        return util::fail(
+            refuse(metrics_, 401, "Unauthorized: " + std::string(auth::describe(verified.error()))));
+    }
+    return std::move(*verified);
 }
 
 client_admission client_endpoint::admit_recovery(std::string hub, protocol::subprotocol_kind kind,

@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -15,6 +16,7 @@
 #include "api/firewall.hpp"
 #include "api/metrics.hpp"
 #include "auth/access_keys.hpp"
+#include "auth/client_token.hpp"
 #include "auth/reconnection_token.hpp"
 #include "core/connection_sink.hpp"
 #include "core/event_sink.hpp"
@@ -22,6 +24,7 @@
 #include "core/node.hpp"
 #include "protocol/http_types.hpp"
 #include "protocol/subprotocol.hpp"
+#include "util/result.hpp"
 
 namespace hubcast::api {
 
@@ -123,6 +126,11 @@ private:
     upgrade_decision apply_connect_outcome(client_admission admission,
                                            const std::vector<std::string>& offered,
                                            core::connect_outcome outcome);
+    /// The identity the access token proves (none without a token, when the hub allows anonymous
+    /// connects), or the 401 that refuses the upgrade.
+    util::result<auth::client_identity, protocol::http_response>
+    authenticate(const protocol::http_request& request, const std::string& hub, std::string_view token,
+                 const core::hub_settings& hub_settings);
     client_admission admit_recovery(std::string hub, protocol::subprotocol_kind kind, std::string subprotocol,
                                     const std::string& connection_id,
                                     const std::optional<std::string>& reconnection_token);

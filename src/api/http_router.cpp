@@ -48,8 +48,8 @@ http_response method_not_allowed(std::string allow) {
 }
 } // namespace
 
-http_router::http_router(client_endpoint& clients, rest_router& rest, metrics& counters)
-    : clients_(clients), rest_(rest), metrics_(counters) {}
+http_router::http_router(client_endpoint& clients, rest_router& rest, const util::metrics_registry& metrics)
+    : clients_(clients), rest_(rest), metrics_(metrics) {}
 
 void http_router::route(protocol::http_request request, route_reply reply) {
     request_target parsed;

@@ -3,9 +3,9 @@
 #include <functional>
 
 #include "api/client_endpoint.hpp"
-#include "api/metrics.hpp"
 #include "api/rest_router.hpp"
 #include "protocol/http_types.hpp"
+#include "util/metrics_registry.hpp"
 
 namespace hubcast::api {
 
@@ -14,10 +14,11 @@ using route_reply = std::function<void(upgrade_decision)>;
 
 /// Decides what every HTTP request on the public port gets: the client endpoint under /client/,
 /// the REST data plane under /api/, health and metrics, 404 for anything else. Routing over plain
-/// requests; the transport carries the answer out.
+/// requests; the transport carries the answer out. GET /metrics renders `metrics`, which must
+/// outlive the router.
 class http_router {
 public:
-    http_router(client_endpoint& clients, rest_router& rest, metrics& counters);
+    http_router(client_endpoint& clients, rest_router& rest, const util::metrics_registry& metrics);
 
     /// `ready` reports whether the server is accepting work (false while shutting down).
     void set_readiness(std::function<bool()> ready) { ready_ = std::move(ready); }
@@ -31,7 +32,7 @@ private:
 
     client_endpoint& clients_;
     rest_router& rest_;
-    metrics& metrics_;
+    const util::metrics_registry& metrics_;
     std::function<bool()> ready_;
 };
 

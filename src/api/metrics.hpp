@@ -2,16 +2,13 @@
 
 #include <atomic>
 #include <cstdint>
-#include <functional>
-#include <string>
 
-#include "core/mailbox.hpp"
-#include "core/reliable_sessions.hpp"
+#include "util/metrics_registry.hpp"
 
 namespace hubcast::api {
 
-/// Process-wide counters, exposed in Prometheus text format at GET /metrics. Relaxed atomics: they
-/// are statistics, never used for synchronisation.
+/// The client endpoint's and sessions' counters. Relaxed atomics: they are statistics, never used
+/// for synchronisation. register_into() names them for GET /metrics.
 struct metrics {
     std::atomic<std::uint64_t> connections_opened{0};
     std::atomic<std::uint64_t> connections_closed{0};
@@ -34,16 +31,8 @@ struct metrics {
     std::atomic<std::uint64_t> lifetime_closes{0};
     std::atomic<std::uint64_t> inbound_limit_closes{0};
 
-    /// The node's reliable-session counters (overflows, expiries, recoveries), when wired.
-    const core::reliable_counters* reliable = nullptr;
-
-    /// The shards' mailboxes together (cross-worker fan-out backlog and drops), when wired.
-    std::function<core::mailbox_totals()> mailboxes;
-
-    /// Lines appended by outer layers (transport session counts), already in exposition format.
-    std::function<std::string()> extra;
-
-    std::string render() const;
+    /// Registers every counter above; `registry` may render them for as long as this lives.
+    void register_into(util::metrics_registry& registry) const;
 };
 
 inline void count(std::atomic<std::uint64_t>& counter) {

@@ -8,7 +8,6 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
-#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "api/client_endpoint.hpp"
@@ -17,6 +16,7 @@
 #include "api/rest_router.hpp"
 #include "core/hub_settings.hpp"
 #include "core/node.hpp"
+#include "core/node_metrics.hpp"
 #include "protocol/websocket_frame.hpp"
 #include "server/http_frontend.hpp"
 #include "server/lifetime_reaper.hpp"
@@ -24,8 +24,10 @@
 #include "server/session_reaper.hpp"
 #include "server/shard_wakes.hpp"
 #include "transport/listener.hpp"
+#include "transport/session_metrics.hpp"
 #include "transport/worker_pool.hpp"
 #include "upstream/webhook_dispatcher.hpp"
+#include "util/metrics_registry.hpp"
 
 namespace hubcast::server {
 
@@ -92,6 +94,119 @@ void reload_hub_settings(const server_options& options, core::live_hub_settings&
                  options.config_file, named);
 }
 
+upstream::upstream_options upstream_options_from(const server_options& options) {
+    auto upstream = options.upstream;
+    upstream.origin = webhook_origin(options);
+    return upstream;
+}
+
+/// The parts that serve requests, declared in the order they must be built: members are destroyed
+/// in reverse, so each part outlives every part built after it.
+struct serving_parts {
+    serving_parts(const server_options& options, asio::io_context& main_loop)
+        : hubs(options.hubs), webhooks(hubs, options.access_keys, upstream_options_from(options)),
+          returner(main_loop), firewall(options.firewall, options.effective_workers()),
+          node(options.effective_workers(), options.mailbox_max_bytes, reliable_options_from(options)),
+          clients(node, auth::access_keys{options.access_keys}, metrics),
+          rest(node, auth::access_keys{options.access_keys}), router(clients, rest, registry),
+          frontend(router, clients) {
+        node.set_max_groups_per_connection(options.max_groups_per_connection);
+        register_metrics();
+        clients.set_hub_settings(hubs, &webhooks);
+        clients.set_firewall(firewall);
+        router.set_readiness([this] { return !stopping.load(); });
+    }
+
+    /// Everything /metrics shows, each layer naming its own, in the order the page lists them.
+    void register_metrics() {
+        metrics.register_into(registry);
+        core::register_node_metrics(registry, node);
+        transport::register_session_metrics(registry, sessions);
+        registry.add_counter("hubcast_memory_trims_total",
+                             "Times free allocator memory was returned to the system after a burst.",
+                             [this] { return returner.trims(); });
+        webhooks.counters().register_into(registry);
+    }
+
+    // Before the node: a connection's events reach the dispatcher until its connection is gone.
+    core::live_hub_settings hubs;
+    upstream::webhook_dispatcher webhooks;
+    memory_returner returner; ///< runs on the main thread's loop, after bursts
+    // Before the node: connections hold its per-user and per-token leases until they are gone.
+    api::firewall firewall;
+    core::node node;
+    api::metrics metrics;
+    transport::session_counters sessions;
+    util::metrics_registry registry;
+    api::client_endpoint clients;
+    api::rest_router rest;
+    api::http_router router;
+    std::atomic<bool> stopping{false}; ///< readiness answers 503 once set
+    http_frontend frontend;
+};
+
+/// Wires each shard's mailbox wake to its worker, gives the dispatcher one HTTP client per worker
+/// and starts the workers, each bound to its shard.
+void start_workers(serving_parts& parts, transport::worker_pool& workers) {
+    std::vector<asio::any_io_executor> executors;
+    for (std::size_t i = 0; i < workers.size(); ++i) {
+        auto& shard = parts.node.shard_at(i);
+        auto& context = workers.context(i);
+        shard.inbox().set_wake([&shard, &context] { wake_shard(context, shard); });
+        executors.emplace_back(context.get_executor());
+    }
+    parts.webhooks.start(executors);
+    workers.start([&node = parts.node, &workers](std::size_t index) {
+        node.shard_at(index).bind_to_current_thread();
+        bind_shard_wakes_to_current_thread(workers.context(index));
+    });
+}
+
+/// Prints where to connect (scripts and tests read these two lines) and logs the main settings.
+void announce(const server_options& options, const listen_address& address, unsigned port) {
+    const std::string host = endpoint_host(address.host);
+    std::printf("hubcast listening on http://%s:%u\n", host.c_str(), port);
+    std::printf("Endpoint=http://%s;Port=%u;AccessKey=%s;Version=1.0;\n", host.c_str(), port,
+                options.access_keys.front().c_str());
+    std::fflush(stdout);
+    spdlog::info("{} worker(s), keep-alive {} s, max message {} bytes", options.effective_workers(),
+                 options.keepalive_seconds, options.max_message_bytes);
+}
+
+/// Runs the main thread's loop until SIGINT or SIGTERM, reloading the hub settings on each SIGHUP;
+/// returns the signal that ended it.
+int serve_until_stopped(asio::io_context& main_loop, asio::signal_set& signals, const server_options& options,
+                        serving_parts& parts) {
+    int received = 0;
+    std::function<void()> wait_for_signal = [&] {
+        signals.async_wait([&](boost::system::error_code ec, int signal) {
+            if (ec) {
+                return;
+            }
+            if (signal == SIGHUP) {
+                reload_hub_settings(options, parts.hubs, parts.webhooks);
+                wait_for_signal();
+                return;
+            }
+            received = signal;
+            parts.returner.stop();
+        });
+    };
+    wait_for_signal();
+    parts.returner.start();
+    main_loop.run();
+    return received;
+}
+
+/// Closes every client with 1001 and gives the app server the rest of the shutdown time to hear
+/// their `disconnected` events.
+void say_goodbye(serving_parts& parts) {
+    parts.node.close_everything(protocol::close_code::going_away, std::string(shutdown_reason));
+    const auto webhooks_until = std::chrono::steady_clock::now() + shutdown_deadline;
+    wait_for_clients(parts.sessions);
+    wait_for_webhooks(parts.webhooks, webhooks_until);
+}
+
 } // namespace
 
 int run_server(const server_options& options) {
@@ -102,121 +217,42 @@ int run_server(const server_options& options) {
     }
     std::signal(SIGPIPE, SIG_IGN);
 
-    // Before the node: a connection's events reach the dispatcher until its connection is gone.
-    core::live_hub_settings hubs(options.hubs);
-    auto upstream_options = options.upstream;
-    upstream_options.origin = webhook_origin(options);
-    upstream::webhook_dispatcher webhooks(hubs, options.access_keys, upstream_options);
-
-    const std::size_t worker_count = options.effective_workers();
     // The main thread's loop: signals, and returning memory after bursts.
-    asio::io_context signals_context;
-    memory_returner returner(signals_context);
-    // Before the node: connections hold its per-user and per-token leases until they are gone.
-    api::firewall firewall(options.firewall, worker_count);
-    core::node node(worker_count, options.mailbox_max_bytes, reliable_options_from(options));
-    node.set_max_groups_per_connection(options.max_groups_per_connection);
-    api::metrics metrics;
-    metrics.reliable = &node.reliable_stats();
-    metrics.mailboxes = [&node] {
-        return node.mailbox_stats();
-    };
-    transport::session_counters counters;
-    metrics.extra = [&counters, &webhooks, &returner] {
-        return fmt::format("# HELP hubcast_websocket_sessions Open WebSocket sessions.\n"
-                           "# TYPE hubcast_websocket_sessions gauge\nhubcast_websocket_sessions {}\n"
-                           "# HELP hubcast_refused_at_descriptor_limit_total Connections refused at the "
-                           "descriptor limit.\n# TYPE hubcast_refused_at_descriptor_limit_total counter\n"
-                           "hubcast_refused_at_descriptor_limit_total {}\n"
-                           "# HELP hubcast_memory_trims_total Times free allocator memory was returned "
-                           "to the system after a burst.\n# TYPE hubcast_memory_trims_total counter\n"
-                           "hubcast_memory_trims_total {}\n",
-                           counters.websocket.load(), counters.refused_at_descriptor_limit.load(),
-                           returner.trims()) +
-               webhooks.counters().render();
-    };
-    api::client_endpoint clients(node, auth::access_keys{options.access_keys}, metrics);
-    clients.set_hub_settings(hubs, &webhooks);
-    clients.set_firewall(firewall);
-    api::rest_router rest(node, auth::access_keys{options.access_keys});
-    api::http_router router(clients, rest, metrics);
-    std::atomic<bool> stopping{false};
-    router.set_readiness([&stopping] { return !stopping.load(); });
-    http_frontend frontend(router, clients);
-    const auto sessions = session_options_from(options);
-
+    asio::io_context main_loop;
+    serving_parts parts(options, main_loop);
     // Installed before the address is printed: a script may signal us as soon as it reads it.
-    asio::signal_set signals(signals_context, SIGINT, SIGTERM, SIGHUP);
+    asio::signal_set signals(main_loop, SIGINT, SIGTERM, SIGHUP);
 
-    transport::worker_pool workers(worker_count);
-    auto opened =
-        transport::listener::open(workers, address->host, address->port, frontend, sessions, counters);
+    // The listener keeps a reference to these: they live as long as it does.
+    const auto sessions = session_options_from(options);
+    transport::worker_pool workers(options.effective_workers());
+    auto opened = transport::listener::open(workers, address->host, address->port, parts.frontend, sessions,
+                                            parts.sessions);
     if (!opened) {
         spdlog::critical("{}", opened.error());
         return 1;
     }
     auto listener = std::move(*opened);
-
-    for (std::size_t i = 0; i < worker_count; ++i) {
-        auto& shard = node.shard_at(i);
-        auto& context = workers.context(i);
-        shard.inbox().set_wake([&shard, &context] { wake_shard(context, shard); });
-    }
-    std::vector<asio::any_io_executor> executors;
-    for (std::size_t i = 0; i < worker_count; ++i) {
-        executors.push_back(workers.context(i).get_executor());
-    }
-    webhooks.start(executors);
-    workers.start([&node, &workers](std::size_t index) {
-        node.shard_at(index).bind_to_current_thread();
-        bind_shard_wakes_to_current_thread(workers.context(index));
-    });
-    session_reaper reaper(node, workers, session_reaper::tick_for(node.reliable().recovery_window));
+    start_workers(parts, workers);
+    session_reaper reaper(parts.node, workers,
+                          session_reaper::tick_for(parts.node.reliable().recovery_window));
     reaper.start();
-    lifetime_reaper lifetimes(clients, workers, options.firewall.max_connection_lifetime);
+    lifetime_reaper lifetimes(parts.clients, workers, options.firewall.max_connection_lifetime);
     lifetimes.start();
     listener->start();
+    announce(options, *address, listener->port());
 
-    const std::string host = endpoint_host(address->host);
-    std::printf("hubcast listening on http://%s:%u\n", host.c_str(), listener->port());
-    std::printf("Endpoint=http://%s;Port=%u;AccessKey=%s;Version=1.0;\n", host.c_str(), listener->port(),
-                options.access_keys.front().c_str());
-    std::fflush(stdout);
-    spdlog::info("{} worker(s), keep-alive {} s, max message {} bytes", worker_count,
-                 options.keepalive_seconds, options.max_message_bytes);
-
-    int received = 0;
-    std::function<void()> wait_for_signal = [&] {
-        signals.async_wait([&](boost::system::error_code ec, int signal) {
-            if (ec) {
-                return;
-            }
-            if (signal == SIGHUP) {
-                reload_hub_settings(options, hubs, webhooks);
-                wait_for_signal();
-                return;
-            }
-            received = signal;
-            returner.stop();
-        });
-    };
-    wait_for_signal();
-    returner.start();
-    signals_context.run();
-
+    const int received = serve_until_stopped(main_loop, signals, options, parts);
     spdlog::info("signal {} received: shutting down", received);
-    stopping = true;
+    parts.stopping = true;
     listener->stop();
-    node.close_everything(protocol::close_code::going_away, std::string(shutdown_reason));
-    const auto webhooks_until = std::chrono::steady_clock::now() + shutdown_deadline;
-    wait_for_clients(counters);
-    wait_for_webhooks(webhooks, webhooks_until);
+    say_goodbye(parts);
     reaper.stop();
     lifetimes.stop();
     workers.stop(true);
     workers.join();
     // Its HTTP clients live on the workers' event loops: they go before the loops do.
-    webhooks.stop();
+    parts.webhooks.stop();
     spdlog::info("stopped");
     return 0;
 }

@@ -19,7 +19,8 @@ class acceptor_loop;
 class listener {
 public:
     /// Binds `host:port` (port 0: an ephemeral port, the same one for every worker). Error: a
-    /// message naming the address and the reason.
+    /// message naming the address and the reason. `handler`, `options` and `counters` are held by
+    /// reference: they must outlive the listener and every session it starts.
     static util::result<std::unique_ptr<listener>, std::string>
     open(worker_pool& workers, const std::string& host, std::uint16_t port, http_handler& handler,
          const session_options& options, session_counters& counters);

@@ -17,22 +17,11 @@
 #include "transport/http_client.hpp"
 #include "upstream/abuse_protection.hpp"
 #include "upstream/cloud_event.hpp"
+#include "upstream/pending_work.hpp"
 #include "upstream/upstream_options.hpp"
+#include "upstream/webhook_counters.hpp"
 
 namespace hubcast::upstream {
-
-/// Statistics for /metrics (relaxed atomics, never used for synchronisation).
-struct webhook_counters {
-    std::atomic<std::uint64_t> requests{0};            // POSTs sent, retries included
-    std::atomic<std::uint64_t> failures{0};            // events that ended without a 2xx answer
-    std::atomic<std::uint64_t> retries{0};             // connected/disconnected attempts after the first
-    std::atomic<std::uint64_t> connects_rejected{0};   // a 4xx from the connect handler
-    std::atomic<std::uint64_t> preflight_refusals{0};  // a host whose preflight did not allow us
-    std::atomic<std::uint64_t> user_events_refused{0}; // too many already queued for one connection
-
-    /// Prometheus text exposition of the counters above.
-    std::string render() const;
-};
 
 /// The upstream layer's implementation of core::event_sink: turns connection events into
 /// CloudEvents webhooks (server spec 4) to the handlers the hub settings name, after the
@@ -59,7 +48,7 @@ public:
     /// Forgets the preflight verdicts (after a reload: handlers may have moved or changed).
     void forget_preflights() { preflights_.clear(); }
     /// Events started and not yet finished, across workers (a shutdown waits for disconnected).
-    std::size_t pending() const noexcept { return pending_.load(std::memory_order_acquire); }
+    std::size_t pending() const noexcept { return pending_.count(); }
     const webhook_counters& counters() const noexcept { return counters_; }
 
     // core::event_sink
@@ -106,7 +95,8 @@ private:
     std::vector<std::unique_ptr<lane>> lanes_;
     preflight_cache preflights_;
     webhook_counters counters_;
-    std::atomic<std::size_t> pending_{0};
+    /// connected/disconnected notifications not yet finished (each holds a token until it ends).
+    pending_work pending_;
     std::atomic<std::uint64_t> next_event_id_{1};
 };
 

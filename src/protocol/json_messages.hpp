@@ -1,0 +1,29 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "protocol/message_data.hpp"
+
+namespace hubcast::protocol {
+
+// Server-to-client messages (spec 4.4). Each returns the JSON text (the WebSocket payload).
+// Values the clients compare case-sensitively are written lowercase.
+
+std::string encode_ack(std::uint64_t ack_id);
+/// `name` is one of Forbidden, InternalServerError, Duplicate, BadRequest.
+std::string encode_ack_error(std::uint64_t ack_id, std::string_view name, std::string_view message);
+/// `from_user_id` empty optional → `"fromUserId":null`.
+std::string encode_group_message(std::string_view group, const std::optional<std::string>& from_user_id,
+                                 const message_data& data);
+std::string encode_server_message(const message_data& data);
+std::string encode_connected(const std::optional<std::string>& user_id, std::string_view connection_id);
+/// The reliable protocols' `connected` (spec 4.4, 5.4): the same with `"reconnectionToken"`.
+std::string encode_connected(const std::optional<std::string>& user_id, std::string_view connection_id,
+                             std::string_view reconnection_token);
+std::string encode_disconnected(std::string_view reason);
+std::string encode_pong();
+
+} // namespace hubcast::protocol

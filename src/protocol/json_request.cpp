@@ -1,0 +1,349 @@
+#include "protocol/json_request.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <utility>
+
+#include <simdjson.h>
+
+#include "protocol/ascii.hpp"
+#include "protocol/json_checker.hpp"
+#include "protocol/names.hpp"
+#include "util/base64.hpp"
+
+namespace hubcast::protocol {
+
+namespace {
+
+namespace od = simdjson::ondemand;
+
+enum class request_type { join_group, leave_group, send_to_group, event, sequence_ack, ping };
+
+constexpr std::array<std::pair<std::string_view, request_type>, 6> request_types{{
+    {"joinGroup", request_type::join_group},
+    {"leaveGroup", request_type::leave_group},
+    {"sendToGroup", request_type::send_to_group},
+    {"event", request_type::event},
+    {"sequenceAck", request_type::sequence_ack},
+    {"ping", request_type::ping},
+}};
+
+/// What one property held. Values are read as they stream past (On-Demand cannot go back) and
+/// judged once `type` is known, because `type` may come last.
+enum class seen : std::uint8_t { absent, valid, invalid };
+
+template <typename T> struct captured {
+    seen state = seen::absent;
+    T value{};
+};
+
+struct captured_data {
+    bool present = false;
+    od::json_type kind = od::json_type::null;
+    /// The value's JSON text, trimmed; it points into the padded copy of the frame.
+    std::string_view raw;
+    /// For a string value: its unescaped UTF-8, when it has one (a lone surrogate escape has not).
+    std::optional<std::string_view> unescaped;
+};
+
+struct captured_request {
+    captured<std::string_view> type;
+    captured<std::uint64_t> ack_id;
+    captured<std::string_view> group;
+    captured<std::string_view> event;
+    captured<std::string_view> data_type;
+    captured<bool> no_echo;
+    captured<std::uint64_t> sequence_id;
+    captured_data data;
+};
+
+using decode_result = util::result<client_request, decode_error>;
+
+decode_result reject(const char* reason) {
+    return util::fail(decode_error{reason});
+}
+
+captured<std::string_view> read_string(od::value& value) {
+    std::string_view text;
+    if (value.get_string().get(text) != simdjson::SUCCESS) {
+        return {seen::invalid, {}};
+    }
+    return {seen::valid, text};
+}
+
+/// `null` counts as absent, as a nullable ulong does in the emulator; anything but a
+/// non-negative integer that fits 64 bits is invalid (no sign, fraction or exponent).
+captured<std::uint64_t> read_uint64(od::value& value) {
+    od::json_type kind{};
+    if (value.type().get(kind) != simdjson::SUCCESS) {
+        return {seen::invalid, 0};
+    }
+    if (kind == od::json_type::null) {
+        bool is_null = false;
+        return {value.is_null().get(is_null) == simdjson::SUCCESS && is_null ? seen::absent : seen::invalid,
+                0};
+    }
+    std::uint64_t number = 0;
+    if (kind != od::json_type::number || value.get_uint64().get(number) != simdjson::SUCCESS) {
+        return {seen::invalid, 0};
+    }
+    return {seen::valid, number};
+}
+
+captured<bool> read_bool(od::value& value) {
+    bool flag = false;
+    if (value.get_bool().get(flag) != simdjson::SUCCESS) {
+        return {seen::invalid, false};
+    }
+    return {seen::valid, flag};
+}
+
+/// Returns false only when the frame itself cannot be read further; a `data` value that is not
+/// JSON is left for the checker to reject once the data type is known.
+bool read_data(od::value& value, captured_data& data) {
+    data = captured_data{};
+    data.present = true;
+    if (value.type().get(data.kind) != simdjson::SUCCESS) {
+        return false;
+    }
+    // For scalars this does not advance; for objects and arrays it skips to the end.
+    if (simdjson::to_json_string(value).get(data.raw) != simdjson::SUCCESS) {
+        return false;
+    }
+    if (data.kind == od::json_type::string) {
+        std::string_view text;
+        if (value.get_string().get(text) == simdjson::SUCCESS) {
+            data.unescaped = text;
+        }
+    }
+    return true;
+}
+
+/// Stores one property. Later duplicates overwrite earlier ones (last wins), as in JSON.parse and
+/// System.Text.Json's JsonDocument.
+bool capture(std::string_view key, od::value& value, captured_request& request) {
+    if (key == "type") {
+        request.type = read_string(value);
+    } else if (key == "ackId") {
+        request.ack_id = read_uint64(value);
+    } else if (key == "group") {
+        request.group = read_string(value);
+    } else if (key == "event") {
+        request.event = read_string(value);
+    } else if (key == "dataType") {
+        request.data_type = read_string(value);
+    } else if (key == "data") {
+        return read_data(value, request.data);
+    } else if (key == "noEcho") {
+        request.no_echo = read_bool(value);
+    } else if (key == "sequenceId") {
+        request.sequence_id = read_uint64(value);
+    }
+    return true;
+}
+
+util::result<message_data, decode_error> interpret_data(const captured_request& request) {
+    data_type type = data_type::json;
+    if (request.data_type.state == seen::invalid) {
+        return util::fail(decode_error{"'dataType' is not a string"});
+    }
+    if (request.data_type.state == seen::valid) {
+        auto parsed = parse_data_type(request.data_type.value);
+        if (!parsed) {
+            return util::fail(decode_error{"unknown 'dataType'"});
+        }
+        // The emulator refuses it too: a JSON client has no schema to produce a protobuf Any from.
+        if (*parsed == data_type::protobuf) {
+            return util::fail(decode_error{"'dataType' protobuf is not accepted from JSON clients"});
+        }
+        type = *parsed;
+    }
+    const captured_data& data = request.data;
+    if (!data.present) {
+        return util::fail(decode_error{"missing 'data'"});
+    }
+    switch (type) {
+    case data_type::json:
+        if (data.kind == od::json_type::null) {
+            return util::fail(decode_error{"'data' is null"});
+        }
+        if (!is_single_json_value(data.raw, max_json_depth - 1)) {
+            return util::fail(decode_error{"'data' is not valid JSON"});
+        }
+        return message_data{data_type::json, std::string(data.raw)};
+    case data_type::text:
+        if (data.kind != od::json_type::string) {
+            return util::fail(decode_error{"'data' is not a string"});
+        }
+        if (!data.unescaped) {
+            return util::fail(decode_error{"'data' is not a valid string"});
+        }
+        return message_data{data_type::text, std::string(*data.unescaped)};
+    case data_type::binary:
+    case data_type::protobuf: {
+        if (data.kind != od::json_type::string) {
+            return util::fail(decode_error{"'data' is not a string"});
+        }
+        auto bytes = data.unescaped ? util::base64_decode(*data.unescaped) : std::nullopt;
+        if (!bytes) {
+            return util::fail(decode_error{"'data' is not valid base64"});
+        }
+        return message_data{type, std::move(*bytes)};
+    }
+    }
+    return util::fail(decode_error{"unknown 'dataType'"});
+}
+
+util::result<std::string, decode_error> required_group(const captured<std::string_view>& group) {
+    switch (group.state) {
+    case seen::absent:
+        return util::fail(decode_error{"missing 'group'"});
+    case seen::invalid:
+        return util::fail(decode_error{"'group' is not a string"});
+    case seen::valid:
+        break;
+    }
+    if (!is_valid_group_name(group.value)) {
+        return util::fail(decode_error{"invalid group name"});
+    }
+    return std::string(group.value);
+}
+
+decode_result build_request(const captured_request& request) {
+    if (request.type.state == seen::absent) {
+        return reject("missing 'type'");
+    }
+    if (request.type.state == seen::invalid) {
+        return reject("'type' is not a string");
+    }
+    const auto* match = std::find_if(request_types.begin(), request_types.end(), [&](const auto& known) {
+        return iequals(request.type.value, known.first);
+    });
+    if (match == request_types.end()) {
+        return reject("unknown 'type'");
+    }
+    // Checked for every type, as the emulator does, so a malformed ackId never slips through.
+    if (request.ack_id.state == seen::invalid) {
+        return reject("'ackId' is not a uint64");
+    }
+    std::optional<std::uint64_t> ack_id;
+    if (request.ack_id.state == seen::valid) {
+        ack_id = request.ack_id.value;
+    }
+
+    switch (match->second) {
+    case request_type::join_group:
+    case request_type::leave_group: {
+        auto group = required_group(request.group);
+        if (!group) {
+            return util::fail(group.error());
+        }
+        if (match->second == request_type::join_group) {
+            return client_request{join_group_request{std::move(*group), ack_id}};
+        }
+        return client_request{leave_group_request{std::move(*group), ack_id}};
+    }
+    case request_type::send_to_group: {
+        auto group = required_group(request.group);
+        if (!group) {
+            return util::fail(group.error());
+        }
+        if (request.no_echo.state == seen::invalid) {
+            return reject("'noEcho' is not a boolean");
+        }
+        auto data = interpret_data(request);
+        if (!data) {
+            return util::fail(data.error());
+        }
+        return client_request{
+            send_to_group_request{std::move(*group), ack_id, request.no_echo.value, std::move(*data)}};
+    }
+    case request_type::event: {
+        if (request.event.state == seen::absent) {
+            return reject("missing 'event'");
+        }
+        if (request.event.state == seen::invalid) {
+            return reject("'event' is not a string");
+        }
+        if (!is_valid_event_name(request.event.value)) {
+            return reject("invalid event name");
+        }
+        auto data = interpret_data(request);
+        if (!data) {
+            return util::fail(data.error());
+        }
+        return client_request{event_request{std::string(request.event.value), ack_id, std::move(*data)}};
+    }
+    case request_type::sequence_ack:
+        if (request.sequence_id.state == seen::absent) {
+            return reject("missing 'sequenceId'");
+        }
+        if (request.sequence_id.state == seen::invalid) {
+            return reject("'sequenceId' is not a uint64");
+        }
+        return client_request{sequence_ack_request{request.sequence_id.value}};
+    case request_type::ping:
+        return client_request{ping_request{}};
+    }
+    return reject("unknown 'type'");
+}
+
+/// One parser and one padded buffer per thread: both keep their capacity, so a steady stream of
+/// frames decodes without allocating for the parse. They grow to the largest frame seen (bounded
+/// by the frame size limit).
+struct decoder_scratch {
+    od::parser parser;
+    std::string padded;
+};
+
+decode_result decode(std::string_view frame) {
+    thread_local decoder_scratch scratch;
+    const std::size_t capacity = frame.size() + simdjson::SIMDJSON_PADDING;
+    if (scratch.padded.size() < capacity) {
+        scratch.padded.resize(capacity);
+    }
+    // simdjson only needs the padding allocated; what an earlier frame left there is never read as
+    // part of this one.
+    if (!frame.empty()) { // an empty view may have a null data(), which memcpy must not see
+        std::memcpy(scratch.padded.data(), frame.data(), frame.size());
+    }
+
+    od::document document;
+    if (scratch.parser.iterate(scratch.padded.data(), frame.size(), scratch.padded.size()).get(document) !=
+        simdjson::SUCCESS) {
+        return reject("invalid JSON");
+    }
+    od::object object;
+    if (auto error = document.get_object().get(object); error != simdjson::SUCCESS) {
+        return reject(error == simdjson::INCORRECT_TYPE ? "message is not a JSON object" : "invalid JSON");
+    }
+    captured_request request;
+    for (auto item : object) {
+        od::field field;
+        std::string_view key;
+        if (std::move(item).get(field) != simdjson::SUCCESS ||
+            field.unescaped_key().get(key) != simdjson::SUCCESS || !capture(key, field.value(), request)) {
+            return reject("invalid JSON");
+        }
+    }
+    // Anything after the object, such as a second object, leaves the iterator inside the input.
+    const char* trailing = nullptr;
+    if (document.current_location().get(trailing) == simdjson::SUCCESS) {
+        return reject("invalid JSON");
+    }
+    return build_request(request);
+}
+
+} // namespace
+
+util::result<client_request, decode_error> decode_json_request(std::string_view frame) {
+    try {
+        return decode(frame);
+    } catch (...) {
+        // Only allocation can throw here; the caller still gets a value to close the connection with.
+        return util::fail(decode_error{"internal error"});
+    }
+}
+
+} // namespace hubcast::protocol
