@@ -9,6 +9,9 @@ void register_session_metrics(util::metrics_registry& registry, const session_co
     registry.add_counter("hubcast_refused_at_descriptor_limit_total",
                          "Connections refused at the descriptor limit.",
                          counters.refused_at_descriptor_limit);
+    registry.add_counter("hubcast_pongs_skipped_total",
+                         "Pongs not queued because the client's outbound queue was past its hard bound.",
+                         counters.pongs_skipped);
 }
 
 } // namespace hubcast::transport
