@@ -231,11 +231,17 @@ util::result<upstream::upstream_options, std::string> read_upstream(const toml::
             }
             (name == "max_requests_per_host" ? options.max_requests_per_host : options.max_queued_events) =
                 static_cast<std::size_t>(*count);
+        } else if (name == "max_queued_event_bytes") {
+            const auto bytes = toml_integer(value);
+            if (!bytes || *bytes < 1024 || *bytes > (std::int64_t{1} << 30)) {
+                return problem(path, "must be an integer from 1024 to 1073741824");
+            }
+            options.max_queued_event_bytes = static_cast<std::size_t>(*bytes);
         } else {
             return problem(
                 path, "unknown key (expected origin, connect_timeout_seconds, user_event_timeout_seconds, "
                       "notification_timeout_seconds, notification_retries, max_requests_per_host, "
-                      "max_queued_events)");
+                      "max_queued_events, max_queued_event_bytes)");
         }
     }
     return options;
@@ -259,6 +265,7 @@ toml::table upstream_to_toml(const upstream::upstream_options& options) {
         {"notification_retries", options.notification_retries},
         {"max_requests_per_host", static_cast<std::int64_t>(options.max_requests_per_host)},
         {"max_queued_events", static_cast<std::int64_t>(options.max_queued_events)},
+        {"max_queued_event_bytes", static_cast<std::int64_t>(options.max_queued_event_bytes)},
     };
 }
 

@@ -16,6 +16,7 @@ connection_channel::~connection_channel() {
     // Without closed() the session is being torn down with the process: no event is owed.
     state_->closed = true;
     state_->queue.clear();
+    state_->queued_bytes = 0;
 }
 
 bool connection_channel::handles(std::string_view name) const {
@@ -29,11 +30,15 @@ bool connection_channel::user_event(std::string name, protocol::message_data dat
     if (shared.closed) {
         return false;
     }
-    if (shared.queue.size() >= shared.owner->options_.max_queued_events) {
+    queued_event event{std::move(name), std::move(data), std::move(done)};
+    const auto& options = shared.owner->options_;
+    if (shared.queue.size() >= options.max_queued_events ||
+        (!shared.queue.empty() && shared.queued_bytes + event.bytes() > options.max_queued_event_bytes)) {
         shared.owner->counters_.user_events_refused.fetch_add(1, std::memory_order_relaxed);
         return false;
     }
-    shared.queue.push_back({std::move(name), std::move(data), std::move(done)});
+    shared.queued_bytes += event.bytes();
+    shared.queue.push_back(std::move(event));
     if (!shared.busy) {
         // Never answer inside the call that queued: the session may be in the middle of a request.
         asio::post(shared.on->executor, [self = state_] { pump(self); });
@@ -48,6 +53,7 @@ void connection_channel::closed(std::string reason) {
     }
     shared.closed = true;
     shared.queue.clear();
+    shared.queued_bytes = 0;
     if (shared.busy) {
         shared.disconnect_reason = std::move(reason);
         return;
@@ -68,6 +74,7 @@ void connection_channel::pump(const std::shared_ptr<state>& self) {
     while (!self->busy && !self->closed && !self->queue.empty()) {
         auto item = std::move(self->queue.front());
         self->queue.pop_front();
+        self->queued_bytes -= item.bytes();
         auto& owner = *self->owner;
         const auto settings = owner.hubs_.snapshot();
         const auto* handler = settings->of(self->source.hub).handler_for_user_event(item.name);

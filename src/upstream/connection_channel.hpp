@@ -24,6 +24,7 @@ public:
         std::string name;
         protocol::message_data data;
         std::function<void(core::user_event_reply)> done;
+        std::size_t bytes() const noexcept { return name.size() + data.bytes.size(); }
     };
 
     struct state {
@@ -32,6 +33,7 @@ public:
         core::event_source source;
         std::optional<std::string> connection_state;
         std::list<queued_event> queue; // not a deque: that allocates a 512-byte node per idle connection
+        std::size_t queued_bytes = 0;  // names and data of `queue`, bounded by max_queued_event_bytes
         bool busy = false;             // a request of this connection is in flight (one at a time)
         bool closed = false;           // the session is gone: no callback may run
         std::optional<std::string> disconnect_reason; // closed while busy: sent once idle

@@ -21,6 +21,10 @@ struct upstream_options {
     std::chrono::milliseconds retry_backoff{1000}; // the first wait; each next one doubles
     std::size_t max_requests_per_host = 32;        // per worker; more wait for a free connection
     std::size_t max_queued_events = 64;            // per connection, behind the one in flight
+    /// Per connection: bytes (event names and data) the waiting events may hold. A client's event
+    /// may be as large as a message (1 MiB), so the count alone let one connection hold 64 MiB. An
+    /// empty queue takes any one event, so no event is refused for its size alone.
+    std::size_t max_queued_event_bytes = 1024 * 1024;
 };
 
 } // namespace hubcast::upstream

@@ -462,5 +462,35 @@ TEST_F(WebhookDispatcher, RefusesUserEventsPastTheQueueBound) {
     run_until([&] { return answered == 3; });
 }
 
+TEST_F(WebhookDispatcher, RefusesUserEventsPastTheQueuedByteBound) {
+    // Regression: only the count was bounded, so 64 waiting events of up to 1 MiB each could hold
+    // 64 MiB per connection. An empty queue still takes any one event, so a large event is never
+    // refused for its size alone.
+    start(
+        [&](const request_type& request) {
+            if (request["ce-eventName"] == "message") {
+                held_.wait();
+            }
+            return reply(204);
+        },
+        upstream_options{.max_queued_events = 100, .max_queued_event_bytes = 4096});
+    auto events = dispatcher_->open(source(), std::nullopt, 0);
+    int answered = 0;
+    auto send = [&](std::size_t bytes) {
+        return events->user_event("message", {.type = protocol::data_type::text, .bytes = std::string(bytes, 'x')},
+                                  [&](core::user_event_reply) { ++answered; });
+    };
+    EXPECT_TRUE(send(100));
+    run_until([&] { return posts().size() == 2; }); // connected, and the first event in flight
+    EXPECT_TRUE(send(10000)) << "an empty queue takes any one event";
+    EXPECT_FALSE(send(100)) << "past 4096 queued bytes the next event is refused";
+    EXPECT_EQ(dispatcher_->counters().user_events_refused.load(), 1u);
+    held_.open();
+    run_until([&] { return answered == 2; });
+    EXPECT_TRUE(send(3000)) << "the bytes are given back as events leave the queue";
+    EXPECT_TRUE(send(1000));
+    run_until([&] { return answered == 4; });
+}
+
 } // namespace
 } // namespace hubcast::upstream
