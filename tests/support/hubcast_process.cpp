@@ -281,6 +281,10 @@ std::string hubcast_process::endpoint() const {
     return "http://127.0.0.1:" + std::to_string(port_);
 }
 
+bool hubcast_process::wait_for_output_containing(std::string_view text, deadline limit) {
+    return wait_for_output([text](const std::string& out) { return out.find(text) != std::string::npos; }, limit);
+}
+
 std::string hubcast_process::connection_string_line(deadline limit) {
     std::string line;
     bool found = wait_for_output(
