@@ -1,4 +1,4 @@
-// fuzz-extra-sources: src/server/options.cpp src/server/hub_config.cpp src/core/hub_settings.cpp
+// fuzz-extra-sources: src/server/options.cpp src/server/hub_config.cpp src/server/settings_table.cpp src/core/hub_settings.cpp
 // fuzz-extra-sources: src/upstream/webhook_url.cpp
 //
 // libFuzzer target for the configuration file (src/server/options*, hub_config*): the TOML text

@@ -1,4 +1,4 @@
-// fuzz-extra-sources: src/api/rest_params.cpp src/core/connection_filter*.cpp
+// fuzz-extra-sources: src/api/rest_params.cpp src/core/connection_filter*.cpp src/auth/*.cpp
 //
 // libFuzzer target for the REST data plane's parameters and bodies (src/api/rest_params*): every
 // query parameter and body a REST caller sends goes through these functions after the token
@@ -33,6 +33,9 @@
 namespace {
 
 using namespace hubcast;
+
+const auth::access_keys fuzz_keys{{"rest-params-fuzz-access-key"}};
+const api::group_scope fuzz_scope{"hub", "group"};
 
 #define FUZZ_CHECK(cond)                                                                                     \
     do {                                                                                                     \
@@ -174,14 +177,16 @@ void check_query(const std::vector<std::pair<std::string, std::string>>& pairs) 
         FUZZ_CHECK(filter.error().message.find("position") != std::string::npos);
     }
 
-    const auto page = api::parse_page_request(query);
+    const auto page = api::parse_page_request(query, fuzz_keys, fuzz_scope);
     if (page) {
         FUZZ_CHECK(page->page_size >= 1 && page->page_size <= api::page_request::max_page_size);
         FUZZ_CHECK(!page->top || (*page->top >= 1 && *page->top <= 2147483647));
         const auto token = first_of(pairs, "continuationToken");
         FUZZ_CHECK(page->after.empty() == (!token || token->empty()));
         if (!page->after.empty()) {
-            FUZZ_CHECK(api::connection_after(api::continuation_token(page->after)) == page->after);
+            FUZZ_CHECK(api::connection_after(fuzz_keys, fuzz_scope,
+                                             api::continuation_token(fuzz_keys, fuzz_scope, page->after)) ==
+                       page->after);
         }
     } else {
         check_error(page.error());
@@ -277,7 +282,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     FUZZ_CHECK(util::percent_decode(encoded, false) == body);
     // A continuation token names the id it was made from.
     if (!query.empty()) {
-        FUZZ_CHECK(api::connection_after(api::continuation_token(query)) == query);
+        FUZZ_CHECK(api::connection_after(fuzz_keys, fuzz_scope, api::continuation_token(fuzz_keys, fuzz_scope, query)) ==
+                   query);
+        // A token for another group, or signed with a key hubcast does not have, is refused.
+        FUZZ_CHECK(!api::connection_after(fuzz_keys, {"hub", "other"}, api::continuation_token(fuzz_keys, fuzz_scope, query)));
+        FUZZ_CHECK(!api::connection_after(fuzz_keys, fuzz_scope, api::continuation_token(auth::access_keys{{"another-key"}}, fuzz_scope, query)));
     }
     return 0;
 }
