@@ -537,11 +537,11 @@ TEST_P(NodeTest, ACloseForgetsTheConnectionBeforeReportingItApplied) {
     EXPECT_EQ(h_.sink(grouped).closes.size(), 1u);
 
     // Forgotten means forgotten: commands naming it find nothing, and it joins nothing.
-    std::optional<bool> found;
-    n_.add_connection_to_group("chat", "g3", kicked, [&](bool f) { found = f; });
+    std::optional<node::add_result> found;
+    n_.add_connection_to_group("chat", "g3", kicked, [&](node::add_result r) { found = r; });
     n_.add_to_groups("chat", {"g4"}, nullptr);
     h_.settle();
-    EXPECT_EQ(found, std::optional<bool>(false));
+    EXPECT_EQ(found, std::optional<node::add_result>(node::add_result::no_connection));
     EXPECT_FALSE(n_.group_exists("chat", "g3"));
     std::vector<group_member> members;
     n_.list_group_members("chat", "g4", "", 100,
