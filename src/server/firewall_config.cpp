@@ -2,9 +2,10 @@
 
 #include <algorithm>
 #include <array>
-#include <charconv>
 #include <cstdlib>
 #include <limits>
+
+#include "util/decimal.hpp"
 
 namespace hubcast::server {
 
@@ -122,13 +123,12 @@ util::result<bool, std::string> apply_firewall_environment(api::firewall_options
             continue;
         }
         const std::string_view view(text);
-        std::uint64_t value = 0;
-        const auto [end, ec] = std::from_chars(view.data(), view.data() + view.size(), value);
-        if (ec != std::errc{} || end != view.data() + view.size()) {
+        const auto value = util::parse_decimal<std::uint64_t>(view);
+        if (!value) {
             return util::fail(std::string(setting.environment) + ": '" + std::string(view) +
                               "' is not a valid number");
         }
-        setting.set(options, value > setting.max ? setting.max + 1 : value); // validate() names the range
+        setting.set(options, *value > setting.max ? setting.max + 1 : *value); // validate() names the range
     }
     return true;
 }
