@@ -159,7 +159,7 @@ void ws_session::schedule_flush() {
     }
     flush_listed_ = true;
     // Corking: everything queued before the worker's flush task runs goes out together.
-    worker_.request_flush(shared_from_this(), socket_.get_executor());
+    worker_.request_flush(shared_from_this());
 }
 
 void ws_session::flush_from_list() {
