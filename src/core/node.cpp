@@ -53,6 +53,10 @@ struct fanout {
     std::size_t bytes() const { return message->footprint() + hub.size() + target.size() + skip.bytes(); }
 };
 
+void deliver_to_group(shard& s, const fanout& job) {
+    s.deliver_to_group(job.hub, job.target, *job.message, job.skip, job.delivery());
+}
+
 } // namespace
 
 node::node(std::size_t shard_count, std::size_t mailbox_max_bytes, reliable_options reliable)
@@ -263,21 +267,37 @@ void node::send_to_all(std::string_view hub, protocol::message_data data, exclus
     send_to_all(hub, std::move(data), send_options{std::move(skip), nullptr, no_deadline});
 }
 
-void node::send_to_all(std::string_view hub, protocol::message_data data, send_options options) {
-    auto job = std::make_shared<const fanout>(fanout{std::string(hub),
-                                                     {},
-                                                     std::move(options.skip),
-                                                     prepared_message::for_server(std::move(data)),
-                                                     std::move(options.filter),
-                                                     options.deadline});
+template <typename MakeJob, typename Deliver>
+void node::fan_out_send(const std::vector<std::size_t>& targets, MakeJob make_job, Deliver deliver) {
+    // The registry lists the shards with members now; a shard that gains its first member after
+    // this lookup did so after the send started, and Azure gives such a joiner no guarantee either.
+    // With no target, nothing is built.
+    if (targets.empty()) {
+        return;
+    }
+    auto job = std::make_shared<const fanout>(make_job());
+    const std::size_t bytes = job->bytes();
     fan_out(
-        all_shards(),
-        [job](shard& s) {
+        targets,
+        [job = std::move(job), deliver](shard& s) {
             if (!s.expired(job->deadline)) {
-                s.deliver_to_all(job->hub, *job->message, job->skip, job->delivery());
+                deliver(s, *job);
             }
         },
-        job->bytes());
+        bytes);
+}
+
+void node::send_to_all(std::string_view hub, protocol::message_data data, send_options options) {
+    fan_out_send(
+        all_shards(),
+        [&] {
+            return fanout{std::string(hub),          {},
+                          std::move(options.skip),   prepared_message::for_server(std::move(data)),
+                          std::move(options.filter), options.deadline};
+        },
+        [](shard& s, const fanout& job) {
+            s.deliver_to_all(job.hub, *job.message, job.skip, job.delivery());
+        });
 }
 
 void node::send_to_user(std::string_view hub, std::string_view user_id, protocol::message_data data,
@@ -287,21 +307,16 @@ void node::send_to_user(std::string_view hub, std::string_view user_id, protocol
 
 void node::send_to_user(std::string_view hub, std::string_view user_id, protocol::message_data data,
                         send_options options) {
-    const auto targets = registry_.shards_with_user(hub, user_id);
-    if (targets.empty()) {
-        return;
-    }
-    auto job = std::make_shared<const fanout>(
-        fanout{std::string(hub), std::string(user_id), std::move(options.skip),
-               prepared_message::for_server(std::move(data)), std::move(options.filter), options.deadline});
-    fan_out(
-        targets,
-        [job](shard& s) {
-            if (!s.expired(job->deadline)) {
-                s.deliver_to_user(job->hub, job->target, *job->message, job->skip, job->delivery());
-            }
+    fan_out_send(
+        registry_.shards_with_user(hub, user_id),
+        [&] {
+            return fanout{std::string(hub),          std::string(user_id),
+                          std::move(options.skip),   prepared_message::for_server(std::move(data)),
+                          std::move(options.filter), options.deadline};
         },
-        job->bytes());
+        [](shard& s, const fanout& job) {
+            s.deliver_to_user(job.hub, job.target, *job.message, job.skip, job.delivery());
+        });
 }
 
 void node::send_to_connection(std::string_view hub, std::string_view connection_id,
@@ -332,38 +347,29 @@ void node::send_to_connection(std::string_view hub, std::string_view connection_
 
 void node::send_to_group(std::string_view hub, std::string_view group, protocol::message_data data,
                          exclusions skip, std::optional<std::string> from_user_id) {
-    // The registry lists the shards with members now; a shard that gains its first member after
-    // this lookup did so after the send started, and Azure gives such a joiner no guarantee either.
-    const auto targets = registry_.shards_with_group(hub, group);
-    if (targets.empty()) {
-        return;
-    }
-    auto job = std::make_shared<const fanout>(
-        fanout{std::string(hub), std::string(group), std::move(skip),
-               prepared_message::for_group(std::string(group), std::move(from_user_id), std::move(data))});
-    fan_out(
-        targets, [job](shard& s) { s.deliver_to_group(job->hub, job->target, *job->message, job->skip); },
-        job->bytes());
+    fan_out_send(
+        registry_.shards_with_group(hub, group),
+        [&] {
+            return fanout{
+                std::string(hub), std::string(group), std::move(skip),
+                prepared_message::for_group(std::string(group), std::move(from_user_id), std::move(data))};
+        },
+        deliver_to_group);
 }
 
 void node::send_to_group(std::string_view hub, std::string_view group, protocol::message_data data,
                          send_options options) {
-    const auto targets = registry_.shards_with_group(hub, group);
-    if (targets.empty()) {
-        return;
-    }
-    auto job = std::make_shared<const fanout>(
-        fanout{std::string(hub), std::string(group), std::move(options.skip),
-               prepared_message::for_group(std::string(group), std::nullopt, std::move(data)),
-               std::move(options.filter), options.deadline});
-    fan_out(
-        targets,
-        [job](shard& s) {
-            if (!s.expired(job->deadline)) {
-                s.deliver_to_group(job->hub, job->target, *job->message, job->skip, job->delivery());
-            }
+    fan_out_send(
+        registry_.shards_with_group(hub, group),
+        [&] {
+            return fanout{std::string(hub),
+                          std::string(group),
+                          std::move(options.skip),
+                          prepared_message::for_group(std::string(group), std::nullopt, std::move(data)),
+                          std::move(options.filter),
+                          options.deadline};
         },
-        job->bytes());
+        deliver_to_group);
 }
 
 void node::add_connection_to_group(std::string_view hub, std::string_view group,

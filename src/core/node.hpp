@@ -200,6 +200,11 @@ private:
     /// As above, then `applied` once every target ran `task`.
     void run_on_each(const std::vector<std::size_t>& targets, const std::function<void(shard&)>& task,
                      applied_callback applied);
+    /// A send to the shards in `targets`: builds its record with `make_job()` (only when there is
+    /// a target) and runs `deliver(shard, record)` on each, unless the send's deadline has passed
+    /// by the time that shard gets to it. Defined in node.cpp, its only user.
+    template <typename MakeJob, typename Deliver>
+    void fan_out_send(const std::vector<std::size_t>& targets, MakeJob make_job, Deliver deliver);
     std::vector<std::size_t> all_shards() const;
     /// close_all / close_user / close_group: on each shard in `targets`, closes the `members` it
     /// lists that `skip` does not name.
