@@ -97,21 +97,10 @@ std::vector<std::string> offered_subprotocols(const protocol::http_request& requ
         if (!protocol::iequals(key, "Sec-WebSocket-Protocol")) {
             continue;
         }
-        std::string_view rest = value;
-        while (!rest.empty()) {
-            const auto comma = rest.find(',');
-            std::string_view item = rest.substr(0, comma);
-            rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
-            while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) {
-                item.remove_prefix(1);
-            }
-            while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) {
-                item.remove_suffix(1);
-            }
-            if (!item.empty()) {
-                names.emplace_back(item);
-            }
-        }
+        protocol::any_listed(value, [&names](std::string_view item) {
+            names.emplace_back(item);
+            return false; // every item
+        });
     }
     return names;
 }

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <array>
-#include <charconv>
 #include <limits>
 
 #include <boost/json/parse.hpp>
@@ -14,6 +13,7 @@
 #include "protocol/names.hpp"
 #include "protocol/utf8.hpp"
 #include "util/base64.hpp"
+#include "util/decimal.hpp"
 
 namespace hubcast::api {
 namespace {
@@ -34,17 +34,6 @@ rest_error invalid(std::string message) {
 
 rest_error invalid_body(std::string message) {
     return rest_error{400, rest_error_code::invalid_body, std::move(message)};
-}
-
-/// A decimal integer spelled exactly (no sign but '-', no spaces, no leading '+').
-std::optional<std::int64_t> parse_integer(std::string_view text) {
-    std::int64_t value = 0;
-    const auto* end = text.data() + text.size();
-    const auto [ptr, ec] = std::from_chars(text.data(), end, value);
-    if (text.empty() || ec != std::errc{} || ptr != end) {
-        return std::nullopt;
-    }
-    return value;
 }
 
 std::optional<boost::json::value> parse_json(std::string_view text) {
@@ -261,7 +250,7 @@ util::result<std::chrono::seconds, rest_error> message_ttl(const query_parameter
     if (!text) {
         return std::chrono::seconds{0};
     }
-    const auto value = parse_integer(*text);
+    const auto value = util::parse_decimal<std::int64_t>(*text);
     if (!value || *value < 0 || *value > 300) {
         return util::fail(invalid("messageTtlSeconds must be an integer from 0 to 300."));
     }
@@ -388,14 +377,14 @@ util::result<page_request, rest_error> parse_page_request(const query_parameters
                                                           const auth::access_keys& keys, group_scope scope) {
     page_request page;
     if (const auto size = query.first("maxpagesize")) {
-        const auto value = parse_integer(*size);
+        const auto value = util::parse_decimal<std::int64_t>(*size);
         if (!value || *value < 1 || *value > static_cast<std::int64_t>(page_request::max_page_size)) {
             return util::fail(invalid("maxpagesize must be an integer from 1 to 200."));
         }
         page.page_size = static_cast<std::size_t>(*value);
     }
     if (const auto top = query.first("top")) {
-        const auto value = parse_integer(*top);
+        const auto value = util::parse_decimal<std::int64_t>(*top);
         if (!value || *value < 1 || *value > std::numeric_limits<std::int32_t>::max()) {
             return util::fail(invalid("top must be an integer from 1 to 2147483647."));
         }
@@ -479,7 +468,7 @@ util::result<token_parameters, rest_error> parse_token_parameters(const query_pa
         parameters.groups.push_back(std::move(group));
     }
     if (const auto minutes = query.first("minutesToExpire")) {
-        const auto value = parse_integer(*minutes);
+        const auto value = util::parse_decimal<std::int64_t>(*minutes);
         if (!value || *value < 1 || *value > auth::max_client_token_lifetime.count()) {
             return util::fail(invalid("minutesToExpire must be an integer from 1 to " +
                                       std::to_string(auth::max_client_token_lifetime.count()) +

@@ -10,25 +10,17 @@
 namespace hubcast::api {
 namespace {
 
-std::string_view trim(std::string_view text) noexcept {
-    while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) {
-        text.remove_prefix(1);
-    }
-    while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) {
-        text.remove_suffix(1);
-    }
-    return text;
-}
+using protocol::trim_blanks;
 
 /// The token of `Authorization: Bearer <token>` (scheme matched case-insensitively), or empty.
 std::string_view bearer_token(const protocol::http_request& request) {
-    const std::string_view value = trim(request.header("Authorization"));
+    const std::string_view value = trim_blanks(request.header("Authorization"));
     constexpr std::string_view scheme = "bearer";
     if (value.size() <= scheme.size() || !protocol::iequals(value.substr(0, scheme.size()), scheme) ||
         (value[scheme.size()] != ' ' && value[scheme.size()] != '\t')) {
         return {};
     }
-    return trim(value.substr(scheme.size()));
+    return trim_blanks(value.substr(scheme.size()));
 }
 
 std::string unauthorized_message(auth::token_error error) {
@@ -48,9 +40,9 @@ rest_router::rest_router(core::node& node, auth::access_keys keys, rest_options 
     : node_(node), keys_(std::move(keys)), options_(options) {}
 
 std::string rest_router::call::base_url() const {
-    const std::string_view forwarded = trim(request.header("X-Forwarded-Proto"));
+    const std::string_view forwarded = trim_blanks(request.header("X-Forwarded-Proto"));
     const std::string_view scheme = protocol::iequals(forwarded, "https") ? "https" : "http";
-    std::string_view host = trim(request.header("Host"));
+    std::string_view host = trim_blanks(request.header("Host"));
     if (host.empty()) {
         host = "localhost";
     }

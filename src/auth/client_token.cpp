@@ -15,7 +15,6 @@
 namespace hubcast::auth {
 namespace {
 
-using util::ascii_lower;
 using util::iequals;
 using util::istarts_with;
 
@@ -23,10 +22,7 @@ using util::istarts_with;
 /// family: clients leave the default port out of both the Host header and the SDK endpoints, but
 /// either side may spell it.
 std::string normalized_authority(std::string_view authority, bool secure) {
-    std::string out(authority.size(), '\0');
-    for (std::size_t i = 0; i < authority.size(); ++i) {
-        out[i] = ascii_lower(authority[i]);
-    }
+    std::string out = util::to_lower_ascii(authority);
     const auto colon = out.rfind(':');
     const auto bracket = out.rfind(']');
     if (colon == std::string::npos || (bracket != std::string::npos && bracket > colon)) {

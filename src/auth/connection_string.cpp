@@ -1,22 +1,12 @@
 #include "auth/connection_string.hpp"
 
 #include <array>
-#include <charconv>
 
 #include "util/ascii.hpp"
+#include "util/decimal.hpp"
 
 namespace hubcast::auth {
 namespace {
-
-using util::ascii_lower;
-
-std::string lowercase(std::string_view text) {
-    std::string out(text);
-    for (char& c : out) {
-        c = ascii_lower(c);
-    }
-    return out;
-}
 
 std::string_view trim(std::string_view text) noexcept {
     constexpr std::string_view blanks = " \t\r\n";
@@ -32,12 +22,11 @@ std::optional<std::uint16_t> parse_port(std::string_view text) noexcept {
     if (text.empty() || text.size() > 5) {
         return std::nullopt;
     }
-    unsigned value = 0;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (ec != std::errc{} || end != text.data() + text.size() || value == 0 || value > 65535) {
+    const auto value = util::parse_decimal<unsigned>(text);
+    if (!value || *value == 0 || *value > 65535) {
         return std::nullopt;
     }
-    return static_cast<std::uint16_t>(value);
+    return static_cast<std::uint16_t>(*value);
 }
 
 enum key_index : std::size_t { endpoint_key, access_key_key, port_key, version_key, key_count };
@@ -56,7 +45,7 @@ util::result<parsed_endpoint, std::string> parse_endpoint(std::string_view text)
     if (scheme_end == std::string_view::npos) {
         return invalid("expected http://host or https://host");
     }
-    std::string scheme = lowercase(text.substr(0, scheme_end));
+    std::string scheme = util::to_lower_ascii(text.substr(0, scheme_end));
     if (scheme != "http" && scheme != "https") {
         return invalid("the scheme must be http or https");
     }
@@ -114,9 +103,9 @@ util::result<connection_string, std::string> parse_connection_string(std::string
         if (equals == std::string_view::npos) {
             continue;
         }
-        const std::string key = lowercase(trim(segment.substr(0, equals)));
+        const std::string key = util::to_lower_ascii(trim(segment.substr(0, equals)));
         for (std::size_t i = 0; i < key_count; ++i) {
-            if (key == lowercase(key_names[i])) {
+            if (key == util::to_lower_ascii(key_names[i])) {
                 if (values[i]) {
                     return util::fail("duplicate " + std::string(key_names[i]));
                 }

@@ -9,6 +9,8 @@
 #include <string_view>
 #include <utility>
 
+#include "util/ascii.hpp"
+
 namespace hubcast::core::filter_syntax {
 namespace {
 
@@ -48,16 +50,12 @@ constexpr std::array words{
 
 constexpr std::size_t longest_word = 12; // "connectionid"
 
-char ascii_lower(char c) {
-    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
 word classify(std::string_view name) {
     if (name.size() > longest_word) {
         return word::none;
     }
     std::array<char, longest_word> lower{};
-    std::transform(name.begin(), name.end(), lower.begin(), ascii_lower);
+    std::transform(name.begin(), name.end(), lower.begin(), util::ascii_lower);
     const std::string_view folded(lower.data(), name.size());
     for (const auto& spelling : words) {
         if (spelling.lower == folded) {

@@ -5,7 +5,8 @@
 #include <mutex>
 #include <string>
 #include <string_view>
-#include <unordered_map>
+
+#include "util/string_map.hpp"
 
 namespace hubcast::core {
 
@@ -52,16 +53,9 @@ public:
 private:
     void release(const std::string& key) noexcept;
 
-    struct string_hash {
-        using is_transparent = void;
-        std::size_t operator()(std::string_view text) const noexcept {
-            return std::hash<std::string_view>{}(text);
-        }
-    };
-
     std::size_t limit_;
     mutable std::mutex mutex_;
-    std::unordered_map<std::string, std::size_t, string_hash, std::equal_to<>> counts_; // guarded by mutex_
+    util::string_map<std::size_t> counts_; // guarded by mutex_
 };
 
 /// The leases an admitted connection holds for its whole life (a reliable session's, parked or

@@ -1,25 +1,16 @@
 #pragma once
 
-#include <chrono>
 #include <cstdint>
 #include <string_view>
 
+#include "util/send_result.hpp"
 #include "util/shared_bytes.hpp"
 
 namespace hubcast::core {
 
-/// What happened to a frame handed to a connection.
-enum class send_result : std::uint8_t {
-    queued,       ///< accepted; the queue is below its bound
-    backpressure, ///< accepted, but the queue is past its soft bound (no caller acts on this yet)
-    dropped,      ///< not accepted: the queue is full (the client is then closed, 1008 SlowClient),
-                  ///< or the connection is closing or has no transport
-};
-
-/// The moment a queued frame stops being worth writing (a REST send's `messageTtlSeconds`): a
-/// frame still unwritten then is dropped instead. Most frames have none.
-using send_deadline = std::chrono::steady_clock::time_point;
-inline constexpr send_deadline no_deadline = send_deadline::max();
+using util::no_deadline;
+using util::send_deadline;
+using util::send_result;
 
 /// Port (implemented by the transport bridge): writes frames to one client. Every call happens on
 /// the connection's owning worker thread; implementations are not thread-safe.

@@ -53,6 +53,10 @@ struct fanout {
     std::size_t bytes() const { return message->footprint() + hub.size() + target.size() + skip.bytes(); }
 };
 
+void deliver_to_group(shard& s, const fanout& job) {
+    s.deliver_to_group(job.hub, job.target, *job.message, job.skip, job.delivery());
+}
+
 } // namespace
 
 node::node(std::size_t shard_count, std::size_t mailbox_max_bytes, reliable_options reliable)
@@ -244,25 +248,56 @@ void node::with_connection_then(std::string_view hub, std::string_view connectio
     }
 }
 
+template <typename Answer>
+void node::ask_connection(std::string_view hub, std::string_view connection_id,
+                          std::function<Answer(shard&, connection*)> question, Answer when_not_posted,
+                          std::function<void(Answer)> done) {
+    // Shared so that the caller still holds `done` when the task could not be posted.
+    auto reply = std::make_shared<std::function<void(Answer)>>(std::move(done));
+    const bool posted =
+        with_connection(hub, connection_id, [question = std::move(question), reply](shard& s, connection* c) {
+            (*reply)(question(s, c));
+        });
+    if (!posted) {
+        (*reply)(std::move(when_not_posted));
+    }
+}
+
 void node::send_to_all(std::string_view hub, protocol::message_data data, exclusions skip) {
     send_to_all(hub, std::move(data), send_options{std::move(skip), nullptr, no_deadline});
 }
 
-void node::send_to_all(std::string_view hub, protocol::message_data data, send_options options) {
-    auto job = std::make_shared<const fanout>(fanout{std::string(hub),
-                                                     {},
-                                                     std::move(options.skip),
-                                                     prepared_message::for_server(std::move(data)),
-                                                     std::move(options.filter),
-                                                     options.deadline});
+template <typename MakeJob, typename Deliver>
+void node::fan_out_send(const std::vector<std::size_t>& targets, MakeJob make_job, Deliver deliver) {
+    // The registry lists the shards with members now; a shard that gains its first member after
+    // this lookup did so after the send started, and Azure gives such a joiner no guarantee either.
+    // With no target, nothing is built.
+    if (targets.empty()) {
+        return;
+    }
+    auto job = std::make_shared<const fanout>(make_job());
+    const std::size_t bytes = job->bytes();
     fan_out(
-        all_shards(),
-        [job](shard& s) {
+        targets,
+        [job = std::move(job), deliver](shard& s) {
             if (!s.expired(job->deadline)) {
-                s.deliver_to_all(job->hub, *job->message, job->skip, job->delivery());
+                deliver(s, *job);
             }
         },
-        job->bytes());
+        bytes);
+}
+
+void node::send_to_all(std::string_view hub, protocol::message_data data, send_options options) {
+    fan_out_send(
+        all_shards(),
+        [&] {
+            return fanout{std::string(hub),          {},
+                          std::move(options.skip),   prepared_message::for_server(std::move(data)),
+                          std::move(options.filter), options.deadline};
+        },
+        [](shard& s, const fanout& job) {
+            s.deliver_to_all(job.hub, *job.message, job.skip, job.delivery());
+        });
 }
 
 void node::send_to_user(std::string_view hub, std::string_view user_id, protocol::message_data data,
@@ -272,21 +307,16 @@ void node::send_to_user(std::string_view hub, std::string_view user_id, protocol
 
 void node::send_to_user(std::string_view hub, std::string_view user_id, protocol::message_data data,
                         send_options options) {
-    const auto targets = registry_.shards_with_user(hub, user_id);
-    if (targets.empty()) {
-        return;
-    }
-    auto job = std::make_shared<const fanout>(
-        fanout{std::string(hub), std::string(user_id), std::move(options.skip),
-               prepared_message::for_server(std::move(data)), std::move(options.filter), options.deadline});
-    fan_out(
-        targets,
-        [job](shard& s) {
-            if (!s.expired(job->deadline)) {
-                s.deliver_to_user(job->hub, job->target, *job->message, job->skip, job->delivery());
-            }
+    fan_out_send(
+        registry_.shards_with_user(hub, user_id),
+        [&] {
+            return fanout{std::string(hub),          std::string(user_id),
+                          std::move(options.skip),   prepared_message::for_server(std::move(data)),
+                          std::move(options.filter), options.deadline};
         },
-        job->bytes());
+        [](shard& s, const fanout& job) {
+            s.deliver_to_user(job.hub, job.target, *job.message, job.skip, job.delivery());
+        });
 }
 
 void node::send_to_connection(std::string_view hub, std::string_view connection_id,
@@ -317,38 +347,29 @@ void node::send_to_connection(std::string_view hub, std::string_view connection_
 
 void node::send_to_group(std::string_view hub, std::string_view group, protocol::message_data data,
                          exclusions skip, std::optional<std::string> from_user_id) {
-    // The registry lists the shards with members now; a shard that gains its first member after
-    // this lookup did so after the send started, and Azure gives such a joiner no guarantee either.
-    const auto targets = registry_.shards_with_group(hub, group);
-    if (targets.empty()) {
-        return;
-    }
-    auto job = std::make_shared<const fanout>(
-        fanout{std::string(hub), std::string(group), std::move(skip),
-               prepared_message::for_group(std::string(group), std::move(from_user_id), std::move(data))});
-    fan_out(
-        targets, [job](shard& s) { s.deliver_to_group(job->hub, job->target, *job->message, job->skip); },
-        job->bytes());
+    fan_out_send(
+        registry_.shards_with_group(hub, group),
+        [&] {
+            return fanout{
+                std::string(hub), std::string(group), std::move(skip),
+                prepared_message::for_group(std::string(group), std::move(from_user_id), std::move(data))};
+        },
+        deliver_to_group);
 }
 
 void node::send_to_group(std::string_view hub, std::string_view group, protocol::message_data data,
                          send_options options) {
-    const auto targets = registry_.shards_with_group(hub, group);
-    if (targets.empty()) {
-        return;
-    }
-    auto job = std::make_shared<const fanout>(
-        fanout{std::string(hub), std::string(group), std::move(options.skip),
-               prepared_message::for_group(std::string(group), std::nullopt, std::move(data)),
-               std::move(options.filter), options.deadline});
-    fan_out(
-        targets,
-        [job](shard& s) {
-            if (!s.expired(job->deadline)) {
-                s.deliver_to_group(job->hub, job->target, *job->message, job->skip, job->delivery());
-            }
+    fan_out_send(
+        registry_.shards_with_group(hub, group),
+        [&] {
+            return fanout{std::string(hub),
+                          std::string(group),
+                          std::move(options.skip),
+                          prepared_message::for_group(std::string(group), std::nullopt, std::move(data)),
+                          std::move(options.filter),
+                          options.deadline};
         },
-        job->bytes());
+        deliver_to_group);
 }
 
 void node::add_connection_to_group(std::string_view hub, std::string_view group,
@@ -498,29 +519,24 @@ void node::change_groups(std::string_view hub, std::vector<std::string> groups, 
 
 void node::add_connection_to_group(std::string_view hub, std::string_view group,
                                    std::string_view connection_id, std::function<void(add_result)> done) {
-    auto reply = std::make_shared<std::function<void(add_result)>>(std::move(done));
-    const bool posted =
-        with_connection(hub, connection_id, [group = std::string(group), reply](shard& s, connection* c) {
+    ask_connection<add_result>(
+        hub, connection_id,
+        [group = std::string(group)](shard& s, connection* c) {
             if (c == nullptr) {
-                (*reply)(add_result::no_connection);
-                return;
+                return add_result::no_connection;
             }
             switch (s.try_join(*c, group)) {
             case join_result::group_limit:
-                (*reply)(add_result::group_limit);
-                return;
+                return add_result::group_limit;
             case join_result::closing:
-                (*reply)(add_result::no_connection); // already forgotten
-                return;
+                return add_result::no_connection; // already forgotten
             case join_result::joined:
             case join_result::already_member:
-                (*reply)(add_result::added);
-                return;
+                break;
             }
-        });
-    if (!posted) {
-        (*reply)(add_result::no_connection);
-    }
+            return add_result::added;
+        },
+        add_result::no_connection, std::move(done));
 }
 
 void node::list_group_members(std::string_view hub, std::string_view group, std::string after,
@@ -584,48 +600,46 @@ void node::close_connection(std::string_view hub, std::string_view connection_id
         std::move(applied));
 }
 
-void node::close_all(std::string_view hub, exclusions skip, std::uint16_t code, std::string reason,
-                     applied_callback applied) {
+void node::close_where(const std::vector<std::size_t>& targets,
+                       std::function<std::vector<connection*>(shard&)> members, exclusions skip,
+                       std::uint16_t code, std::string reason, applied_callback applied) {
     run_on_each(
-        all_shards(),
-        [hub = std::string(hub), skip = std::move(skip), code, reason = std::move(reason)](shard& s) {
-            for (connection* c : s.connections_of_hub(hub)) {
+        targets,
+        [members = std::move(members), skip = std::move(skip), code, reason = std::move(reason)](shard& s) {
+            for (connection* c : members(s)) {
                 if (!skip.contains(c->id())) {
                     s.close(*c, code, reason);
                 }
             }
         },
         std::move(applied));
+}
+
+void node::close_all(std::string_view hub, exclusions skip, std::uint16_t code, std::string reason,
+                     applied_callback applied) {
+    close_where(
+        all_shards(), [hub = std::string(hub)](shard& s) { return s.connections_of_hub(hub); },
+        std::move(skip), code, std::move(reason), std::move(applied));
 }
 
 void node::close_user(std::string_view hub, std::string_view user_id, exclusions skip, std::uint16_t code,
                       std::string reason, applied_callback applied) {
-    run_on_each(
+    close_where(
         registry_.shards_with_user(hub, user_id),
-        [hub = std::string(hub), user = std::string(user_id), skip = std::move(skip), code,
-         reason = std::move(reason)](shard& s) {
-            for (connection* c : s.connections_of_user(hub, user)) {
-                if (!skip.contains(c->id())) {
-                    s.close(*c, code, reason);
-                }
-            }
+        [hub = std::string(hub), user = std::string(user_id)](shard& s) {
+            return s.connections_of_user(hub, user);
         },
-        std::move(applied));
+        std::move(skip), code, std::move(reason), std::move(applied));
 }
 
 void node::close_group(std::string_view hub, std::string_view group, exclusions skip, std::uint16_t code,
                        std::string reason, applied_callback applied) {
-    run_on_each(
+    close_where(
         registry_.shards_with_group(hub, group),
-        [hub = std::string(hub), group = std::string(group), skip = std::move(skip), code,
-         reason = std::move(reason)](shard& s) {
-            for (connection* c : s.connections_of_group(hub, group)) {
-                if (!skip.contains(c->id())) {
-                    s.close(*c, code, reason);
-                }
-            }
+        [hub = std::string(hub), group = std::string(group)](shard& s) {
+            return s.connections_of_group(hub, group);
         },
-        std::move(applied));
+        std::move(skip), code, std::move(reason), std::move(applied));
 }
 
 void node::close_everything(std::uint16_t code, std::string reason) {
@@ -650,48 +664,41 @@ bool node::group_exists(std::string_view hub, std::string_view group) const {
 
 void node::grant_permission(std::string_view hub, std::string_view connection_id, auth::permission_kind kind,
                             std::optional<std::string> target, std::function<void(bool found)> done) {
-    // Shared so that the caller still holds `done` when the task could not be posted.
-    auto reply = std::make_shared<std::function<void(bool)>>(std::move(done));
-    const bool posted =
-        with_connection(hub, connection_id, [kind, target = std::move(target), reply](shard&, connection* c) {
+    ask_connection<bool>(
+        hub, connection_id,
+        [kind, target = std::move(target)](shard&, connection* c) {
             if (c != nullptr) {
                 // A grant past permission_set's literal limit changes nothing, as the emulator skips
                 // entries past its limits; `done` reports only whether the connection exists.
                 static_cast<void>(c->permissions().grant(kind, target));
             }
-            (*reply)(c != nullptr);
-        });
-    if (!posted) {
-        (*reply)(false);
-    }
+            return c != nullptr;
+        },
+        false, std::move(done));
 }
 
 void node::revoke_permission(std::string_view hub, std::string_view connection_id, auth::permission_kind kind,
                              std::optional<std::string> target, std::function<void(bool found)> done) {
-    auto reply = std::make_shared<std::function<void(bool)>>(std::move(done));
-    const bool posted =
-        with_connection(hub, connection_id, [kind, target = std::move(target), reply](shard&, connection* c) {
+    ask_connection<bool>(
+        hub, connection_id,
+        [kind, target = std::move(target)](shard&, connection* c) {
             if (c != nullptr) {
                 c->permissions().revoke(kind, target);
             }
-            (*reply)(c != nullptr);
-        });
-    if (!posted) {
-        (*reply)(false);
-    }
+            return c != nullptr;
+        },
+        false, std::move(done));
 }
 
 void node::check_permission(std::string_view hub, std::string_view connection_id, auth::permission_kind kind,
                             std::optional<std::string> target,
                             std::function<void(std::optional<bool>)> done) {
-    auto reply = std::make_shared<std::function<void(std::optional<bool>)>>(std::move(done));
-    const bool posted =
-        with_connection(hub, connection_id, [kind, target = std::move(target), reply](shard&, connection* c) {
-            (*reply)(c == nullptr ? std::nullopt : std::optional<bool>(c->permissions().check(kind, target)));
-        });
-    if (!posted) {
-        (*reply)(std::nullopt);
-    }
+    ask_connection<std::optional<bool>>(
+        hub, connection_id,
+        [kind, target = std::move(target)](shard&, connection* c) {
+            return c == nullptr ? std::nullopt : std::optional<bool>(c->permissions().check(kind, target));
+        },
+        std::nullopt, std::move(done));
 }
 
 } // namespace hubcast::core

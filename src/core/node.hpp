@@ -200,7 +200,17 @@ private:
     /// As above, then `applied` once every target ran `task`.
     void run_on_each(const std::vector<std::size_t>& targets, const std::function<void(shard&)>& task,
                      applied_callback applied);
+    /// A send to the shards in `targets`: builds its record with `make_job()` (only when there is
+    /// a target) and runs `deliver(shard, record)` on each, unless the send's deadline has passed
+    /// by the time that shard gets to it. Defined in node.cpp, its only user.
+    template <typename MakeJob, typename Deliver>
+    void fan_out_send(const std::vector<std::size_t>& targets, MakeJob make_job, Deliver deliver);
     std::vector<std::size_t> all_shards() const;
+    /// close_all / close_user / close_group: on each shard in `targets`, closes the `members` it
+    /// lists that `skip` does not name.
+    void close_where(const std::vector<std::size_t>& targets,
+                     std::function<std::vector<connection*>(shard&)> members, exclusions skip,
+                     std::uint16_t code, std::string reason, applied_callback applied);
     /// addToGroups / removeFromGroups: one walk, joining or leaving.
     void change_groups(std::string_view hub, std::vector<std::string> groups, filter_ptr filter, bool join,
                        joins_applied_callback applied);
@@ -209,6 +219,13 @@ private:
     /// shard of this node.
     bool with_connection(std::string_view hub, std::string_view connection_id,
                          std::function<void(shard&, connection*)> task);
+    /// with_connection for a command that answers: `done` gets what `question` returns on the
+    /// owning shard (given the connection or null), or `when_not_posted` when the id names no shard
+    /// of this node. Exactly once either way. Defined in node.cpp, its only user.
+    template <typename Answer>
+    void ask_connection(std::string_view hub, std::string_view connection_id,
+                        std::function<Answer(shard&, connection*)> question, Answer when_not_posted,
+                        std::function<void(Answer)> done);
     /// with_connection, then `applied` (also when the task could not be posted).
     void with_connection_then(std::string_view hub, std::string_view connection_id,
                               std::function<void(shard&, connection*)> task, applied_callback applied);

@@ -6,7 +6,8 @@
 #include <mutex>
 #include <string>
 #include <string_view>
-#include <unordered_map>
+
+#include "util/string_map.hpp"
 
 namespace hubcast::core {
 
@@ -71,20 +72,13 @@ private:
     /// sooner, and sweeping for every new key of a flood would cost O(capacity) each.
     void forget_full_buckets(limit_clock::time_point now);
 
-    struct string_hash {
-        using is_transparent = void;
-        std::size_t operator()(std::string_view text) const noexcept {
-            return std::hash<std::string_view>{}(text);
-        }
-    };
-
     double rate_;
     double burst_;
     std::size_t capacity_;
     limit_clock::duration refill_time_;
     limit_clock::time_point next_sweep_{};
     mutable std::mutex mutex_; // a leaf lock: nothing is called while it is held
-    std::unordered_map<std::string, token_bucket, string_hash, std::equal_to<>> buckets_;
+    util::string_map<token_bucket> buckets_;
 };
 
 } // namespace hubcast::core

@@ -7,8 +7,9 @@
 #include <shared_mutex>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
+
+#include "util/string_map.hpp"
 
 namespace hubcast::core {
 
@@ -38,14 +39,7 @@ public:
     std::size_t connection_count() const;
 
 private:
-    // Transparent hashing lets every lookup take a string_view without building a std::string.
-    struct string_hash {
-        using is_transparent = void;
-        std::size_t operator()(std::string_view text) const noexcept {
-            return std::hash<std::string_view>{}(text);
-        }
-    };
-    template <typename T> using string_map = std::unordered_map<std::string, T, string_hash, std::equal_to<>>;
+    template <typename T> using string_map = util::string_map<T>;
 
     // An entry exists only while some count in it is non-zero, and a hub only while it holds
     // something: names that come and go (users, groups, hubs) leave nothing behind.

@@ -17,6 +17,7 @@
 #include "core/connection_filter.hpp"
 #include "core/mailbox.hpp"
 #include "core/prepared_message.hpp"
+#include "util/string_map.hpp"
 
 namespace hubcast::core {
 
@@ -142,13 +143,7 @@ public:
 private:
     friend class node; // node::current_shard() reads bound()
 
-    struct string_hash {
-        using is_transparent = void;
-        std::size_t operator()(std::string_view text) const noexcept {
-            return std::hash<std::string_view>{}(text);
-        }
-    };
-    template <typename T> using string_map = std::unordered_map<std::string, T, string_hash, std::equal_to<>>;
+    template <typename T> using string_map = util::string_map<T>;
 
     /// What the fan-out walk needs of one member, copied from its connection (fixed for the
     /// connection's life) so that the walk reads the connection only to hand it the frame.

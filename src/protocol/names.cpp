@@ -2,7 +2,7 @@
 
 #include <cstdint>
 
-#include <simdjson.h>
+#include "protocol/utf8.hpp"
 
 namespace hubcast::protocol {
 
@@ -50,11 +50,6 @@ bool is_all_white_space(std::string_view text) noexcept {
     return true;
 }
 
-/// Names are written back into JSON and protobuf strings, which must hold valid UTF-8.
-bool is_utf8(std::string_view text) noexcept {
-    return simdjson::validate_utf8(text.data(), text.size());
-}
-
 } // namespace
 
 bool is_valid_hub_name(std::string_view name) noexcept {
@@ -71,8 +66,10 @@ bool is_valid_hub_name(std::string_view name) noexcept {
     return true;
 }
 
+// Group names and user ids are written back into JSON and protobuf strings, which must hold valid
+// UTF-8.
 bool is_valid_group_name(std::string_view name) noexcept {
-    return !name.empty() && name.size() <= max_group_name && is_utf8(name) && !is_all_white_space(name);
+    return !name.empty() && name.size() <= max_group_name && is_valid_utf8(name) && !is_all_white_space(name);
 }
 
 bool is_valid_event_name(std::string_view name) noexcept {
@@ -88,7 +85,7 @@ bool is_valid_event_name(std::string_view name) noexcept {
 }
 
 bool is_valid_user_id(std::string_view id) noexcept {
-    return !id.empty() && id.size() <= max_user_id && is_utf8(id);
+    return !id.empty() && id.size() <= max_user_id && is_valid_utf8(id);
 }
 
 } // namespace hubcast::protocol

@@ -3,6 +3,8 @@
 #include <array>
 #include <cstring>
 
+#include <simdjson.h>
+
 namespace hubcast::protocol {
 
 namespace {
@@ -107,6 +109,9 @@ constexpr auto transitions = make_transitions();
 
 constexpr std::uint64_t high_bits = 0x8080808080808080ULL;
 
+// simdjson's block: below it, its fixed cost of padding a partial block exceeds the DFA's walk.
+constexpr std::size_t simd_threshold = 64;
+
 } // namespace
 
 bool utf8_validator::feed(std::string_view bytes) noexcept {
@@ -141,6 +146,9 @@ bool utf8_validator::feed(std::string_view bytes) noexcept {
 }
 
 bool is_valid_utf8(std::string_view bytes) noexcept {
+    if (bytes.size() >= simd_threshold) {
+        return simdjson::validate_utf8(bytes.data(), bytes.size());
+    }
     utf8_validator validator;
     return validator.feed(bytes) && validator.complete();
 }

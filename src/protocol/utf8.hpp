@@ -20,7 +20,11 @@ private:
     std::uint32_t state_ = 0;
 };
 
-/// Whole-string validation.
+/// Whole-string validation, the one every layer uses for a complete string (names, close reasons,
+/// bodies). Below 64 bytes it runs the validator above; from 64 bytes on, simdjson's SIMD
+/// validator, which reads 64-byte blocks: measured on the server's inputs (bench/micro
+/// utf8_bench.cpp), the DFA takes about 5 ns for a 12-byte name where simdjson takes 11, and
+/// simdjson validates 1 KiB in 20 ns where the DFA takes 45 (ASCII) to 470 (mixed text).
 bool is_valid_utf8(std::string_view bytes) noexcept;
 
 } // namespace hubcast::protocol

@@ -9,22 +9,6 @@ client_bridge::client_bridge(api::client_endpoint& endpoint, api::client_admissi
     : endpoint_(endpoint), admission_(std::make_unique<api::client_admission>(std::move(admission))),
       worker_(worker) {}
 
-namespace {
-
-core::send_result to_core(transport::send_status status) {
-    switch (status) {
-    case transport::send_status::queued:
-        return core::send_result::queued;
-    case transport::send_status::backpressure:
-        return core::send_result::backpressure;
-    case transport::send_status::dropped:
-        break;
-    }
-    return core::send_result::dropped;
-}
-
-} // namespace
-
 void client_bridge::on_open(transport::ws_link& link) {
     link_ = &link;
     const auto admission = std::move(admission_);
@@ -81,8 +65,8 @@ core::send_result client_bridge::send(const util::shared_bytes& frame, core::sen
     if (link_ == nullptr) {
         return core::send_result::dropped;
     }
-    // core and transport name the same steady_clock time point, each in its own layer.
-    return to_core(link_->send(frame, deadline));
+    // core and transport speak util's send_result and send_deadline: passed through as they are.
+    return link_->send(frame, deadline);
 }
 
 core::send_result client_bridge::send_spliced(const util::shared_bytes& head, const util::shared_bytes& body,
@@ -90,7 +74,7 @@ core::send_result client_bridge::send_spliced(const util::shared_bytes& head, co
     if (link_ == nullptr) {
         return core::send_result::dropped;
     }
-    return to_core(link_->send_spliced(head, body, deadline));
+    return link_->send_spliced(head, body, deadline);
 }
 
 void client_bridge::abandon() {

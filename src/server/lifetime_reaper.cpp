@@ -2,22 +2,16 @@
 
 #include <algorithm>
 
-#include <boost/asio/post.hpp>
-
 namespace hubcast::server {
-
-namespace asio = boost::asio;
 
 lifetime_reaper::lifetime_reaper(api::client_endpoint& endpoint, transport::worker_pool& workers,
                                  std::chrono::seconds lifetime) {
     if (lifetime.count() <= 0) {
         return;
     }
-    timers_.reserve(workers.size());
-    for (std::size_t i = 0; i < workers.size(); ++i) {
-        timers_.push_back(std::make_shared<worker_timer>(
-            worker_timer{&endpoint, i, asio::steady_timer(workers.context(i)), tick_for(lifetime)}));
-    }
+    ticker_.emplace(workers, tick_for(lifetime), [&endpoint](std::size_t worker) {
+        endpoint.expire_lifetimes(worker, core::limit_clock::now());
+    });
 }
 
 lifetime_reaper::~lifetime_reaper() = default;
@@ -28,32 +22,15 @@ std::chrono::milliseconds lifetime_reaper::tick_for(std::chrono::seconds lifetim
 }
 
 void lifetime_reaper::start() {
-    for (const auto& state : timers_) {
-        asio::post(state->timer.get_executor(), [state] { arm(state); });
+    if (ticker_) {
+        ticker_->start();
     }
 }
 
 void lifetime_reaper::stop() {
-    for (const auto& state : timers_) {
-        asio::post(state->timer.get_executor(), [state] {
-            state->stopped = true;
-            state->timer.cancel();
-        });
+    if (ticker_) {
+        ticker_->stop();
     }
-}
-
-void lifetime_reaper::arm(const std::shared_ptr<worker_timer>& state) {
-    if (state->stopped) {
-        return;
-    }
-    state->timer.expires_after(state->tick);
-    state->timer.async_wait([state](boost::system::error_code ec) {
-        if (ec || state->stopped) {
-            return;
-        }
-        state->endpoint->expire_lifetimes(state->worker, core::limit_clock::now());
-        arm(state);
-    });
 }
 
 } // namespace hubcast::server

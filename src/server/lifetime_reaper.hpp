@@ -1,13 +1,11 @@
 #pragma once
 
 #include <chrono>
-#include <memory>
-#include <vector>
-
-#include <boost/asio/steady_timer.hpp>
+#include <optional>
 
 #include "api/client_endpoint.hpp"
 #include "transport/worker_pool.hpp"
+#include "transport/worker_ticker.hpp"
 
 namespace hubcast::server {
 
@@ -32,16 +30,7 @@ public:
     void stop();
 
 private:
-    struct worker_timer {
-        api::client_endpoint* endpoint;
-        std::size_t worker;
-        boost::asio::steady_timer timer;
-        std::chrono::milliseconds tick;
-        bool stopped = false;
-    };
-    static void arm(const std::shared_ptr<worker_timer>& state);
-
-    std::vector<std::shared_ptr<worker_timer>> timers_;
+    std::optional<transport::worker_ticker> ticker_; // none without a lifetime
 };
 
 } // namespace hubcast::server

@@ -10,6 +10,7 @@
 
 #include "server/hub_config.hpp"
 #include "server/settings_table.hpp"
+#include "util/decimal.hpp"
 
 namespace hubcast::server {
 
@@ -177,13 +178,11 @@ util::result<listen_address, std::string> parse_listen_address(const std::string
                                                "0123456789.-_:%") != std::string::npos) {
         return util::fail("listen address '" + text + "': invalid host");
     }
-    const std::string_view port_text = std::string_view(text).substr(colon + 1);
-    std::uint16_t port = 0;
-    const auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-    if (ec != std::errc{} || end != port_text.data() + port_text.size()) {
+    const auto port = util::parse_decimal<std::uint16_t>(std::string_view(text).substr(colon + 1));
+    if (!port) {
         return util::fail("listen address '" + text + "': invalid port");
     }
-    return listen_address{host, port};
+    return listen_address{host, *port};
 }
 
 namespace {

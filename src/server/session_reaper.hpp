@@ -1,13 +1,10 @@
 #pragma once
 
 #include <chrono>
-#include <memory>
-#include <vector>
-
-#include <boost/asio/steady_timer.hpp>
 
 #include "core/node.hpp"
 #include "transport/worker_pool.hpp"
+#include "transport/worker_ticker.hpp"
 
 namespace hubcast::server {
 
@@ -33,15 +30,7 @@ public:
     void stop();
 
 private:
-    struct worker_timer {
-        core::shard* shard;
-        boost::asio::steady_timer timer;
-        std::chrono::milliseconds tick;
-        bool stopped = false;
-    };
-    static void arm(const std::shared_ptr<worker_timer>& state);
-
-    std::vector<std::shared_ptr<worker_timer>> timers_;
+    transport::worker_ticker ticker_;
 };
 
 } // namespace hubcast::server

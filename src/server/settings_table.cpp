@@ -6,6 +6,8 @@
 #include <chrono>
 #include <type_traits>
 
+#include "util/decimal.hpp"
+
 namespace hubcast::server {
 
 namespace {
@@ -499,12 +501,11 @@ std::optional<std::string> check_value(const setting& setting, const setting_val
 util::result<setting_value, std::string> parse_text(const setting& setting, std::string_view text) {
     switch (setting.field.kind) {
     case setting_kind::integer: {
-        std::int64_t number = 0;
-        const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
-        if (ec != std::errc{} || end != text.data() + text.size()) {
+        const auto number = util::parse_decimal<std::int64_t>(text);
+        if (!number) {
             return util::fail(concat("'", text, "' is not a valid number"));
         }
-        return setting_value(number);
+        return setting_value(*number);
     }
     case setting_kind::text:
         return setting_value(std::string(text));

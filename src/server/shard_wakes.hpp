@@ -15,7 +15,9 @@ namespace hubcast::server {
 /// thread (tests, the main thread) the wake-up is posted at once.
 void wake_shard(boost::asio::io_context& shard_context, core::shard& shard);
 
-/// Marks the calling thread as the worker running `own`: its wake-ups are deferred as above.
+/// Marks the calling thread as the worker running `own`: its wake-ups are deferred as above, to
+/// the end of its loop turn (transport::worker_io, the one place that knows which worker a thread
+/// is and what waits for the end of its turn).
 void bind_shard_wakes_to_current_thread(boost::asio::io_context& own);
 
 } // namespace hubcast::server

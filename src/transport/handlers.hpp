@@ -9,15 +9,14 @@
 
 #include "protocol/http_types.hpp"
 #include "protocol/websocket_frame.hpp"
+#include "util/send_result.hpp"
 #include "util/shared_bytes.hpp"
 
 namespace hubcast::transport {
 
-enum class send_status : std::uint8_t { queued, backpressure, dropped };
-
-/// When a queued frame stops being worth writing; `no_deadline` for frames that must be written.
-using send_deadline = std::chrono::steady_clock::time_point;
-inline constexpr send_deadline no_deadline = send_deadline::max();
+using util::no_deadline;
+using util::send_deadline;
+using util::send_result;
 
 /// The outbound side of an open WebSocket, as handlers see it. Every call must happen on the
 /// session's worker thread.
@@ -28,13 +27,13 @@ public:
     /// gather write. Never blocks. A frame still queued when its `deadline` passes is dropped
     /// whole at the next flush (a frame already handed to a write is always finished). Overrides
     /// repeat the default: it is bound by the static type of the call.
-    virtual send_status send(const util::shared_bytes& frame, send_deadline deadline = no_deadline) = 0;
+    virtual send_result send(const util::shared_bytes& frame, send_deadline deadline = no_deadline) = 0;
     /// Sends a close frame after the queued frames, then ends the session (idempotent).
     virtual void close(std::uint16_t code, std::string_view reason) = 0;
     /// Queues one frame made of `head` then `body` (a per-connection piece and a piece shared by
     /// many connections), gathered into the same write without copying: the bound and the
     /// deadline apply to the pair, and nothing is ever written between the two.
-    virtual send_status send_spliced(const util::shared_bytes& head, const util::shared_bytes& body,
+    virtual send_result send_spliced(const util::shared_bytes& head, const util::shared_bytes& body,
                                      send_deadline deadline = no_deadline) = 0;
     /// Replaces the keep-alive ping interval of this session (0: no pings), e.g. a hub's own
     /// setting; the next ping is due one new interval from now.

@@ -1,10 +1,9 @@
 #include "transport/worker_io.hpp"
 
+#include <stdexcept>
 #include <utility>
 
-#include <boost/asio/execution/context.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/query.hpp>
 
 #include "transport/ws_session.hpp"
 
@@ -12,12 +11,30 @@ namespace hubcast::transport {
 
 namespace asio = boost::asio;
 
+namespace {
+
+thread_local worker_io* bound_worker = nullptr;
+
+} // namespace
+
 asio::execution_context::id worker_io::id;
 
-worker_io::worker_io(asio::execution_context& context) : asio::execution_context::service(context) {}
+worker_io::worker_io(asio::io_context& loop) : asio::execution_context::service(loop), loop_(loop) {}
 
 worker_io& worker_io::of(const asio::any_io_executor& executor) {
-    return asio::use_service<worker_io>(asio::query(executor, asio::execution::context));
+    const auto* loop_executor = executor.target<asio::io_context::executor_type>();
+    if (loop_executor == nullptr) {
+        throw std::logic_error("hubcast: a session's executor is not an io_context's");
+    }
+    return asio::use_service<worker_io>(loop_executor->context());
+}
+
+void worker_io::bind_to_current_thread(asio::io_context& loop) {
+    bound_worker = &asio::use_service<worker_io>(loop);
+}
+
+worker_io* worker_io::current() noexcept {
+    return bound_worker;
 }
 
 std::span<char> worker_io::read_buffer(std::size_t bytes) {
@@ -27,19 +44,35 @@ std::span<char> worker_io::read_buffer(std::size_t bytes) {
     return read_buffer_;
 }
 
-void worker_io::request_flush(std::shared_ptr<ws_session> session, const asio::any_io_executor& executor) {
+void worker_io::request_flush(std::shared_ptr<ws_session> session) {
     listed_.push_back(std::move(session));
-    if (!flush_posted_) {
-        flush_posted_ = true;
-        asio::post(executor, [this] { flush_listed(); });
+    end_turn_soon();
+}
+
+void worker_io::defer(std::function<void()> task) {
+    deferred_.push_back(std::move(task));
+    end_turn_soon();
+}
+
+void worker_io::end_turn_soon() {
+    if (!end_posted_) {
+        end_posted_ = true;
+        // Runs after the handler that is running now returns.
+        asio::post(loop_, [this] { end_turn(); });
     }
 }
 
-void worker_io::flush_listed() {
-    flush_posted_ = false;
-    // A flush can list sessions again (a failed write closes, a close queues a frame): those go to
-    // the next task, so this loop only walks what was listed before it started.
+void worker_io::end_turn() {
+    end_posted_ = false;
+    // Deferred work and flushes can defer or list again (a wake-up, a failed write closes, a close
+    // queues a frame): those go to the next task, so this one only runs what was there before it
+    // started. Deferred work first: it wakes other workers, which then run alongside the writes.
+    running_.swap(deferred_);
     flushing_.swap(listed_);
+    for (const auto& task : running_) {
+        task();
+    }
+    running_.clear();
     for (const auto& session : flushing_) {
         session->flush_from_list();
     }
@@ -47,8 +80,13 @@ void worker_io::flush_listed() {
 }
 
 void worker_io::shutdown() {
+    deferred_.clear();
+    running_.clear();
     listed_.clear();
     flushing_.clear();
+    if (bound_worker == this) {
+        bound_worker = nullptr;
+    }
 }
 
 } // namespace hubcast::transport

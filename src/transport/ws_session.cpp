@@ -71,19 +71,19 @@ void ws_session::start() {
     asio::post(socket_.get_executor(), [self = shared_from_this()] { self->read_available(); });
 }
 
-send_status ws_session::send(const util::shared_bytes& frame, send_deadline deadline) {
+send_result ws_session::send(const util::shared_bytes& frame, send_deadline deadline) {
     return enqueue_data(frame, nullptr, deadline);
 }
 
-send_status ws_session::send_spliced(const util::shared_bytes& head, const util::shared_bytes& body,
+send_result ws_session::send_spliced(const util::shared_bytes& head, const util::shared_bytes& body,
                                      send_deadline deadline) {
     return enqueue_data(head, body, deadline);
 }
 
-send_status ws_session::enqueue_data(const util::shared_bytes& frame, const util::shared_bytes& tail,
+send_result ws_session::enqueue_data(const util::shared_bytes& frame, const util::shared_bytes& tail,
                                      send_deadline deadline) {
     if (state_ != state::open || close_queued_) {
-        return send_status::dropped;
+        return send_result::dropped;
     }
     const std::size_t size = frame->size() + (tail ? tail->size() : 0);
     if (queued_bytes_ + size > options_.outbound_hard_bytes) {
@@ -96,7 +96,7 @@ send_status ws_session::enqueue_data(const util::shared_bytes& frame, const util
                 }
             });
         }
-        return send_status::dropped;
+        return send_result::dropped;
     }
     queue_.push_back({frame, deadline, tail});
     queued_bytes_ += size;
@@ -104,7 +104,7 @@ send_status ws_session::enqueue_data(const util::shared_bytes& frame, const util
         ++frames_with_deadline_;
     }
     schedule_flush();
-    return queued_bytes_ > options_.outbound_soft_bytes ? send_status::backpressure : send_status::queued;
+    return queued_bytes_ > options_.outbound_soft_bytes ? send_result::backpressure : send_result::queued;
 }
 
 void ws_session::enqueue_control(std::string frame) {
@@ -159,7 +159,7 @@ void ws_session::schedule_flush() {
     }
     flush_listed_ = true;
     // Corking: everything queued before the worker's flush task runs goes out together.
-    worker_.request_flush(shared_from_this(), socket_.get_executor());
+    worker_.request_flush(shared_from_this());
 }
 
 void ws_session::flush_from_list() {

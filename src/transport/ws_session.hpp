@@ -36,8 +36,8 @@ public:
 
     void start();
 
-    send_status send(const util::shared_bytes& frame, send_deadline deadline = no_deadline) override;
-    send_status send_spliced(const util::shared_bytes& head, const util::shared_bytes& body,
+    send_result send(const util::shared_bytes& frame, send_deadline deadline = no_deadline) override;
+    send_result send_spliced(const util::shared_bytes& head, const util::shared_bytes& body,
                              send_deadline deadline = no_deadline) override;
     void close(std::uint16_t code, std::string_view reason) override;
     void set_keepalive_interval(std::chrono::seconds interval) override;
@@ -61,7 +61,7 @@ private:
     void wait_readable();
     void on_read_failed();
     /// A data frame, `tail` (may be null) written right after `frame` as part of the same frame.
-    send_status enqueue_data(const util::shared_bytes& frame, const util::shared_bytes& tail,
+    send_result enqueue_data(const util::shared_bytes& frame, const util::shared_bytes& tail,
                              send_deadline deadline);
     void enqueue_control(std::string frame);
     void schedule_flush();

@@ -1,10 +1,9 @@
 #include "upstream/webhook_url.hpp"
 
-#include <charconv>
-
 #include <boost/url/parse.hpp>
 
 #include "protocol/ascii.hpp"
+#include "util/decimal.hpp"
 
 namespace hubcast::upstream {
 
@@ -83,12 +82,11 @@ util::result<webhook_url, std::string> parse_webhook_url(std::string_view url) {
     }
     if (view.has_port()) {
         const auto port = view.port();
-        unsigned value = 0;
-        const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
-        if (ec != std::errc{} || end != port.data() + port.size() || value == 0 || value > 65535) {
+        const auto value = util::parse_decimal<unsigned>(port);
+        if (!value || *value == 0 || *value > 65535) {
             return util::fail("'" + std::string(url) + "' has an invalid port");
         }
-        result.port = static_cast<std::uint16_t>(value);
+        result.port = static_cast<std::uint16_t>(*value);
     }
     result.target = std::string(view.encoded_path());
     if (result.target.empty()) {

@@ -258,5 +258,31 @@ TEST(Utf8, AgreesWithTheOracleOnBoundaryBytesUpToFourLong) {
     EXPECT_GT(checked, 10000u);
 }
 
+// Whole strings of 64 bytes and more are validated by a different routine than short ones (see
+// is_valid_utf8): boundary sequences at every offset of a long ASCII text, across the 64-byte
+// blocks it reads, must get the oracle's answer too, and so must a sequence cut by the end.
+TEST(Utf8, LongInputsAgreeWithTheOracleAtEveryOffset) {
+    const std::vector<int> edges = {0x7F, 0x80, 0xBF, 0xC0, 0xC2, 0xDF, 0xE0, 0xED, 0xEF, 0xF0, 0xF4, 0xF5};
+    std::size_t invalid = 0;
+    for (int a : edges) {
+        for (int b : edges) {
+            for (int c : edges) {
+                for (std::size_t pos = 60; pos < 134; ++pos) {
+                    std::string s(136, 'x');
+                    s[pos] = static_cast<char>(a);
+                    s[pos + 1] = static_cast<char>(b);
+                    s[pos + 2] = static_cast<char>(c);
+                    const bool expected = reference_valid(s);
+                    ASSERT_EQ(is_valid_utf8(s), expected) << a << ' ' << b << ' ' << c << " at " << pos;
+                    invalid += expected ? 0 : 1;
+                    const std::string cut = s.substr(0, pos + 2);
+                    ASSERT_EQ(is_valid_utf8(cut), reference_valid(cut)) << a << ' ' << b << " cut at " << pos;
+                }
+            }
+        }
+    }
+    EXPECT_GT(invalid, 10000u);
+}
+
 } // namespace
 } // namespace hubcast::protocol
