@@ -123,6 +123,15 @@ private:
         }
         // The spare may have been taken by another worker's accept while this one refused.
         reserve_descriptor();
+        if (spare_fd_ < 0) {
+            // This connection took the last descriptor (one another worker freed to refuse a
+            // client): it is a surplus client too, answered as the others are, so that whichever
+            // acceptor a client reaches at the limit, the answer is the same.
+            note_limit_reached();
+            refuse(socket);
+            accept();
+            return;
+        }
         if (limit_->at_limit.load(std::memory_order_relaxed)) {
             note_resumed();
         }
@@ -136,11 +145,7 @@ private:
     void handle_accept_error(const boost::system::error_code& ec) {
         ++counters_.accept_failures;
         if (ec.value() == EMFILE || ec.value() == ENFILE) {
-            if (!limit_->at_limit.exchange(true)) {
-                limit_->refused = 0;
-                spdlog::error("open descriptor limit reached: accepting paused, new connections are refused "
-                              "with 503 until descriptors free up (raise `ulimit -n` or lower the load)");
-            }
+            note_limit_reached();
             refuse_waiting_clients();
         } else {
             spdlog::warn("accept failed on worker {}: {}", worker_, ec.message());
@@ -173,13 +178,27 @@ private:
                 reserve_descriptor();
                 return;
             }
-            refused.non_blocking(false, ec);
-            asio::write(refused, asio::buffer(descriptor_limit_response), ec);
-            refused.close(ec);
-            ++counters_.refused_at_descriptor_limit;
-            ++limit_->refused;
+            refuse(refused);
         }
         reserve_descriptor();
+    }
+
+    void note_limit_reached() {
+        if (!limit_->at_limit.exchange(true)) {
+            limit_->refused = 0;
+            spdlog::error("open descriptor limit reached: accepting paused, new connections are refused "
+                          "with 503 until descriptors free up (raise `ulimit -n` or lower the load)");
+        }
+    }
+
+    /// Answers an accepted surplus client 503 and closes it.
+    void refuse(tcp::socket& refused) {
+        boost::system::error_code ec;
+        refused.non_blocking(false, ec);
+        asio::write(refused, asio::buffer(descriptor_limit_response), ec);
+        refused.close(ec);
+        ++counters_.refused_at_descriptor_limit;
+        ++limit_->refused;
     }
 
     /// An accept succeeded while the limit was flagged. The connection may have taken the

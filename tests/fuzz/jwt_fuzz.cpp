@@ -19,10 +19,10 @@
 
 #include <algorithm>
 #include <cstddef>
-#include <functional>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -122,7 +122,9 @@ struct contexts {
 /// The routing layer decides which audiences name a request (api::audience_names_call, fuzzed in
 /// http_head_fuzz); here the audience's path and query must be the target itself.
 std::function<bool(std::string_view)> names_exactly(std::string target) {
-    return [target = std::move(target)](std::string_view path_and_query) { return path_and_query == target; };
+    return [target = std::move(target)](std::string_view path_and_query) {
+        return path_and_query == target;
+    };
 }
 
 bool audience_names(const auth::request_token_context& request, std::string_view audience) {
@@ -162,8 +164,8 @@ void verify_everywhere(std::string_view token, const contexts& ctx) {
             matched = audience_names(ctx.request, std::string_view(aud.get_string()));
         } else if (aud.is_array()) {
             for (const auto& element : aud.get_array()) {
-                matched = matched ||
-                          (element.is_string() && audience_names(ctx.request, std::string_view(element.get_string())));
+                matched = matched || (element.is_string() &&
+                                      audience_names(ctx.request, std::string_view(element.get_string())));
             }
         }
         FUZZ_CHECK(matched);
@@ -292,7 +294,8 @@ void minted_mode(FuzzedDataProvider& input, std::int64_t now) {
             FUZZ_CHECK(verified.value().groups == minted.groups);
         }
     }
-    contexts ctx{client, auth::request_token_context{.names_this_request = names_exactly(target), .now = now}};
+    contexts ctx{client,
+                 auth::request_token_context{.names_this_request = names_exactly(target), .now = now}};
     verify_everywhere(token, ctx);
 
     // A REST audience is the URL the SDK called: only its path and query count.

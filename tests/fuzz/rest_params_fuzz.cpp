@@ -282,11 +282,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     FUZZ_CHECK(util::percent_decode(encoded, false) == body);
     // A continuation token names the id it was made from.
     if (!query.empty()) {
-        FUZZ_CHECK(api::connection_after(fuzz_keys, fuzz_scope, api::continuation_token(fuzz_keys, fuzz_scope, query)) ==
-                   query);
+        FUZZ_CHECK(api::connection_after(fuzz_keys, fuzz_scope,
+                                         api::continuation_token(fuzz_keys, fuzz_scope, query)) == query);
         // A token for another group, or signed with a key hubcast does not have, is refused.
-        FUZZ_CHECK(!api::connection_after(fuzz_keys, {"hub", "other"}, api::continuation_token(fuzz_keys, fuzz_scope, query)));
-        FUZZ_CHECK(!api::connection_after(fuzz_keys, fuzz_scope, api::continuation_token(auth::access_keys{{"another-key"}}, fuzz_scope, query)));
+        FUZZ_CHECK(!api::connection_after(fuzz_keys, {"hub", "other"},
+                                          api::continuation_token(fuzz_keys, fuzz_scope, query)));
+        FUZZ_CHECK(!api::connection_after(
+            fuzz_keys, fuzz_scope,
+            api::continuation_token(auth::access_keys{{"another-key"}}, fuzz_scope, query)));
     }
     return 0;
 }

@@ -92,15 +92,21 @@ TEST(DescriptorLimit, SurplusGets503OnceLoggedNoSpinAndServiceResumes) {
     }
     ASSERT_EQ(first_refusal, 503) << "no refusal after " << held.size() << " connections";
 
-    // Every further client is answered 503 at once, whichever worker's acceptor it reaches.
+    // Every further client is answered at once, whichever worker's acceptor it reaches.
     const double cpu_before = cpu_seconds(server->pid());
     const auto start = test_clock::now();
+    // (With two workers a descriptor one acceptor frees for a refusal can, for a moment, let the
+    // other serve a client whole: such a client gets its 200. What must never happen is a client
+    // left unanswered, which is what the shared spare used to cause.)
+    int refused = 0;
     for (int i = 0; i < 30; ++i) {
         http_response response;
         ASSERT_NO_THROW(response = http_get(port, "/healthz", {}, std::chrono::seconds{2}))
             << "surplus client " << i << " was not answered";
-        EXPECT_EQ(response.status, 503) << response.describe();
+        EXPECT_TRUE(response.status == 503 || response.status == 200) << response.describe();
+        refused += response.status == 503 ? 1 : 0;
     }
+    EXPECT_GT(refused, 0);
     // Saturated, nobody connecting: the acceptors must not spin (a tight retry loop would use a core).
     const double idle_cpu_before = cpu_seconds(server->pid());
     const auto idle_start = test_clock::now();
@@ -111,18 +117,23 @@ TEST(DescriptorLimit, SurplusGets503OnceLoggedNoSpinAndServiceResumes) {
     EXPECT_LT(cpu_seconds(server->pid()) - cpu_before,
               0.5 * std::chrono::duration<double>(test_clock::now() - start).count());
 
-    // Free some descriptors: service resumes.
+    // Free some descriptors: service resumes. The server says so at the first accept that finds a
+    // descriptor to spare beyond the connection it accepted; the held connections' descriptors are
+    // freed as the server notices their close, possibly after the first accept, so clients keep
+    // connecting (bounded) until both are seen.
     held.resize(held.size() - 8);
     bool resumed = false;
+    bool logged = false;
     const deadline limit(std::chrono::seconds{5});
-    while (!resumed && !limit.expired()) {
+    while (!(resumed && logged) && !limit.expired()) {
         ws_client client;
-        resumed = client.connect(port, target, {}, {}, std::chrono::seconds{2}).status == 101;
+        resumed = client.connect(port, target, {}, {}, std::chrono::seconds{2}).status == 101 || resumed;
+        logged =
+            server->wait_for_output_containing("accepting connections again", std::chrono::milliseconds{200});
     }
     EXPECT_TRUE(resumed) << "no upgrade succeeded after descriptors were freed";
+    EXPECT_TRUE(logged) << server->output();
 
-    // The line is written after the accept that found descriptors free: it may trail the 101.
-    EXPECT_TRUE(server->wait_for_output_containing("accepting connections again")) << server->output();
     const std::string log = server->output();
     EXPECT_EQ(count(log, "open descriptor limit reached"), 1u) << log;
     EXPECT_EQ(count(log, "accepting connections again"), 1u) << log;

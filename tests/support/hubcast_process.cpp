@@ -282,7 +282,12 @@ std::string hubcast_process::endpoint() const {
 }
 
 bool hubcast_process::wait_for_output_containing(std::string_view text, deadline limit) {
-    return wait_for_output([text](const std::string& out) { return out.find(text) != std::string::npos; }, limit);
+    // Over stdout and stderr both (logs go to stderr), unlike wait_for_output.
+    std::unique_lock lock(mutex_);
+    const auto holds = [&] {
+        return combined_.find(text) != std::string::npos;
+    };
+    return changed_.wait_until(lock, limit.at(), [&] { return holds() || output_ended_; }) && holds();
 }
 
 std::string hubcast_process::connection_string_line(deadline limit) {
