@@ -36,7 +36,9 @@ TSAN_DIR ?= build-tsan
 test-asan: deps
 	@cmake -S . -B $(ASAN_DIR) -DCMAKE_BUILD_TYPE=Debug -DHUBCAST_SANITIZE=address,undefined >/dev/null
 	@cmake --build $(ASAN_DIR) -j $(JOBS)
-	@cd $(ASAN_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 900
+	@# DescriptorLimit runs in the release tree only: at the descriptor limit UBSan's vptr check
+	@# cannot open the pipe it probes memory with and reports a false "invalid vptr".
+	@cd $(ASAN_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 900 -E 'DescriptorLimit'
 
 test-tsan: deps
 	@cmake -S . -B $(TSAN_DIR) -DCMAKE_BUILD_TYPE=Debug -DHUBCAST_SANITIZE=thread >/dev/null

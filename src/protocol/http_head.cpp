@@ -124,7 +124,7 @@ bool is_ip_literal_body(std::string_view body) noexcept {
 bool is_valid_host(std::string_view host) noexcept {
     std::string_view name = host;
     std::string_view port;
-    if (host.front() == '[') {
+    if (!host.empty() && host.front() == '[') {
         const auto close = host.find(']');
         if (close == std::string_view::npos || !is_ip_literal_body(host.substr(1, close - 1))) {
             return false;

@@ -1,5 +1,5 @@
 // fuzz-extra-sources: src/api/request_target.cpp src/api/rest_audience.cpp src/api/rest_route.cpp
-// src/api/rest_errors.cpp src/auth/permissions.cpp src/auth/group_pattern.cpp
+// fuzz-extra-sources: src/api/rest_errors.cpp src/auth/permissions.cpp src/auth/group_pattern.cpp
 //
 // libFuzzer target for the HTTP request head as hubcast reads it (src/transport/http_session.cpp):
 // Beast's parser fed in pieces under the head limit hubcast holds, then the head checks of

@@ -301,7 +301,8 @@ void minted_mode(FuzzedDataProvider& input, std::int64_t now) {
     // A REST audience is the URL the SDK called: only its path and query count.
     if (is_simple(host) && !target.empty() && target.front() == '/') {
         const bool fragment = target.find('#') != std::string::npos;
-        const auto path_and_query = auth::audience_path_and_query("https://" + host + target);
+        const std::string audience = "https://" + host + target; // the view below points into it
+        const auto path_and_query = auth::audience_path_and_query(audience);
         FUZZ_CHECK(fragment ? !path_and_query : path_and_query == std::optional<std::string_view>(target));
     }
 }
