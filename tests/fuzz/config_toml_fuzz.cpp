@@ -19,19 +19,12 @@
 #include <string>
 #include <string_view>
 
+#include "fuzz_check.hpp"
 #include "server/options.hpp"
 
 namespace {
 
 using namespace hubcast;
-
-#define FUZZ_CHECK(cond)                                                                                     \
-    do {                                                                                                     \
-        if (!(cond)) {                                                                                       \
-            std::fprintf(stderr, "invariant failed: %s (%s:%d)\n", #cond, __FILE__, __LINE__);               \
-            std::abort();                                                                                    \
-        }                                                                                                    \
-    } while (false)
 
 const std::string source = "fuzz.toml";
 

@@ -22,6 +22,7 @@
 #include <boost/json.hpp>
 #include <fuzzer/FuzzedDataProvider.h>
 
+#include "fuzz_check.hpp"
 #include "protocol/names.hpp"
 #include "upstream/connect_reply.hpp"
 
@@ -29,14 +30,6 @@ namespace {
 
 using namespace hubcast;
 using verdict = core::connect_outcome::verdict;
-
-#define FUZZ_CHECK(cond)                                                                                     \
-    do {                                                                                                     \
-        if (!(cond)) {                                                                                       \
-            std::fprintf(stderr, "invariant failed: %s (%s:%d)\n", #cond, __FILE__, __LINE__);               \
-            std::abort();                                                                                    \
-        }                                                                                                    \
-    } while (false)
 
 constexpr unsigned common_statuses[] = {200, 201, 204, 299, 300, 304, 400, 401, 403, 404, 429, 499, 500, 503};
 

@@ -23,19 +23,12 @@
 #include <vector>
 
 #include "core/connection_filter.hpp"
+#include "fuzz_check.hpp"
 
 namespace {
 
 using hubcast::core::connection_filter;
 using hubcast::core::filter_subject;
-
-#define FUZZ_CHECK(cond)                                                                                     \
-    do {                                                                                                     \
-        if (!(cond)) {                                                                                       \
-            std::fprintf(stderr, "invariant failed: %s (%s:%d)\n", #cond, __FILE__, __LINE__);               \
-            std::abort();                                                                                    \
-        }                                                                                                    \
-    } while (false)
 
 struct connection_state {
     std::string connection_id;

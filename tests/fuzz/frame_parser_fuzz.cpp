@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "fuzz_check.hpp"
 #include "protocol/frame_parser.hpp"
 #include "protocol/utf8.hpp"
 #include "protocol/websocket_frame.hpp"
@@ -20,14 +21,6 @@
 namespace {
 
 using namespace hubcast::protocol;
-
-#define FUZZ_CHECK(cond)                                                                                     \
-    do {                                                                                                     \
-        if (!(cond)) {                                                                                       \
-            std::fprintf(stderr, "invariant failed: %s (%s:%d)\n", #cond, __FILE__, __LINE__);               \
-            std::abort();                                                                                    \
-        }                                                                                                    \
-    } while (false)
 
 constexpr std::size_t limit_choices[8] = {0, 1, 16, 125, 126, 1000, 70000, 1024 * 1024};
 constexpr std::size_t max_bytewise_input = 4096; // byte-at-a-time feeding costs one call per byte

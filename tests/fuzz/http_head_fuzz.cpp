@@ -28,6 +28,7 @@
 #include "api/request_target.hpp"
 #include "api/rest_audience.hpp"
 #include "api/rest_route.hpp"
+#include "fuzz_check.hpp"
 #include "protocol/ascii.hpp"
 #include "protocol/http_head.hpp"
 
@@ -35,14 +36,6 @@ namespace {
 
 using namespace hubcast;
 namespace http = boost::beast::http;
-
-#define FUZZ_CHECK(cond)                                                                                     \
-    do {                                                                                                     \
-        if (!(cond)) {                                                                                       \
-            std::fprintf(stderr, "invariant failed: %s (%s:%d)\n", #cond, __FILE__, __LINE__);               \
-            std::abort();                                                                                    \
-        }                                                                                                    \
-    } while (false)
 
 constexpr std::size_t head_limit = 16 * 1024; // session_options::max_header_bytes
 

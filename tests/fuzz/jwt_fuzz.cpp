@@ -36,6 +36,7 @@
 #include "auth/client_token.hpp"
 #include "auth/jwt.hpp"
 #include "auth/request_token.hpp"
+#include "fuzz_check.hpp"
 #include "protocol/names.hpp"
 #include "protocol/utf8.hpp"
 #include "util/query_string.hpp"
@@ -43,14 +44,6 @@
 namespace {
 
 using namespace hubcast;
-
-#define FUZZ_CHECK(cond)                                                                                     \
-    do {                                                                                                     \
-        if (!(cond)) {                                                                                       \
-            std::fprintf(stderr, "invariant failed: %s (%s:%d)\n", #cond, __FILE__, __LINE__);               \
-            std::abort();                                                                                    \
-        }                                                                                                    \
-    } while (false)
 
 // Obviously fake test keys; the empty key is legal HMAC input and must work like any other.
 const auth::access_keys configured{{"fuzz-test-key-one", "fuzz-test-key-two", ""}};

@@ -21,6 +21,7 @@
 
 #include <simdjson.h>
 
+#include "fuzz_check.hpp"
 #include "proto/webpubsub.pb.h"
 #include "protocol/json_protocol.hpp"
 #include "protocol/names.hpp"
@@ -31,14 +32,6 @@ namespace {
 
 using namespace hubcast::protocol;
 namespace pb = azure::webpubsub;
-
-#define FUZZ_CHECK(cond)                                                                                     \
-    do {                                                                                                     \
-        if (!(cond)) {                                                                                       \
-            std::fprintf(stderr, "invariant failed: %s (%s:%d)\n", #cond, __FILE__, __LINE__);               \
-            std::abort();                                                                                    \
-        }                                                                                                    \
-    } while (false)
 
 constexpr std::size_t max_close_reason = 123; // RFC 6455 section 5.5: 125-byte control payload
 

@@ -19,19 +19,12 @@
 
 #include <fuzzer/FuzzedDataProvider.h>
 
+#include "fuzz_check.hpp"
 #include "util/query_string.hpp"
 
 namespace {
 
 using namespace hubcast::util;
-
-#define FUZZ_CHECK(cond)                                                                                     \
-    do {                                                                                                     \
-        if (!(cond)) {                                                                                       \
-            std::fprintf(stderr, "invariant failed: %s (%s:%d)\n", #cond, __FILE__, __LINE__);               \
-            std::abort();                                                                                    \
-        }                                                                                                    \
-    } while (false)
 
 constexpr std::string_view server_names[] = {"access_token",
                                              "awps_connection_id",

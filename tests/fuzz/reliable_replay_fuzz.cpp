@@ -25,6 +25,7 @@
 
 #include "core/prepared_message.hpp"
 #include "core/reliable_buffer.hpp"
+#include "fuzz_check.hpp"
 #include "proto/webpubsub.pb.h"
 #include "protocol/websocket_frame.hpp"
 #include "util/base64.hpp"
@@ -32,14 +33,6 @@
 namespace {
 
 using namespace hubcast;
-
-#define FUZZ_CHECK(cond)                                                                                     \
-    do {                                                                                                     \
-        if (!(cond)) {                                                                                       \
-            std::fprintf(stderr, "invariant failed: %s (%s:%d)\n", #cond, __FILE__, __LINE__);               \
-            std::abort();                                                                                    \
-        }                                                                                                    \
-    } while (false)
 
 // Small limits so that short inputs reach them; the last is the production default.
 constexpr std::size_t byte_limit_choices[8] = {0, 1, 64, 200, 600, 1000, 4096, 16 * 1024 * 1024};

@@ -26,6 +26,7 @@
 #include <fuzzer/FuzzedDataProvider.h>
 
 #include "api/rest_params.hpp"
+#include "fuzz_check.hpp"
 #include "protocol/names.hpp"
 #include "protocol/utf8.hpp"
 #include "util/query_string.hpp"
@@ -36,14 +37,6 @@ using namespace hubcast;
 
 const auth::access_keys fuzz_keys{{"rest-params-fuzz-access-key"}};
 const api::group_scope fuzz_scope{"hub", "group"};
-
-#define FUZZ_CHECK(cond)                                                                                     \
-    do {                                                                                                     \
-        if (!(cond)) {                                                                                       \
-            std::fprintf(stderr, "invariant failed: %s (%s:%d)\n", #cond, __FILE__, __LINE__);               \
-            std::abort();                                                                                    \
-        }                                                                                                    \
-    } while (false)
 
 constexpr std::string_view content_types[] = {"application/json",
                                               "text/plain",
