@@ -268,6 +268,9 @@ TEST_F(RestApi, AnEncodedColonAndHubCaseAreAccepted) {
 
 TEST_F(RestApi, BodiesAreValidatedByTheirMediaType) {
     auto& s = server();
+    // Connected before the first send: a 202 means accepted, not yet delivered, so a client that
+    // connects after an accepted send may still receive it.
+    pubsub_client client = connect();
     const auto send = [&s](std::string_view body, std::string_view type) {
         return rest(s, "POST", api("/api/hubs/chat/:send"), body, type);
     };
@@ -279,9 +282,9 @@ TEST_F(RestApi, BodiesAreValidatedByTheirMediaType) {
     EXPECT_EQ(xml.status, 415);
     error_detail(xml, "UnsupportedMediaType");
     EXPECT_EQ(send("[1,2]", "application/json; charset=utf-8").status, 202);
+    EXPECT_EQ(client.ws().expect_json().at("data"), boost::json::parse("[1,2]"));
     // The swagger requires a Content-Type: none, an empty one or one that is no media type is a 415,
     // never a binary message.
-    pubsub_client client = connect();
     for (const char* type : {"", ";", "garbage", "text/plain; charset=iso-8859-1"}) {
         std::string raw = "POST " + api("/api/hubs/chat/:send") +
                           " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " +
