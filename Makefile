@@ -1,28 +1,30 @@
-# hubcast: `make run` starts a development server, `make test` runs every test, `make bench`
-# measures hubcast against its peers (bench/README.md).
+# hubcast: `make run` starts a development server, `make test` runs every test, `make lint` checks
+# the code's form, `make bench` measures hubcast against its peers (bench/README.md).
 BUILD_DIR ?= build
 BUILD_TYPE ?= Release
 JOBS ?= $(shell nproc)
 LISTEN ?= 127.0.0.1:8080
 DEV_ACCESS_KEY ?= hubcast-development-access-key-change-me
 
-.PHONY: all deps build run test test-asan test-tsan unit-test sdk-test bench soak faults fuzz format clean
+.PHONY: all deps build run test lint format-check tidy header-check layer-check test-asan test-tsan \
+	sdk-deps sdk-test bench soak faults fuzz format clean
 
 all: build
 
 deps:
 	@./scripts/install-deps.sh
 
-$(BUILD_DIR)/CMakeCache.txt:
-	@cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) >/dev/null
+# scripts/build.sh configures the tree when needed (also when BUILD_TYPE changed), prints progress
+# in a line and keeps the compiler's output in the log it names.
+build: deps
+	@./scripts/build.sh $(BUILD_DIR) $(BUILD_TYPE) $(JOBS) $(BUILD_DIR)/make-build.log
 
-build: deps $(BUILD_DIR)/CMakeCache.txt
-	@cmake --build $(BUILD_DIR) -j $(JOBS)
-
-run: build
+# Builds only the server, not the test suite.
+run: deps
+	@./scripts/build.sh $(BUILD_DIR) $(BUILD_TYPE) $(JOBS) $(BUILD_DIR)/make-run.log hubcast
 	@./scripts/run-dev.sh $(BUILD_DIR)/hubcast $(LISTEN) $(DEV_ACCESS_KEY)
 
-test: build sdk-deps
+test: build sdk-deps lint
 	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 600
 	@$(MAKE) --no-print-directory sdk-test
 	@$(MAKE) --no-print-directory test-asan
@@ -80,8 +82,31 @@ FUZZ_SECONDS ?= 60
 fuzz:
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_RUNS=$${FUZZ_RUNS:--1} ./tests/fuzz/run_fuzzers.sh . build-fuzz
 
+# Lint (docs/testing.md, "Lint"), part of `make test`: formatting, clang-tidy on src/ (only the
+# files whose inputs changed since their last clean run), the layer rules, and every header under
+# src/ compiling on its own. Each check runs here and nowhere else.
+LINT_SOURCES = find src tests bench -name '*.cpp' -o -name '*.hpp'
+
+lint: format-check layer-check header-check tidy
+
+format-check:
+	@$(LINT_SOURCES) | xargs clang-format --dry-run --Werror 2>&1 | \
+		awk '/: (error|warning):/ { split($$0, part, ":"); files[part[1]] = 1 } \
+		END { for (f in files) { print "format-check: " f " is not clang-formatted (make format)"; n++ } exit n > 0 }'
+
+layer-check:
+	@python3 tools/check_layers.py src
+
+header-check: build
+	@MAKEFLAGS=--no-print-directory cmake --build $(BUILD_DIR) -j $(JOBS) --target header_check \
+		>$(BUILD_DIR)/make-header-check.log 2>&1 || \
+		{ tail -n 40 $(BUILD_DIR)/make-header-check.log; echo "header-check: a header does not compile alone; full log in $(BUILD_DIR)/make-header-check.log"; exit 1; }
+
+tidy: build
+	@python3 tools/run_clang_tidy.py --build-dir $(BUILD_DIR) --jobs $(JOBS) src
+
 format:
-	@find src tests bench -name '*.cpp' -o -name '*.hpp' | xargs clang-format -i
+	@$(LINT_SOURCES) | xargs clang-format -i
 
 clean:
 	@rm -rf $(BUILD_DIR) $(ASAN_DIR) $(TSAN_DIR)

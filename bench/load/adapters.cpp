@@ -4,6 +4,8 @@
 #include <cstring>
 #include <ctime>
 
+#include <fmt/format.h>
+
 #include "auth/client_token.hpp"
 
 namespace hubcast::bench {
@@ -64,9 +66,9 @@ public:
 
     std::string request_target(std::uint32_t index, std::string_view group, bool subscriber) override {
         auth::client_token_request request;
-        request.endpoint = "http://127.0.0.1:" + std::to_string(settings_.port);
+        request.endpoint = fmt::format("http://127.0.0.1:{}", settings_.port);
         request.hub = settings_.hub;
-        request.user_id = "u" + std::to_string(index);
+        request.user_id = fmt::format("u{}", index);
         request.roles = {"webpubsub.sendToGroup", "webpubsub.joinLeaveGroup"};
         if (subscriber && !group.empty()) {
             request.groups.emplace_back(group);
@@ -222,7 +224,7 @@ public:
     std::string request_target(std::uint32_t, std::string_view, bool) override { return "/mqtt"; }
 
     void on_open(client& c) override {
-        const std::string client_id = "lg" + std::to_string(c.spec().index);
+        const std::string client_id = fmt::format("lg{}", c.spec().index);
         std::string variable;
         put_u16(variable, 4);
         variable += "MQTT";

@@ -1,5 +1,6 @@
 #include "protocol/cloud_events.hpp"
 
+#include <fmt/format.h>
 #include <simdjson.h>
 
 #include "protocol/ascii.hpp"
@@ -45,13 +46,13 @@ util::result<std::vector<std::string>, std::string> string_array(simdjson::dom::
                                                                  std::string_view member) {
     simdjson::dom::array array;
     if (element.get_array().get(array) != simdjson::SUCCESS) {
-        return util::fail("'" + std::string(member) + "' must be an array of strings");
+        return util::fail(fmt::format("'{}' must be an array of strings", member));
     }
     std::vector<std::string> values;
     for (auto item : array) {
         std::string_view text;
         if (item.get_string().get(text) != simdjson::SUCCESS) {
-            return util::fail("'" + std::string(member) + "' must be an array of strings");
+            return util::fail(fmt::format("'{}' must be an array of strings", member));
         }
         values.emplace_back(text);
     }

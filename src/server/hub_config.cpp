@@ -1,5 +1,7 @@
 #include "server/hub_config.hpp"
 
+#include <fmt/format.h>
+
 #include "protocol/ascii.hpp"
 #include "protocol/names.hpp"
 #include "upstream/webhook_url.hpp"
@@ -34,7 +36,7 @@ util::result<core::event_handler_settings, std::string> read_handler(const toml:
     bool has_url = false;
     for (const auto& [name_key, value] : *table) {
         const std::string name(name_key.str());
-        const std::string path = key + "." + name;
+        const std::string path = fmt::format("{}.{}", key, name);
         if (name == "url_template") {
             if (!value.is_string()) {
                 return problem(path, "must be a string");
@@ -63,13 +65,13 @@ util::result<core::event_handler_settings, std::string> read_handler(const toml:
         } else if (name == "system_events") {
             const auto* array = value.as_array();
             if (array == nullptr) {
-                return problem(path, "must be an array of \"connect\", \"connected\", \"disconnected\"");
+                return problem(path, R"(must be an array of "connect", "connected", "disconnected")");
             }
             for (const auto& item : *array) {
                 const auto text = item.value<std::string>();
                 const auto event = text && item.is_string() ? core::parse_system_event(*text) : std::nullopt;
                 if (!event) {
-                    return problem(path, "must be an array of \"connect\", \"connected\", \"disconnected\"");
+                    return problem(path, R"(must be an array of "connect", "connected", "disconnected")");
                 }
                 if (!handler.handles(*event)) {
                     handler.system_events.push_back(*event);
@@ -95,7 +97,7 @@ util::result<core::hub_settings, std::string> read_hub(const toml::node& node, c
     core::hub_settings hub;
     for (const auto& [name_key, value] : *table) {
         const std::string name(name_key.str());
-        const std::string path = key + "." + name;
+        const std::string path = fmt::format("{}.{}", key, name);
         if (name == "anonymous_connect") {
             if (!value.is_boolean()) {
                 return problem(path, "must be true or false");

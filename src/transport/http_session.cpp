@@ -219,11 +219,12 @@ void http_session::accept_websocket_on(std::size_t worker, std::string subprotoc
                            return;
                        }
                        self->answered_ = true;
-                       self->upgrade(worker, std::move(subprotocol), std::move(handler));
+                       self->upgrade(worker, subprotocol, std::move(handler));
                    });
 }
 
-void http_session::upgrade(std::size_t worker, std::string subprotocol, std::unique_ptr<ws_handler> handler) {
+void http_session::upgrade(std::size_t worker, const std::string& subprotocol,
+                           std::unique_ptr<ws_handler> handler) {
     std::string head = "HTTP/1.1 101 Switching Protocols\r\nServer: hubcast\r\nUpgrade: websocket\r\n"
                        "Connection: Upgrade\r\nSec-WebSocket-Accept: ";
     head += websocket_accept_key(websocket_key_);

@@ -44,7 +44,7 @@ private:
     void on_read(boost::system::error_code ec);
     void reject_unreadable(boost::system::error_code ec);
     void write_response(protocol::http_response response, bool keep_alive);
-    void upgrade(std::size_t worker, std::string subprotocol, std::unique_ptr<ws_handler> handler);
+    void upgrade(std::size_t worker, const std::string& subprotocol, std::unique_ptr<ws_handler> handler);
     void linger_then_close();
     void discard_input();
     void shutdown();

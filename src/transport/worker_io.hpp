@@ -18,7 +18,8 @@ class ws_session;
 /// io_context, so tests that run several loops on one thread stay apart):
 /// - one receive buffer: a session waits for readability and then reads into this buffer, which
 ///   the frame parser consumes before the call returns, so an idle connection holds no buffer of
-///   its own (bench/analysis.md, "One read buffer per worker": a buffer per session was 16 KiB of the ~20 KB of heap an idle connection cost);
+///   its own (bench/analysis.md, "One read buffer per worker": a buffer per session was 16 KiB of the ~20 KB
+///   of heap an idle connection cost);
 /// - the end of the loop turn: sessions that queued frames during this turn are listed once, and
 ///   work deferred with defer() waits beside them; one posted task then runs it all, instead of one
 ///   post (allocation, scheduler lock) per session or per wake-up per turn;

@@ -137,7 +137,8 @@ core::user_event_reply connection_channel::interpret(state& self, std::string_vi
                      printable_snippet(response.body));
         reply.error = fmt::format("The event handler answered {}.", response.status);
         if (!response.body.empty()) {
-            reply.error += " " + printable_snippet(response.body, max_detail_bytes);
+            reply.error += ' ';
+            reply.error += printable_snippet(response.body, max_detail_bytes);
         }
         return reply;
     }

@@ -1,6 +1,7 @@
 #include "upstream/webhook_url.hpp"
 
 #include <boost/url/parse.hpp>
+#include <fmt/format.h>
 
 #include "protocol/ascii.hpp"
 #include "util/decimal.hpp"
@@ -62,11 +63,11 @@ std::string expand_url_template(std::string_view url_template, std::string_view 
 util::result<webhook_url, std::string> parse_webhook_url(std::string_view url) {
     auto parsed = boost::urls::parse_absolute_uri(url);
     if (!parsed) {
-        return util::fail("'" + std::string(url) + "' is not an absolute URL");
+        return util::fail(fmt::format("'{}' is not an absolute URL", url));
     }
     const auto& view = *parsed;
     if (!protocol::iequals(view.scheme(), "http")) {
-        return util::fail("'" + std::string(url) + "': only http:// event handlers are supported");
+        return util::fail(fmt::format("'{}': only http:// event handlers are supported", url));
     }
     webhook_url result;
     if (view.host_type() == boost::urls::host_type::ipv6) {
@@ -75,22 +76,23 @@ util::result<webhook_url, std::string> parse_webhook_url(std::string_view url) {
         result.host = std::string(view.encoded_host());
     }
     if (result.host.empty()) {
-        return util::fail("'" + std::string(url) + "' has no host");
+        return util::fail(fmt::format("'{}' has no host", url));
     }
     if (view.has_userinfo()) {
-        return util::fail("'" + std::string(url) + "': user information in the URL is not supported");
+        return util::fail(fmt::format("'{}': user information in the URL is not supported", url));
     }
     if (view.has_port()) {
         const auto port = view.port();
         const auto value = util::parse_decimal<unsigned>(port);
         if (!value || *value == 0 || *value > 65535) {
-            return util::fail("'" + std::string(url) + "' has an invalid port");
+            return util::fail(fmt::format("'{}' has an invalid port", url));
         }
         result.port = static_cast<std::uint16_t>(*value);
     }
     result.target = std::string(view.encoded_path());
     if (result.target.empty()) {
-        result.target = "/";
+        // push_back, not = "/": GCC 12 reports a false -Wrestrict for assigning a literal here.
+        result.target.push_back('/');
     }
     if (view.has_query()) {
         result.target += "?";
@@ -108,14 +110,14 @@ util::result<bool, std::string> check_url_template(std::string_view url_template
         const auto authority = url_template.substr(
             scheme_end + 3, url_template.find_first_of("/?#", scheme_end + 3) - (scheme_end + 3));
         if (authority.find('{') != std::string_view::npos) {
-            return util::fail("'" + std::string(url_template) +
-                              "': placeholders are not allowed in the host");
+            return util::fail(fmt::format("'{}': placeholders are not allowed in the host", url_template));
         }
     }
     const auto expanded = expand_url_template(url_template, "hub", "event");
     if (expanded.find_first_of("{}") != std::string::npos) {
-        return util::fail("'" + std::string(url_template) +
-                          "': only the placeholders {hub} and {event} are supported (encode other braces)");
+        return util::fail(fmt::format(
+            "'{}': only the placeholders {{hub}} and {{event}} are supported (encode other braces)",
+            url_template));
     }
     if (auto parsed = parse_webhook_url(expanded); !parsed) {
         return util::fail(parsed.error());

@@ -7,6 +7,7 @@
 #include <tuple>
 #include <vector>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "support/conformance_test.hpp"
@@ -119,12 +120,12 @@ TEST_F(Limits, BurstOfThousandSmallMessagesInOneWrite) {
     std::string bytes;
     for (int i = 0; i < 1000; ++i) {
         frame_spec frame;
-        frame.payload = echo.request("m" + std::to_string(i));
+        frame.payload = echo.request(fmt::format("m{}", i));
         bytes += encode_client_frame(frame);
     }
     ASSERT_TRUE(echo.ws().send_raw(bytes, big_wait));
     for (int i = 0; i < 1000; ++i) {
-        ASSERT_NO_THROW(echo.expect_echo("m" + std::to_string(i), big_wait)) << "message " << i;
+        ASSERT_NO_THROW(echo.expect_echo(fmt::format("m{}", i), big_wait)) << "message " << i;
     }
 }
 

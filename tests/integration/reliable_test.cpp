@@ -14,6 +14,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value_to.hpp>
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "proto/webpubsub.pb.h"
@@ -249,8 +250,8 @@ struct reliable_client {
         const downstream got = next();
         if (got.type != downstream::kind::ack || got.ack_id != ack_id || got.sequence_id != 0 ||
             got.success != error_name.empty() || got.error_name != error_name) {
-            throw test_failure("expected ack " + std::to_string(ack_id) + " " + std::string(error_name) +
-                               " without a sequenceId, got " + got.text);
+            throw test_failure(
+                fmt::format("expected ack {} {} without a sequenceId, got {}", ack_id, error_name, got.text));
         }
     }
     /// Sends a ping and waits for its pong. A connection's messages are handled in the order they
@@ -270,8 +271,9 @@ struct reliable_client {
         }
         const close_info closed = ws.expect_close();
         if (closed.code != code) {
-            throw test_failure("expected close " + std::to_string(code) + ", got " +
-                               (closed.code ? std::to_string(*closed.code) : "none") + " " + closed.reason);
+            throw test_failure(fmt::format("expected close {}, got {} {}", code,
+                                           closed.code ? std::to_string(*closed.code) : "none",
+                                           closed.reason));
         }
     }
 };
@@ -310,7 +312,7 @@ protected:
 
     static std::string unique(std::string_view stem) {
         static int counter = 0;
-        return std::string(stem) + "-" + std::to_string(++counter);
+        return fmt::format("{}-{}", stem, ++counter);
     }
 
     reliable_client connect(std::string user, std::vector<std::string> roles = {"webpubsub.joinLeaveGroup"}) {
@@ -411,9 +413,9 @@ TEST_P(Reliable, RecoversOnWhicheverWorkerTheNewConnectionLands) {
     join(session, group, 1);
     std::uint64_t next = 1;
     for (int round = 0; round < 8; ++round) {
-        const std::string acked = "acked-" + std::to_string(round);
-        const std::string unacked = "unacked-" + std::to_string(round);
-        const std::string away = "away-" + std::to_string(round);
+        const std::string acked = fmt::format("acked-{}", round);
+        const std::string unacked = fmt::format("unacked-{}", round);
+        const std::string away = fmt::format("away-{}", round);
         publish(from, group, acked);
         publish(from, group, unacked);
         session.expect_message(next, acked);
@@ -427,8 +429,8 @@ TEST_P(Reliable, RecoversOnWhicheverWorkerTheNewConnectionLands) {
         reliable_client resumed = recover(session);
         resumed.expect_message(next + 1, unacked); // replayed with its original id
         resumed.expect_message(next + 2, away);
-        publish(from, group, "after-" + std::to_string(round));
-        resumed.expect_message(next + 3, "after-" + std::to_string(round));
+        publish(from, group, fmt::format("after-{}", round));
+        resumed.expect_message(next + 3, fmt::format("after-{}", round));
         next += 4;
         session = std::move(resumed);
     }
@@ -546,10 +548,10 @@ TEST_P(Reliable, OverflowEndsTheSessionForGood) {
     reliable_client session = connect("alice");
     join(session, group, 1);
     for (int i = 1; i <= max_unacked + 1; ++i) {
-        publish(from, group, "m" + std::to_string(i));
+        publish(from, group, fmt::format("m{}", i));
     }
     for (int i = 1; i <= max_unacked; ++i) {
-        session.expect_message(static_cast<std::uint64_t>(i), "m" + std::to_string(i));
+        session.expect_message(static_cast<std::uint64_t>(i), fmt::format("m{}", i));
     }
     session.expect_refused(1008);
     EXPECT_EQ(metric("hubcast_reliable_buffer_overflows_total"), 1);
@@ -564,8 +566,8 @@ TEST_P(Reliable, AcknowledgedMessagesMakeRoom) {
     reliable_client session = connect("alice");
     join(session, group, 1);
     for (int i = 1; i <= 3 * max_unacked; ++i) {
-        publish(from, group, "m" + std::to_string(i));
-        session.expect_message(static_cast<std::uint64_t>(i), "m" + std::to_string(i));
+        publish(from, group, fmt::format("m{}", i));
+        session.expect_message(static_cast<std::uint64_t>(i), fmt::format("m{}", i));
         codec().send_sequence_ack(session.ws, static_cast<std::uint64_t>(i));
     }
     session.round_trip(); // the pong next: no overflow close

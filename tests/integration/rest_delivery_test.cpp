@@ -6,6 +6,7 @@
 #include <vector>
 
 #include <boost/json/parse.hpp>
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "support/barrier.hpp"
@@ -202,7 +203,7 @@ TEST_F(RestDelivery, PermissionsGrantedAndRevokedTakeEffect) {
 
 /// The path and query of an absolute nextLink, which must point back at this server.
 std::string follow(const std::string& next_link, std::uint16_t port) {
-    const std::string origin = "http://127.0.0.1:" + std::to_string(port);
+    const std::string origin = fmt::format("http://127.0.0.1:{}", port);
     EXPECT_EQ(next_link.rfind(origin, 0), 0u) << next_link;
     return next_link.substr(origin.size());
 }
@@ -211,7 +212,7 @@ TEST_F(RestDelivery, GroupMembersArePagedThroughAbsoluteNextLinks) {
     std::vector<pubsub_client> members;
     std::set<std::string> expected;
     for (int i = 0; i < 5; ++i) {
-        members.push_back(connect({.user = "m" + std::to_string(i), .groups = {"paged"}}));
+        members.push_back(connect({.user = fmt::format("m{}", i), .groups = {"paged"}}));
         expected.insert(members.back().connection_id());
     }
     pubsub_client anonymous = connect({.groups = {"paged"}});

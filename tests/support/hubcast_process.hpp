@@ -79,8 +79,8 @@ public:
 
     /// Everything the process wrote so far, stdout and stderr, in arrival order.
     std::string output() const;
-    /// Waits until the output (stdout and stderr) holds `text` (a log line written just after the event a test saw
-    /// may still be on its way through the pipe); false if it has not come by `limit`.
+    /// Waits until the output (stdout and stderr) holds `text` (a log line written just after the event a
+    /// test saw may still be on its way through the pipe); false if it has not come by `limit`.
     bool wait_for_output_containing(std::string_view text, deadline limit = default_wait);
     /// Its stdout only.
     std::string standard_output() const;

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <deque>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "core/node.hpp"
@@ -102,7 +103,7 @@ TEST_F(ReliableSessions, SequenceAcksReleaseCumulatively) {
     connection& a = add();
     shard_.join(a, "g");
     for (int i = 0; i < 4; ++i) {
-        publish("g", "m" + std::to_string(i));
+        publish("g", fmt::format("m{}", i));
     }
     a.acknowledge(0);
     EXPECT_EQ(a.unacked().size(), 4u);
@@ -215,7 +216,7 @@ TEST_F(ReliableSessionsSmallBuffer, OverflowClosesForGoodWith1008) {
     connection& a = add();
     shard_.join(a, "g");
     for (int i = 0; i < 3; ++i) {
-        publish("g", "m" + std::to_string(i));
+        publish("g", fmt::format("m{}", i));
     }
     EXPECT_TRUE(sink(0).closes.empty());
     publish("g", "one too many");

@@ -3,6 +3,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "core/connection_filter.hpp"
@@ -224,7 +225,7 @@ protected:
     std::vector<connection*> add_members(std::size_t n, std::string_view group) {
         std::vector<connection*> out;
         for (std::size_t i = 0; i < n; ++i) {
-            connection& c = add("chat", "user-" + std::to_string(i % 3));
+            connection& c = add("chat", fmt::format("user-{}", i % 3));
             EXPECT_TRUE(shard_.join(c, group));
             out.push_back(&c);
         }
@@ -333,7 +334,7 @@ TEST_F(ShardMembershipTest, DetachingAMemberOfManyGroupsLeavesEachOfThemIntact) 
     connection& busy = add("chat", "busy");
     std::vector<std::vector<connection*>> others(group_count);
     for (std::size_t g = 0; g < group_count; ++g) {
-        const std::string name = "g" + std::to_string(g);
+        const std::string name = fmt::format("g{}", g);
         // busy sits first, in the middle or last depending on the group; even groups have others.
         const std::size_t before = g % 2 == 0 ? g % 5 : 0;
         const std::size_t after = g % 2 == 0 ? 2 : 0;
@@ -350,7 +351,7 @@ TEST_F(ShardMembershipTest, DetachingAMemberOfManyGroupsLeavesEachOfThemIntact) 
     EXPECT_EQ(busy.groups().size(), group_count);
     shard_.detach(busy.id());
     for (std::size_t g = 0; g < group_count; ++g) {
-        const std::string name = "g" + std::to_string(g);
+        const std::string name = fmt::format("g{}", g);
         EXPECT_EQ(owner_.index().group_exists("chat", name), !others[g].empty()) << name;
         EXPECT_EQ(ids(shard_.connections_of_group("chat", name)), ids_of(others[g])) << name;
         EXPECT_EQ(send_to(name), expected(others[g])) << name;

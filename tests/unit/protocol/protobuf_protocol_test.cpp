@@ -453,22 +453,19 @@ TEST(ProtobufEncode, ServerMessageHasNoGroup) {
 
 TEST(ProtobufEncode, EveryDataTypeGoesToItsMessageDataField) {
     const std::string any = bytes_field(1, "type.googleapis.com/x.Y") + bytes_field(2, "v");
-    struct row {
-        message_data data;
-        std::string message_data_bytes;
+    // One call per data type rather than a table of rows: GCC 12 reports a table of message_data
+    // aggregates as "may be used uninitialized" when it is destroyed (a false positive).
+    const auto expect_field = [](const message_data& data, const std::string& message_data_bytes) {
+        EXPECT_BYTES(encode_protobuf_server_message(data),
+                     bytes_field(2, bytes_field(1, "server") + bytes_field(3, message_data_bytes)))
+            << to_string(data.type);
     };
-    for (const row& r : {
-             row{{data_type::text, "t"}, text_data("t")},
-             row{{data_type::text, ""}, text_data("")}, // a oneof member is written even when empty
-             row{{data_type::binary, std::string("\0", 1)}, binary_data(std::string("\0", 1))},
-             row{{data_type::json, R"({"a":[1]})"}, json_data(R"({"a":[1]})")},
-             row{{data_type::protobuf, any}, bytes_field(3, any)},
-             row{{data_type::protobuf, ""}, bytes_field(3, "")},
-         }) {
-        EXPECT_BYTES(encode_protobuf_server_message(r.data),
-                     bytes_field(2, bytes_field(1, "server") + bytes_field(3, r.message_data_bytes)))
-            << to_string(r.data.type);
-    }
+    expect_field({data_type::text, "t"}, text_data("t"));
+    expect_field({data_type::text, ""}, text_data("")); // a oneof member is written even when empty
+    expect_field({data_type::binary, std::string("\0", 1)}, binary_data(std::string("\0", 1)));
+    expect_field({data_type::json, R"({"a":[1]})"}, json_data(R"({"a":[1]})"));
+    expect_field({data_type::protobuf, any}, bytes_field(3, any));
+    expect_field({data_type::protobuf, ""}, bytes_field(3, ""));
 }
 
 // message_data of type protobuf is a serialized Any by contract; anything else must still give a

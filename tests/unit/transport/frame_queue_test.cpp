@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "transport/frame_queue.hpp"
@@ -37,13 +38,13 @@ TEST(FrameQueue, StartsEmptyAndKeepsOrderThroughGrowth) {
 TEST(FrameQueue, GrowsWhileWrappedAroundWithoutReordering) {
     frame_queue queue;
     for (int i = 0; i < 4; ++i) {
-        queue.push_back(frame("a" + std::to_string(i)));
+        queue.push_back(frame(fmt::format("a{}", i)));
     }
     queue.pop_front();
     queue.pop_front();
     // The head is now in the middle of the four slots: the next pushes wrap, then force a growth.
     for (int i = 0; i < 5; ++i) {
-        queue.push_back(frame("b" + std::to_string(i)));
+        queue.push_back(frame(fmt::format("b{}", i)));
     }
     EXPECT_EQ(contents(queue), (std::vector<std::string>{"a2", "a3", "b0", "b1", "b2", "b3", "b4"}));
     EXPECT_EQ(*queue.front().bytes, "a2");

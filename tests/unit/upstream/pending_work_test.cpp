@@ -32,10 +32,10 @@ TEST(PendingWork, AMovedTokenCountsOnce) {
 
 TEST(PendingWork, ATokenMayOutliveTheCount) {
     // A callback still queued on an event loop destroyed after the dispatcher holds such a token.
-    std::optional<pending_work::token> late;
+    std::unique_ptr<pending_work::token> late;
     {
         pending_work work;
-        late.emplace(work.begin());
+        late = std::make_unique<pending_work::token>(work.begin());
     }
     late.reset(); // must not touch freed memory (the sanitizer builds would say so)
     SUCCEED();

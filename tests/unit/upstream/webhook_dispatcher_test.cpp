@@ -477,7 +477,8 @@ TEST_F(WebhookDispatcher, RefusesUserEventsPastTheQueuedByteBound) {
     auto events = dispatcher_->open(source(), std::nullopt, 0);
     int answered = 0;
     auto send = [&](std::size_t bytes) {
-        return events->user_event("message", {.type = protocol::data_type::text, .bytes = std::string(bytes, 'x')},
+        return events->user_event("message",
+                                  {.type = protocol::data_type::text, .bytes = std::string(bytes, 'x')},
                                   [&](core::user_event_reply) { ++answered; });
     };
     EXPECT_TRUE(send(100));
