@@ -123,16 +123,17 @@ private:
         }
         // The spare may have been taken by another worker's accept while this one refused.
         reserve_descriptor();
-        if (spare_fd_ < 0) {
-            // This connection took the last descriptor (one another worker freed to refuse a
-            // client): it is a surplus client too, answered as the others are, so that whichever
-            // acceptor a client reaches at the limit, the answer is the same.
+        const bool at_limit = limit_->at_limit.load();
+        if (spare_fd_ < 0 || (at_limit && !another_descriptor_free())) {
+            // This connection took the last descriptor, one another worker freed for a moment to
+            // refuse a client: it is a surplus client too, answered as the others are, so that
+            // whichever acceptor a client reaches at the limit, the answer is the same.
             note_limit_reached();
             refuse(socket);
             accept();
             return;
         }
-        if (limit_->at_limit.load(std::memory_order_relaxed)) {
+        if (at_limit) {
             note_resumed();
         }
         boost::system::error_code ignored;
@@ -201,15 +202,20 @@ private:
         ++limit_->refused;
     }
 
-    /// An accept succeeded while the limit was flagged. The connection may have taken the
-    /// descriptor another worker freed for a refusal, leaving the process at the limit still, so
-    /// service counts as resumed only if one more descriptor can be opened.
-    void note_resumed() {
+    /// Whether the process could open one more descriptor now. At the limit, an accept that
+    /// succeeded may have taken the descriptor another worker freed for a refusal, leaving the
+    /// process at the limit still: service resumes only when this holds too.
+    static bool another_descriptor_free() {
         const int probe = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
         if (probe < 0) {
-            return;
+            return false;
         }
         ::close(probe);
+        return true;
+    }
+
+    /// An accept succeeded while the limit was flagged, with a descriptor to spare beyond it.
+    void note_resumed() {
         if (limit_->at_limit.exchange(false)) {
             spdlog::info("descriptors available again: accepting connections again ({} refused with 503 "
                          "at the limit)",
