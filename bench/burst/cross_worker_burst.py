@@ -63,7 +63,7 @@ class Client:
             raise RuntimeError(head.decode(errors="replace"))
         connected = json.loads(self.read_frame())
         self.connection_id = connected["connectionId"]
-        # Characters 8-10 of an id are its worker (src/core/node.cpp).
+        # Characters 8-10 of an id are its worker (src/core/router.cpp).
         self.worker = int.from_bytes(base64.urlsafe_b64decode(self.connection_id[8:11] + "="), "big")
 
     def read_frame(self):

@@ -1,4 +1,4 @@
-// Group index and fan-out in the core: node::send_to_group to a group of N local members, each
+// Group index and fan-out in the core: router::send_to_group to a group of N local members, each
 // behind a recording sink (it only counts frames, so this is the core's cost per recipient without
 // any transport), and join + leave of one member in a large group. One shard, driven inline.
 #include <cstdint>
@@ -8,7 +8,7 @@
 
 #include <benchmark/benchmark.h>
 
-#include "core/node.hpp"
+#include "core/router.hpp"
 
 namespace {
 
@@ -28,12 +28,12 @@ public:
 };
 
 struct fixture {
-    explicit fixture(std::size_t members) : node(1), sinks(members) {
-        node.shard_at(0).bind_to_current_thread();
-        auto& shard = node.shard_at(0);
+    explicit fixture(std::size_t members) : router(1), sinks(members) {
+        router.shard_at(0).bind_to_current_thread();
+        auto& shard = router.shard_at(0);
         for (std::size_t i = 0; i < members; ++i) {
             core::connection_info info;
-            info.id = node.new_connection_id(0);
+            info.id = router.new_connection_id(0);
             info.hub = "bench";
             info.user_id = "u" + std::to_string(i);
             info.kind = protocol::subprotocol_kind::json;
@@ -44,11 +44,11 @@ struct fixture {
     }
     ~fixture() {
         for (const auto& id : ids) {
-            node.shard_at(0).detach(id);
+            router.shard_at(0).detach(id);
         }
         core::shard::unbind_current_thread();
     }
-    core::node node;
+    core::router router;
     std::vector<recording_sink> sinks;
     std::vector<std::string> ids;
 };
@@ -59,7 +59,7 @@ void core_send_to_group(benchmark::State& state) {
     const std::optional<std::string> from = "publisher";
     for (auto _ : state) {
         protocol::message_data data{protocol::data_type::text, std::string(64, 'x')};
-        f.node.send_to_group("bench", "g0", std::move(data), {}, from);
+        f.router.send_to_group("bench", "g0", std::move(data), {}, from);
     }
     state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * members)); // deliveries
     if (f.sinks[0].frames != static_cast<std::uint64_t>(state.iterations())) {
@@ -70,10 +70,10 @@ BENCHMARK(core_send_to_group)->Arg(100)->Arg(1000)->Arg(10000);
 
 void core_join_leave(benchmark::State& state) {
     fixture f(static_cast<std::size_t>(state.range(0)));
-    auto& shard = f.node.shard_at(0);
+    auto& shard = f.router.shard_at(0);
     recording_sink sink;
     core::connection_info info;
-    info.id = f.node.new_connection_id(0);
+    info.id = f.router.new_connection_id(0);
     info.hub = "bench";
     info.kind = protocol::subprotocol_kind::json;
     auto& c = shard.attach(std::move(info), auth::permission_set{}, sink);

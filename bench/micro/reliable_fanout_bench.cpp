@@ -14,7 +14,7 @@
 
 #include <benchmark/benchmark.h>
 
-#include "core/node.hpp"
+#include "core/router.hpp"
 
 namespace {
 
@@ -58,12 +58,12 @@ public:
 class copying_sink final : public queueing_sink {};
 
 template <typename Sink> struct fixture {
-    fixture(std::size_t members, protocol::subprotocol_kind kind) : node(1), sinks(members) {
-        node.shard_at(0).bind_to_current_thread();
-        auto& shard = node.shard_at(0);
+    fixture(std::size_t members, protocol::subprotocol_kind kind) : router(1), sinks(members) {
+        router.shard_at(0).bind_to_current_thread();
+        auto& shard = router.shard_at(0);
         for (std::size_t i = 0; i < members; ++i) {
             auto& c = shard.attach(
-                core::connection_info{node.new_connection_id(0), "bench", "u" + std::to_string(i), kind},
+                core::connection_info{router.new_connection_id(0), "bench", "u" + std::to_string(i), kind},
                 auth::permission_set{}, sinks[i]);
             shard.join(c, "g0");
             connections.push_back(&c);
@@ -71,11 +71,11 @@ template <typename Sink> struct fixture {
     }
     ~fixture() {
         for (const auto* c : connections) {
-            node.shard_at(0).detach(c->id());
+            router.shard_at(0).detach(c->id());
         }
         core::shard::unbind_current_thread();
     }
-    core::node node;
+    core::router router;
     std::vector<Sink> sinks;
     std::vector<core::connection*> connections;
 };
@@ -87,9 +87,9 @@ template <typename Sink> void fan_out(benchmark::State& state, protocol::subprot
     const std::optional<std::string> from = "publisher";
     std::uint64_t sent = 0;
     for (auto _ : state) {
-        f.node.send_to_group("bench", "g0",
-                             protocol::message_data{protocol::data_type::text, std::string(payload, 'x')}, {},
-                             from);
+        f.router.send_to_group("bench", "g0",
+                               protocol::message_data{protocol::data_type::text, std::string(payload, 'x')},
+                               {}, from);
         if (++sent % 500 == 0) {
             for (auto* c : f.connections) {
                 c->acknowledge(sent);

@@ -169,7 +169,7 @@ core::connect_request connect_request_of(const protocol::http_request& request,
     return event;
 }
 
-/// More distinct groups than a connection may be in (node::max_groups_per_connection)?
+/// More distinct groups than a connection may be in (router::max_groups_per_connection)?
 bool over_group_limit(const std::vector<std::string>& groups, std::size_t limit) {
     if (groups.size() <= limit) {
         return false;
@@ -308,9 +308,9 @@ util::result<core::connection_leases, refusal> take_leases(firewall* limits, met
 
 } // namespace
 
-client_endpoint::client_endpoint(core::node& node, auth::access_keys keys, metrics& counters,
+client_endpoint::client_endpoint(core::router& router, auth::access_keys keys, metrics& counters,
                                  client_endpoint_options options)
-    : node_(node), keys_(std::move(keys)), metrics_(counters), options_(options) {}
+    : router_(router), keys_(std::move(keys)), metrics_(counters), options_(options) {}
 
 upgrade_decision client_endpoint::admit(const protocol::http_request& request,
                                         const boost::urls::url_view& target) {
@@ -345,7 +345,7 @@ upgrade_decision client_endpoint::admit(const protocol::http_request& request,
     if (!identity) {
         return identity.error();
     }
-    if (auto refused = check_token_groups(metrics_, identity->groups, node_.max_groups_per_connection())) {
+    if (auto refused = check_token_groups(metrics_, identity->groups, router_.max_groups_per_connection())) {
         return std::move(*refused);
     }
     auto leases = take_leases(firewall_, metrics_, *identity, token);
@@ -395,7 +395,7 @@ client_admission client_endpoint::admit_recovery(std::string hub, protocol::subp
     client_admission admission{.hub = std::move(hub), .kind = kind, .subprotocol = std::move(subprotocol)};
     // The token is checked here, on whichever worker took the request: it needs no shard. Whether
     // the session still exists is known only on its own shard (resume()).
-    const auto shard = node_.shard_of(connection_id);
+    const auto shard = router_.shard_of(connection_id);
     if (!protocol::is_reliable(kind) || !reconnection_token || !shard ||
         !reconnection_tokens_.verify(*reconnection_token, connection_id, util::unix_seconds())) {
         admission.refuse_recovery = true;
@@ -419,7 +419,7 @@ void client_endpoint::complete(client_admission admission, std::size_t worker,
     auto event = std::move(*admission.connect_event);
     admission.connect_event.reset();
     // The handler is told the id before the connection exists; open() gives it that id.
-    admission.connection_id = node_.new_connection_id(worker);
+    admission.connection_id = router_.new_connection_id(worker);
     event.source.connection_id = admission.connection_id;
     auto offered = event.subprotocols;
     events_->connect(std::move(event), worker,
@@ -460,11 +460,11 @@ upgrade_decision client_endpoint::apply_connect_outcome(client_admission admissi
     if (outcome.groups) {
         // The handler's answer is the app server's to fix: a 500, as for any answer hubcast cannot
         // carry out, rather than a connection in only some of the groups it was promised.
-        if (over_group_limit(*outcome.groups, node_.max_groups_per_connection())) {
+        if (over_group_limit(*outcome.groups, router_.max_groups_per_connection())) {
             spdlog::error(
                 "hub '{}': the connect event handler named {} groups, more than a connection may be in "
                 "({}); connection refused",
-                admission.hub, outcome.groups->size(), node_.max_groups_per_connection());
+                admission.hub, outcome.groups->size(), router_.max_groups_per_connection());
             return refuse(
                 metrics_, 500,
                 "Internal Server Error: the connect event handler named more groups than a connection "
@@ -502,8 +502,8 @@ std::unique_ptr<client_session> client_endpoint::open(client_admission admission
         spdlog::warn("hub '{}': ignoring role '{}' (invalid pattern or over the limits)", admission.hub,
                      role);
     }
-    auto& shard = node_.shard_at(shard_index);
-    core::connection_info info{.id = admission.connection_id.empty() ? node_.new_connection_id(shard_index)
+    auto& shard = router_.shard_at(shard_index);
+    core::connection_info info{.id = admission.connection_id.empty() ? router_.new_connection_id(shard_index)
                                                                      : std::move(admission.connection_id),
                                .hub = std::move(admission.hub),
                                .user_id = std::move(admission.user_id),
@@ -542,7 +542,7 @@ std::unique_ptr<client_session> client_endpoint::open(client_admission admission
                                                                .subprotocol = admission.subprotocol},
                                             std::move(admission.connection_state), shard_index));
     }
-    auto session = std::make_unique<client_session>(node_, shard, connection, metrics_);
+    auto session = std::make_unique<client_session>(router_, shard, connection, metrics_);
     if (firewall_ != nullptr && firewall_->options().limits_inbound()) {
         session->limit_inbound(firewall_->options());
     }
@@ -553,7 +553,7 @@ void client_endpoint::expire_lifetimes(std::size_t shard_index, core::limit_cloc
     if (firewall_ == nullptr || !firewall_->options().limits_lifetime()) {
         return;
     }
-    auto& shard = node_.shard_at(shard_index);
+    auto& shard = router_.shard_at(shard_index);
     firewall_->expire(shard_index, now, [this, &shard](const std::string& id) {
         core::connection* connection = shard.find(id);
         if (connection == nullptr || connection->closing()) {
@@ -568,9 +568,9 @@ void client_endpoint::expire_lifetimes(std::size_t shard_index, core::limit_cloc
 
 std::unique_ptr<client_session> client_endpoint::resume(const client_admission& admission,
                                                         core::connection_sink& sink) {
-    auto& stats = node_.reliable_stats();
-    auto& shard = node_.shard_at(admission.recovery->shard);
-    assert(core::node::current_shard() == &shard && "a session is resumed on its own shard's worker");
+    auto& stats = router_.reliable_stats();
+    auto& shard = router_.shard_at(admission.recovery->shard);
+    assert(core::router::current_shard() == &shard && "a session is resumed on its own shard's worker");
     core::connection* connection = shard.find(admission.recovery->connection_id);
     if (connection == nullptr || connection->hub() != admission.hub || connection->kind() != admission.kind ||
         connection->closing()) {
@@ -578,7 +578,7 @@ std::unique_ptr<client_session> client_endpoint::resume(const client_admission& 
     }
     shard.resume(*connection, sink);
     stats.recovered.fetch_add(1, std::memory_order_relaxed);
-    auto session = std::make_unique<client_session>(node_, shard, *connection, metrics_);
+    auto session = std::make_unique<client_session>(router_, shard, *connection, metrics_);
     if (firewall_ != nullptr && firewall_->options().limits_inbound()) {
         session->limit_inbound(firewall_->options());
     }
@@ -586,7 +586,7 @@ std::unique_ptr<client_session> client_endpoint::resume(const client_admission& 
 }
 
 void client_endpoint::refuse_recovery(const client_admission& admission, core::connection_sink& sink) {
-    node_.reliable_stats().recoveries_refused.fetch_add(1, std::memory_order_relaxed);
+    router_.reliable_stats().recoveries_refused.fetch_add(1, std::memory_order_relaxed);
     switch (protocol::family_of(admission.kind)) {
     case protocol::frame_family::json:
         sink.send(util::make_shared_bytes(protocol::encode_frame(

@@ -21,7 +21,7 @@
 #include "core/connection_sink.hpp"
 #include "core/event_sink.hpp"
 #include "core/hub_settings.hpp"
-#include "core/node.hpp"
+#include "core/router.hpp"
 #include "protocol/http_types.hpp"
 #include "protocol/subprotocol.hpp"
 #include "util/result.hpp"
@@ -79,7 +79,7 @@ using upgrade_decision = std::variant<protocol::http_response, client_admission>
 /// turns an admission into a live connection on the calling worker's shard.
 class client_endpoint {
 public:
-    client_endpoint(core::node& node, auth::access_keys keys, metrics& counters,
+    client_endpoint(core::router& router, auth::access_keys keys, metrics& counters,
                     client_endpoint_options options = {});
 
     /// Per-hub settings (anonymous connect, keep-alive) and where events go (null: nowhere).
@@ -135,7 +135,7 @@ private:
                                     const std::string& connection_id,
                                     const std::optional<std::string>& reconnection_token);
 
-    core::node& node_;
+    core::router& router_;
     auth::access_keys keys_;
     metrics& metrics_;
     client_endpoint_options options_;

@@ -54,9 +54,9 @@ std::string client_end_reason(std::uint16_t code, std::string_view reason) {
 }
 } // namespace
 
-client_session::client_session(core::node& node, core::shard& shard, core::connection& connection,
+client_session::client_session(core::router& router, core::shard& shard, core::connection& connection,
                                metrics& counters)
-    : node_(node), shard_(shard), connection_(&connection), metrics_(counters) {}
+    : router_(router), shard_(shard), connection_(&connection), metrics_(counters) {}
 
 client_session::~client_session() {
     if (connection_ != nullptr) {
@@ -122,7 +122,7 @@ void client_session::handle(const protocol::join_group_request& request) {
                 *request.ack_id, "Forbidden",
                 fmt::format("The connection is already in {} groups, the most one connection may be "
                             "in; it did not join group '{}'.",
-                            node_.max_groups_per_connection(), request.group));
+                            router_.max_groups_per_connection(), request.group));
         }
         return;
     }
@@ -154,8 +154,8 @@ void client_session::handle(const protocol::send_to_group_request& request) {
         skip.no_echo_connection = connection_->id();
     }
     count(metrics_.group_messages_published);
-    node_.send_to_group(connection_->hub(), request.group, request.data, std::move(skip),
-                        connection_->user_id());
+    router_.send_to_group(connection_->hub(), request.group, request.data, std::move(skip),
+                          connection_->user_id());
     succeed(request.ack_id);
 }
 
@@ -181,10 +181,10 @@ void client_session::forward_event(core::connection_events& events, const protoc
     // The answer is addressed to the connection, not to this session: a reliable session may be on
     // a new transport (and session) by then, and the connection outlives its events' callbacks.
     auto* connection = connection_;
-    auto& node = node_;
+    auto& router = router_;
     const auto ack_id = request.ack_id;
     const bool queued = events.user_event(
-        request.event, request.data, [connection, &node, ack_id](core::user_event_reply reply) {
+        request.event, request.data, [connection, &router, ack_id](core::user_event_reply reply) {
             if (!reply.success) {
                 if (ack_id) {
                     send_ack_error_to(*connection, *ack_id, "InternalServerError", reply.error);
@@ -193,7 +193,7 @@ void client_session::forward_event(core::connection_events& events, const protoc
             }
             // Spec 4.2: the handler's answer first, as a message from the server, then the ack.
             if (reply.data) {
-                node.send_to_connection(connection->hub(), connection->id(), std::move(*reply.data));
+                router.send_to_connection(connection->hub(), connection->id(), std::move(*reply.data));
             }
             if (ack_id) {
                 connection->acks().remember(*ack_id);
@@ -211,9 +211,9 @@ void client_session::forward_frame(core::connection_events& events, protocol::ws
                                                                             : protocol::data_type::binary,
                                 .bytes = std::string(payload)};
     auto* connection = connection_;
-    auto& node = node_;
+    auto& router = router_;
     const bool queued =
-        events.user_event("message", std::move(data), [connection, &node](core::user_event_reply reply) {
+        events.user_event("message", std::move(data), [connection, &router](core::user_event_reply reply) {
             if (!reply.success) {
                 // A simple client has no ack to hear the failure in: the connection ends (spec 3.4).
                 connection->close(protocol::close_code::internal_error, reply.error);
@@ -221,7 +221,7 @@ void client_session::forward_frame(core::connection_events& events, protocol::ws
             }
             // The raw family sends text and json as a text frame, binary as a binary frame.
             if (reply.data) {
-                node.send_to_connection(connection->hub(), connection->id(), std::move(*reply.data));
+                router.send_to_connection(connection->hub(), connection->id(), std::move(*reply.data));
             }
         });
     if (!queued) {
@@ -312,7 +312,7 @@ void client_session::on_closed(std::uint16_t code, std::string_view reason) {
     // error, shutdown) is for good: connection_->closing() is then set.
     const bool recoverable = connection_->is_reliable() && !connection_->closing() &&
                              code != protocol::close_code::normal &&
-                             node_.reliable().recovery_window.count() > 0;
+                             router_.reliable().recovery_window.count() > 0;
     if (recoverable) {
         shard_.park(*connection_, std::chrono::steady_clock::now());
     } else {

@@ -7,7 +7,7 @@
 #include "api/firewall.hpp"
 #include "api/metrics.hpp"
 #include "core/connection.hpp"
-#include "core/node.hpp"
+#include "core/router.hpp"
 #include "protocol/json_protocol.hpp"
 #include "protocol/websocket_frame.hpp"
 
@@ -18,7 +18,7 @@ namespace hubcast::api {
 /// Lives on the connection's shard and is called only on that shard's thread.
 class client_session {
 public:
-    client_session(core::node& node, core::shard& shard, core::connection& connection, metrics& counters);
+    client_session(core::router& router, core::shard& shard, core::connection& connection, metrics& counters);
     ~client_session();
     client_session(const client_session&) = delete;
     client_session& operator=(const client_session&) = delete;
@@ -62,7 +62,7 @@ private:
     bool speaks_protobuf() const noexcept;
     void send_payload(protocol::ws_opcode opcode, std::string_view payload);
 
-    core::node& node_;
+    core::router& router_;
     core::shard& shard_;
     core::connection* connection_;
     metrics& metrics_;

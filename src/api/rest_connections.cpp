@@ -7,26 +7,27 @@ void rest_router::connection_operation(call& c) {
     const auto& route = c.route;
     switch (route.operation) {
     case rest_operation::connection_exists:
-        c.answer(empty_response(node_.connection_exists(route.hub_key, route.connection_id) ? 200 : 404));
+        c.answer(empty_response(router_.connection_exists(route.hub_key, route.connection_id) ? 200 : 404));
         return;
     case rest_operation::remove_connection_from_all_groups:
-        node_.remove_connection_from_all_groups(route.hub_key, route.connection_id,
-                                                c.answer_when_applied(204));
+        router_.remove_connection_from_all_groups(route.hub_key, route.connection_id,
+                                                  c.answer_when_applied(204));
         return;
     default:
         break;
     }
-    close_then_answer(c, [&](core::exclusions skip, std::string reason, core::node::applied_callback answer) {
-        if (route.operation == rest_operation::close_connection) {
-            // Closing a connection that is not there is done already: 204 as well, as Azure does.
-            // CloseConnection has no `excluded`.
-            node_.close_connection(route.hub_key, route.connection_id, options_.close_code, std::move(reason),
-                                   std::move(answer));
-        } else {
-            node_.close_all(route.hub_key, std::move(skip), options_.close_code, std::move(reason),
-                            std::move(answer));
-        }
-    });
+    close_then_answer(
+        c, [&](core::exclusions skip, std::string reason, core::router::applied_callback answer) {
+            if (route.operation == rest_operation::close_connection) {
+                // Closing a connection that is not there is done already: 204 as well, as Azure does.
+                // CloseConnection has no `excluded`.
+                router_.close_connection(route.hub_key, route.connection_id, options_.close_code,
+                                         std::move(reason), std::move(answer));
+            } else {
+                router_.close_all(route.hub_key, std::move(skip), options_.close_code, std::move(reason),
+                                  std::move(answer));
+            }
+        });
 }
 
 } // namespace hubcast::api

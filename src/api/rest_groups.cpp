@@ -14,40 +14,42 @@ void rest_router::group_operation(call& c) {
     const auto& route = c.route;
     switch (route.operation) {
     case rest_operation::group_exists:
-        c.answer(empty_response(node_.group_exists(route.hub_key, route.group) ? 200 : 404));
+        c.answer(empty_response(router_.group_exists(route.hub_key, route.group) ? 200 : 404));
         return;
     case rest_operation::remove_connection_from_group:
-        node_.remove_connection_from_group(route.hub_key, route.group, route.connection_id,
-                                           c.answer_when_applied(204));
+        router_.remove_connection_from_group(route.hub_key, route.group, route.connection_id,
+                                             c.answer_when_applied(204));
         return;
     case rest_operation::add_connection_to_group:
         // The JS SDK's groupClient.addConnection turns a 404 into "connection doesn't exist", so the
         // answer waits for the owning shard to say whether it has the connection.
-        node_.add_connection_to_group(route.hub_key, route.group, route.connection_id,
-                                      [reply = std::move(c.reply), limit = node_.max_groups_per_connection()](
-                                          core::node::add_result result) {
-                                          switch (result) {
-                                          case core::node::add_result::added:
-                                              reply(empty_response(200));
-                                              return;
-                                          case core::node::add_result::group_limit:
-                                              reply(error_response(too_many_groups(1, limit), false));
-                                              return;
-                                          case core::node::add_result::no_connection:
-                                              break;
-                                          }
-                                          reply(error_response({404, rest_error_code::connection_not_found,
-                                                                "The connection does not exist in this hub."},
-                                                               false));
-                                      });
+        router_.add_connection_to_group(
+            route.hub_key, route.group, route.connection_id,
+            [reply = std::move(c.reply),
+             limit = router_.max_groups_per_connection()](core::router::add_result result) {
+                switch (result) {
+                case core::router::add_result::added:
+                    reply(empty_response(200));
+                    return;
+                case core::router::add_result::group_limit:
+                    reply(error_response(too_many_groups(1, limit), false));
+                    return;
+                case core::router::add_result::no_connection:
+                    break;
+                }
+                reply(error_response({404, rest_error_code::connection_not_found,
+                                      "The connection does not exist in this hub."},
+                                     false));
+            });
         return;
     default:
         break;
     }
-    close_then_answer(c, [&](core::exclusions skip, std::string reason, core::node::applied_callback answer) {
-        node_.close_group(route.hub_key, route.group, std::move(skip), options_.close_code, std::move(reason),
-                          std::move(answer));
-    });
+    close_then_answer(c,
+                      [&](core::exclusions skip, std::string reason, core::router::applied_callback answer) {
+                          router_.close_group(route.hub_key, route.group, std::move(skip),
+                                              options_.close_code, std::move(reason), std::move(answer));
+                      });
 }
 
 void rest_router::group_membership(call& c) {
@@ -62,11 +64,11 @@ void rest_router::group_membership(call& c) {
         return;
     }
     if (c.route.operation == rest_operation::add_connections_to_groups) {
-        node_.add_to_groups(c.route.hub_key, std::move(request->groups), std::move(filter).value(),
-                            c.answer_when_joined(200, node_.max_groups_per_connection()));
+        router_.add_to_groups(c.route.hub_key, std::move(request->groups), std::move(filter).value(),
+                              c.answer_when_joined(200, router_.max_groups_per_connection()));
     } else {
-        node_.remove_from_groups(c.route.hub_key, std::move(request->groups), std::move(filter).value(),
-                                 c.answer_when_applied(200));
+        router_.remove_from_groups(c.route.hub_key, std::move(request->groups), std::move(filter).value(),
+                                   c.answer_when_applied(200));
     }
 }
 
@@ -87,7 +89,7 @@ void rest_router::list_group(call& c) {
         link += "&maxpagesize=" + std::to_string(page->page_size);
     }
     // One more than the page holds tells whether another page follows.
-    node_.list_group_members(
+    router_.list_group_members(
         c.route.hub_key, c.route.group, page->after, wanted + 1,
         [reply = std::move(c.reply), wanted, top = page->top, link = std::move(link), keys = keys_,
          hub = c.route.hub_key, group = c.route.group](std::vector<core::group_member> members) {

@@ -12,27 +12,27 @@ void rest_router::permission_operation(call& c) {
     const auto& route = c.route;
     switch (route.operation) {
     case rest_operation::grant_permission:
-        node_.grant_permission(route.hub_key, route.connection_id, route.permission,
-                               std::move(target).value(), [reply = std::move(c.reply)](bool found) {
-                                   reply(found
-                                             ? empty_response(200)
-                                             : error_response({404, rest_error_code::connection_not_found,
-                                                               "The connection does not exist in this hub."},
-                                                              false));
-                               });
+        router_.grant_permission(
+            route.hub_key, route.connection_id, route.permission, std::move(target).value(),
+            [reply = std::move(c.reply)](bool found) {
+                reply(found ? empty_response(200)
+                            : error_response({404, rest_error_code::connection_not_found,
+                                              "The connection does not exist in this hub."},
+                                             false));
+            });
         return;
     case rest_operation::revoke_permission:
         // Revoking from a connection that is gone leaves it without the permission: done, 204.
-        node_.revoke_permission(route.hub_key, route.connection_id, route.permission,
-                                std::move(target).value(),
-                                [reply = std::move(c.reply)](bool) { reply(empty_response(204)); });
+        router_.revoke_permission(route.hub_key, route.connection_id, route.permission,
+                                  std::move(target).value(),
+                                  [reply = std::move(c.reply)](bool) { reply(empty_response(204)); });
         return;
     default:
-        node_.check_permission(route.hub_key, route.connection_id, route.permission,
-                               std::move(target).value(),
-                               [reply = std::move(c.reply)](std::optional<bool> has) {
-                                   reply(empty_response(has.value_or(false) ? 200 : 404));
-                               });
+        router_.check_permission(route.hub_key, route.connection_id, route.permission,
+                                 std::move(target).value(),
+                                 [reply = std::move(c.reply)](std::optional<bool> has) {
+                                     reply(empty_response(has.value_or(false) ? 200 : 404));
+                                 });
         return;
     }
 }

@@ -36,8 +36,8 @@ std::string unauthorized_message(auth::token_error error) {
 
 } // namespace
 
-rest_router::rest_router(core::node& node, auth::access_keys keys, rest_options options)
-    : node_(node), keys_(std::move(keys)), options_(options) {}
+rest_router::rest_router(core::router& router, auth::access_keys keys, rest_options options)
+    : router_(router), keys_(std::move(keys)), options_(options) {}
 
 std::string rest_router::call::base_url() const {
     const std::string_view forwarded = trim_blanks(request.header("X-Forwarded-Proto"));

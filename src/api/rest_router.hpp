@@ -10,7 +10,7 @@
 #include "api/rest_params.hpp"
 #include "api/rest_route.hpp"
 #include "auth/access_keys.hpp"
-#include "core/node.hpp"
+#include "core/router.hpp"
 #include "protocol/http_types.hpp"
 #include "protocol/websocket_frame.hpp"
 
@@ -29,7 +29,7 @@ using rest_reply = std::function<void(protocol::http_response)>;
 /// The REST data plane under /api/hubs/{hub}/... (server-protocol spec 2-3): the 24 operations
 /// of api-version 2024-12-01 besides the health check. Each call is matched (404, 405), its
 /// api-version checked (400), its bearer token verified (401), its path parameters validated
-/// (400), then carried out through core::node. Operations that need an answer from a connection's
+/// (400), then carried out through core::router. Operations that need an answer from a connection's
 /// shard (membership changes, closes, permissions, listing a group) reply from the last shard
 /// concerned; everything else replies before handle() returns. Sends are fire-and-forget (202).
 ///
@@ -37,7 +37,7 @@ using rest_reply = std::function<void(protocol::http_response)>;
 /// state of its own.
 class rest_router {
 public:
-    rest_router(core::node& node, auth::access_keys keys, rest_options options = {});
+    rest_router(core::router& router, auth::access_keys keys, rest_options options = {});
 
     /// `segments` and `query` are the percent-decoded path segments and query parameters of
     /// `request.target`. `reply` is called exactly once, inline or later from a worker.
@@ -57,7 +57,7 @@ private:
         void fail(const rest_error& error) const { reply(error_response(error, head)); }
         /// Answers `status` once a membership change has reached every shard it concerns, so
         /// that the app server's next request (a send, an existence check) sees it.
-        core::node::applied_callback answer_when_applied(unsigned status) const {
+        core::router::applied_callback answer_when_applied(unsigned status) const {
             return [reply = reply, status] {
                 reply(empty_response(status));
             };
@@ -65,7 +65,7 @@ private:
         /// As answer_when_applied, for a change that adds connections to groups: a 409 when the
         /// group limit (`limit` groups per connection) refused any join. The other joins stand:
         /// the change is applied on each shard on its own, so it cannot be undone as a whole.
-        core::node::joins_applied_callback answer_when_joined(unsigned status, std::size_t limit) const {
+        core::router::joins_applied_callback answer_when_joined(unsigned status, std::size_t limit) const {
             return [reply = reply, status, limit](std::size_t refused) {
                 reply(refused == 0 ? empty_response(status)
                                    : error_response(too_many_groups(refused, limit), false));
@@ -83,7 +83,7 @@ private:
     /// every connection closed is forgotten (a HEAD sent after it answers 404); the transports
     /// finish closing later.
     using close_operation =
-        std::function<void(core::exclusions skip, std::string reason, core::node::applied_callback answer)>;
+        std::function<void(core::exclusions skip, std::string reason, core::router::applied_callback answer)>;
     void close_then_answer(call& c, const close_operation& close);
 
     // One per operation family, each in its own file (rest_<family>.cpp).
@@ -96,7 +96,7 @@ private:
     void permission_operation(call& c);
     void generate_token(call& c);
 
-    core::node& node_;
+    core::router& router_;
     auth::access_keys keys_;
     rest_options options_;
 };

@@ -39,16 +39,16 @@ void rest_router::send(call& c) {
     const auto& route = c.route;
     switch (operation) {
     case rest_operation::send_to_all:
-        node_.send_to_all(route.hub_key, std::move(data).value(), std::move(options));
+        router_.send_to_all(route.hub_key, std::move(data).value(), std::move(options));
         break;
     case rest_operation::send_to_group:
-        node_.send_to_group(route.hub_key, route.group, std::move(data).value(), std::move(options));
+        router_.send_to_group(route.hub_key, route.group, std::move(data).value(), std::move(options));
         break;
     case rest_operation::send_to_user:
-        node_.send_to_user(route.hub_key, route.user_id, std::move(data).value(), std::move(options));
+        router_.send_to_user(route.hub_key, route.user_id, std::move(data).value(), std::move(options));
         break;
     default:
-        node_.send_to_connection(route.hub_key, route.connection_id, std::move(data).value(), deadline);
+        router_.send_to_connection(route.hub_key, route.connection_id, std::move(data).value(), deadline);
         break;
     }
     c.answer(empty_response(202));

@@ -26,9 +26,10 @@ void rest_router::generate_token(call& c) {
         return;
     }
     // The upgrade refuses a token naming more groups than a connection may join.
-    if (parameters->groups.size() > node_.max_groups_per_connection()) {
+    if (parameters->groups.size() > router_.max_groups_per_connection()) {
         c.fail(rest_error{400, rest_error_code::invalid_parameter,
-                          "group may be given at most " + std::to_string(node_.max_groups_per_connection()) +
+                          "group may be given at most " +
+                              std::to_string(router_.max_groups_per_connection()) +
                               " times, the most groups one connection may be in."});
         return;
     }

@@ -9,25 +9,26 @@ void rest_router::user_operation(call& c) {
     const auto& route = c.route;
     switch (route.operation) {
     case rest_operation::user_exists:
-        c.answer(empty_response(node_.user_exists(route.hub_key, route.user_id) ? 200 : 404));
+        c.answer(empty_response(router_.user_exists(route.hub_key, route.user_id) ? 200 : 404));
         return;
     case rest_operation::remove_user_from_all_groups:
-        node_.remove_user_from_all_groups(route.hub_key, route.user_id, c.answer_when_applied(204));
+        router_.remove_user_from_all_groups(route.hub_key, route.user_id, c.answer_when_applied(204));
         return;
     case rest_operation::remove_user_from_group:
-        node_.remove_user_from_group(route.hub_key, route.group, route.user_id, c.answer_when_applied(204));
+        router_.remove_user_from_group(route.hub_key, route.group, route.user_id, c.answer_when_applied(204));
         return;
     case rest_operation::add_user_to_group:
-        node_.add_user_to_group(route.hub_key, route.group, route.user_id,
-                                c.answer_when_joined(200, node_.max_groups_per_connection()));
+        router_.add_user_to_group(route.hub_key, route.group, route.user_id,
+                                  c.answer_when_joined(200, router_.max_groups_per_connection()));
         return;
     default:
         break;
     }
-    close_then_answer(c, [&](core::exclusions skip, std::string reason, core::node::applied_callback answer) {
-        node_.close_user(route.hub_key, route.user_id, std::move(skip), options_.close_code,
-                         std::move(reason), std::move(answer));
-    });
+    close_then_answer(c,
+                      [&](core::exclusions skip, std::string reason, core::router::applied_callback answer) {
+                          router_.close_user(route.hub_key, route.user_id, std::move(skip),
+                                             options_.close_code, std::move(reason), std::move(answer));
+                      });
 }
 
 } // namespace hubcast::api

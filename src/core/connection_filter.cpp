@@ -85,7 +85,7 @@ public:
         : filter_(filter), subject_(subject) {}
 
     truth boolean(std::uint32_t index) {
-        const node& n = filter_.nodes_[index];
+        const term& n = filter_.terms_[index];
         switch (n.kind) {
         case op::literal_boolean:
             return to_truth(n.value != 0);
@@ -142,7 +142,7 @@ public:
     }
 
     number integer(std::uint32_t index) {
-        const node& n = filter_.nodes_[index];
+        const term& n = filter_.terms_[index];
         switch (n.kind) {
         case op::literal_integer:
             return n.value;
@@ -167,7 +167,7 @@ public:
     }
 
     text string(std::uint32_t index) {
-        const node& n = filter_.nodes_[index];
+        const term& n = filter_.terms_[index];
         switch (n.kind) {
         case op::literal_string:
             return filter_.literals_[static_cast<std::size_t>(n.value)];
@@ -204,7 +204,7 @@ public:
     }
 
 private:
-    std::uint32_t child(const node& n, std::uint32_t i) const { return filter_.children_[n.first + i]; }
+    std::uint32_t child(const term& n, std::uint32_t i) const { return filter_.children_[n.first + i]; }
 
     /// eq/ne treat null as a value (null eq null); gt/ge/lt/le are false when either side is null.
     template <typename T> static bool ordered(op kind, const std::optional<T>& a, const std::optional<T>& b) {
@@ -229,7 +229,7 @@ private:
         }
     }
 
-    /// Calls `use` with a function that evaluates a node as `operand`, the type the parser
+    /// Calls `use` with a function that evaluates a term as `operand`, the type the parser
     /// unified both sides of a comparison or `in` to.
     template <typename Use> bool read_as(value_type operand, Use use) {
         switch (operand) {
@@ -249,7 +249,7 @@ private:
         return t == truth::unknown ? std::nullopt : std::optional<bool>(t == truth::yes);
     }
 
-    truth string_test(const node& n) {
+    truth string_test(const term& n) {
         const text s = string(child(n, 0));
         const text part = string(child(n, 1));
         if (!s || !part) {
@@ -265,7 +265,7 @@ private:
         }
     }
 
-    truth in_sorted_strings(const node& n) {
+    truth in_sorted_strings(const term& n) {
         const text value = string(child(n, 0));
         if (!value) {
             return truth::no; // the list holds string literals only, never null
@@ -281,7 +281,7 @@ private:
         if (subject_.groups == nullptr) {
             return truth::no;
         }
-        const node& n = filter_.nodes_[left];
+        const term& n = filter_.terms_[left];
         // A literal is already a std::string, so the usual `'g1' in groups` looks up without a copy.
         if (n.kind == op::literal_string) {
             return to_truth(subject_.groups->contains(filter_.literals_[static_cast<std::size_t>(n.value)]));
@@ -291,7 +291,7 @@ private:
     }
 
     std::string_view literal(std::uint32_t index) const {
-        return filter_.literals_[static_cast<std::size_t>(filter_.nodes_[index].value)];
+        return filter_.literals_[static_cast<std::size_t>(filter_.terms_[index].value)];
     }
 
     /// ASCII only: shifts [from, to] by the distance between the cases. A string with nothing to
@@ -322,7 +322,7 @@ private:
 
     /// Out-of-range arguments clamp rather than fail, so a filter never errors per connection:
     /// a negative start counts from 0, a start past the end gives '', a negative length gives ''.
-    text substring(const node& n) {
+    text substring(const term& n) {
         const text s = string(child(n, 0));
         const number start = integer(child(n, 1));
         const number length =

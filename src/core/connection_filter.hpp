@@ -87,11 +87,11 @@ private:
         logical_not,
     };
 
-    /// One node of the flat expression tree. Its children are `children_[first, first + count)`;
-    /// the parser type-checked every node, so evaluation never meets a type it did not expect.
-    struct node {
+    /// One term (node) of the flat expression tree. Its children are `children_[first, first + count)`;
+    /// the parser type-checked every term, so evaluation never meets a type it did not expect.
+    struct term {
         op kind;
-        value_type type;    ///< of the node's result
+        value_type type;    ///< of the term's result
         value_type operand; ///< comparisons and `in`: the type both sides are compared as
         std::uint32_t first = 0;
         std::uint32_t count = 0;
@@ -103,7 +103,7 @@ private:
 
     connection_filter() = default;
 
-    std::vector<node> nodes_;
+    std::vector<term> terms_;
     std::vector<std::uint32_t> children_;
     std::vector<std::string> literals_; ///< unescaped; std::string so groups->find() needs no copy
     std::uint32_t root_ = 0;

@@ -114,16 +114,16 @@ private:
 
     bool at_word(word w) const { return current().kind == token_kind::name && current().name == w; }
 
-    std::uint32_t emit(node n, std::size_t position, const std::vector<std::uint32_t>& children = {}) {
+    std::uint32_t emit(term n, std::size_t position, const std::vector<std::uint32_t>& children = {}) {
         n.first = static_cast<std::uint32_t>(filter_.children_.size());
         n.count = static_cast<std::uint32_t>(children.size());
         filter_.children_.insert(filter_.children_.end(), children.begin(), children.end());
-        filter_.nodes_.push_back(n);
+        filter_.terms_.push_back(n);
         positions_.push_back(position);
-        return static_cast<std::uint32_t>(filter_.nodes_.size() - 1);
+        return static_cast<std::uint32_t>(filter_.terms_.size() - 1);
     }
 
-    value_type type_of(std::uint32_t index) const { return filter_.nodes_[index].type; }
+    value_type type_of(std::uint32_t index) const { return filter_.terms_[index].type; }
     std::size_t position_of(std::uint32_t index) const { return positions_[index]; }
 
     static std::string_view describe(value_type type) {
@@ -269,14 +269,14 @@ private:
         }
         bool all_literals = operand == value_type::string;
         for (const std::uint32_t item : items) {
-            all_literals = all_literals && filter_.nodes_[item].kind == op::literal_string;
+            all_literals = all_literals && filter_.terms_[item].kind == op::literal_string;
         }
         op kind = op::in_list;
         if (all_literals) {
             kind = op::in_sorted_strings;
             std::sort(items.begin(), items.end(), [this](std::uint32_t a, std::uint32_t b) {
-                return filter_.literals_[filter_.nodes_[a].value] <
-                       filter_.literals_[filter_.nodes_[b].value];
+                return filter_.literals_[filter_.terms_[a].value] <
+                       filter_.literals_[filter_.terms_[b].value];
             });
         }
         items.insert(items.begin(), left);
@@ -495,7 +495,7 @@ private:
 
     filter_syntax::lexer lexer_;
     connection_filter& filter_;
-    std::vector<std::size_t> positions_; ///< where each node starts in the text, for type errors
+    std::vector<std::size_t> positions_; ///< where each term starts in the text, for type errors
     std::size_t clauses_ = 0;
     std::size_t depth_ = 0;
 };

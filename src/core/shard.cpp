@@ -7,7 +7,7 @@
 #include <stdexcept>
 #include <utility>
 
-#include "core/node.hpp"
+#include "core/router.hpp"
 
 namespace hubcast::core {
 
@@ -54,7 +54,7 @@ bool shard::member_list::erase(connection& c) {
     return true;
 }
 
-shard::shard(node& owner, std::size_t index, std::size_t mailbox_max_bytes)
+shard::shard(router& owner, std::size_t index, std::size_t mailbox_max_bytes)
     : owner_(owner), index_(index), inbox_(mailbox_max_bytes) {}
 
 shard::~shard() {
@@ -233,7 +233,7 @@ void shard::unindex_member(connection& c, std::string_view group) {
 void shard::deliver_to_all(std::string_view hub, const prepared_message& message, const exclusions& skip,
                            const delivery_options& options) {
     if (const hub_members* h = members_of(hub)) {
-        deliver(h->all, message, skip, options);
+        deliver_to_members(h->all, message, skip, options);
     }
 }
 
@@ -241,7 +241,7 @@ void shard::deliver_to_group(std::string_view hub, std::string_view group, const
                              const exclusions& skip, const delivery_options& options) {
     if (const hub_members* h = members_of(hub)) {
         if (const auto g = h->groups.find(group); g != h->groups.end()) {
-            deliver(g->second, message, skip, options);
+            deliver_to_members(g->second, message, skip, options);
         }
     }
 }
@@ -250,13 +250,13 @@ void shard::deliver_to_user(std::string_view hub, std::string_view user_id, cons
                             const exclusions& skip, const delivery_options& options) {
     if (const hub_members* h = members_of(hub)) {
         if (const auto u = h->users.find(user_id); u != h->users.end()) {
-            deliver(u->second, message, skip, options);
+            deliver_to_members(u->second, message, skip, options);
         }
     }
 }
 
-void shard::deliver(const member_list& members, const prepared_message& message, const exclusions& skip,
-                    const delivery_options& options) {
+void shard::deliver_to_members(const member_list& members, const prepared_message& message,
+                               const exclusions& skip, const delivery_options& options) {
     // One frame lookup per family for the whole walk: recipients then cost one pointer copy each
     // (into the sink's queue), never an encode, a lock or an allocation here.
     std::array<const util::shared_bytes*, protocol::frame_family_count> frames{};
@@ -292,7 +292,7 @@ void shard::deliver(const member_list& members, const prepared_message& message,
     }
 }
 
-bool shard::expired(send_deadline deadline) {
+bool shard::drop_if_expired(send_deadline deadline) {
     if (deadline == no_deadline || std::chrono::steady_clock::now() < deadline) {
         return false;
     }

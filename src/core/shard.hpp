@@ -21,7 +21,7 @@
 
 namespace hubcast::core {
 
-class node;
+class router;
 
 /// Which connections of a fan-out are skipped.
 struct exclusions {
@@ -48,19 +48,19 @@ struct group_member {
     bool operator==(const group_member&) const = default;
 };
 
-/// What a join did. A connection is in at most node::max_groups_per_connection() groups: a join
+/// What a join did. A connection is in at most router::max_groups_per_connection() groups: a join
 /// past that changes nothing.
 /// What a join did: `closing` when the connection is being closed (it has been forgotten).
 enum class join_result : std::uint8_t { joined, already_member, group_limit, closing };
 
 /// The part of the node owned by one worker thread: its connections and the local indexes
 /// (hub → group → members, hub → user → connections). Every method except inbox() runs on the
-/// owning worker thread only (no locks); other threads reach a shard through node::run_on().
+/// owning worker thread only (no locks); other threads reach a shard through router::run_on().
 /// Membership changes (attach, detach, join, leave) also update the node's registry before they
 /// return, so a send that starts after them sees them.
 class shard {
 public:
-    shard(node& owner, std::size_t index, std::size_t mailbox_max_bytes = mailbox::default_max_bytes);
+    shard(router& owner, std::size_t index, std::size_t mailbox_max_bytes = mailbox::default_max_bytes);
     shard(const shard&) = delete;
     shard& operator=(const shard&) = delete;
     ~shard();
@@ -69,7 +69,7 @@ public:
     mailbox& inbox() noexcept { return inbox_; }
     const mailbox& inbox() const noexcept { return inbox_; }
 
-    /// Marks the calling thread as this shard's worker (node::current_shard() then returns it).
+    /// Marks the calling thread as this shard's worker (router::current_shard() then returns it).
     /// A thread serves at most one shard: binding again replaces the previous binding.
     void bind_to_current_thread();
     /// Undoes bind_to_current_thread() for the calling thread (a worker leaving its loop, a test
@@ -78,7 +78,7 @@ public:
 
     /// Registers a new connection on this shard (indexes and node registry). The sink must outlive
     /// the connection (until detach). Returns the core connection object, valid until detach.
-    /// The id must be new (node::new_connection_id); a duplicate throws std::logic_error.
+    /// The id must be new (router::new_connection_id); a duplicate throws std::logic_error.
     connection& attach(connection_info info, auth::permission_set permissions, connection_sink& sink);
     /// Leaves all groups and forgets the connection. Safe to call for unknown ids.
     void detach(std::string_view connection_id);
@@ -120,9 +120,10 @@ public:
     void deliver_to_user(std::string_view hub, std::string_view user_id, const prepared_message& message,
                          const exclusions& skip, const delivery_options& options = {});
 
-    /// True, and counted in expired_sends(), when `deadline` has passed: a send that waited in the
-    /// mailbox past its TTL is dropped instead of delivered late.
-    bool expired(send_deadline deadline);
+    /// Whether a send with this deadline must be dropped: true once `deadline` has passed, and then
+    /// counted in expired_sends() (a send that waited in the mailbox past its TTL is dropped, never
+    /// delivered late).
+    bool drop_if_expired(send_deadline deadline);
     std::size_t expired_sends() const noexcept { return expired_sends_; }
 
     /// Local members of `group` whose connection id sorts after `after` (all when empty), in
@@ -141,7 +142,7 @@ public:
     std::size_t connection_count() const noexcept { return connections_.size(); }
 
 private:
-    friend class node; // node::current_shard() reads bound()
+    friend class router; // router::current_shard() reads bound()
 
     template <typename T> using string_map = util::string_map<T>;
 
@@ -182,8 +183,8 @@ private:
         string_map<member_list> users;
     };
 
-    void deliver(const member_list& members, const prepared_message& message, const exclusions& skip,
-                 const delivery_options& options);
+    void deliver_to_members(const member_list& members, const prepared_message& message,
+                            const exclusions& skip, const delivery_options& options);
     /// Removes `c` from the local index of `group` and from the registry; c.groups_ is the caller's.
     void unindex_member(connection& c, std::string_view group);
     hub_members* members_of(std::string_view hub);
@@ -192,12 +193,12 @@ private:
     /// The calling thread's shard (what bind_to_current_thread set), as a thread_local slot.
     static shard*& bound() noexcept;
 
-    node& owner_;
+    router& owner_;
     std::size_t index_;
     mailbox inbox_;
     string_map<std::unique_ptr<connection>> connections_;
     string_map<hub_members> hubs_;
-    // True while deliver() walks a member list. connection_sink forbids re-entering the shard from
+    // True while deliver_to_members() walks a member list. connection_sink forbids re-entering the shard from
     // send(); attach/detach/join/leave assert this so a transport that does is caught by the
     // assertion build (make test's sanitizer run; the Release build defines NDEBUG) instead of
     // invalidating the walk.

@@ -9,7 +9,7 @@
 
 #include "api/firewall.hpp"
 #include "core/hub_settings.hpp"
-#include "core/node.hpp"
+#include "core/router.hpp"
 #include "upstream/upstream_options.hpp"
 #include "util/result.hpp"
 

@@ -15,8 +15,8 @@
 #include "api/metrics.hpp"
 #include "api/rest_router.hpp"
 #include "core/hub_settings.hpp"
-#include "core/node.hpp"
-#include "core/node_metrics.hpp"
+#include "core/router.hpp"
+#include "core/router_metrics.hpp"
 #include "protocol/websocket_frame.hpp"
 #include "server/http_frontend.hpp"
 #include "server/lifetime_reaper.hpp"
@@ -106,21 +106,21 @@ struct serving_parts {
     serving_parts(const server_options& options, asio::io_context& main_loop)
         : hubs(options.hubs), webhooks(hubs, options.access_keys, upstream_options_from(options)),
           returner(main_loop), firewall(options.firewall, options.effective_workers()),
-          node(options.effective_workers(), options.mailbox_max_bytes, reliable_options_from(options)),
-          clients(node, auth::access_keys{options.access_keys}, metrics),
-          rest(node, auth::access_keys{options.access_keys}), router(clients, rest, registry),
-          frontend(router, clients) {
-        node.set_max_groups_per_connection(options.max_groups_per_connection);
+          router(options.effective_workers(), options.mailbox_max_bytes, reliable_options_from(options)),
+          clients(router, auth::access_keys{options.access_keys}, metrics),
+          rest(router, auth::access_keys{options.access_keys}), http(clients, rest, registry),
+          frontend(http, clients) {
+        router.set_max_groups_per_connection(options.max_groups_per_connection);
         register_metrics();
         clients.set_hub_settings(hubs, &webhooks);
         clients.set_firewall(firewall);
-        router.set_readiness([this] { return !stopping.load(); });
+        http.set_readiness([this] { return !stopping.load(); });
     }
 
     /// Everything /metrics shows, each layer naming its own, in the order the page lists them.
     void register_metrics() {
         metrics.register_into(registry);
-        core::register_node_metrics(registry, node);
+        core::register_router_metrics(registry, router);
         transport::register_session_metrics(registry, sessions);
         registry.add_counter("hubcast_memory_trims_total",
                              "Times free allocator memory was returned to the system after a burst.",
@@ -128,19 +128,19 @@ struct serving_parts {
         webhooks.counters().register_into(registry);
     }
 
-    // Before the node: a connection's events reach the dispatcher until its connection is gone.
+    // Before the router: a connection's events reach the dispatcher until its connection is gone.
     core::live_hub_settings hubs;
     upstream::webhook_dispatcher webhooks;
     memory_returner returner; ///< runs on the main thread's loop, after bursts
-    // Before the node: connections hold its per-user and per-token leases until they are gone.
+    // Before the router: connections hold its per-user and per-token leases until they are gone.
     api::firewall firewall;
-    core::node node;
+    core::router router;
     api::metrics metrics;
     transport::session_counters sessions;
     util::metrics_registry registry;
     api::client_endpoint clients;
     api::rest_router rest;
-    api::http_router router;
+    api::http_router http;
     std::atomic<bool> stopping{false}; ///< readiness answers 503 once set
     http_frontend frontend;
 };
@@ -150,14 +150,14 @@ struct serving_parts {
 void start_workers(serving_parts& parts, transport::worker_pool& workers) {
     std::vector<asio::any_io_executor> executors;
     for (std::size_t i = 0; i < workers.size(); ++i) {
-        auto& shard = parts.node.shard_at(i);
+        auto& shard = parts.router.shard_at(i);
         auto& context = workers.context(i);
         shard.inbox().set_wake([&shard, &context] { wake_shard(context, shard); });
         executors.emplace_back(context.get_executor());
     }
     parts.webhooks.start(executors);
-    workers.start([&node = parts.node, &workers](std::size_t index) {
-        node.shard_at(index).bind_to_current_thread();
+    workers.start([&router = parts.router, &workers](std::size_t index) {
+        router.shard_at(index).bind_to_current_thread();
         bind_shard_wakes_to_current_thread(workers.context(index));
     });
 }
@@ -201,7 +201,7 @@ int serve_until_stopped(asio::io_context& main_loop, asio::signal_set& signals, 
 /// Closes every client with 1001 and gives the app server the rest of the shutdown time to hear
 /// their `disconnected` events.
 void say_goodbye(serving_parts& parts) {
-    parts.node.close_everything(protocol::close_code::going_away, std::string(shutdown_reason));
+    parts.router.close_everything(protocol::close_code::going_away, std::string(shutdown_reason));
     const auto webhooks_until = std::chrono::steady_clock::now() + shutdown_deadline;
     wait_for_clients(parts.sessions);
     wait_for_webhooks(parts.webhooks, webhooks_until);
@@ -234,8 +234,8 @@ int run_server(const server_options& options) {
     }
     auto listener = std::move(*opened);
     start_workers(parts, workers);
-    session_reaper reaper(parts.node, workers,
-                          session_reaper::tick_for(parts.node.reliable().recovery_window));
+    session_reaper reaper(parts.router, workers,
+                          session_reaper::tick_for(parts.router.reliable().recovery_window));
     reaper.start();
     lifetime_reaper lifetimes(parts.clients, workers, options.firewall.max_connection_lifetime);
     lifetimes.start();

@@ -4,10 +4,10 @@
 
 namespace hubcast::server {
 
-session_reaper::session_reaper(core::node& node, transport::worker_pool& workers,
+session_reaper::session_reaper(core::router& router, transport::worker_pool& workers,
                                std::chrono::milliseconds tick)
-    : ticker_(workers, tick, [&node](std::size_t worker) {
-          node.shard_at(worker).expire_parked(std::chrono::steady_clock::now());
+    : ticker_(workers, tick, [&router](std::size_t worker) {
+          router.shard_at(worker).expire_parked(std::chrono::steady_clock::now());
       }) {}
 
 session_reaper::~session_reaper() = default;

@@ -2,7 +2,7 @@
 
 #include <chrono>
 
-#include "core/node.hpp"
+#include "core/router.hpp"
 #include "transport/worker_pool.hpp"
 #include "transport/worker_ticker.hpp"
 
@@ -15,7 +15,7 @@ namespace hubcast::server {
 class session_reaper {
 public:
     /// `tick`: how often each shard is asked (tick_for() picks one for a window).
-    session_reaper(core::node& node, transport::worker_pool& workers, std::chrono::milliseconds tick);
+    session_reaper(core::router& router, transport::worker_pool& workers, std::chrono::milliseconds tick);
     session_reaper(const session_reaper&) = delete;
     session_reaper& operator=(const session_reaper&) = delete;
     ~session_reaper();

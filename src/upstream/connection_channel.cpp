@@ -89,7 +89,7 @@ void connection_channel::pump(const std::shared_ptr<state>& self) {
         auto event =
             owner.new_event(user_event_type(item.name), item.name, protocol::content_type_of(item.data.type));
         const auto deadline = std::chrono::steady_clock::now() + owner.options_.user_event_timeout;
-        owner.deliver(
+        owner.post_event(
             *self->on, self->source, handler->url_template, event, self->connection_state,
             std::move(item.data.bytes), deadline,
             [self, done = std::move(item.done), name = item.name](webhook_dispatcher::delivery result) {

@@ -9,9 +9,10 @@ namespace hubcast::upstream {
 
 namespace asio = boost::asio;
 
-void webhook_dispatcher::deliver(lane& on, const core::event_source& source, const std::string& url_template,
-                                 const cloud_event& event, const std::optional<std::string>& state,
-                                 std::string body, clock::time_point deadline, delivered done) {
+void webhook_dispatcher::post_event(lane& on, const core::event_source& source,
+                                    const std::string& url_template, const cloud_event& event,
+                                    const std::optional<std::string>& state, std::string body,
+                                    clock::time_point deadline, delivered done) {
     if (on.stopped) {
         return; // shutting down: nothing more is sent, and nobody waits for an answer
     }

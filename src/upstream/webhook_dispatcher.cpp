@@ -79,33 +79,33 @@ void webhook_dispatcher::connect(core::connect_request request, std::size_t work
         protocol::encode_connect_body(request.claims, request.query, request.headers, request.subprotocols);
     const auto event = new_event(system_event_type("connect"), "connect", json_content_type);
     const auto deadline = std::chrono::steady_clock::now() + options_.connect_timeout;
-    deliver(on, request.source, handler->url_template, event, std::nullopt, std::move(body), deadline,
-            [this, source = request.source, done = std::move(done)](delivery result) {
-                auto log_failure = [&](const std::string& why) {
-                    counters_.failures.fetch_add(1, std::memory_order_relaxed);
-                    spdlog::error("connect of connection {} (hub '{}') failed: {} {}", source.connection_id,
-                                  source.hub, result.url, why);
-                };
-                if (!result.response) {
-                    log_failure(result.error);
-                    done(failed_connect_outcome());
-                    return;
-                }
-                const auto& response = *result.response;
-                auto reply = interpret_connect_reply(response.status, response.body,
-                                                     response.header("ce-connectionState"));
-                switch (reply.outcome.result) {
-                case core::connect_outcome::verdict::rejected:
-                    counters_.connects_rejected.fetch_add(1, std::memory_order_relaxed);
-                    break;
-                case core::connect_outcome::verdict::failed:
-                    log_failure(reply.failure);
-                    break;
-                case core::connect_outcome::verdict::accepted:
-                    break;
-                }
-                done(std::move(reply.outcome));
-            });
+    post_event(on, request.source, handler->url_template, event, std::nullopt, std::move(body), deadline,
+               [this, source = request.source, done = std::move(done)](delivery result) {
+                   auto log_failure = [&](const std::string& why) {
+                       counters_.failures.fetch_add(1, std::memory_order_relaxed);
+                       spdlog::error("connect of connection {} (hub '{}') failed: {} {}",
+                                     source.connection_id, source.hub, result.url, why);
+                   };
+                   if (!result.response) {
+                       log_failure(result.error);
+                       done(failed_connect_outcome());
+                       return;
+                   }
+                   const auto& response = *result.response;
+                   auto reply = interpret_connect_reply(response.status, response.body,
+                                                        response.header("ce-connectionState"));
+                   switch (reply.outcome.result) {
+                   case core::connect_outcome::verdict::rejected:
+                       counters_.connects_rejected.fetch_add(1, std::memory_order_relaxed);
+                       break;
+                   case core::connect_outcome::verdict::failed:
+                       log_failure(reply.failure);
+                       break;
+                   case core::connect_outcome::verdict::accepted:
+                       break;
+                   }
+                   done(std::move(reply.outcome));
+               });
 }
 
 std::unique_ptr<core::connection_events>

@@ -76,9 +76,9 @@ private:
     lane& lane_of(std::size_t worker);
     /// Expands the handler URL, runs the preflight when the host has none, POSTs the event.
     /// `done` runs on the lane's thread, never inside this call.
-    void deliver(lane& on, const core::event_source& source, const std::string& url_template,
-                 const cloud_event& event, const std::optional<std::string>& state, std::string body,
-                 clock::time_point deadline, delivered done);
+    void post_event(lane& on, const core::event_source& source, const std::string& url_template,
+                    const cloud_event& event, const std::optional<std::string>& state, std::string body,
+                    clock::time_point deadline, delivered done);
     /// `done(nullopt)` when the host allows us, `done(reason)` otherwise.
     void ensure_allowed(lane& on, const std::string& authority, const std::string& validate_url,
                         clock::time_point deadline, std::function<void(std::optional<delivery>)> done);

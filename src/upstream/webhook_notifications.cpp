@@ -74,38 +74,38 @@ void webhook_dispatcher::attempt_notification(lane& on, const std::shared_ptr<no
         return;
     }
     const auto deadline = std::chrono::steady_clock::now() + options_.notification_timeout;
-    deliver(on, note->source, handler->url_template, note->event, note->state, note->body, deadline,
-            [this, &on, note, attempt, finished](delivery result) {
-                finished();
-                const bool answered = result.response.has_value();
-                if (answered && is_success_status(result.response->status)) {
-                    return;
-                }
-                const bool retryable =
-                    answered ? is_retryable_status(result.response->status) : result.retryable;
-                const std::string why = answered ? fmt::format("answered {}: {}", result.response->status,
-                                                               printable_snippet(result.response->body))
-                                                 : result.error;
-                if (retryable && attempt < options_.notification_retries && !on.stopped) {
-                    counters_.retries.fetch_add(1, std::memory_order_relaxed);
-                    const auto delay = options_.retry_backoff * (1 << attempt);
-                    spdlog::debug("{} event of connection {}: {} {}; retrying in {} ms", note->event.name,
-                                  note->source.connection_id, result.url, why, delay.count());
-                    auto timer = std::make_shared<asio::steady_timer>(on.executor, delay);
-                    on.retry_timers.insert(timer);
-                    timer->async_wait([this, &on, note, attempt, timer](boost::system::error_code ec) {
-                        on.retry_timers.erase(timer);
-                        if (!ec) {
-                            attempt_notification(on, note, attempt + 1);
-                        }
-                    });
-                    return;
-                }
-                counters_.failures.fetch_add(1, std::memory_order_relaxed);
-                spdlog::warn("{} event of connection {} (hub '{}'): {} {} (gave up after {} attempt(s))",
-                             note->event.name, note->source.connection_id, note->source.hub, result.url, why,
-                             attempt + 1);
-            });
+    post_event(on, note->source, handler->url_template, note->event, note->state, note->body, deadline,
+               [this, &on, note, attempt, finished](delivery result) {
+                   finished();
+                   const bool answered = result.response.has_value();
+                   if (answered && is_success_status(result.response->status)) {
+                       return;
+                   }
+                   const bool retryable =
+                       answered ? is_retryable_status(result.response->status) : result.retryable;
+                   const std::string why = answered ? fmt::format("answered {}: {}", result.response->status,
+                                                                  printable_snippet(result.response->body))
+                                                    : result.error;
+                   if (retryable && attempt < options_.notification_retries && !on.stopped) {
+                       counters_.retries.fetch_add(1, std::memory_order_relaxed);
+                       const auto delay = options_.retry_backoff * (1 << attempt);
+                       spdlog::debug("{} event of connection {}: {} {}; retrying in {} ms", note->event.name,
+                                     note->source.connection_id, result.url, why, delay.count());
+                       auto timer = std::make_shared<asio::steady_timer>(on.executor, delay);
+                       on.retry_timers.insert(timer);
+                       timer->async_wait([this, &on, note, attempt, timer](boost::system::error_code ec) {
+                           on.retry_timers.erase(timer);
+                           if (!ec) {
+                               attempt_notification(on, note, attempt + 1);
+                           }
+                       });
+                       return;
+                   }
+                   counters_.failures.fetch_add(1, std::memory_order_relaxed);
+                   spdlog::warn("{} event of connection {} (hub '{}'): {} {} (gave up after {} attempt(s))",
+                                note->event.name, note->source.connection_id, note->source.hub, result.url,
+                                why, attempt + 1);
+               });
 }
 
 } // namespace hubcast::upstream

@@ -24,7 +24,7 @@ namespace {
 using namespace std::chrono_literals;
 
 // The worker owning a connection: its id carries the shard index in characters 8-10 (base64url
-// of two big-endian bytes; src/core/node.cpp documents the layout).
+// of two big-endian bytes; src/core/router.cpp documents the layout).
 std::size_t worker_of(const std::string& connection_id) {
     const auto field = util::base64url_decode(std::string_view(connection_id).substr(8, 3));
     if (!field || field->size() != 2) {

@@ -16,8 +16,8 @@ constexpr const char* host = "127.0.0.1:8080";
 
 class ClientEndpointHubs : public ::testing::Test {
 protected:
-    ClientEndpointHubs() : node_(1), endpoint_(node_, auth::access_keys{{"key-one"}}, metrics_) {
-        node_.shard_at(0).bind_to_current_thread();
+    ClientEndpointHubs() : router_(1), endpoint_(router_, auth::access_keys{{"key-one"}}, metrics_) {
+        router_.shard_at(0).bind_to_current_thread();
         core::hub_settings_table table;
         table.named["open"].anonymous_connect = true;
         table.named["open"].keepalive_seconds = 7;
@@ -50,7 +50,7 @@ protected:
         return response == nullptr ? 101 : response->status;
     }
 
-    core::node node_;
+    core::router router_;
     metrics metrics_;
     core::live_hub_settings hubs_;
     client_endpoint endpoint_;

@@ -17,8 +17,8 @@ constexpr const char* host = "127.0.0.1:8080";
 
 class ClientEndpoint : public ::testing::Test {
 protected:
-    ClientEndpoint() : node_(1), endpoint_(node_, auth::access_keys{{"key-one", "key-two"}}, metrics_) {
-        node_.shard_at(0).bind_to_current_thread();
+    ClientEndpoint() : router_(1), endpoint_(router_, auth::access_keys{{"key-one", "key-two"}}, metrics_) {
+        router_.shard_at(0).bind_to_current_thread();
     }
 
     static std::string token(const std::string& hub, std::vector<std::string> roles = {},
@@ -55,7 +55,7 @@ protected:
         return response == nullptr ? 101 : response->status;
     }
 
-    core::node node_;
+    core::router router_;
     metrics metrics_;
     client_endpoint endpoint_;
 };
@@ -142,12 +142,12 @@ TEST_F(ClientEndpoint, OpenSendsConnectedFirstAndJoinsTokenGroups) {
     EXPECT_EQ(connected.at("event"), "connected");
     EXPECT_EQ(connected.at("userId"), "alice");
     const std::string id(connected.at("connectionId").as_string());
-    EXPECT_TRUE(node_.connection_exists("chat", id));
-    EXPECT_TRUE(node_.group_exists("chat", "g1"));
-    EXPECT_TRUE(node_.group_exists("chat", "g2"));
+    EXPECT_TRUE(router_.connection_exists("chat", id));
+    EXPECT_TRUE(router_.group_exists("chat", "g1"));
+    EXPECT_TRUE(router_.group_exists("chat", "g2"));
     session->on_closed(1000, "");
-    EXPECT_FALSE(node_.connection_exists("chat", id));
-    EXPECT_FALSE(node_.group_exists("chat", "g1"));
+    EXPECT_FALSE(router_.connection_exists("chat", id));
+    EXPECT_FALSE(router_.group_exists("chat", "g1"));
 }
 
 // Spec 6.3: a protobuf client's first frame is a binary DownstreamMessage with the ConnectedMessage.
@@ -168,7 +168,7 @@ TEST_F(ClientEndpoint, OpenSendsProtobufConnectedToProtobufClients) {
     const auto& connected = message.system_message().connected_message();
     EXPECT_EQ(connected.user_id(), "alice");
     EXPECT_FALSE(connected.has_reconnection_token()) << "only reliable clients get one";
-    EXPECT_TRUE(node_.connection_exists("chat", connected.connection_id()));
+    EXPECT_TRUE(router_.connection_exists("chat", connected.connection_id()));
     session->on_closed(1000, "");
 }
 
@@ -267,19 +267,19 @@ TEST_F(Recovery, RequestsThatCannotSucceedAreAdmittedToBeRefused) {
     EXPECT_EQ(json_of(refused.frames[0]).at("event"), "disconnected");
     ASSERT_EQ(refused.closes.size(), 1u);
     EXPECT_EQ(refused.closes[0].code, 1008);
-    EXPECT_EQ(node_.reliable_stats().recoveries_refused.load(), 1u);
+    EXPECT_EQ(router_.reliable_stats().recoveries_refused.load(), 1u);
 }
 
 TEST_F(Recovery, ResumesTheParkedSessionWithItsGroupsAndReplaysWhatIsUnacknowledged) {
     recording_sink first_sink;
     auto first = open_reliable(first_sink, {"room"});
-    node_.send_to_group("chat", "room", protocol::message_data{protocol::data_type::text, "one"});
-    node_.send_to_group("chat", "room", protocol::message_data{protocol::data_type::text, "two"});
+    router_.send_to_group("chat", "room", protocol::message_data{protocol::data_type::text, "one"});
+    router_.send_to_group("chat", "room", protocol::message_data{protocol::data_type::text, "two"});
     first.session->on_message(protocol::ws_opcode::text, R"({"type":"sequenceAck","sequenceId":1})");
     first.session->on_closed(1006, "connection lost");
     first.session.reset();
-    EXPECT_TRUE(node_.connection_exists("chat", first.id)) << "parked, not gone";
-    node_.send_to_group("chat", "room", protocol::message_data{protocol::data_type::text, "three"});
+    EXPECT_TRUE(router_.connection_exists("chat", first.id)) << "parked, not gone";
+    router_.send_to_group("chat", "room", protocol::message_data{protocol::data_type::text, "three"});
 
     recording_sink second_sink;
     const auto admission =
@@ -291,9 +291,9 @@ TEST_F(Recovery, ResumesTheParkedSessionWithItsGroupsAndReplaysWhatIsUnacknowled
     EXPECT_EQ(json_of(second_sink.frames[0]).at("data"), "two");
     EXPECT_EQ(json_of(second_sink.frames[1]).at("sequenceId"), 3);
     EXPECT_EQ(json_of(second_sink.frames[1]).at("data"), "three");
-    node_.send_to_group("chat", "room", protocol::message_data{protocol::data_type::text, "four"});
+    router_.send_to_group("chat", "room", protocol::message_data{protocol::data_type::text, "four"});
     EXPECT_EQ(json_of(second_sink.frames.back()).at("sequenceId"), 4) << "still a member of its group";
-    EXPECT_EQ(node_.reliable_stats().recovered.load(), 1u);
+    EXPECT_EQ(router_.reliable_stats().recovered.load(), 1u);
 }
 
 TEST_F(Recovery, AGoneSessionIsNotResumed) {
@@ -358,15 +358,15 @@ TEST_F(ProtobufRecovery, ResumesWithTheUnacknowledgedMessagesNumberedInProtobuf)
     recording_sink first_sink;
     auto first = open_protobuf_reliable(first_sink, {"room"});
     EXPECT_FALSE(first.token.empty());
-    node_.send_to_group("chat", "room", protocol::message_data{protocol::data_type::text, "one"});
-    node_.send_to_group("chat", "room", protocol::message_data{protocol::data_type::json, R"({"n":2})"});
+    router_.send_to_group("chat", "room", protocol::message_data{protocol::data_type::text, "one"});
+    router_.send_to_group("chat", "room", protocol::message_data{protocol::data_type::json, R"({"n":2})"});
     ASSERT_EQ(first_sink.frames.size(), 3u);
     EXPECT_EQ(downstream(first_sink.frames[1]).data_message().sequence_id(), 1u);
     EXPECT_EQ(downstream(first_sink.frames[2]).data_message().sequence_id(), 2u);
     first.session->on_message(protocol::ws_opcode::binary, sequence_ack(1));
     first.session->on_closed(1006, "connection lost");
     first.session.reset();
-    node_.send_to_group("chat", "room", protocol::message_data{protocol::data_type::binary, "three"});
+    router_.send_to_group("chat", "room", protocol::message_data{protocol::data_type::binary, "three"});
 
     recording_sink second_sink;
     auto resumed =

@@ -313,16 +313,16 @@ std::string kind_name(const ::testing::TestParamInfo<subprotocol_kind>& info) {
 
 class ClientSessionOverEachSubprotocol : public ::testing::TestWithParam<subprotocol_kind> {
 protected:
-    ClientSessionOverEachSubprotocol() : node_(1) { node_.shard_at(0).bind_to_current_thread(); }
+    ClientSessionOverEachSubprotocol() : router_(1) { router_.shard_at(0).bind_to_current_thread(); }
 
     std::unique_ptr<client_session> open(recording_sink& sink, std::vector<std::string> roles,
                                          subprotocol_kind kind, std::string user = "alice") {
-        auto& shard = node_.shard_at(0);
+        auto& shard = router_.shard_at(0);
         auto& connection =
-            shard.attach({.id = node_.new_connection_id(0), .hub = "chat", .user_id = user, .kind = kind},
+            shard.attach({.id = router_.new_connection_id(0), .hub = "chat", .user_id = user, .kind = kind},
                          auth::permission_set::from_roles(roles), sink);
         last_opened_ = &connection;
-        return std::make_unique<client_session>(node_, shard, connection, metrics_);
+        return std::make_unique<client_session>(router_, shard, connection, metrics_);
     }
 
     std::unique_ptr<client_session> open(recording_sink& sink, std::vector<std::string> roles) {
@@ -341,7 +341,7 @@ protected:
         return read(GetParam(), sink.frames[index]);
     }
 
-    core::node node_;
+    core::router router_;
     metrics metrics_;
     core::connection* last_opened_ = nullptr;
 };
@@ -456,7 +456,7 @@ TEST_P(ClientSessionOverEachSubprotocol, TheOtherFormatIsInvalid) {
     send(*session, join_request(other, "g", 1));
     ASSERT_EQ(sink.closes.size(), 1u);
     EXPECT_EQ(sink.closes[0].code, protocol::close_code::invalid_payload);
-    EXPECT_FALSE(node_.group_exists("chat", "g"));
+    EXPECT_FALSE(router_.group_exists("chat", "g"));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -476,7 +476,7 @@ TEST_P(ClientSessionOverEachSubprotocol, MixedGroupGetsEveryDataKindInItsOwnForm
     members[2].kind = subprotocol_kind::protobuf;
     members[3].kind = subprotocol_kind::protobuf_reliable;
     members[4].kind = subprotocol_kind::none;
-    auto& shard = node_.shard_at(0);
+    auto& shard = router_.shard_at(0);
     for (auto& m : members) {
         m.session = open(m.sink, all_roles, m.kind, "member");
         // Simple clients cannot ask to join: the token's groups put them in, as here.

@@ -12,23 +12,23 @@ using core::testing::recording_sink;
 
 class ClientSession : public ::testing::Test {
 protected:
-    ClientSession() : node_(1) { node_.shard_at(0).bind_to_current_thread(); }
+    ClientSession() : router_(1) { router_.shard_at(0).bind_to_current_thread(); }
 
     std::unique_ptr<client_session> open(recording_sink& sink, std::vector<std::string> roles,
                                          protocol::subprotocol_kind kind = protocol::subprotocol_kind::json,
                                          std::string user = "alice") {
-        auto& shard = node_.shard_at(0);
+        auto& shard = router_.shard_at(0);
         auto& connection =
-            shard.attach({.id = node_.new_connection_id(0), .hub = "chat", .user_id = user, .kind = kind},
+            shard.attach({.id = router_.new_connection_id(0), .hub = "chat", .user_id = user, .kind = kind},
                          auth::permission_set::from_roles(roles), sink);
-        return std::make_unique<client_session>(node_, shard, connection, metrics_);
+        return std::make_unique<client_session>(router_, shard, connection, metrics_);
     }
 
     static void send(client_session& session, const std::string& json) {
         session.on_message(protocol::ws_opcode::text, json);
     }
 
-    core::node node_;
+    core::router router_;
     metrics metrics_;
 };
 
@@ -69,7 +69,7 @@ TEST_F(ClientSession, ForbiddenWithAckIdIsAnsweredWithoutIsDropped) {
     const auto ack = json_of(sink.frames[0]);
     EXPECT_EQ(ack.at("success"), false);
     EXPECT_EQ(ack.at("error").at("name"), "Forbidden");
-    EXPECT_FALSE(node_.group_exists("chat", "g"));
+    EXPECT_FALSE(router_.group_exists("chat", "g"));
     EXPECT_TRUE(sink.closes.empty());
 }
 
@@ -156,10 +156,10 @@ TEST_F(ClientSession, ClosedSessionLeavesItsGroups) {
     recording_sink sink;
     auto session = open(sink, {"webpubsub.joinLeaveGroup"});
     send(*session, R"({"type":"joinGroup","group":"g"})");
-    EXPECT_TRUE(node_.group_exists("chat", "g"));
+    EXPECT_TRUE(router_.group_exists("chat", "g"));
     session->on_closed(1000, "");
-    EXPECT_FALSE(node_.group_exists("chat", "g"));
-    EXPECT_EQ(node_.index().connection_count(), 0u);
+    EXPECT_FALSE(router_.group_exists("chat", "g"));
+    EXPECT_EQ(router_.index().connection_count(), 0u);
 }
 
 TEST_F(ClientSession, SequenceAcksReleaseAReliableSessionsMessages) {
@@ -167,9 +167,9 @@ TEST_F(ClientSession, SequenceAcksReleaseAReliableSessionsMessages) {
     auto session = open(sink, {"webpubsub.joinLeaveGroup"}, protocol::subprotocol_kind::json_reliable);
     send(*session, R"({"type":"joinGroup","group":"g"})");
     for (int i = 0; i < 3; ++i) {
-        node_.send_to_group("chat", "g", protocol::message_data{protocol::data_type::text, "m"});
+        router_.send_to_group("chat", "g", protocol::message_data{protocol::data_type::text, "m"});
     }
-    const core::connection* connection = node_.shard_at(0).connections_of_hub("chat").front();
+    const core::connection* connection = router_.shard_at(0).connections_of_hub("chat").front();
     EXPECT_EQ(connection->unacked().size(), 3u);
     send(*session, R"({"type":"sequenceAck","sequenceId":2})");
     EXPECT_EQ(connection->unacked().size(), 1u);
@@ -197,11 +197,11 @@ TEST_F(ClientSession, AReliableSessionOutlivesItsTransportUnlessItEndedForGood) 
             session->on_idle_timeout();
         }
         session->on_closed(r.code, "");
-        EXPECT_EQ(node_.group_exists("chat", "g"), r.kept) << r.code;
-        EXPECT_EQ(node_.user_exists("chat", "bob"), r.kept) << r.code;
-        EXPECT_EQ(node_.shard_at(0).parked_count(), r.kept ? 1u : 0u) << r.code;
-        node_.shard_at(0).expire_parked(std::chrono::steady_clock::now() + std::chrono::hours(1));
-        EXPECT_FALSE(node_.user_exists("chat", "bob")) << r.code;
+        EXPECT_EQ(router_.group_exists("chat", "g"), r.kept) << r.code;
+        EXPECT_EQ(router_.user_exists("chat", "bob"), r.kept) << r.code;
+        EXPECT_EQ(router_.shard_at(0).parked_count(), r.kept ? 1u : 0u) << r.code;
+        router_.shard_at(0).expire_parked(std::chrono::steady_clock::now() + std::chrono::hours(1));
+        EXPECT_FALSE(router_.user_exists("chat", "bob")) << r.code;
     }
 }
 
@@ -210,8 +210,8 @@ TEST_F(ClientSession, PlainJsonSessionsEndWithTheirTransport) {
     auto session = open(sink, {"webpubsub.joinLeaveGroup"});
     send(*session, R"({"type":"joinGroup","group":"g"})");
     session->on_closed(1006, "");
-    EXPECT_FALSE(node_.group_exists("chat", "g"));
-    EXPECT_EQ(node_.shard_at(0).parked_count(), 0u);
+    EXPECT_FALSE(router_.group_exists("chat", "g"));
+    EXPECT_EQ(router_.shard_at(0).parked_count(), 0u);
 }
 
 // A recovery on another transport took the session over: the old handler must not end it.
@@ -222,8 +222,8 @@ TEST_F(ClientSession, ADisownedSessionNeverTouchesTheConnectionAgain) {
     session->disown();
     session->on_closed(1000, "");
     session.reset();
-    EXPECT_TRUE(node_.group_exists("chat", "g"));
-    EXPECT_EQ(node_.index().connection_count(), 1u);
+    EXPECT_TRUE(router_.group_exists("chat", "g"));
+    EXPECT_EQ(router_.index().connection_count(), 1u);
 }
 
 } // namespace

@@ -6,7 +6,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
-#include "core/node.hpp"
+#include "core/router.hpp"
 #include "core/shard.hpp"
 #include "protocol/json_protocol.hpp"
 #include "recording_sink.hpp"
@@ -25,21 +25,21 @@ using std::chrono::seconds;
 class ReliableSessions : public ::testing::Test {
 protected:
     explicit ReliableSessions(reliable_limits limits = {})
-        : node_(1, mailbox::default_max_bytes, reliable_options{limits, seconds(30)}) {
+        : router_(1, mailbox::default_max_bytes, reliable_options{limits, seconds(30)}) {
         shard_.bind_to_current_thread();
     }
     ~ReliableSessions() override { shard::unbind_current_thread(); }
 
     connection& add(subprotocol_kind kind = subprotocol_kind::json_reliable, std::string user = "alice") {
         auto& sink = sinks_.emplace_back();
-        return shard_.attach(connection_info{node_.new_connection_id(0), "chat", std::move(user), kind},
+        return shard_.attach(connection_info{router_.new_connection_id(0), "chat", std::move(user), kind},
                              auth::permission_set{}, sink);
     }
     recording_sink& sink(std::size_t i) { return sinks_.at(i); }
     recording_sink& extra_sink() { return sinks_.emplace_back(); }
 
     void publish(std::string_view group, std::string text) {
-        node_.send_to_group("chat", group, message_data{data_type::text, std::move(text)});
+        router_.send_to_group("chat", group, message_data{data_type::text, std::move(text)});
     }
     /// The sequenceId and data of every message frame sent to `s`, in order.
     static std::vector<std::pair<std::int64_t, std::string>> received(const recording_sink& s) {
@@ -55,8 +55,8 @@ protected:
         return out;
     }
 
-    node node_;
-    shard& shard_ = node_.shard_at(0);
+    router router_;
+    shard& shard_ = router_.shard_at(0);
     std::deque<recording_sink> sinks_;
 };
 
@@ -84,7 +84,7 @@ TEST_F(ReliableSessions, ReliableRecipientsShareOneBodyAndPlainOnesTheUnnumbered
     for (connection* c : {&a, &b, &plain}) {
         shard_.join(*c, "g");
     }
-    node_.send_to_group("chat", "g", message_data{data_type::json, R"({"k":[1,2]})"}, {}, "bob");
+    router_.send_to_group("chat", "g", message_data{data_type::json, R"({"k":[1,2]})"}, {}, "bob");
     ASSERT_EQ(sink(0).spliced.size(), 1u);
     ASSERT_EQ(sink(1).spliced.size(), 1u);
     EXPECT_EQ(sink(0).spliced[0].body, sink(1).spliced[0].body) << "one body object for both";
@@ -135,7 +135,7 @@ TEST_F(ReliableSessions, ParkedSessionsNumberAndKeepWhatArrivesAndRecoveryReplay
     EXPECT_FALSE(a.has_transport());
     EXPECT_EQ(shard_.parked_count(), 1u);
     publish("g", "while-away-1");
-    node_.send_to_user("chat", "alice", message_data{data_type::text, "while-away-2"});
+    router_.send_to_user("chat", "alice", message_data{data_type::text, "while-away-2"});
     EXPECT_EQ(a.send_frame(util::make_shared_bytes("x")), send_result::dropped) << "no transport";
     EXPECT_EQ(sink(0).frames.size(), 2u) << "nothing reaches the old sink once parked";
 
@@ -173,14 +173,14 @@ TEST_F(ReliableSessions, AParkedSessionEndsWhenItsWindowPasses) {
     shard_.park(a, parked_at);
     EXPECT_EQ(shard_.expire_parked(parked_at + seconds(29)), 0u);
     EXPECT_NE(shard_.find(id), nullptr);
-    EXPECT_TRUE(node_.connection_exists("chat", id)) << "a parked session still exists";
+    EXPECT_TRUE(router_.connection_exists("chat", id)) << "a parked session still exists";
     EXPECT_EQ(shard_.expire_parked(parked_at + seconds(30)), 1u);
     EXPECT_EQ(shard_.find(id), nullptr);
-    EXPECT_FALSE(node_.connection_exists("chat", id));
-    EXPECT_FALSE(node_.user_exists("chat", "alice"));
-    EXPECT_TRUE(node_.group_exists("chat", "g")) << "bob is still in it";
+    EXPECT_FALSE(router_.connection_exists("chat", id));
+    EXPECT_FALSE(router_.user_exists("chat", "alice"));
+    EXPECT_TRUE(router_.group_exists("chat", "g")) << "bob is still in it";
     EXPECT_EQ(shard_.parked_count(), 0u);
-    EXPECT_EQ(node_.reliable_stats().expired.load(), 1u);
+    EXPECT_EQ(router_.reliable_stats().expired.load(), 1u);
 }
 
 // A REST close (or shutdown) of a parked session ends it for good at the next sweep.
@@ -188,12 +188,12 @@ TEST_F(ReliableSessions, ClosingAParkedSessionEndsItAtTheNextSweep) {
     connection& a = add();
     const std::string id = a.id();
     shard_.park(a, clock_type::now());
-    node_.close_connection("chat", id, 1008, "ClosedByAppServer");
+    router_.close_connection("chat", id, 1008, "ClosedByAppServer");
     EXPECT_TRUE(sink(0).closes.empty()) << "there is no transport to close";
-    EXPECT_FALSE(node_.connection_exists("chat", id)) << "forgotten at once, before the sweep";
+    EXPECT_FALSE(router_.connection_exists("chat", id)) << "forgotten at once, before the sweep";
     EXPECT_EQ(shard_.expire_parked(clock_type::now()), 1u);
     EXPECT_EQ(shard_.find(id), nullptr);
-    EXPECT_EQ(node_.reliable_stats().expired.load(), 0u) << "closed, not expired";
+    EXPECT_EQ(router_.reliable_stats().expired.load(), 0u) << "closed, not expired";
 }
 
 TEST_F(ReliableSessions, DetachingAParkedSessionForgetsIt) {
@@ -224,7 +224,7 @@ TEST_F(ReliableSessionsSmallBuffer, OverflowClosesForGoodWith1008) {
     EXPECT_EQ(sink(0).closes[0].code, 1008);
     EXPECT_TRUE(a.closing());
     EXPECT_EQ(json_of(sink(0).frames.back()).at("event"), "disconnected") << "disconnected before the close";
-    EXPECT_EQ(node_.reliable_stats().overflows.load(), 1u);
+    EXPECT_EQ(router_.reliable_stats().overflows.load(), 1u);
     publish("g", "later");
     EXPECT_EQ(sink(0).closes.size(), 1u);
     EXPECT_EQ(received(sink(0)).size(), 3u);
@@ -250,10 +250,10 @@ TEST_F(ReliableSessionsSmallBuffer, OverflowWhileParkedEndsTheSessionAtTheNextSw
         publish("g", "m");
     }
     EXPECT_TRUE(a.closing());
-    EXPECT_EQ(node_.reliable_stats().overflows.load(), 1u);
+    EXPECT_EQ(router_.reliable_stats().overflows.load(), 1u);
     EXPECT_EQ(shard_.expire_parked(clock_type::now()), 1u);
     EXPECT_EQ(shard_.find(id), nullptr);
-    EXPECT_FALSE(node_.group_exists("chat", "g"));
+    EXPECT_FALSE(router_.group_exists("chat", "g"));
 }
 
 TEST_F(ReliableSessions, PlainConnectionsAreNeverNumbered) {

@@ -7,7 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "core/connection_filter.hpp"
-#include "core/node.hpp"
+#include "core/router.hpp"
 #include "core/shard.hpp"
 #include "recording_sink.hpp"
 
@@ -41,7 +41,7 @@ protected:
         return out;
     }
 
-    node owner_{1};
+    router owner_{1};
     shard& shard_ = owner_.shard_at(0);
     std::deque<recording_sink> sinks_; // stable addresses: connections hold references
 };
@@ -68,7 +68,7 @@ TEST_F(ShardTest, AttachingAnIdTwiceIsRefused) {
     EXPECT_EQ(owner_.index().connection_count(), 1u);
 }
 
-// A connection joins at most node::max_groups_per_connection() groups (about 650 bytes each): the
+// A connection joins at most router::max_groups_per_connection() groups (about 650 bytes each): the
 // join past it changes nothing and says why, and a leave makes room again.
 TEST_F(ShardTest, AConnectionJoinsAtMostTheGroupLimit) {
     EXPECT_EQ(owner_.max_groups_per_connection(), default_max_groups_per_connection);
@@ -500,27 +500,27 @@ TEST(Exclusions, MatchListedIdsAndTheNoEchoPublisher) {
 }
 
 TEST(ShardBinding, CurrentShardIsPerThread) {
-    node n(2);
-    EXPECT_EQ(node::current_shard(), nullptr);
+    router n(2);
+    EXPECT_EQ(router::current_shard(), nullptr);
     n.shard_at(1).bind_to_current_thread();
-    EXPECT_EQ(node::current_shard(), &n.shard_at(1));
+    EXPECT_EQ(router::current_shard(), &n.shard_at(1));
     shard* seen_elsewhere = &n.shard_at(0);
-    std::thread([&] { seen_elsewhere = node::current_shard(); }).join();
+    std::thread([&] { seen_elsewhere = router::current_shard(); }).join();
     EXPECT_EQ(seen_elsewhere, nullptr);
     n.shard_at(0).bind_to_current_thread();
-    EXPECT_EQ(node::current_shard(), &n.shard_at(0));
+    EXPECT_EQ(router::current_shard(), &n.shard_at(0));
     shard::unbind_current_thread();
-    EXPECT_EQ(node::current_shard(), nullptr);
+    EXPECT_EQ(router::current_shard(), nullptr);
 }
 
 // A destroyed shard must not stay current: a later node's shard at the same address would be
 // mistaken for it and run other threads' work inline.
 TEST(ShardBinding, DestroyingTheShardUnbindsIt) {
     {
-        node n(1);
+        router n(1);
         n.shard_at(0).bind_to_current_thread();
     }
-    EXPECT_EQ(node::current_shard(), nullptr);
+    EXPECT_EQ(router::current_shard(), nullptr);
 }
 
 } // namespace

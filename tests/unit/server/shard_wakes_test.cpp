@@ -7,7 +7,7 @@
 #include <boost/asio/post.hpp>
 #include <gtest/gtest.h>
 
-#include "core/node.hpp"
+#include "core/router.hpp"
 #include "server/shard_wakes.hpp"
 
 namespace hubcast::server {
@@ -20,9 +20,9 @@ protected:
     ShardWakes() {
         target_shard().inbox().set_wake([this] { wake_shard(target_, target_shard()); });
     }
-    core::shard& target_shard() { return node_.shard_at(1); }
+    core::shard& target_shard() { return router_.shard_at(1); }
 
-    core::node node_{2};
+    core::router router_{2};
     asio::io_context own_;    // the pushing worker's loop
     asio::io_context target_; // the loop of the shard that receives the tasks
 };

@@ -31,7 +31,9 @@ struct send_options {
 /// grow without bound (each membership costs about 650 bytes). docs/configuration.md.
 inline constexpr std::size_t default_max_groups_per_connection = 1000;
 
-/// One hubcast process: its shards (one per worker) and the registry. This is the internal API
+/// The message router of one hubcast process (a node): its shards (one per worker) and the
+/// registry. Every send, membership change, close and query enters the core here and is routed to
+/// the shards that hold its connections; this is the internal API
 /// that the client endpoint and the REST data plane drive.
 ///
 /// Threading: every public method is thread-safe and non-blocking. Work on connections runs on
@@ -49,14 +51,14 @@ inline constexpr std::size_t default_max_groups_per_connection = 1000;
 /// shard runs before the call returns; other shards run theirs when they next drain. Group and user
 /// sends and commands go to the shards the registry lists when they start (a member that joins on
 /// another shard after that misses the message, as with Azure).
-class node {
+class router {
 public:
     /// `shard_count` in [1, 65536] (std::invalid_argument otherwise); each shard's mailbox keeps
     /// at most `mailbox_max_bytes` of fan-out tasks alive (mailbox).
-    explicit node(std::size_t shard_count, std::size_t mailbox_max_bytes = mailbox::default_max_bytes,
-                  reliable_options reliable = {});
-    node(const node&) = delete;
-    node& operator=(const node&) = delete;
+    explicit router(std::size_t shard_count, std::size_t mailbox_max_bytes = mailbox::default_max_bytes,
+                    reliable_options reliable = {});
+    router(const router&) = delete;
+    router& operator=(const router&) = delete;
 
     std::size_t shard_count() const noexcept { return shards_.size(); }
     shard& shard_at(std::size_t index) { return *shards_.at(index); }
@@ -201,10 +203,10 @@ private:
     void run_on_each(const std::vector<std::size_t>& targets, const std::function<void(shard&)>& task,
                      applied_callback applied);
     /// A send to the shards in `targets`: builds its record with `make_job()` (only when there is
-    /// a target) and runs `deliver(shard, record)` on each, unless the send's deadline has passed
-    /// by the time that shard gets to it. Defined in node.cpp, its only user.
-    template <typename MakeJob, typename Deliver>
-    void fan_out_send(const std::vector<std::size_t>& targets, MakeJob make_job, Deliver deliver);
+    /// a target) and runs `run(shard, record)` on each, unless the send's deadline has passed
+    /// by the time that shard gets to it. Defined in router.cpp, its only user.
+    template <typename MakeJob, typename RunOnShard>
+    void fan_out_send(const std::vector<std::size_t>& targets, MakeJob make_job, RunOnShard run);
     std::vector<std::size_t> all_shards() const;
     /// close_all / close_user / close_group: on each shard in `targets`, closes the `members` it
     /// lists that `skip` does not name.
@@ -221,7 +223,7 @@ private:
                          std::function<void(shard&, connection*)> task);
     /// with_connection for a command that answers: `done` gets what `question` returns on the
     /// owning shard (given the connection or null), or `when_not_posted` when the id names no shard
-    /// of this node. Exactly once either way. Defined in node.cpp, its only user.
+    /// of this node. Exactly once either way. Defined in router.cpp, its only user.
     template <typename Answer>
     void ask_connection(std::string_view hub, std::string_view connection_id,
                         std::function<Answer(shard&, connection*)> question, Answer when_not_posted,

@@ -12,7 +12,7 @@
 
 #include <gtest/gtest.h>
 
-#include "core/node.hpp"
+#include "core/router.hpp"
 #include "recording_sink.hpp"
 #include "util/base64.hpp"
 
@@ -62,9 +62,9 @@ class node_harness {
 public:
     node_harness(drive mode, std::size_t shard_count,
                  std::size_t mailbox_max_bytes = mailbox::default_max_bytes)
-        : mode_(mode), node_(std::make_unique<node>(shard_count, mailbox_max_bytes)) {
+        : mode_(mode), router_(std::make_unique<router>(shard_count, mailbox_max_bytes)) {
         if (mode_ == drive::inline_single) {
-            node_->shard_at(0).bind_to_current_thread();
+            router_->shard_at(0).bind_to_current_thread();
         }
         if (mode_ == drive::threaded) {
             for (std::size_t i = 0; i < shard_count; ++i) {
@@ -72,7 +72,7 @@ public:
             }
             for (std::size_t i = 0; i < shard_count; ++i) {
                 worker& w = *workers_[i];
-                shard& s = node_->shard_at(i);
+                shard& s = router_->shard_at(i);
                 s.inbox().set_wake([&w] {
                     {
                         const std::lock_guard lock(w.mutex);
@@ -99,23 +99,23 @@ public:
         shard::unbind_current_thread();
     }
 
-    node& n() { return *node_; }
-    std::size_t shard_count() const { return node_->shard_count(); }
+    router& n() { return *router_; }
+    std::size_t shard_count() const { return router_->shard_count(); }
 
     /// Runs `fn` on shard `index` the way a worker would, and returns when it has run.
     void on_shard(std::size_t index, const std::function<void(shard&)>& fn) {
         switch (mode_) {
         case drive::inline_single:
-            ASSERT_TRUE(node_->run_on(index, fn));
+            ASSERT_TRUE(router_->run_on(index, fn));
             return;
         case drive::manual:
-            ASSERT_TRUE(node_->run_on(index, fn));
+            ASSERT_TRUE(router_->run_on(index, fn));
             settle();
             return;
         case drive::threaded: {
             auto done = std::make_shared<std::promise<void>>();
             auto future = done->get_future();
-            ASSERT_TRUE(node_->run_on(index, [fn, done](shard& s) {
+            ASSERT_TRUE(router_->run_on(index, [fn, done](shard& s) {
                 fn(s);
                 done->set_value();
             }));
@@ -149,8 +149,8 @@ public:
         for (int round = 0; round < 1000; ++round) {
             std::size_t ran = 0;
             for (std::size_t i = 0; i < shard_count(); ++i) {
-                node_->shard_at(i).bind_to_current_thread();
-                ran += node_->shard_at(i).inbox().drain();
+                router_->shard_at(i).bind_to_current_thread();
+                ran += router_->shard_at(i).inbox().drain();
             }
             rebind();
             if (ran == 0) {
@@ -162,7 +162,7 @@ public:
 
     std::string attach(std::size_t shard_index, std::string hub, std::optional<std::string> user,
                        subprotocol_kind kind = subprotocol_kind::json) {
-        std::string id = node_->new_connection_id(shard_index);
+        std::string id = router_->new_connection_id(shard_index);
         recording_sink& sink = *sinks_.emplace(id, std::make_unique<recording_sink>()).first->second;
         connection_info info{id, std::move(hub), std::move(user), kind};
         on_shard(shard_index, [&](shard& s) { s.attach(info, auth::permission_set{}, sink); });
@@ -170,11 +170,11 @@ public:
     }
 
     void detach(const std::string& id) {
-        on_shard(*node_->shard_of(id), [&](shard& s) { s.detach(id); });
+        on_shard(*router_->shard_of(id), [&](shard& s) { s.detach(id); });
     }
 
     void join(const std::string& id, const std::string& group) {
-        on_shard(*node_->shard_of(id), [&](shard& s) { s.join(*s.find(id), group); });
+        on_shard(*router_->shard_of(id), [&](shard& s) { s.join(*s.find(id), group); });
     }
 
     recording_sink& sink(const std::string& id) { return *sinks_.at(id); }
@@ -184,7 +184,7 @@ public:
     std::vector<std::size_t> accepted() {
         std::vector<std::size_t> counts;
         for (std::size_t i = 0; i < shard_count(); ++i) {
-            counts.push_back(node_->shard_at(i).inbox().accepted());
+            counts.push_back(router_->shard_at(i).inbox().accepted());
         }
         return counts;
     }
@@ -223,7 +223,7 @@ private:
 
     void rebind() {
         if (mode_ == drive::inline_single) {
-            node_->shard_at(0).bind_to_current_thread();
+            router_->shard_at(0).bind_to_current_thread();
         } else {
             shard::unbind_current_thread();
         }
@@ -231,27 +231,27 @@ private:
 
     drive mode_;
     std::map<std::string, std::unique_ptr<recording_sink>> sinks_; // outlives the node's connections
-    std::unique_ptr<node> node_;
+    std::unique_ptr<router> router_;
     std::vector<std::unique_ptr<worker>> workers_;
 };
 
-class NodeTest : public ::testing::TestWithParam<setup> {
+class RouterTest : public ::testing::TestWithParam<setup> {
 protected:
-    NodeTest() : h_(GetParam().mode, GetParam().shards) {}
+    RouterTest() : h_(GetParam().mode, GetParam().shards) {}
 
     /// Spreads connections over the shards.
     std::size_t place(std::size_t i) const { return i % GetParam().shards; }
 
     node_harness h_;
-    node& n_ = h_.n();
+    router& n_ = h_.n();
 };
 
-INSTANTIATE_TEST_SUITE_P(Drives, NodeTest,
+INSTANTIATE_TEST_SUITE_P(Drives, RouterTest,
                          ::testing::Values(setup{drive::inline_single, 1}, setup{drive::manual, 3},
                                            setup{drive::threaded, 2}, setup{drive::threaded, 4}),
                          name_of);
 
-TEST_P(NodeTest, SendToAllReachesEachConnectionOfTheHubOnce) {
+TEST_P(RouterTest, SendToAllReachesEachConnectionOfTheHubOnce) {
     std::vector<std::string> chat;
     for (std::size_t i = 0; i < 8; ++i) {
         chat.push_back(h_.attach(place(i), "chat", std::nullopt));
@@ -278,7 +278,7 @@ TEST_P(NodeTest, SendToAllReachesEachConnectionOfTheHubOnce) {
     EXPECT_EQ(testing::parse_frame(h_.sink(simple).frames[0]).payload, "hello");
 }
 
-TEST_P(NodeTest, SendStartedOnAShardReachesEveryShardOnce) {
+TEST_P(RouterTest, SendStartedOnAShardReachesEveryShardOnce) {
     std::vector<std::string> ids;
     for (std::size_t i = 0; i < 6; ++i) {
         ids.push_back(h_.attach(place(i), "chat", std::nullopt));
@@ -290,7 +290,7 @@ TEST_P(NodeTest, SendStartedOnAShardReachesEveryShardOnce) {
     }
 }
 
-TEST_P(NodeTest, SendToGroupHonoursExclusionsAndNoEcho) {
+TEST_P(RouterTest, SendToGroupHonoursExclusionsAndNoEcho) {
     const std::string publisher = h_.attach(place(1), "chat", "alice");
     const std::string excluded = h_.attach(place(2), "chat", std::nullopt);
     std::vector<std::string> members;
@@ -331,7 +331,7 @@ TEST_P(NodeTest, SendToGroupHonoursExclusionsAndNoEcho) {
     EXPECT_EQ(h_.frames(excluded), 1u);
 }
 
-TEST_P(NodeTest, SendToUserReachesEachOfItsConnections) {
+TEST_P(RouterTest, SendToUserReachesEachOfItsConnections) {
     std::vector<std::string> alice;
     for (std::size_t i = 0; i < 4; ++i) {
         alice.push_back(h_.attach(place(i), "chat", "alice"));
@@ -350,7 +350,7 @@ TEST_P(NodeTest, SendToUserReachesEachOfItsConnections) {
     EXPECT_EQ(h_.frames(alice_elsewhere), 0u);
 }
 
-TEST_P(NodeTest, SendToConnectionReachesOnlyThatConnectionInItsHub) {
+TEST_P(RouterTest, SendToConnectionReachesOnlyThatConnectionInItsHub) {
     const std::string target = h_.attach(place(1), "chat", std::nullopt);
     const std::string bystander = h_.attach(place(1), "chat", std::nullopt);
 
@@ -364,7 +364,7 @@ TEST_P(NodeTest, SendToConnectionReachesOnlyThatConnectionInItsHub) {
     EXPECT_EQ(h_.frames(bystander), 0u);
 }
 
-TEST_P(NodeTest, EachFamilyIsEncodedOnceAcrossShards) {
+TEST_P(RouterTest, EachFamilyIsEncodedOnceAcrossShards) {
     std::vector<std::string> json;
     std::vector<std::string> simple;
     for (std::size_t i = 0; i < GetParam().shards * 2; ++i) {
@@ -391,7 +391,7 @@ TEST_P(NodeTest, EachFamilyIsEncodedOnceAcrossShards) {
     EXPECT_EQ(testing::parse_frame(h_.sink(simple[0]).frames[0]).opcode, protocol::ws_opcode::binary);
 }
 
-TEST_P(NodeTest, ConnectionMembershipCommands) {
+TEST_P(RouterTest, ConnectionMembershipCommands) {
     const std::string a = h_.attach(place(1), "chat", std::nullopt);
     const std::string b = h_.attach(place(2), "chat", std::nullopt);
 
@@ -427,7 +427,7 @@ TEST_P(NodeTest, ConnectionMembershipCommands) {
     EXPECT_EQ(h_.frames(a), 2u);
 }
 
-TEST_P(NodeTest, UserMembershipCommandsApplyToEachConnectionOfTheUser) {
+TEST_P(RouterTest, UserMembershipCommandsApplyToEachConnectionOfTheUser) {
     std::vector<std::string> alice;
     for (std::size_t i = 0; i < 3; ++i) {
         alice.push_back(h_.attach(place(i + 1), "chat", "alice"));
@@ -458,7 +458,7 @@ TEST_P(NodeTest, UserMembershipCommandsApplyToEachConnectionOfTheUser) {
     EXPECT_FALSE(n_.group_exists("chat", "h"));
 }
 
-TEST_P(NodeTest, RemoveGroupMembersKeepsTheExcluded) {
+TEST_P(RouterTest, RemoveGroupMembersKeepsTheExcluded) {
     std::vector<std::string> ids;
     for (std::size_t i = 0; i < 5; ++i) {
         ids.push_back(h_.attach(place(i), "chat", std::nullopt));
@@ -476,7 +476,7 @@ TEST_P(NodeTest, RemoveGroupMembersKeepsTheExcluded) {
     EXPECT_FALSE(n_.group_exists("chat", "g"));
 }
 
-TEST_P(NodeTest, CloseConnectionSendsDisconnectedThenClosesOnce) {
+TEST_P(RouterTest, CloseConnectionSendsDisconnectedThenClosesOnce) {
     const std::string json = h_.attach(place(1), "chat", std::nullopt);
     const std::string simple = h_.attach(place(0), "chat", std::nullopt, subprotocol_kind::none);
 
@@ -510,7 +510,7 @@ TEST_P(NodeTest, CloseConnectionSendsDisconnectedThenClosesOnce) {
 // Regression: a REST close answered 204 while the closed connection was still listed until its
 // transport finished, so an existence check right after the answer could still find it. A close
 // forgets the connection on its shard (groups, user, registry) and only then reports `applied`.
-TEST_P(NodeTest, ACloseForgetsTheConnectionBeforeReportingItApplied) {
+TEST_P(RouterTest, ACloseForgetsTheConnectionBeforeReportingItApplied) {
     const std::string kicked = h_.attach(place(1), "chat", "alice");
     const std::string grouped = h_.attach(place(0), "chat", "bob");
     const std::string kept = h_.attach(place(0), "chat", "carol");
@@ -537,11 +537,11 @@ TEST_P(NodeTest, ACloseForgetsTheConnectionBeforeReportingItApplied) {
     EXPECT_EQ(h_.sink(grouped).closes.size(), 1u);
 
     // Forgotten means forgotten: commands naming it find nothing, and it joins nothing.
-    std::optional<node::add_result> found;
-    n_.add_connection_to_group("chat", "g3", kicked, [&](node::add_result r) { found = r; });
+    std::optional<router::add_result> found;
+    n_.add_connection_to_group("chat", "g3", kicked, [&](router::add_result r) { found = r; });
     n_.add_to_groups("chat", {"g4"}, nullptr);
     h_.settle();
-    EXPECT_EQ(found, std::optional<node::add_result>(node::add_result::no_connection));
+    EXPECT_EQ(found, std::optional<router::add_result>(router::add_result::no_connection));
     EXPECT_FALSE(n_.group_exists("chat", "g3"));
     std::vector<group_member> members;
     n_.list_group_members("chat", "g4", "", 100,
@@ -550,7 +550,7 @@ TEST_P(NodeTest, ACloseForgetsTheConnectionBeforeReportingItApplied) {
     EXPECT_EQ(members, (std::vector<group_member>{{kept, "carol"}}));
 }
 
-TEST_P(NodeTest, CloseAllUserAndGroupHonourExclusions) {
+TEST_P(RouterTest, CloseAllUserAndGroupHonourExclusions) {
     std::vector<std::string> ids;
     for (std::size_t i = 0; i < 6; ++i) {
         ids.push_back(
@@ -585,7 +585,7 @@ TEST_P(NodeTest, CloseAllUserAndGroupHonourExclusions) {
     EXPECT_EQ(h_.sink(ids[0]).closes[0].code, 1001);
 }
 
-TEST_P(NodeTest, CloseEverythingClosesEveryHub) {
+TEST_P(RouterTest, CloseEverythingClosesEveryHub) {
     std::vector<std::string> ids;
     for (std::size_t i = 0; i < 4; ++i) {
         ids.push_back(h_.attach(place(i), i % 2 == 0 ? "chat" : "other", std::nullopt));
@@ -598,7 +598,7 @@ TEST_P(NodeTest, CloseEverythingClosesEveryHub) {
     }
 }
 
-TEST_P(NodeTest, ExistenceFollowsAttachJoinAndDetach) {
+TEST_P(RouterTest, ExistenceFollowsAttachJoinAndDetach) {
     const std::string id = h_.attach(place(1), "chat", "alice");
     EXPECT_TRUE(n_.connection_exists("chat", id));
     EXPECT_FALSE(n_.connection_exists("other", id));
@@ -614,7 +614,7 @@ TEST_P(NodeTest, ExistenceFollowsAttachJoinAndDetach) {
     EXPECT_FALSE(n_.group_exists("chat", "g"));
 }
 
-TEST_P(NodeTest, PermissionCommandsRunOnTheOwningShard) {
+TEST_P(RouterTest, PermissionCommandsRunOnTheOwningShard) {
     const std::string id = h_.attach(place(1), "chat", std::nullopt);
     shard* const owner = &n_.shard_at(*n_.shard_of(id));
     using auth::permission_kind;
@@ -624,12 +624,12 @@ TEST_P(NodeTest, PermissionCommandsRunOnTheOwningShard) {
     std::vector<shard*> ran_on;
     auto check = [&](permission_kind kind, std::optional<std::string> target) {
         n_.check_permission("chat", id, kind, std::move(target), [&](std::optional<bool> allowed) {
-            ran_on.push_back(node::current_shard());
+            ran_on.push_back(router::current_shard());
             checks.push_back(allowed);
         });
     };
     auto record = [&](bool f) {
-        ran_on.push_back(node::current_shard());
+        ran_on.push_back(router::current_shard());
         found.push_back(f);
     };
 
@@ -652,7 +652,7 @@ TEST_P(NodeTest, PermissionCommandsRunOnTheOwningShard) {
     }
 }
 
-TEST_P(NodeTest, PermissionCommandsReportUnknownConnections) {
+TEST_P(RouterTest, PermissionCommandsReportUnknownConnections) {
     const std::string id = h_.attach(place(1), "chat", std::nullopt);
     const std::string gone = h_.attach(place(0), "chat", std::nullopt);
     h_.detach(gone);
@@ -682,7 +682,7 @@ TEST_P(NodeTest, PermissionCommandsReportUnknownConnections) {
 }
 
 // Design section 3: a group send is posted only to shards holding members, never to all.
-TEST_P(NodeTest, GroupAndUserSendsPostOnlyToShardsWithRecipients) {
+TEST_P(RouterTest, GroupAndUserSendsPostOnlyToShardsWithRecipients) {
     if (GetParam().shards < 2 || GetParam().mode == drive::inline_single) {
         GTEST_SKIP() << "needs several shards and a test thread that is no shard's worker";
     }
@@ -712,7 +712,7 @@ TEST_P(NodeTest, GroupAndUserSendsPostOnlyToShardsWithRecipients) {
     EXPECT_EQ(h_.frames(lonely), 0u);
 }
 
-TEST_P(NodeTest, IdsAreUniqueSafeAndNameTheirShard) {
+TEST_P(RouterTest, IdsAreUniqueSafeAndNameTheirShard) {
     std::set<std::string> seen;
     for (std::size_t s = 0; s < GetParam().shards; ++s) {
         for (int i = 0; i < 300; ++i) {
@@ -728,8 +728,8 @@ TEST_P(NodeTest, IdsAreUniqueSafeAndNameTheirShard) {
 }
 
 TEST(NodeIds, AnotherNodesIdsAreNotOurs) {
-    node a(4);
-    node b(4);
+    router a(4);
+    router b(4);
     const std::string id = a.new_connection_id(2);
     EXPECT_EQ(a.shard_of(id), 2u);
     EXPECT_EQ(b.shard_of(id), std::nullopt); // different random prefix
@@ -745,7 +745,7 @@ TEST(NodeIds, AnotherNodesIdsAreNotOurs) {
 }
 
 TEST(NodeIds, ConcurrentDrawsNeverRepeat) {
-    node n(2);
+    router n(2);
     std::vector<std::vector<std::string>> drawn(4);
     std::vector<std::thread> threads;
     for (std::size_t t = 0; t < drawn.size(); ++t) {
@@ -766,13 +766,13 @@ TEST(NodeIds, ConcurrentDrawsNeverRepeat) {
 }
 
 TEST(NodeConstruction, RejectsImpossibleShardCounts) {
-    EXPECT_THROW(node(0), std::invalid_argument);
-    EXPECT_THROW(node(65537), std::invalid_argument);
-    EXPECT_THROW(node(1).new_connection_id(1), std::out_of_range);
+    EXPECT_THROW(router(0), std::invalid_argument);
+    EXPECT_THROW(router(65537), std::invalid_argument);
+    EXPECT_THROW(router(1).new_connection_id(1), std::out_of_range);
 }
 
 TEST(NodeRunOn, InlineOnTheCurrentShardQueuedElsewhere) {
-    node n(2);
+    router n(2);
     n.shard_at(0).bind_to_current_thread();
     int here = 0;
     int there = 0;
@@ -789,7 +789,7 @@ TEST(NodeRunOn, InlineOnTheCurrentShardQueuedElsewhere) {
 // The shard a send starts on delivers to its own connections at once, without a round trip
 // through its own mailbox; only the other shards get a task.
 TEST(NodeRunOn, SendsDeliverInlineOnTheCurrentShard) {
-    node n(2);
+    router n(2);
     recording_sink here_sink;
     recording_sink there_sink;
     n.shard_at(1).attach(
@@ -814,7 +814,7 @@ TEST(NodeRunOn, AFullMailboxStillTakesEveryCommand) {
     node_harness h(drive::manual, 2, 64 * 1024);
     const std::string id = h.attach(1, "chat", std::nullopt);
     h.join(id, "g");
-    node& n = h.n();
+    router& n = h.n();
     mailbox& box = n.shard_at(1).inbox();
     const std::string payload(16 * 1024, 'x');
     while (box.dropped() == 0) {
@@ -843,7 +843,7 @@ TEST(NodeRunOn, AFanOutBacklogIsBoundedInBytesAndEveryDropIsCounted) {
     node_harness h(drive::manual, 2);
     const std::string member = h.attach(1, "chat", std::nullopt);
     h.join(member, "g");
-    node& n = h.n();
+    router& n = h.n();
     mailbox& box = n.shard_at(1).inbox();
     const std::size_t accepted_before = box.accepted();
     const std::string payload(std::size_t{1} << 20, 'x');
@@ -868,7 +868,7 @@ TEST(NodeCrossShard, ConcurrentPublishersDeliverEachMessageOnceAndInOrder) {
     constexpr std::size_t shards = 4;
     constexpr int per_publisher = 200;
     node_harness h(drive::threaded, shards);
-    node& n = h.n();
+    router& n = h.n();
     std::vector<std::string> members;
     for (std::size_t i = 0; i < shards * 3; ++i) {
         members.push_back(h.attach(i % shards, "chat", std::nullopt));

@@ -1,8 +1,8 @@
-#include "core/node_metrics.hpp"
+#include "core/router_metrics.hpp"
 
 namespace hubcast::core {
 
-void register_node_metrics(util::metrics_registry& registry, node& owner) {
+void register_router_metrics(util::metrics_registry& registry, router& owner) {
     const reliable_counters& reliable = owner.reliable_stats();
     registry.add_counter("hubcast_reliable_buffer_overflows_total",
                          "Reliable sessions ended for good because too many messages were unacknowledged.",
@@ -16,7 +16,7 @@ void register_node_metrics(util::metrics_registry& registry, node& owner) {
                          "Recovery requests closed with 1008 (session gone, bad token, not reliable).",
                          reliable.recoveries_refused);
     // Each reader sums the shards again: a few relaxed loads per shard, once per scrape.
-    const node* const boxes = &owner;
+    const router* const boxes = &owner;
     registry.add_counter(
         "hubcast_mailbox_dropped_tasks_total",
         "Cross-worker fan-outs dropped because the worker's mailbox budget was full.",

@@ -13,7 +13,7 @@
 
 #include <gtest/gtest.h>
 
-#include "core/node.hpp"
+#include "core/router.hpp"
 #include "recording_sink.hpp"
 
 namespace hubcast::core {
@@ -38,17 +38,17 @@ filter_ptr filter(std::string_view text) {
 /// per connection. Node calls from the test thread post to the mailboxes; settle() runs them.
 class manual_node {
 public:
-    explicit manual_node(std::size_t shards) : node_(shards) {}
+    explicit manual_node(std::size_t shards) : router_(shards) {}
     ~manual_node() { shard::unbind_current_thread(); }
 
-    node& n() { return node_; }
+    router& n() { return router_; }
 
     void settle() {
         for (int round = 0; round < 100; ++round) {
             std::size_t ran = 0;
-            for (std::size_t i = 0; i < node_.shard_count(); ++i) {
-                node_.shard_at(i).bind_to_current_thread();
-                ran += node_.shard_at(i).inbox().drain();
+            for (std::size_t i = 0; i < router_.shard_count(); ++i) {
+                router_.shard_at(i).bind_to_current_thread();
+                ran += router_.shard_at(i).inbox().drain();
             }
             shard::unbind_current_thread();
             if (ran == 0) {
@@ -60,9 +60,9 @@ public:
 
     std::string attach(std::size_t shard_index, std::string hub, std::optional<std::string> user,
                        const std::vector<std::string>& groups = {}) {
-        std::string id = node_.new_connection_id(shard_index);
+        std::string id = router_.new_connection_id(shard_index);
         recording_sink& sink = *sinks_.emplace(id, std::make_unique<recording_sink>()).first->second;
-        shard& s = node_.shard_at(shard_index);
+        shard& s = router_.shard_at(shard_index);
         s.bind_to_current_thread();
         connection& c =
             s.attach(connection_info{id, std::move(hub), std::move(user), protocol::subprotocol_kind::json},
@@ -76,21 +76,21 @@ public:
 
     recording_sink& sink(const std::string& id) { return *sinks_.at(id); }
     std::size_t frames(const std::string& id) { return sinks_.at(id)->frames.size(); }
-    connection& find(const std::string& id) { return *node_.shard_at(*node_.shard_of(id)).find(id); }
+    connection& find(const std::string& id) { return *router_.shard_at(*router_.shard_of(id)).find(id); }
     std::size_t expired_sends() {
         std::size_t total = 0;
-        for (std::size_t i = 0; i < node_.shard_count(); ++i) {
-            total += node_.shard_at(i).expired_sends();
+        for (std::size_t i = 0; i < router_.shard_count(); ++i) {
+            total += router_.shard_at(i).expired_sends();
         }
         return total;
     }
 
 private:
     std::map<std::string, std::unique_ptr<recording_sink>> sinks_; // outlive the node's connections
-    node node_;
+    router router_;
 };
 
-TEST(NodeRest, AFilteredSendReachesOnlyMatchingConnections) {
+TEST(RouterRest, AFilteredSendReachesOnlyMatchingConnections) {
     manual_node h(3);
     const auto alice1 = h.attach(0, "chat", "alice");
     const auto alice2 = h.attach(1, "chat", "alice", {"room"});
@@ -133,7 +133,7 @@ TEST(NodeRest, AFilteredSendReachesOnlyMatchingConnections) {
     EXPECT_EQ(h.frames(alice2), 2u);
 }
 
-TEST(NodeRest, TheDeadlineTravelsWithTheFrameToTheSink) {
+TEST(RouterRest, TheDeadlineTravelsWithTheFrameToTheSink) {
     manual_node h(2);
     const auto a = h.attach(0, "chat", "a", {"g"});
     const auto b = h.attach(1, "chat", "b");
@@ -150,7 +150,7 @@ TEST(NodeRest, TheDeadlineTravelsWithTheFrameToTheSink) {
     EXPECT_EQ(h.expired_sends(), 0u);
 }
 
-TEST(NodeRest, AShardDrainingAnExpiredSendDropsIt) {
+TEST(RouterRest, AShardDrainingAnExpiredSendDropsIt) {
     manual_node h(3);
     std::vector<std::string> ids;
     for (std::size_t i = 0; i < 3; ++i) {
@@ -178,7 +178,7 @@ TEST(NodeRest, AShardDrainingAnExpiredSendDropsIt) {
     EXPECT_EQ(h.frames(ids[1]), 2u);
 }
 
-TEST(NodeRest, AddAndRemoveGroupsByFilter) {
+TEST(RouterRest, AddAndRemoveGroupsByFilter) {
     manual_node h(2);
     const auto alice = h.attach(0, "chat", "alice", {"old"});
     const auto listener = h.attach(1, "chat", "listener-1", {"old"});
@@ -208,14 +208,14 @@ TEST(NodeRest, AddAndRemoveGroupsByFilter) {
     EXPECT_FALSE(h.find(other_hub).groups().contains("everyone"));
 }
 
-TEST(NodeRest, AddingAConnectionToAGroupReportsWhetherItExists) {
+TEST(RouterRest, AddingAConnectionToAGroupReportsWhetherItExists) {
     manual_node h(2);
     const auto id = h.attach(1, "chat", "u");
     std::map<std::string, std::vector<bool>> answers;
     const auto record = [&answers](std::string label) {
-        return [&answers, label](node::add_result result) {
-            EXPECT_NE(result, node::add_result::group_limit) << label;
-            answers[label].push_back(result == node::add_result::added);
+        return [&answers, label](router::add_result result) {
+            EXPECT_NE(result, router::add_result::group_limit) << label;
+            answers[label].push_back(result == router::add_result::added);
         };
     };
     h.n().add_connection_to_group("chat", "g", id, record("present"));
@@ -243,7 +243,7 @@ std::vector<group_member> list(manual_node& h, std::string_view group, std::stri
     return result.value_or(std::vector<group_member>{});
 }
 
-TEST(NodeRest, GroupListingPagesInConnectionIdOrderAcrossShards) {
+TEST(RouterRest, GroupListingPagesInConnectionIdOrderAcrossShards) {
     manual_node h(3);
     std::vector<group_member> expected;
     for (std::size_t i = 0; i < 10; ++i) {
@@ -278,7 +278,7 @@ TEST(NodeRest, GroupListingPagesInConnectionIdOrderAcrossShards) {
     EXPECT_TRUE(list(h, "room", expected.back().connection_id, 10).empty());
 }
 
-TEST(NodeRest, AShardListsItsMembersAfterAnId) {
+TEST(RouterRest, AShardListsItsMembersAfterAnId) {
     manual_node h(1);
     std::vector<std::string> ids;
     for (int i = 0; i < 5; ++i) {
@@ -295,9 +295,9 @@ TEST(NodeRest, AShardListsItsMembersAfterAnId) {
     EXPECT_TRUE(s.group_members_after("nohub", "g", "", 5).empty());
 }
 
-TEST(NodeRest, GroupListingGathersFromWorkerThreadsExactlyOnce) {
+TEST(RouterRest, GroupListingGathersFromWorkerThreadsExactlyOnce) {
     constexpr std::size_t shard_count = 4;
-    node n(shard_count);
+    router n(shard_count);
     struct worker {
         std::mutex mutex;
         std::condition_variable wake;
@@ -429,13 +429,14 @@ TEST(NodeMembershipApplied, JoinsTheGroupLimitRefusedAreCounted) {
     };
     m.n().add_user_to_group("hub", "c", "u", record);
     m.n().add_to_groups("hub", {"d", "e"}, nullptr, record);
-    std::vector<node::add_result> single;
-    m.n().add_connection_to_group("hub", "f", full, [&single](node::add_result r) { single.push_back(r); });
-    m.n().add_connection_to_group("hub", "a", full, [&single](node::add_result r) { single.push_back(r); });
+    std::vector<router::add_result> single;
+    m.n().add_connection_to_group("hub", "f", full, [&single](router::add_result r) { single.push_back(r); });
+    m.n().add_connection_to_group("hub", "a", full, [&single](router::add_result r) { single.push_back(r); });
     m.settle();
     // roomy joins c, then d; e is refused for it; full is refused c, d and e.
     EXPECT_EQ(refused, (std::vector<std::size_t>{1, 3}));
-    EXPECT_EQ(single, (std::vector<node::add_result>{node::add_result::group_limit, node::add_result::added}))
+    EXPECT_EQ(single,
+              (std::vector<router::add_result>{router::add_result::group_limit, router::add_result::added}))
         << "a group the connection is in already is no refusal";
     EXPECT_EQ(m.find(full).groups().size(), 2u);
     EXPECT_EQ(m.find(roomy).groups().size(), 2u);

@@ -1,4 +1,4 @@
-#include "core/node.hpp"
+#include "core/router.hpp"
 
 #include <algorithm>
 #include <iterator>
@@ -59,7 +59,7 @@ void deliver_to_group(shard& s, const fanout& job) {
 
 } // namespace
 
-node::node(std::size_t shard_count, std::size_t mailbox_max_bytes, reliable_options reliable)
+router::router(std::size_t shard_count, std::size_t mailbox_max_bytes, reliable_options reliable)
     : registry_(shard_count), reliable_(reliable), id_prefix_(random_prefix()),
       id_counters_(std::make_unique<std::atomic<std::uint64_t>[]>(shard_count)) {
     if (shard_count == 0 || shard_count > max_shards) {
@@ -71,11 +71,11 @@ node::node(std::size_t shard_count, std::size_t mailbox_max_bytes, reliable_opti
     }
 }
 
-shard* node::current_shard() noexcept {
+shard* router::current_shard() noexcept {
     return shard::bound();
 }
 
-std::string node::new_connection_id(std::size_t shard_index) {
+std::string router::new_connection_id(std::size_t shard_index) {
     if (shard_index >= shards_.size()) {
         throw std::out_of_range("hubcast: no such shard");
     }
@@ -86,7 +86,7 @@ std::string node::new_connection_id(std::size_t shard_index) {
     return id;
 }
 
-std::optional<std::size_t> node::shard_of(std::string_view connection_id) const {
+std::optional<std::size_t> router::shard_of(std::string_view connection_id) const {
     if (connection_id.size() != id_length || connection_id.substr(0, prefix_length) != id_prefix_) {
         return std::nullopt;
     }
@@ -102,7 +102,7 @@ std::optional<std::size_t> node::shard_of(std::string_view connection_id) const 
     return index;
 }
 
-bool node::run_on(std::size_t index, std::function<void(shard&)> task) {
+bool router::run_on(std::size_t index, std::function<void(shard&)> task) {
     shard& target = *shards_.at(index);
     if (current_shard() == &target) {
         task(target);
@@ -112,7 +112,7 @@ bool node::run_on(std::size_t index, std::function<void(shard&)> task) {
     return true;
 }
 
-bool node::offer_to(std::size_t index, std::function<void(shard&)> task, std::size_t bytes) {
+bool router::offer_to(std::size_t index, std::function<void(shard&)> task, std::size_t bytes) {
     shard& target = *shards_.at(index);
     if (current_shard() == &target) {
         task(target);
@@ -121,8 +121,8 @@ bool node::offer_to(std::size_t index, std::function<void(shard&)> task, std::si
     return target.inbox().offer([&target, task = std::move(task)] { task(target); }, bytes);
 }
 
-void node::fan_out(const std::vector<std::size_t>& targets, const std::function<void(shard&)>& task,
-                   std::size_t bytes) {
+void router::fan_out(const std::vector<std::size_t>& targets, const std::function<void(shard&)>& task,
+                     std::size_t bytes) {
     shard* here = current_shard();
     bool local = false;
     for (const std::size_t index : targets) {
@@ -140,7 +140,7 @@ void node::fan_out(const std::vector<std::size_t>& targets, const std::function<
     }
 }
 
-void node::run_on_each(const std::vector<std::size_t>& targets, const std::function<void(shard&)>& task) {
+void router::run_on_each(const std::vector<std::size_t>& targets, const std::function<void(shard&)>& task) {
     shard* here = current_shard();
     bool local = false;
     for (const std::size_t index : targets) {
@@ -156,8 +156,8 @@ void node::run_on_each(const std::vector<std::size_t>& targets, const std::funct
     }
 }
 
-void node::run_on_each(const std::vector<std::size_t>& targets, const std::function<void(shard&)>& task,
-                       applied_callback applied) {
+void router::run_on_each(const std::vector<std::size_t>& targets, const std::function<void(shard&)>& task,
+                         applied_callback applied) {
     if (!applied) {
         run_on_each(targets, task);
         return;
@@ -197,7 +197,7 @@ void node::run_on_each(const std::vector<std::size_t>& targets, const std::funct
     }
 }
 
-mailbox_totals node::mailbox_stats() const {
+mailbox_totals router::mailbox_stats() const {
     mailbox_totals totals;
     for (const auto& s : shards_) {
         const mailbox& box = s->inbox();
@@ -209,7 +209,7 @@ mailbox_totals node::mailbox_stats() const {
     return totals;
 }
 
-std::vector<std::size_t> node::all_shards() const {
+std::vector<std::size_t> router::all_shards() const {
     std::vector<std::size_t> indexes(shards_.size());
     for (std::size_t i = 0; i < indexes.size(); ++i) {
         indexes[i] = i;
@@ -217,8 +217,8 @@ std::vector<std::size_t> node::all_shards() const {
     return indexes;
 }
 
-bool node::with_connection(std::string_view hub, std::string_view connection_id,
-                           std::function<void(shard&, connection*)> task) {
+bool router::with_connection(std::string_view hub, std::string_view connection_id,
+                             std::function<void(shard&, connection*)> task) {
     const auto owner = shard_of(connection_id);
     if (!owner) {
         return false;
@@ -231,8 +231,8 @@ bool node::with_connection(std::string_view hub, std::string_view connection_id,
         });
 }
 
-void node::with_connection_then(std::string_view hub, std::string_view connection_id,
-                                std::function<void(shard&, connection*)> task, applied_callback applied) {
+void router::with_connection_then(std::string_view hub, std::string_view connection_id,
+                                  std::function<void(shard&, connection*)> task, applied_callback applied) {
     if (!applied) {
         with_connection(hub, connection_id, std::move(task));
         return;
@@ -249,9 +249,9 @@ void node::with_connection_then(std::string_view hub, std::string_view connectio
 }
 
 template <typename Answer>
-void node::ask_connection(std::string_view hub, std::string_view connection_id,
-                          std::function<Answer(shard&, connection*)> question, Answer when_not_posted,
-                          std::function<void(Answer)> done) {
+void router::ask_connection(std::string_view hub, std::string_view connection_id,
+                            std::function<Answer(shard&, connection*)> question, Answer when_not_posted,
+                            std::function<void(Answer)> done) {
     // Shared so that the caller still holds `done` when the task could not be posted.
     auto reply = std::make_shared<std::function<void(Answer)>>(std::move(done));
     const bool posted =
@@ -263,12 +263,12 @@ void node::ask_connection(std::string_view hub, std::string_view connection_id,
     }
 }
 
-void node::send_to_all(std::string_view hub, protocol::message_data data, exclusions skip) {
+void router::send_to_all(std::string_view hub, protocol::message_data data, exclusions skip) {
     send_to_all(hub, std::move(data), send_options{std::move(skip), nullptr, no_deadline});
 }
 
-template <typename MakeJob, typename Deliver>
-void node::fan_out_send(const std::vector<std::size_t>& targets, MakeJob make_job, Deliver deliver) {
+template <typename MakeJob, typename RunOnShard>
+void router::fan_out_send(const std::vector<std::size_t>& targets, MakeJob make_job, RunOnShard run) {
     // The registry lists the shards with members now; a shard that gains its first member after
     // this lookup did so after the send started, and Azure gives such a joiner no guarantee either.
     // With no target, nothing is built.
@@ -279,15 +279,15 @@ void node::fan_out_send(const std::vector<std::size_t>& targets, MakeJob make_jo
     const std::size_t bytes = job->bytes();
     fan_out(
         targets,
-        [job = std::move(job), deliver](shard& s) {
-            if (!s.expired(job->deadline)) {
-                deliver(s, *job);
+        [job = std::move(job), run](shard& s) {
+            if (!s.drop_if_expired(job->deadline)) {
+                run(s, *job);
             }
         },
         bytes);
 }
 
-void node::send_to_all(std::string_view hub, protocol::message_data data, send_options options) {
+void router::send_to_all(std::string_view hub, protocol::message_data data, send_options options) {
     fan_out_send(
         all_shards(),
         [&] {
@@ -300,13 +300,13 @@ void node::send_to_all(std::string_view hub, protocol::message_data data, send_o
         });
 }
 
-void node::send_to_user(std::string_view hub, std::string_view user_id, protocol::message_data data,
-                        exclusions skip) {
+void router::send_to_user(std::string_view hub, std::string_view user_id, protocol::message_data data,
+                          exclusions skip) {
     send_to_user(hub, user_id, std::move(data), send_options{std::move(skip), nullptr, no_deadline});
 }
 
-void node::send_to_user(std::string_view hub, std::string_view user_id, protocol::message_data data,
-                        send_options options) {
+void router::send_to_user(std::string_view hub, std::string_view user_id, protocol::message_data data,
+                          send_options options) {
     fan_out_send(
         registry_.shards_with_user(hub, user_id),
         [&] {
@@ -319,13 +319,13 @@ void node::send_to_user(std::string_view hub, std::string_view user_id, protocol
         });
 }
 
-void node::send_to_connection(std::string_view hub, std::string_view connection_id,
-                              protocol::message_data data) {
+void router::send_to_connection(std::string_view hub, std::string_view connection_id,
+                                protocol::message_data data) {
     send_to_connection(hub, connection_id, std::move(data), no_deadline);
 }
 
-void node::send_to_connection(std::string_view hub, std::string_view connection_id,
-                              protocol::message_data data, send_deadline deadline) {
+void router::send_to_connection(std::string_view hub, std::string_view connection_id,
+                                protocol::message_data data, send_deadline deadline) {
     const auto owner = shard_of(connection_id);
     if (!owner) {
         return;
@@ -338,15 +338,15 @@ void node::send_to_connection(std::string_view hub, std::string_view connection_
         [hub = std::string(hub), id = std::string(connection_id), message = std::move(message),
          deadline](shard& s) {
             connection* c = s.find(id);
-            if (c != nullptr && c->hub() == hub && !s.expired(deadline)) {
+            if (c != nullptr && c->hub() == hub && !s.drop_if_expired(deadline)) {
                 c->deliver(*message, deadline);
             }
         },
         bytes));
 }
 
-void node::send_to_group(std::string_view hub, std::string_view group, protocol::message_data data,
-                         exclusions skip, std::optional<std::string> from_user_id) {
+void router::send_to_group(std::string_view hub, std::string_view group, protocol::message_data data,
+                           exclusions skip, std::optional<std::string> from_user_id) {
     fan_out_send(
         registry_.shards_with_group(hub, group),
         [&] {
@@ -357,8 +357,8 @@ void node::send_to_group(std::string_view hub, std::string_view group, protocol:
         deliver_to_group);
 }
 
-void node::send_to_group(std::string_view hub, std::string_view group, protocol::message_data data,
-                         send_options options) {
+void router::send_to_group(std::string_view hub, std::string_view group, protocol::message_data data,
+                           send_options options) {
     fan_out_send(
         registry_.shards_with_group(hub, group),
         [&] {
@@ -372,8 +372,8 @@ void node::send_to_group(std::string_view hub, std::string_view group, protocol:
         deliver_to_group);
 }
 
-void node::add_connection_to_group(std::string_view hub, std::string_view group,
-                                   std::string_view connection_id) {
+void router::add_connection_to_group(std::string_view hub, std::string_view group,
+                                     std::string_view connection_id) {
     with_connection(hub, connection_id, [group = std::string(group)](shard& s, connection* c) {
         if (c != nullptr) {
             s.join(*c, group);
@@ -381,8 +381,8 @@ void node::add_connection_to_group(std::string_view hub, std::string_view group,
     });
 }
 
-void node::remove_connection_from_group(std::string_view hub, std::string_view group,
-                                        std::string_view connection_id, applied_callback applied) {
+void router::remove_connection_from_group(std::string_view hub, std::string_view group,
+                                          std::string_view connection_id, applied_callback applied) {
     with_connection_then(
         hub, connection_id,
         [group = std::string(group)](shard& s, connection* c) {
@@ -393,8 +393,8 @@ void node::remove_connection_from_group(std::string_view hub, std::string_view g
         std::move(applied));
 }
 
-void node::remove_connection_from_all_groups(std::string_view hub, std::string_view connection_id,
-                                             applied_callback applied) {
+void router::remove_connection_from_all_groups(std::string_view hub, std::string_view connection_id,
+                                               applied_callback applied) {
     with_connection_then(
         hub, connection_id,
         [](shard& s, connection* c) {
@@ -417,7 +417,7 @@ struct refused_joins {
             count->fetch_add(1, std::memory_order_relaxed);
         }
     }
-    node::applied_callback then(node::joins_applied_callback applied) const {
+    router::applied_callback then(router::joins_applied_callback applied) const {
         if (!applied) {
             return {};
         }
@@ -431,8 +431,8 @@ struct refused_joins {
 
 } // namespace
 
-void node::add_user_to_group(std::string_view hub, std::string_view group, std::string_view user_id,
-                             joins_applied_callback applied) {
+void router::add_user_to_group(std::string_view hub, std::string_view group, std::string_view user_id,
+                               joins_applied_callback applied) {
     const refused_joins refused;
     run_on_each(
         registry_.shards_with_user(hub, user_id),
@@ -444,8 +444,8 @@ void node::add_user_to_group(std::string_view hub, std::string_view group, std::
         refused.then(std::move(applied)));
 }
 
-void node::remove_user_from_group(std::string_view hub, std::string_view group, std::string_view user_id,
-                                  applied_callback applied) {
+void router::remove_user_from_group(std::string_view hub, std::string_view group, std::string_view user_id,
+                                    applied_callback applied) {
     run_on_each(
         registry_.shards_with_user(hub, user_id),
         [hub = std::string(hub), group = std::string(group), user = std::string(user_id)](shard& s) {
@@ -456,8 +456,8 @@ void node::remove_user_from_group(std::string_view hub, std::string_view group, 
         std::move(applied));
 }
 
-void node::remove_user_from_all_groups(std::string_view hub, std::string_view user_id,
-                                       applied_callback applied) {
+void router::remove_user_from_all_groups(std::string_view hub, std::string_view user_id,
+                                         applied_callback applied) {
     run_on_each(
         registry_.shards_with_user(hub, user_id),
         [hub = std::string(hub), user = std::string(user_id)](shard& s) {
@@ -468,7 +468,7 @@ void node::remove_user_from_all_groups(std::string_view hub, std::string_view us
         std::move(applied));
 }
 
-void node::remove_group_members(std::string_view hub, std::string_view group, exclusions skip) {
+void router::remove_group_members(std::string_view hub, std::string_view group, exclusions skip) {
     run_on_each(registry_.shards_with_group(hub, group),
                 [hub = std::string(hub), group = std::string(group), skip = std::move(skip)](shard& s) {
                     for (connection* c : s.connections_of_group(hub, group)) {
@@ -479,20 +479,20 @@ void node::remove_group_members(std::string_view hub, std::string_view group, ex
                 });
 }
 
-void node::add_to_groups(std::string_view hub, std::vector<std::string> groups, filter_ptr filter,
-                         joins_applied_callback applied) {
+void router::add_to_groups(std::string_view hub, std::vector<std::string> groups, filter_ptr filter,
+                           joins_applied_callback applied) {
     change_groups(hub, std::move(groups), std::move(filter), true, std::move(applied));
 }
 
-void node::remove_from_groups(std::string_view hub, std::vector<std::string> groups, filter_ptr filter,
-                              applied_callback applied) {
+void router::remove_from_groups(std::string_view hub, std::vector<std::string> groups, filter_ptr filter,
+                                applied_callback applied) {
     change_groups(hub, std::move(groups), std::move(filter), false,
                   applied ? joins_applied_callback([applied = std::move(applied)](std::size_t) { applied(); })
                           : joins_applied_callback{});
 }
 
-void node::change_groups(std::string_view hub, std::vector<std::string> groups, filter_ptr filter, bool join,
-                         joins_applied_callback applied) {
+void router::change_groups(std::string_view hub, std::vector<std::string> groups, filter_ptr filter,
+                           bool join, joins_applied_callback applied) {
     const refused_joins refused;
     run_on_each(
         all_shards(),
@@ -517,8 +517,8 @@ void node::change_groups(std::string_view hub, std::vector<std::string> groups, 
         refused.then(std::move(applied)));
 }
 
-void node::add_connection_to_group(std::string_view hub, std::string_view group,
-                                   std::string_view connection_id, std::function<void(add_result)> done) {
+void router::add_connection_to_group(std::string_view hub, std::string_view group,
+                                     std::string_view connection_id, std::function<void(add_result)> done) {
     ask_connection<add_result>(
         hub, connection_id,
         [group = std::string(group)](shard& s, connection* c) {
@@ -539,8 +539,8 @@ void node::add_connection_to_group(std::string_view hub, std::string_view group,
         add_result::no_connection, std::move(done));
 }
 
-void node::list_group_members(std::string_view hub, std::string_view group, std::string after,
-                              std::size_t limit, std::function<void(std::vector<group_member>)> done) {
+void router::list_group_members(std::string_view hub, std::string_view group, std::string after,
+                                std::size_t limit, std::function<void(std::vector<group_member>)> done) {
     const auto targets = registry_.shards_with_group(hub, group);
     if (targets.empty() || limit == 0) {
         done({});
@@ -588,8 +588,8 @@ void node::list_group_members(std::string_view hub, std::string_view group, std:
     }
 }
 
-void node::close_connection(std::string_view hub, std::string_view connection_id, std::uint16_t code,
-                            std::string reason, applied_callback applied) {
+void router::close_connection(std::string_view hub, std::string_view connection_id, std::uint16_t code,
+                              std::string reason, applied_callback applied) {
     with_connection_then(
         hub, connection_id,
         [code, reason = std::move(reason)](shard& s, connection* c) {
@@ -600,9 +600,9 @@ void node::close_connection(std::string_view hub, std::string_view connection_id
         std::move(applied));
 }
 
-void node::close_where(const std::vector<std::size_t>& targets,
-                       std::function<std::vector<connection*>(shard&)> members, exclusions skip,
-                       std::uint16_t code, std::string reason, applied_callback applied) {
+void router::close_where(const std::vector<std::size_t>& targets,
+                         std::function<std::vector<connection*>(shard&)> members, exclusions skip,
+                         std::uint16_t code, std::string reason, applied_callback applied) {
     run_on_each(
         targets,
         [members = std::move(members), skip = std::move(skip), code, reason = std::move(reason)](shard& s) {
@@ -615,15 +615,15 @@ void node::close_where(const std::vector<std::size_t>& targets,
         std::move(applied));
 }
 
-void node::close_all(std::string_view hub, exclusions skip, std::uint16_t code, std::string reason,
-                     applied_callback applied) {
+void router::close_all(std::string_view hub, exclusions skip, std::uint16_t code, std::string reason,
+                       applied_callback applied) {
     close_where(
         all_shards(), [hub = std::string(hub)](shard& s) { return s.connections_of_hub(hub); },
         std::move(skip), code, std::move(reason), std::move(applied));
 }
 
-void node::close_user(std::string_view hub, std::string_view user_id, exclusions skip, std::uint16_t code,
-                      std::string reason, applied_callback applied) {
+void router::close_user(std::string_view hub, std::string_view user_id, exclusions skip, std::uint16_t code,
+                        std::string reason, applied_callback applied) {
     close_where(
         registry_.shards_with_user(hub, user_id),
         [hub = std::string(hub), user = std::string(user_id)](shard& s) {
@@ -632,8 +632,8 @@ void node::close_user(std::string_view hub, std::string_view user_id, exclusions
         std::move(skip), code, std::move(reason), std::move(applied));
 }
 
-void node::close_group(std::string_view hub, std::string_view group, exclusions skip, std::uint16_t code,
-                       std::string reason, applied_callback applied) {
+void router::close_group(std::string_view hub, std::string_view group, exclusions skip, std::uint16_t code,
+                         std::string reason, applied_callback applied) {
     close_where(
         registry_.shards_with_group(hub, group),
         [hub = std::string(hub), group = std::string(group)](shard& s) {
@@ -642,7 +642,7 @@ void node::close_group(std::string_view hub, std::string_view group, exclusions 
         std::move(skip), code, std::move(reason), std::move(applied));
 }
 
-void node::close_everything(std::uint16_t code, std::string reason) {
+void router::close_everything(std::uint16_t code, std::string reason) {
     run_on_each(all_shards(), [code, reason = std::move(reason)](shard& s) {
         for (connection* c : s.all_connections()) {
             s.close(*c, code, reason);
@@ -650,20 +650,21 @@ void node::close_everything(std::uint16_t code, std::string reason) {
     });
 }
 
-bool node::connection_exists(std::string_view hub, std::string_view connection_id) const {
+bool router::connection_exists(std::string_view hub, std::string_view connection_id) const {
     return registry_.connection_exists(hub, connection_id);
 }
 
-bool node::user_exists(std::string_view hub, std::string_view user_id) const {
+bool router::user_exists(std::string_view hub, std::string_view user_id) const {
     return registry_.user_exists(hub, user_id);
 }
 
-bool node::group_exists(std::string_view hub, std::string_view group) const {
+bool router::group_exists(std::string_view hub, std::string_view group) const {
     return registry_.group_exists(hub, group);
 }
 
-void node::grant_permission(std::string_view hub, std::string_view connection_id, auth::permission_kind kind,
-                            std::optional<std::string> target, std::function<void(bool found)> done) {
+void router::grant_permission(std::string_view hub, std::string_view connection_id,
+                              auth::permission_kind kind, std::optional<std::string> target,
+                              std::function<void(bool found)> done) {
     ask_connection<bool>(
         hub, connection_id,
         [kind, target = std::move(target)](shard&, connection* c) {
@@ -677,8 +678,9 @@ void node::grant_permission(std::string_view hub, std::string_view connection_id
         false, std::move(done));
 }
 
-void node::revoke_permission(std::string_view hub, std::string_view connection_id, auth::permission_kind kind,
-                             std::optional<std::string> target, std::function<void(bool found)> done) {
+void router::revoke_permission(std::string_view hub, std::string_view connection_id,
+                               auth::permission_kind kind, std::optional<std::string> target,
+                               std::function<void(bool found)> done) {
     ask_connection<bool>(
         hub, connection_id,
         [kind, target = std::move(target)](shard&, connection* c) {
@@ -690,9 +692,9 @@ void node::revoke_permission(std::string_view hub, std::string_view connection_i
         false, std::move(done));
 }
 
-void node::check_permission(std::string_view hub, std::string_view connection_id, auth::permission_kind kind,
-                            std::optional<std::string> target,
-                            std::function<void(std::optional<bool>)> done) {
+void router::check_permission(std::string_view hub, std::string_view connection_id,
+                              auth::permission_kind kind, std::optional<std::string> target,
+                              std::function<void(std::optional<bool>)> done) {
     ask_connection<std::optional<bool>>(
         hub, connection_id,
         [kind, target = std::move(target)](shard&, connection* c) {
