@@ -17,6 +17,7 @@
 #include "protocol/frame_parser.hpp"
 #include "protocol/utf8.hpp"
 #include "protocol/websocket_frame.hpp"
+#include "support/utf8_oracle.hpp"
 
 namespace {
 
@@ -24,45 +25,6 @@ using namespace hubcast::protocol;
 
 constexpr std::size_t limit_choices[8] = {0, 1, 16, 125, 126, 1000, 70000, 1024 * 1024};
 constexpr std::size_t max_bytewise_input = 4096; // byte-at-a-time feeding costs one call per byte
-
-// An oracle written independently of the DFA: decode each code point, then check RFC 3629 ranges.
-bool reference_valid_utf8(std::string_view s) {
-    std::size_t i = 0;
-    while (i < s.size()) {
-        const auto b = static_cast<unsigned char>(s[i]);
-        if (b < 0x80) {
-            ++i;
-            continue;
-        }
-        std::size_t len = 0;
-        std::uint32_t cp = 0;
-        std::uint32_t min = 0;
-        if ((b & 0xE0) == 0xC0) {
-            len = 2, cp = b & 0x1Fu, min = 0x80;
-        } else if ((b & 0xF0) == 0xE0) {
-            len = 3, cp = b & 0x0Fu, min = 0x800;
-        } else if ((b & 0xF8) == 0xF0) {
-            len = 4, cp = b & 0x07u, min = 0x10000;
-        } else {
-            return false;
-        }
-        if (i + len > s.size()) {
-            return false;
-        }
-        for (std::size_t k = 1; k < len; ++k) {
-            const auto c = static_cast<unsigned char>(s[i + k]);
-            if ((c & 0xC0) != 0x80) {
-                return false;
-            }
-            cp = (cp << 6) | (c & 0x3Fu);
-        }
-        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-            return false;
-        }
-        i += len;
-    }
-    return true;
-}
 
 bool peer_close_code_allowed(std::uint16_t code) {
     return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999);
@@ -85,7 +47,7 @@ public:
         FUZZ_CHECK(opcode == ws_opcode::text || opcode == ws_opcode::binary);
         FUZZ_CHECK(payload.size() <= limits_.max_message_bytes);
         if (opcode == ws_opcode::text) {
-            FUZZ_CHECK(reference_valid_utf8(payload));
+            FUZZ_CHECK(hubcast::test::is_valid_utf8(payload));
         }
         events.push_back({0, static_cast<int>(opcode), std::string(payload)});
     }
@@ -103,7 +65,7 @@ public:
         arrive();
         FUZZ_CHECK((code == close_code::no_status && reason.empty()) || peer_close_code_allowed(code));
         FUZZ_CHECK(reason.size() <= 123);
-        FUZZ_CHECK(reference_valid_utf8(reason));
+        FUZZ_CHECK(hubcast::test::is_valid_utf8(reason));
         terminal = true;
         events.push_back({3, code, std::string(reason)});
     }
@@ -157,7 +119,7 @@ void check_encoder_round_trip(std::string_view data) {
         FUZZ_CHECK(handler.events.size() == 1 && handler.events[0].kind == 0 &&
                    handler.events[0].payload == data);
     }
-    if (reference_valid_utf8(data)) {
+    if (hubcast::test::is_valid_utf8(data)) {
         checking_handler handler(lenient);
         frame_parser parser(lenient);
         parser.feed(encode_close_frame(close_code::normal, data), handler);
@@ -169,7 +131,7 @@ void check_encoder_round_trip(std::string_view data) {
 }
 
 void check_utf8_validator(std::string_view data, std::size_t cut) {
-    const bool expected = reference_valid_utf8(data);
+    const bool expected = hubcast::test::is_valid_utf8(data);
     FUZZ_CHECK(is_valid_utf8(data) == expected);
     utf8_validator incremental;
     const bool prefix_ok = incremental.feed(data.substr(0, cut));

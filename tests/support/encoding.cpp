@@ -104,44 +104,6 @@ std::string hmac(hmac_digest digest, std::string_view key, std::string_view byte
     return {reinterpret_cast<const char*>(out.data()), length};
 }
 
-bool is_valid_utf8(std::string_view bytes) noexcept {
-    std::size_t i = 0;
-    while (i < bytes.size()) {
-        auto c = std::uint8_t(bytes[i]);
-        std::size_t length = 0;
-        std::uint32_t code = 0;
-        std::uint32_t min = 0;
-        if (c < 0x80) {
-            ++i;
-            continue;
-        }
-        if ((c & 0xE0) == 0xC0) {
-            length = 2, code = c & 0x1F, min = 0x80;
-        } else if ((c & 0xF0) == 0xE0) {
-            length = 3, code = c & 0x0F, min = 0x800;
-        } else if ((c & 0xF8) == 0xF0) {
-            length = 4, code = c & 0x07, min = 0x10000;
-        } else {
-            return false;
-        }
-        if (i + length > bytes.size()) {
-            return false;
-        }
-        for (std::size_t k = 1; k < length; ++k) {
-            auto next = std::uint8_t(bytes[i + k]);
-            if ((next & 0xC0) != 0x80) {
-                return false;
-            }
-            code = (code << 6) | (next & 0x3F);
-        }
-        if (code < min || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF)) {
-            return false;
-        }
-        i += length;
-    }
-    return true;
-}
-
 std::string url_encode(std::string_view text) {
     static constexpr char hex[] = "0123456789ABCDEF";
     std::string out;

@@ -4,6 +4,8 @@
 #include <string>
 #include <string_view>
 
+#include "support/utf8_oracle.hpp" // is_valid_utf8, the oracle
+
 namespace hubcast::test {
 
 // The tests' own encoders, written independently of src/ so that a bug in the code under test
@@ -21,9 +23,6 @@ std::optional<std::string> base64url_decode(std::string_view text);
 std::string sha1(std::string_view bytes);
 enum class hmac_digest { sha256, sha384 };
 std::string hmac(hmac_digest digest, std::string_view key, std::string_view bytes);
-
-/// RFC 3629 validation (no overlongs, no surrogates, nothing above U+10FFFF).
-bool is_valid_utf8(std::string_view bytes) noexcept;
 
 /// Percent-encodes everything outside RFC 3986 unreserved characters (for query values).
 std::string url_encode(std::string_view text);

@@ -6,54 +6,15 @@
 #include <gtest/gtest.h>
 
 #include "protocol/utf8.hpp"
+#include "support/utf8_oracle.hpp"
 
 namespace hubcast::protocol {
 namespace {
 
-// The oracle: decodes code point by code point and checks RFC 3629's ranges. Deliberately written
-// unlike the DFA so that the two cannot share a mistake.
-bool reference_valid(std::string_view s) {
-    std::size_t i = 0;
-    while (i < s.size()) {
-        const auto b = static_cast<unsigned char>(s[i]);
-        std::size_t len = 0;
-        std::uint32_t cp = 0;
-        std::uint32_t min = 0;
-        if (b < 0x80) {
-            ++i;
-            continue;
-        }
-        if ((b & 0xE0) == 0xC0) {
-            len = 2, cp = b & 0x1Fu, min = 0x80;
-        } else if ((b & 0xF0) == 0xE0) {
-            len = 3, cp = b & 0x0Fu, min = 0x800;
-        } else if ((b & 0xF8) == 0xF0) {
-            len = 4, cp = b & 0x07u, min = 0x10000;
-        } else {
-            return false;
-        }
-        if (i + len > s.size()) {
-            return false;
-        }
-        for (std::size_t k = 1; k < len; ++k) {
-            const auto c = static_cast<unsigned char>(s[i + k]);
-            if ((c & 0xC0) != 0x80) {
-                return false;
-            }
-            cp = (cp << 6) | (c & 0x3Fu);
-        }
-        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-            return false;
-        }
-        i += len;
-    }
-    return true;
-}
-
 // A prefix is viable if some completion makes it valid. Completions need at most 3 continuation
 // bytes, and the only distinctions any lead byte makes are 80..8F / 90..9F / A0..BF.
 bool reference_viable(const std::string& prefix) {
-    if (reference_valid(prefix)) {
+    if (test::is_valid_utf8(prefix)) {
         return true;
     }
     static const char reps[] = {'\x80', '\x90', '\xA0'};
@@ -63,7 +24,7 @@ bool reference_viable(const std::string& prefix) {
         for (const auto& p : frontier) {
             for (char r : reps) {
                 std::string candidate = p + r;
-                if (reference_valid(candidate)) {
+                if (test::is_valid_utf8(candidate)) {
                     return true;
                 }
                 next.push_back(std::move(candidate));
@@ -173,7 +134,7 @@ TEST(Utf8, ValidTextSplitAtEveryOffsetStaysValid) {
     const std::string text =
         "ascii \xCE\xBA\xE1\xBD\xB9\xCF\x83\xCE\xBC\xCE\xB5 \xF0\x9F\x98\x80 \xF4\x8F\xBF\xBF "
         "\xE0\xA0\x80\xDF\xBF end";
-    ASSERT_TRUE(reference_valid(text));
+    ASSERT_TRUE(test::is_valid_utf8(text));
     for (std::size_t cut = 0; cut <= text.size(); ++cut) {
         utf8_validator v;
         ASSERT_TRUE(v.feed(std::string_view(text).substr(0, cut))) << cut;
@@ -227,7 +188,7 @@ TEST(Utf8, AgreesWithTheOracleOnEveryTwoByteInput) {
     for (int a = 0; a < 256; ++a) {
         for (int b = 0; b < 256; ++b) {
             const std::string s = bytes({a, b});
-            ASSERT_EQ(is_valid_utf8(s), reference_valid(s)) << a << ' ' << b;
+            ASSERT_EQ(is_valid_utf8(s), test::is_valid_utf8(s)) << a << ' ' << b;
             ASSERT_EQ(fail_index_fed_bytewise(s), reference_fail_index(s)) << a << ' ' << b;
         }
     }
@@ -248,7 +209,7 @@ TEST(Utf8, AgreesWithTheOracleOnBoundaryBytesUpToFourLong) {
                 }
                 for (int d : edges) {
                     const std::string four = bytes({a, b, c, d});
-                    ASSERT_EQ(is_valid_utf8(four), reference_valid(four));
+                    ASSERT_EQ(is_valid_utf8(four), test::is_valid_utf8(four));
                     ASSERT_EQ(fail_index_fed_bytewise(four), reference_fail_index(four));
                     ++checked;
                 }
@@ -272,11 +233,12 @@ TEST(Utf8, LongInputsAgreeWithTheOracleAtEveryOffset) {
                     s[pos] = static_cast<char>(a);
                     s[pos + 1] = static_cast<char>(b);
                     s[pos + 2] = static_cast<char>(c);
-                    const bool expected = reference_valid(s);
+                    const bool expected = test::is_valid_utf8(s);
                     ASSERT_EQ(is_valid_utf8(s), expected) << a << ' ' << b << ' ' << c << " at " << pos;
                     invalid += expected ? 0 : 1;
                     const std::string cut = s.substr(0, pos + 2);
-                    ASSERT_EQ(is_valid_utf8(cut), reference_valid(cut)) << a << ' ' << b << " cut at " << pos;
+                    ASSERT_EQ(is_valid_utf8(cut), test::is_valid_utf8(cut))
+                        << a << ' ' << b << " cut at " << pos;
                 }
             }
         }
