@@ -45,6 +45,7 @@
 #include "auth/jwt.hpp"
 #include "client.hpp"
 #include "histogram.hpp"
+#include "monotonic.hpp"
 #include "proc_stats.hpp"
 #include "rest_client.hpp"
 
@@ -52,12 +53,6 @@ namespace hubcast::bench {
 namespace {
 
 namespace asio = boost::asio;
-using clock_type = std::chrono::steady_clock;
-
-std::uint64_t now_ns() {
-    return static_cast<std::uint64_t>(
-        std::chrono::duration_cast<std::chrono::nanoseconds>(clock_type::now().time_since_epoch()).count());
-}
 
 struct options {
     std::uint16_t port = 0;
