@@ -6,8 +6,8 @@ JOBS ?= $(shell nproc)
 LISTEN ?= 127.0.0.1:8080
 DEV_ACCESS_KEY ?= hubcast-development-access-key-change-me
 
-.PHONY: all deps build run test lint format-check tidy header-check layer-check test-asan test-tsan \
-	sdk-deps sdk-test bench soak faults fuzz format clean
+.PHONY: all deps build server run test lint format-check tidy header-check layer-check test-asan \
+	test-tsan sdk-deps sdk-test bench soak faults fuzz format clean
 
 all: build
 
@@ -19,15 +19,20 @@ deps:
 build: deps
 	@./scripts/build.sh $(BUILD_DIR) $(BUILD_TYPE) $(JOBS) $(BUILD_DIR)/make-build.log
 
-# Builds only the server, not the test suite.
-run: deps
-	@./scripts/build.sh $(BUILD_DIR) $(BUILD_TYPE) $(JOBS) $(BUILD_DIR)/make-run.log hubcast
+# Builds only the server (and its generated headers), not the test suite.
+server: deps
+	@./scripts/build.sh $(BUILD_DIR) $(BUILD_TYPE) $(JOBS) $(BUILD_DIR)/make-server.log hubcast
+
+run: server
 	@./scripts/run-dev.sh $(BUILD_DIR)/hubcast $(LISTEN) $(DEV_ACCESS_KEY)
 
-test: build sdk-deps lint
-	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 600
-	@$(MAKE) --no-print-directory sdk-test
+# Every test once, in the strictest build: the release server for the SDK tests and the lint, then
+# the unit, integration, conformance and bounded fuzz tests compiled and run once, in the
+# ASan+UBSan tree with assertions on (docs/testing.md, "What make test runs").
+test: server sdk-deps
+	@$(MAKE) --no-print-directory lint
 	@$(MAKE) --no-print-directory test-asan
+	@$(MAKE) --no-print-directory sdk-test
 
 # Sanitizer trees (docs/testing.md, "Sanitizers"): everything, hubcast included, compiled with the
 # sanitizers and with assertions on; any report fails the run. test-asan covers the unit,
@@ -36,11 +41,10 @@ ASAN_DIR ?= build-asan
 TSAN_DIR ?= build-tsan
 
 test-asan: deps
-	@cmake -S . -B $(ASAN_DIR) -DCMAKE_BUILD_TYPE=Debug -DHUBCAST_SANITIZE=address,undefined >/dev/null
-	@cmake --build $(ASAN_DIR) -j $(JOBS)
-	@# DescriptorLimit runs in the release tree only: at the descriptor limit UBSan's vptr check
-	@# cannot open the pipe it probes memory with and reports a false "invalid vptr".
-	@cd $(ASAN_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 900 -E 'DescriptorLimit'
+	@cmake -S . -B $(ASAN_DIR) -DCMAKE_BUILD_TYPE=Debug -DHUBCAST_SANITIZE=address,undefined \
+		-DHUBCAST_WERROR=ON >/dev/null
+	@./scripts/build.sh $(ASAN_DIR) Debug $(JOBS) $(ASAN_DIR)/make-build.log
+	@cd $(ASAN_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 900
 
 test-tsan: deps
 	@cmake -S . -B $(TSAN_DIR) -DCMAKE_BUILD_TYPE=Debug -DHUBCAST_SANITIZE=thread >/dev/null
@@ -97,12 +101,12 @@ format-check:
 layer-check:
 	@python3 tools/check_layers.py src
 
-header-check: build
+header-check: server
 	@MAKEFLAGS=--no-print-directory cmake --build $(BUILD_DIR) -j $(JOBS) --target header_check \
 		>$(BUILD_DIR)/make-header-check.log 2>&1 || \
 		{ tail -n 40 $(BUILD_DIR)/make-header-check.log; echo "header-check: a header does not compile alone; full log in $(BUILD_DIR)/make-header-check.log"; exit 1; }
 
-tidy: build
+tidy: server
 	@python3 tools/run_clang_tidy.py --build-dir $(BUILD_DIR) --jobs $(JOBS) src
 
 format:

@@ -13,9 +13,18 @@ if(HUBCAST_SANITIZE)
     # -O1: about half the compile time of -O3 and still fast enough for the timing-bound tests.
     # -UNDEBUG: the assertions that guard invariants (e.g. core/shard.hpp's re-entry check) must
     # fire here whatever the build type adds; it comes after the build type's -DNDEBUG.
-    add_compile_options(-fsanitize=${HUBCAST_SANITIZE} -fno-sanitize-recover=all -fno-omit-frame-pointer
-        -O1 -g1 -UNDEBUG)
-    add_link_options(-fsanitize=${HUBCAST_SANITIZE})
+    # -fno-sanitize=vptr: UBSan's dynamic-type check probes memory through a pipe it opens on the
+    # spot, and the descriptor-limit tests run hubcast out of descriptors on purpose, where the
+    # probe fails and reports a false "invalid vptr". What it catches, a member call through an
+    # object of another dynamic type, needs virtual classes, which are few here, and its commonest
+    # cause, a use after free, is AddressSanitizer's to report.
+    set(hubcast_no_vptr)
+    if(HUBCAST_SANITIZE MATCHES "undefined")
+        set(hubcast_no_vptr -fno-sanitize=vptr)
+    endif()
+    add_compile_options(-fsanitize=${HUBCAST_SANITIZE} ${hubcast_no_vptr} -fno-sanitize-recover=all
+        -fno-omit-frame-pointer -O1 -g1 -UNDEBUG)
+    add_link_options(-fsanitize=${HUBCAST_SANITIZE} ${hubcast_no_vptr})
     if(HUBCAST_SANITIZE MATCHES "address")
         # libstdc++'s bounds and precondition checks (operator[], front(), optional::operator*):
         # cheap, ABI-compatible, and they turn a silent overrun into a report.
