@@ -7,7 +7,7 @@ LISTEN ?= 127.0.0.1:8080
 DEV_ACCESS_KEY ?= hubcast-development-access-key-change-me
 
 .PHONY: all deps build run test lint format-check tidy header-check layer-check test-asan test-tsan \
-	sdk-deps sdk-test bench soak faults fuzz format clean
+	sdk-deps sdk-test bench soak faults fuzz format clean deb
 
 all: build
 
@@ -23,6 +23,12 @@ build: deps
 run: deps
 	@./scripts/build.sh $(BUILD_DIR) $(BUILD_TYPE) $(JOBS) $(BUILD_DIR)/make-run.log hubcast
 	@./scripts/run-dev.sh $(BUILD_DIR)/hubcast $(LISTEN) $(DEV_ACCESS_KEY)
+
+# The Debian package (docs/packaging.md): the release build of hubcast alone in BUILD_DIR, packaged
+# by packaging/debian/build-deb.sh into $(BUILD_DIR)/deb/. DEB_MAINTAINER sets the Maintainer field.
+deb: deps
+	@./scripts/build.sh $(BUILD_DIR) Release $(JOBS) $(BUILD_DIR)/make-deb.log hubcast
+	@./packaging/debian/build-deb.sh $(BUILD_DIR)/hubcast $(BUILD_DIR)/deb
 
 test: build sdk-deps lint
 	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 600
