@@ -31,7 +31,7 @@ expect_eq Version "$("$binary" --version | awk '{ print $2 }')" "$(field Version
 expect_eq Architecture "$(dpkg --print-architecture)" "$(field Architecture)"
 depends=$(field Depends)
 for library in $(objdump -p "$binary" | awk '$1 == "NEEDED" { print $2 }'); do
-    path=$(ldconfig -p | awk -v lib="$library" '$1 == lib { print $NF; exit }')
+    path=$(/sbin/ldconfig -p | awk -v lib="$library" '$1 == lib { print $NF; exit }')
     owner=$(dpkg -S "$(realpath "$path")" 2>/dev/null | head -n 1 | cut -d: -f1) ||
         owner=$(dpkg -S "$path" | head -n 1 | cut -d: -f1)
     # The owner, or a name it provides (libspdlog1.10 provides libspdlog1.10-fmt9, which its shlibs
