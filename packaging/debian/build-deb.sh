@@ -27,7 +27,7 @@ doc=$root/usr/share/doc/hubcast
 
 # Files. Modes are set explicitly: the umask of whoever builds must not change the package.
 install -d -m 0755 "$root/usr/bin" "$root/etc/hubcast" "$root/lib/systemd/system" "$doc/docs" \
-    "$root/usr/share/man/man1" "$root/DEBIAN"
+    "$root/usr/share/man/man1" "$root/usr/share/lintian/overrides" "$root/DEBIAN"
 # Stripped as dh_strip strips: no symbols, no compiler notes.
 strip --strip-unneeded --remove-section=.comment --remove-section=.note -o "$root/usr/bin/hubcast" "$binary"
 chmod 0755 "$root/usr/bin/hubcast"
@@ -45,6 +45,12 @@ help2man --no-info --no-discard-stderr --section=1 \
 # README's links (docs/NAME.md) and the pages' links to each other hold in the installed copy.
 install -m 0644 "$source_dir/README.md" "$doc/"
 install -m 0644 "$source_dir"/docs/*.md "$doc/docs/"
+# Debian's changelog of this native package: one entry naming the commit it was built from.
+commit=$(git -C "$source_dir" rev-parse --short HEAD 2>/dev/null || echo "an unversioned tree")
+when=$(git -C "$source_dir" log -1 --format=%aD 2>/dev/null || date -R)
+printf 'hubcast (%s) unstable; urgency=medium\n\n  * Built by make deb from hubcast %s.\n\n -- %s  %s\n' \
+    "$version" "$commit" "$maintainer" "$when" | gzip -9n >"$doc/changelog.gz"
+install -m 0644 "$here/lintian-overrides" "$root/usr/share/lintian/overrides/hubcast"
 chmod 0644 "$root/usr/share/man/man1/hubcast.1.gz" "$doc"/*.* "$doc"/docs/*
 
 # Depends: the packages of the shared libraries the binary links, at the versions it needs.

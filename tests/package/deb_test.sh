@@ -59,10 +59,12 @@ expect_file -rwxr-xr-x usr/bin/hubcast
 expect_file -rw------- etc/hubcast/hubcast.toml
 expect_file -rw-r--r-- lib/systemd/system/hubcast.service
 expect_file -rw-r--r-- usr/share/man/man1/hubcast.1.gz
-for doc in hubcast-help.txt hubcast-token-help.txt README.md docs/configuration.md docs/packaging.md docs/webhooks.md; do
+expect_file -rw-r--r-- usr/share/lintian/overrides/hubcast
+for doc in changelog.gz hubcast-help.txt hubcast-token-help.txt README.md docs/configuration.md docs/packaging.md \
+    docs/webhooks.md; do
     expect_file -rw-r--r-- "usr/share/doc/hubcast/$doc"
 done
-others=$(awk '$1 !~ /^d/ && $6 != "./usr/bin/hubcast" && $6 !~ /^\.\/(etc\/hubcast\/hubcast\.toml|lib\/systemd\/system\/hubcast\.service|usr\/share\/(man\/man1\/hubcast\.1\.gz|doc\/hubcast\/(docs\/)?[^/]+))$/ { print $6 }' <<<"$contents")
+others=$(awk '$1 !~ /^d/ && $6 != "./usr/bin/hubcast" && $6 !~ /^\.\/(etc\/hubcast\/hubcast\.toml|lib\/systemd\/system\/hubcast\.service|usr\/share\/(man\/man1\/hubcast\.1\.gz|lintian\/overrides\/hubcast|doc\/hubcast\/(docs\/)?[^/]+))$/ { print $6 }' <<<"$contents")
 expect_eq "files besides the expected ones" "" "$others"
 
 # The extracted root.
