@@ -7,7 +7,7 @@ LISTEN ?= 127.0.0.1:8080
 DEV_ACCESS_KEY ?= hubcast-development-access-key-change-me
 
 .PHONY: all deps build server run test lint format-check tidy header-check layer-check test-asan \
-	test-tsan sdk-deps sdk-test bench soak faults fuzz format clean
+	test-tsan sdk-deps sdk-test bench soak faults fuzz format clean deb
 
 all: build
 
@@ -26,11 +26,19 @@ server: deps
 run: server
 	@./scripts/run-dev.sh $(BUILD_DIR)/hubcast $(LISTEN) $(DEV_ACCESS_KEY)
 
-# Every test once, in the strictest build: the release server for the SDK tests and the lint, then
-# the unit, integration, conformance and bounded fuzz tests compiled and run once, in the
-# ASan+UBSan tree with assertions on (docs/testing.md, "What make test runs").
+# The Debian package (docs/packaging.md): the release build of hubcast alone in BUILD_DIR, packaged
+# by packaging/debian/build-deb.sh into $(BUILD_DIR)/deb/. DEB_MAINTAINER sets the Maintainer field.
+deb: deps
+	@./scripts/build.sh $(BUILD_DIR) Release $(JOBS) $(BUILD_DIR)/make-deb.log hubcast
+	@./packaging/debian/build-deb.sh $(BUILD_DIR)/hubcast $(BUILD_DIR)/deb
+
+# Every test once, in the strictest build that can run it: the release server for the lint, the
+# checks that need a plain build (the Debian package, the bounded fuzz pass with its own clang
+# build) and the SDK tests; the unit, integration and conformance tests compiled and run once, in
+# the ASan+UBSan tree with assertions on (docs/testing.md, "What make test runs").
 test: server sdk-deps
 	@$(MAKE) --no-print-directory lint
+	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 1200 -R '^(package|fuzz)\.'
 	@$(MAKE) --no-print-directory test-asan
 	@$(MAKE) --no-print-directory sdk-test
 

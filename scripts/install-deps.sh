@@ -34,6 +34,7 @@ packages=(
     googletest libgtest-dev libgmock-dev libbenchmark-dev
     nodejs npm
     python3
+    dpkg-dev help2man systemd strace curl
 )
 
 missing=()

@@ -7,6 +7,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "server/config_template.hpp"
 #include "server/options.hpp"
 #include "server/server.hpp"
 #include "server/settings_table.hpp"
@@ -15,11 +16,16 @@
 int main(int argc, char** argv) {
     CLI::App app{
         "hubcast: a self-hosted real-time messaging server that speaks the Azure Web PubSub protocols.\n"
-        "Clients connect to ws://HOST:PORT/client/hubs/{hub}; see docs/ for the protocols."};
-    app.set_version_flag("--version", "hubcast 0.1.0");
+        "Clients connect to ws://HOST:PORT/client/hubs/{hub}; see docs/ for the protocols.",
+        // Named, so that --help (and the man page made from it) says `hubcast`, not the path it ran as.
+        "hubcast"};
+    app.set_version_flag("--version", "hubcast " HUBCAST_VERSION);
     const hubcast::server::setting_flags flags(app);
     bool print_config = false;
     app.add_flag("--print-config", print_config, "Print the effective configuration as TOML and exit");
+    bool print_template = false;
+    app.add_flag("--print-config-template", print_template,
+                 "Print a commented configuration file with every setting at its default and exit");
     std::string settings_table;
     const auto tables = hubcast::server::settings_table_names();
     app.add_option("--print-settings-table", settings_table,
@@ -46,6 +52,10 @@ int main(int argc, char** argv) {
         return hubcast::server::run_token_command(token);
     }
 
+    if (print_template) {
+        std::fputs(hubcast::server::config_template().c_str(), stdout);
+        return 0;
+    }
     if (!settings_table.empty()) {
         std::fputs(hubcast::server::settings_markdown(settings_table).value_or("").c_str(), stdout);
         return 0;

@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 #include <toml++/toml.h>
 
+#include "server/config_template.hpp"
 #include "server/hub_config.hpp"
 #include "server/settings_table.hpp"
 #include "util/decimal.hpp"
@@ -148,6 +149,19 @@ util::result<bool, std::string> apply_text(const setting& setting, std::string_v
     return apply_value(setting, *value, std::string(origin) + "=" + in_quotes(text), options);
 }
 
+/// A server started with the template's key would accept tokens signed by anyone who has read
+/// the template: it must not start until the operator has set a key of their own.
+util::result<bool, std::string> refuse_placeholder_key(const server_options& options) {
+    for (const auto& key : options.access_keys) {
+        if (key == placeholder_access_key) {
+            return util::fail("access key " + in_quotes(key) +
+                              " is the placeholder of the configuration file template: set a secret key of "
+                              "your own");
+        }
+    }
+    return true;
+}
+
 const char* environment_value(std::string_view name) {
     const char* value = std::getenv(std::string(name).c_str());
     return value != nullptr && *value != '\0' ? value : nullptr;
@@ -273,6 +287,9 @@ util::result<bool, std::string> validate(const server_options& options) {
                               " " + std::string(setting.value_name) + " (or " + std::string(setting.key) +
                               " in the config file, or " + std::string(setting.environment) + ")");
         }
+    }
+    if (auto refused = refuse_placeholder_key(options); !refused) {
+        return refused;
     }
     for (const auto& setting : settings()) {
         const auto value = setting.field.get(options);
