@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "server/options.hpp"
+#include "support/temp_file.hpp"
 
 namespace hubcast::server {
 namespace {
@@ -15,9 +16,7 @@ using namespace std::chrono_literals;
 
 /// Loads `text` as a configuration file onto `options`.
 util::result<bool, std::string> load(const std::string& text, server_options& options) {
-    const auto path = std::filesystem::temp_directory_path() / "hubcast_firewall_config.toml";
-    std::ofstream(path) << text;
-    return load_config_file(path.string(), options);
+    return load_config_file(test::write_temp_file("firewall_config", text), options);
 }
 
 server_options with_key() {

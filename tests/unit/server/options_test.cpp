@@ -5,15 +5,10 @@
 #include <gtest/gtest.h>
 
 #include "server/options.hpp"
+#include "support/temp_file.hpp"
 
 namespace hubcast::server {
 namespace {
-
-std::string write_temp(const std::string& name, const std::string& text) {
-    const auto path = std::filesystem::temp_directory_path() / name;
-    std::ofstream(path) << text;
-    return path.string();
-}
 
 server_options valid_options() {
     server_options options;
@@ -54,7 +49,7 @@ TEST(ParseListenAddress, RejectsMissingOrBadPort) {
 }
 
 TEST(LoadConfigFile, ReadsEveryKey) {
-    const auto path = write_temp("hubcast_options_all.toml", R"(
+    const auto path = test::write_temp_file("options_all", R"(
 listen = "127.0.0.1:9000"
 access_keys = ["a", "b"]
 workers = 3
@@ -77,7 +72,7 @@ log_level = "debug"
 }
 
 TEST(LoadConfigFile, UnknownKeyIsAnErrorNamingIt) {
-    const auto path = write_temp("hubcast_options_unknown.toml", "listen = \"127.0.0.1:1\"\nlisen = 3\n");
+    const auto path = test::write_temp_file("options_unknown", "listen = \"127.0.0.1:1\"\nlisen = 3\n");
     server_options options;
     auto loaded = load_config_file(path, options);
     ASSERT_FALSE(loaded);
@@ -85,7 +80,7 @@ TEST(LoadConfigFile, UnknownKeyIsAnErrorNamingIt) {
 }
 
 TEST(LoadConfigFile, WrongTypeIsAnErrorNamingTheKey) {
-    const auto path = write_temp("hubcast_options_type.toml", "workers = \"two\"\n");
+    const auto path = test::write_temp_file("options_type", "workers = \"two\"\n");
     server_options options;
     auto loaded = load_config_file(path, options);
     ASSERT_FALSE(loaded);
@@ -93,7 +88,7 @@ TEST(LoadConfigFile, WrongTypeIsAnErrorNamingTheKey) {
 }
 
 TEST(LoadConfigFile, SyntaxErrorNamesTheLine) {
-    const auto path = write_temp("hubcast_options_syntax.toml", "listen = \n");
+    const auto path = test::write_temp_file("options_syntax", "listen = \n");
     server_options options;
     auto loaded = load_config_file(path, options);
     ASSERT_FALSE(loaded);
@@ -199,7 +194,7 @@ TEST(ReliableSettings, DefaultToAzuresBounds) {
 }
 
 TEST(ReliableSettings, ComeFromTheFileAndTheEnvironment) {
-    const auto path = write_temp("hubcast_options_reliable.toml", R"(
+    const auto path = test::write_temp_file("options_reliable", R"(
 reliable_recovery_seconds = 5
 reliable_max_unacked_messages = 50
 reliable_max_unacked_bytes = 2097152
@@ -243,7 +238,7 @@ TEST(ReliableSettings, ArePrintedAndReadBack) {
     auto options = valid_options();
     options.reliable_recovery_seconds = 12;
     options.reliable_max_unacked_messages = 34;
-    const auto path = write_temp("hubcast_options_reliable_printed.toml", to_toml(options));
+    const auto path = test::write_temp_file("options_reliable_printed", to_toml(options));
     server_options read;
     ASSERT_TRUE(load_config_file(path, read));
     EXPECT_EQ(read.reliable_recovery_seconds, 12);
@@ -253,7 +248,7 @@ TEST(ReliableSettings, ArePrintedAndReadBack) {
 // max_groups_per_connection (docs/configuration.md): default, file, environment, range, printed.
 TEST(GroupLimitSetting, ComesFromEverySourceAndIsRangeChecked) {
     EXPECT_EQ(server_options{}.max_groups_per_connection, 1000u);
-    const auto path = write_temp("hubcast_options_group_limit.toml", "max_groups_per_connection = 25\n");
+    const auto path = test::write_temp_file("options_group_limit", "max_groups_per_connection = 25\n");
     server_options options = valid_options();
     ASSERT_TRUE(load_config_file(path, options));
     EXPECT_EQ(options.max_groups_per_connection, 25u);
@@ -264,7 +259,7 @@ TEST(GroupLimitSetting, ComesFromEverySourceAndIsRangeChecked) {
     EXPECT_EQ(options.max_groups_per_connection, 40u);
     EXPECT_TRUE(validate(options));
 
-    const auto printed = write_temp("hubcast_options_group_limit_printed.toml", to_toml(options));
+    const auto printed = test::write_temp_file("options_group_limit_printed", to_toml(options));
     server_options read;
     ASSERT_TRUE(load_config_file(printed, read));
     EXPECT_EQ(read.max_groups_per_connection, 40u);

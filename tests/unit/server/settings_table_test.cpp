@@ -13,15 +13,10 @@
 
 #include "server/options.hpp"
 #include "server/settings_table.hpp"
+#include "support/temp_file.hpp"
 
 namespace hubcast::server {
 namespace {
-
-std::string write_temp(const std::string& name, const std::string& text) {
-    const auto path = std::filesystem::temp_directory_path() / name;
-    std::ofstream(path) << text;
-    return path.string();
-}
 
 std::string read_file(const std::filesystem::path& path) {
     std::ifstream in(path);
@@ -170,8 +165,8 @@ TEST(SettingsTable, EverySettingComesFromTheFileTheEnvironmentAndItsFlag) {
 
         if (setting.in_file) {
             const std::string line = std::string(setting.key) + " = " + toml_text(value) + "\n";
-            const auto path = write_temp(
-                "hubcast_settings_each.toml",
+            const auto path = test::write_temp_file(
+                "settings_each",
                 setting.section.empty() ? line : "[" + std::string(setting.section) + "]\n" + line);
             server_options from_file;
             const auto loaded = load_config_file(path, from_file);
@@ -181,8 +176,8 @@ TEST(SettingsTable, EverySettingComesFromTheFileTheEnvironmentAndItsFlag) {
             // --print-config writes what the file reads back (keys masked aside).
             if (!setting.secret) {
                 server_options printed;
-                const auto reloaded = load_config_file(
-                    write_temp("hubcast_settings_printed.toml", to_toml(from_file)), printed);
+                const auto reloaded =
+                    load_config_file(test::write_temp_file("settings_printed", to_toml(from_file)), printed);
                 ASSERT_TRUE(reloaded) << reloaded.error();
                 EXPECT_EQ(setting.field.get(printed), value) << setting_name(setting) << " printed";
             }
@@ -212,7 +207,7 @@ TEST(SettingsTable, EverySettingComesFromTheFileTheEnvironmentAndItsFlag) {
 }
 
 TEST(SettingsTable, ValuesOutOfRangeAreRefusedBySourceNamingTheSetting) {
-    const auto file = write_temp("hubcast_settings_range.toml", "[firewall]\ninbound_window_seconds = 0\n");
+    const auto file = test::write_temp_file("settings_range", "[firewall]\ninbound_window_seconds = 0\n");
     server_options options;
     auto loaded = load_config_file(file, options);
     ASSERT_FALSE(loaded);
@@ -242,8 +237,8 @@ TEST(SettingsTable, ValuesOutOfRangeAreRefusedBySourceNamingTheSetting) {
 
 // Precedence: defaults < file < environment < flags, each source only for what it names.
 TEST(SettingsTable, FlagsOverTheEnvironmentOverTheFile) {
-    const auto file = write_temp("hubcast_settings_precedence.toml",
-                                 "keepalive_seconds = 5\nworkers = 2\nlog_level = \"debug\"\n");
+    const auto file = test::write_temp_file("settings_precedence",
+                                            "keepalive_seconds = 5\nworkers = 2\nlog_level = \"debug\"\n");
     ::setenv("HUBCAST_CONFIG", file.c_str(), 1);
     ::setenv("HUBCAST_KEEPALIVE_SECONDS", "6", 1);
     ::setenv("HUBCAST_WORKERS", "3", 1);
