@@ -444,7 +444,8 @@ TEST_F(OtherSdks, DotNetRestTokensAreAccepted) {
 
 TEST_F(OtherSdks, PythonRestTokensAreAccepted) {
     // _patch.py JwtCredentialPolicy: aud = the request URL with its query, exp (+60 s), no iat
-    // or nbf, the user in the ClaimTypes.Name claim when one is given.
+    // or nbf, the user in the ClaimTypes.Name claim when one is given. api-version: 2024-12-01 in
+    // the newest request builders, 2021-10-01 in older releases, or any the app chooses.
     const auto now = unix_now();
     const boost::json::object claims{{"exp", now + 60},
                                      {"http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name", "app"}};
@@ -452,6 +453,9 @@ TEST_F(OtherSdks, PythonRestTokensAreAccepted) {
     EXPECT_EQ(rest_with("POST", send, jwt_header, claims, base_url() + send, R"({"a":1})", "application/json")
                   .status,
               202);
+    const std::string list =
+        "/api/hubs/samplechathub/groups/lobby/connections?api-version=2024-12-01&top=100";
+    EXPECT_EQ(rest_with("GET", list, jwt_header, claims, base_url() + list).status, 200);
     const std::string add = "/api/hubs/samplechathub/:addToGroups?api-version=2024-01-01";
     EXPECT_EQ(rest_with("POST", add, jwt_header, claims, base_url() + add,
                         R"({"groups":["lobby"],"filter":"userId eq 'nobody'"})", "application/json")
