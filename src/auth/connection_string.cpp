@@ -88,7 +88,8 @@ std::string connection_string::base_url() const {
 }
 
 std::string connection_string::to_string() const {
-    // The port goes inside Endpoint: every SDK reads it there, while Python's ignores `Port=`.
+    // One of the two forms, never both: Python appends `Port=` to Endpoint, so a port already
+    // inside Endpoint would be doubled (docs/sdk-compatibility.md).
     return "Endpoint=" + base_url() + ";AccessKey=" + access_key + ";Version=" + version + ";";
 }
 

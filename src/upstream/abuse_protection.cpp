@@ -6,21 +6,27 @@ namespace hubcast::upstream {
 
 namespace {
 
+/// An IPv6 address without its brackets; any other host unchanged. The origin is written "[::1]"
+/// (as .NET's Uri.Host writes it) or, set by hand, "::1": both name the same host.
+std::string_view without_brackets(std::string_view host) noexcept {
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+        return host.substr(1, host.size() - 2);
+    }
+    return host;
+}
+
 bool names_origin(std::string_view allowed, std::string_view origin) {
-    if (allowed == "*" || protocol::iequals(allowed, origin)) {
+    origin = without_brackets(origin);
+    if (allowed == "*" || protocol::iequals(without_brackets(allowed), origin)) {
         return true;
     }
     // "host:port" or "[v6]:port": the port is the handler's business (express adds it whenever it
-    // is not the scheme's default).
+    // is not the scheme's default). A bare IPv6 address has colons but no port.
     const auto colon = allowed.rfind(':');
-    if (colon == std::string_view::npos) {
+    if (colon == std::string_view::npos || (allowed.front() != '[' && allowed.find(':') != colon)) {
         return false;
     }
-    auto host = allowed.substr(0, colon);
-    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-        host = host.substr(1, host.size() - 2);
-    }
-    return protocol::iequals(host, origin);
+    return protocol::iequals(without_brackets(allowed.substr(0, colon)), origin);
 }
 
 } // namespace

@@ -12,7 +12,8 @@ namespace hubcast::upstream {
 
 /// Spec 5: whether a preflight answer lets hubcast call the handler: a 2xx whose
 /// `WebHook-Allowed-Origin` lines, merged and split on `,`, hold `*`, `origin`, or `origin` with a
-/// port (express lists `new URL(endpoint).host`), compared case-insensitively.
+/// port (express lists `new URL(endpoint).host`), compared case-insensitively; an IPv6 host
+/// matches with or without its brackets ("[::1]:8080" allows the origin "[::1]").
 bool allows_origin(const transport::http_client_response& response, std::string_view origin);
 
 /// The preflight verdict for each handler host ("host:port"), shared by every worker so that a

@@ -23,6 +23,22 @@ TEST(AbuseProtection, WhatTheHandlerSdksAnswerAllowsUs) {
     EXPECT_TRUE(allows_origin(answer(200, {"[::1]:8080"}), "::1"));
 }
 
+TEST(AbuseProtection, AnIpv6OriginIsAllowedByItsHostWithAPort) {
+    // Regression: hubcast's origin for an IPv6 listen address is "[::1]" (as .NET's Uri.Host writes
+    // it), and express lists new URL("http://[::1]:8080").host, "[::1]:8080": the brackets were
+    // stripped from the allowed host only, so the two never compared equal and the handler was
+    // never called.
+    EXPECT_TRUE(allows_origin(answer(200, {"[::1]:8080"}), "[::1]"));
+    EXPECT_TRUE(allows_origin(answer(200, {"[::1]"}), "[::1]"));
+    EXPECT_TRUE(allows_origin(answer(200, {"[FE80::1]:443"}), "[fe80::1]"));
+    EXPECT_FALSE(allows_origin(answer(200, {"[::2]:8080"}), "[::1]"));
+}
+
+TEST(AbuseProtection, TheFlaskHandlersCommaAndSpaceListAllowsUs) {
+    // azure-messaging-webpubsubservice-flask answers ", ".join(endpoints).
+    EXPECT_TRUE(allows_origin(answer(200, {"other.example, hubcast.example"}), "hubcast.example"));
+}
+
 TEST(AbuseProtection, AnythingElseRefuses) {
     EXPECT_FALSE(allows_origin(answer(200, {}), "hubcast.example")) << "no header";
     EXPECT_FALSE(allows_origin(answer(200, {"other.example"}), "hubcast.example"));
