@@ -316,7 +316,7 @@ void client_session::forward_invoke(core::connection_events& events, const proto
     auto* connection = connection_;
     const bool queued = events.user_event(
         request.event, std::move(data),
-        [connection, id = request.invocation_id, ticket](core::user_event_reply reply) {
+        [connection, id = request.invocation_id, ticket](const core::user_event_reply& reply) {
             if (!connection->invocations().finish(id, ticket)) {
                 return; // cancelled: the client is not waiting any more, and nothing is sent
             }
