@@ -39,6 +39,29 @@ void send_ack_error_to(core::connection& connection, std::uint64_t ack_id, std::
     }
 }
 
+void send_invoke_response_to(core::connection& connection, std::string_view invocation_id,
+                             const std::optional<protocol::message_data>& data) {
+    if (protocol::family_of(connection.kind()) == protocol::frame_family::protobuf) {
+        connection.send_frame(util::make_shared_bytes(protocol::encode_frame(
+            protocol::ws_opcode::binary, protocol::encode_protobuf_invoke_response(invocation_id, data))));
+    } else {
+        connection.send_frame(util::make_shared_bytes(protocol::encode_frame(
+            protocol::ws_opcode::text, protocol::encode_invoke_response(invocation_id, data))));
+    }
+}
+
+void send_invoke_error_to(core::connection& connection, std::string_view invocation_id, std::string_view name,
+                          std::string_view message) {
+    if (protocol::family_of(connection.kind()) == protocol::frame_family::protobuf) {
+        connection.send_frame(util::make_shared_bytes(
+            protocol::encode_frame(protocol::ws_opcode::binary,
+                                   protocol::encode_protobuf_invoke_error(invocation_id, name, message))));
+    } else {
+        connection.send_frame(util::make_shared_bytes(protocol::encode_frame(
+            protocol::ws_opcode::text, protocol::encode_invoke_error(invocation_id, name, message))));
+    }
+}
+
 /// The `disconnected` reason when the client ended the connection (server spec 4.5).
 std::string client_end_reason(std::uint16_t code, std::string_view reason) {
     if (!reason.empty()) {
@@ -154,8 +177,13 @@ void client_session::handle(const protocol::send_to_group_request& request) {
         skip.no_echo_connection = connection_->id();
     }
     count(metrics_.group_messages_published);
+    // The TTL counts from now, as REST messageTtlSeconds does.
+    const core::send_deadline deadline =
+        request.ttl_seconds == 0
+            ? core::no_deadline
+            : std::chrono::steady_clock::now() + std::chrono::seconds(request.ttl_seconds);
     router_.send_to_group(connection_->hub(), request.group, request.data, std::move(skip),
-                          connection_->user_id());
+                          connection_->user_id(), deadline);
     succeed(request.ack_id);
 }
 
@@ -242,6 +270,73 @@ void client_session::handle(const protocol::ping_request&) {
         send_payload(protocol::ws_opcode::binary, protocol::encode_protobuf_pong());
     } else {
         send_payload(protocol::ws_opcode::text, protocol::encode_pong());
+    }
+}
+
+void client_session::handle(const protocol::invoke_request& request) {
+    const std::string& id = request.invocation_id;
+    if (!request.targets_event) {
+        send_invoke_error_to(*connection_, id, "BadRequest", "The only invoke target is 'event'.");
+        return;
+    }
+    const auto started = connection_->invocations().start(id, router_.max_invocations_per_connection());
+    switch (started.result) {
+    case core::invocation_table::outcome::duplicate:
+        count(metrics_.duplicate_requests);
+        send_invoke_error_to(*connection_, id, "Duplicate",
+                             fmt::format("An invocation with id '{}' is already in progress.", id));
+        return;
+    case core::invocation_table::outcome::too_many:
+        send_invoke_error_to(*connection_, id, "InternalServerError",
+                             fmt::format("The connection already has {} invocations in progress, the most "
+                                         "one connection may have.",
+                                         router_.max_invocations_per_connection()));
+        return;
+    case core::invocation_table::outcome::started:
+        break;
+    }
+    auto* events = connection_->events();
+    if (events == nullptr || !events->handles(request.event)) {
+        count(metrics_.events_without_handler);
+        connection_->invocations().finish(id, started.ticket);
+        send_invoke_error_to(*connection_, id, "InternalServerError",
+                             "No event handler is configured for this event.");
+        return;
+    }
+    forward_invoke(*events, request, started.ticket);
+}
+
+void client_session::forward_invoke(core::connection_events& events, const protocol::invoke_request& request,
+                                    std::uint64_t ticket) {
+    // Without a payload the handler gets an empty text body (docs/protocol.md).
+    protocol::message_data data =
+        request.data.value_or(protocol::message_data{protocol::data_type::text, {}});
+    // Addressed to the connection, not this session: a reliable session may have a new transport by
+    // the time the handler answers (see forward_event).
+    auto* connection = connection_;
+    const bool queued = events.user_event(
+        request.event, std::move(data),
+        [connection, id = request.invocation_id, ticket](const core::user_event_reply& reply) {
+            if (!connection->invocations().finish(id, ticket)) {
+                return; // cancelled: the client is not waiting any more, and nothing is sent
+            }
+            if (!reply.success) {
+                send_invoke_error_to(*connection, id, "InternalServerError", reply.error);
+                return;
+            }
+            send_invoke_response_to(*connection, id, reply.data);
+        });
+    if (!queued) {
+        connection_->invocations().finish(request.invocation_id, ticket);
+        send_invoke_error_to(*connection_, request.invocation_id, "InternalServerError", too_many_events);
+    }
+}
+
+void client_session::handle(const protocol::cancel_invocation_request& request) {
+    // An id that is not in progress (answered already, never started) is ignored: the answer and
+    // the cancel may cross on the wire.
+    if (connection_->has_invocations()) {
+        connection_->invocations().cancel(request.invocation_id);
     }
 }
 

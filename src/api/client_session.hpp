@@ -51,6 +51,11 @@ private:
     void forward_frame(core::connection_events& events, protocol::ws_opcode opcode, std::string_view payload);
     void handle(const protocol::sequence_ack_request& request);
     void handle(const protocol::ping_request& request);
+    void handle(const protocol::invoke_request& request);
+    void handle(const protocol::cancel_invocation_request& request);
+    /// To the hub's event handler as a user event; the answer becomes the invokeResponse.
+    void forward_invoke(core::connection_events& events, const protocol::invoke_request& request,
+                        std::uint64_t ticket);
 
     /// Spec 4.5: a repeated successful ackId is answered Duplicate before anything else.
     bool answer_if_duplicate(const std::optional<std::uint64_t>& ack_id);

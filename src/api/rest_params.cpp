@@ -214,17 +214,49 @@ bool is_known_api_version(std::string_view version) noexcept {
     return std::find(api_versions.begin(), api_versions.end(), version) != api_versions.end();
 }
 
+namespace {
+constexpr std::string_view newest_known_api_version = "2024-12-01";
+constexpr std::string_view preview_suffix = "-preview";
+
+bool is_digits(std::string_view text) noexcept {
+    return std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+/// YYYY-MM-DD with a month 01-12 and a day 01-31.
+bool is_version_date(std::string_view date) noexcept {
+    if (date.size() != 10 || date[4] != '-' || date[7] != '-' || !is_digits(date.substr(0, 4)) ||
+        !is_digits(date.substr(5, 2)) || !is_digits(date.substr(8, 2))) {
+        return false;
+    }
+    const int month = (date[5] - '0') * 10 + (date[6] - '0');
+    const int day = (date[8] - '0') * 10 + (date[9] - '0');
+    return month >= 1 && month <= 12 && day >= 1 && day <= 31;
+}
+} // namespace
+
+bool is_accepted_api_version(std::string_view version) noexcept {
+    if (is_known_api_version(version)) {
+        return true;
+    }
+    std::string_view date = version;
+    if (date.ends_with(preview_suffix)) {
+        date.remove_suffix(preview_suffix.size());
+    }
+    // ISO dates of one width order as strings do.
+    return is_version_date(date) && date > newest_known_api_version;
+}
+
 std::optional<rest_error> check_api_version(const query_parameters& query) {
     const auto version = query.first("api-version");
     if (!version) {
         return rest_error{400, rest_error_code::invalid_api_version,
                           "The api-version query parameter is required (e.g. api-version=2024-12-01)."};
     }
-    if (!is_known_api_version(*version)) {
+    if (!is_accepted_api_version(*version)) {
         return rest_error{
             400, rest_error_code::invalid_api_version,
             "Unsupported api-version. Supported: 2024-12-01, 2024-01-01, 2023-07-01, 2022-11-01, "
-            "2021-10-01 and the earlier previews."};
+            "2021-10-01, the earlier previews, and any later YYYY-MM-DD[-preview]."};
     }
     return std::nullopt;
 }
@@ -294,6 +326,30 @@ util::result<core::filter_ptr, rest_error> parse_filter(std::optional<std::strin
         return util::fail(rest_error{400, rest_error_code::invalid_filter, std::move(message)});
     }
     return std::move(parsed).value();
+}
+
+util::result<protocol::message_metadata, rest_error>
+message_metadata_of(const std::vector<std::pair<std::string, std::string>>& headers) {
+    constexpr std::string_view prefix = "x-webpubsub-metadata-";
+    protocol::message_metadata metadata;
+    for (const auto& [name, value] : headers) {
+        if (name.size() <= prefix.size() || !protocol::istarts_with(name, prefix)) {
+            continue;
+        }
+        std::string key = protocol::to_lower_ascii(std::string_view(name).substr(prefix.size()));
+        std::string text(protocol::trim_blanks(value));
+        const auto same =
+            std::find_if(metadata.begin(), metadata.end(), [&](const auto& e) { return e.first == key; });
+        if (same != metadata.end()) {
+            same->second = std::move(text);
+        } else {
+            metadata.emplace_back(std::move(key), std::move(text));
+        }
+    }
+    if (const auto error = protocol::metadata_error(metadata); !error.empty()) {
+        return util::fail(invalid(std::string(error) + "."));
+    }
+    return metadata;
 }
 
 util::result<protocol::message_data, rest_error> message_body(std::string_view content_type,

@@ -39,7 +39,11 @@ private:
 /// Every api-version of the data plane (spec 2.1): the stable ones and the older previews, all of
 /// which describe a subset of the operations hubcast serves.
 bool is_known_api_version(std::string_view version) noexcept;
-/// `api-version` must be present and known: 400 otherwise.
+/// A known version, or a well-formed one (`YYYY-MM-DD`, optionally `-preview`) later than the
+/// newest known: a newer server SDK sends its own version for the operations hubcast serves, and a
+/// newer version only adds operations (which are still 404 here).
+bool is_accepted_api_version(std::string_view version) noexcept;
+/// `api-version` must be present and accepted: 400 otherwise.
 std::optional<rest_error> check_api_version(const query_parameters& query);
 
 /// `excluded`, both as `excluded=a&excluded=b` (the swagger's `multi`, what the released SDKs send)
@@ -68,6 +72,14 @@ util::result<core::filter_ptr, rest_error> parse_filter(std::optional<std::strin
 /// other type, is a 415.
 util::result<protocol::message_data, rest_error> message_body(std::string_view content_type,
                                                               std::string body);
+
+/// The metadata of a send: each `X-WebPubSub-Metadata-<key>` request header (matched
+/// case-insensitively) is the entry `<key>` (lowercased, as HTTP names are case-insensitive) with
+/// the header's value, trimmed; a header without a key is ignored and a repeated one keeps its
+/// last value, as Microsoft's emulator does. Metadata that breaks the rules of metadata_error is a
+/// 400 (docs/rest-api.md).
+util::result<protocol::message_metadata, rest_error>
+message_metadata_of(const std::vector<std::pair<std::string, std::string>>& headers);
 
 /// The body of addToGroups / removeFromGroups: `{"groups":["g1",...],"filter":"..."}`; `groups`
 /// is required (each a valid group name, at most max_groups_per_request of them), `filter`

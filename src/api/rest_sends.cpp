@@ -28,6 +28,12 @@ void rest_router::send(call& c) {
         c.fail(data.error());
         return;
     }
+    auto metadata = message_metadata_of(c.request.headers);
+    if (!metadata) {
+        c.fail(metadata.error());
+        return;
+    }
+    data->metadata = std::move(metadata).value();
     // The TTL counts from now: time spent in a shard's mailbox and in a slow client's transport
     // queue both count against it.
     const core::send_deadline deadline =

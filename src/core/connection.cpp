@@ -20,6 +20,13 @@ connection::connection(connection_info info, auth::permission_set permissions, c
     : info_(std::move(info)), permissions_(std::move(permissions)), sink_(&sink), unacked_(limits),
       counters_(counters) {}
 
+invocation_table& connection::invocations() {
+    if (!invocations_) {
+        invocations_ = std::make_unique<invocation_table>();
+    }
+    return *invocations_;
+}
+
 send_result connection::deliver(const prepared_message& message, send_deadline deadline) {
     if (closing_) {
         return send_result::dropped;

@@ -13,6 +13,7 @@
 #include "core/connection_quota.hpp"
 #include "core/connection_sink.hpp"
 #include "core/event_sink.hpp"
+#include "core/invocation_table.hpp"
 #include "core/prepared_message.hpp"
 #include "core/reliable_buffer.hpp"
 #include "core/reliable_sessions.hpp"
@@ -55,6 +56,11 @@ public:
     auth::permission_set& permissions() noexcept { return permissions_; }
     const auth::permission_set& permissions() const noexcept { return permissions_; }
     ack_window& acks() noexcept { return acks_; }
+    /// The invocations waiting for their handler's answer; made on first use, since most
+    /// connections never invoke.
+    invocation_table& invocations();
+    /// Whether any invocation was ever started (invocations() has been made).
+    bool has_invocations() const noexcept { return invocations_ != nullptr; }
 
     /// Queues the frame of this connection's family (`dropped` when that family has no frame yet).
     /// The transport drops it unwritten once `deadline` passes (REST messageTtlSeconds).
@@ -121,7 +127,8 @@ private:
     std::optional<std::chrono::steady_clock::time_point> parked_until_;
     std::unique_ptr<connection_events> events_;
     std::optional<std::string> end_reason_;
-    std::unique_ptr<connection_leases> leases_; // null unless a connection limit is configured
+    std::unique_ptr<connection_leases> leases_;     // null unless a connection limit is configured
+    std::unique_ptr<invocation_table> invocations_; // null until the first invoke
 };
 
 } // namespace hubcast::core

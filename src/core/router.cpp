@@ -346,13 +346,17 @@ void router::send_to_connection(std::string_view hub, std::string_view connectio
 }
 
 void router::send_to_group(std::string_view hub, std::string_view group, protocol::message_data data,
-                           exclusions skip, std::optional<std::string> from_user_id) {
+                           exclusions skip, std::optional<std::string> from_user_id, send_deadline deadline) {
     fan_out_send(
         registry_.shards_with_group(hub, group),
         [&] {
             return fanout{
-                std::string(hub), std::string(group), std::move(skip),
-                prepared_message::for_group(std::string(group), std::move(from_user_id), std::move(data))};
+                std::string(hub),
+                std::string(group),
+                std::move(skip),
+                prepared_message::for_group(std::string(group), std::move(from_user_id), std::move(data)),
+                nullptr,
+                deadline};
         },
         deliver_to_group);
 }

@@ -12,6 +12,7 @@
 
 #include "auth/permissions.hpp"
 #include "core/connection_filter.hpp"
+#include "core/invocation_table.hpp"
 #include "core/mailbox.hpp"
 #include "core/prepared_message.hpp"
 #include "core/registry.hpp"
@@ -71,6 +72,12 @@ public:
     /// Set before the workers start; read by every shard.
     std::size_t max_groups_per_connection() const noexcept { return max_groups_per_connection_; }
     void set_max_groups_per_connection(std::size_t limit) noexcept { max_groups_per_connection_ = limit; }
+    /// Invocations one connection may have waiting for their handler; one more is answered with
+    /// an error response (docs/protocol.md).
+    std::size_t max_invocations_per_connection() const noexcept { return max_invocations_per_connection_; }
+    void set_max_invocations_per_connection(std::size_t limit) noexcept {
+        max_invocations_per_connection_ = limit;
+    }
 
     /// The shard whose worker is the calling thread, or null on any other thread.
     static shard* current_shard() noexcept;
@@ -97,8 +104,10 @@ public:
                             protocol::message_data data);
     /// `from_user_id` is the publishing client's user (null for REST); a noEcho publish names its
     /// connection in `skip.no_echo_connection`.
+    /// `deadline` is the client's `ttlSeconds`, as send_options::deadline.
     void send_to_group(std::string_view hub, std::string_view group, protocol::message_data data,
-                       exclusions skip = {}, std::optional<std::string> from_user_id = std::nullopt);
+                       exclusions skip = {}, std::optional<std::string> from_user_id = std::nullopt,
+                       send_deadline deadline = no_deadline);
 
     /// REST sends. The filter is evaluated on each connection's own shard; a shard that drains the
     /// task after `deadline` drops it (counted in shard::expired_sends()), and each recipient's
@@ -237,6 +246,7 @@ private:
     reliable_options reliable_;
     reliable_counters reliable_stats_;
     std::size_t max_groups_per_connection_ = default_max_groups_per_connection;
+    std::size_t max_invocations_per_connection_ = default_max_invocations_per_connection;
     std::string id_prefix_; // random per process: ids never repeat across restarts
     std::unique_ptr<std::atomic<std::uint64_t>[]> id_counters_; // one per shard, any thread may draw
 };

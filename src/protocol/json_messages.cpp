@@ -53,6 +53,34 @@ void append_data(std::string& out, const message_data& data) {
     }
 }
 
+/// `,"metadata":{...}` when there is any: clients read members in any order, and older ones ignore
+/// members they do not know.
+void append_metadata(std::string& out, const message_metadata& metadata) {
+    if (metadata.empty()) {
+        return;
+    }
+    out += R"(,"metadata":{)";
+    bool first = true;
+    for (const auto& [key, value] : metadata) {
+        if (!first) {
+            out += ',';
+        }
+        first = false;
+        append_json_string(out, key);
+        out += ':';
+        append_json_string(out, value);
+    }
+    out += '}';
+}
+
+std::size_t metadata_size(const message_metadata& metadata) {
+    std::size_t size = metadata.empty() ? 0 : 16;
+    for (const auto& [key, value] : metadata) {
+        size += key.size() + value.size() + 6;
+    }
+    return size;
+}
+
 } // namespace
 
 std::string encode_ack(std::uint64_t ack_id) {
@@ -80,22 +108,25 @@ std::string encode_ack_error(std::uint64_t ack_id, std::string_view name, std::s
 std::string encode_group_message(std::string_view group, const std::optional<std::string>& from_user_id,
                                  const message_data& data) {
     std::string out;
-    out.reserve(96 + group.size() + (from_user_id ? from_user_id->size() : 0) + encoded_data_size(data));
+    out.reserve(96 + group.size() + (from_user_id ? from_user_id->size() : 0) + encoded_data_size(data) +
+                metadata_size(data.metadata));
     out += R"({"type":"message","from":"group","group":)";
     append_json_string(out, group);
     out += R"(,"fromUserId":)";
     append_nullable_string(out, from_user_id);
     out += ',';
     append_data(out, data);
+    append_metadata(out, data.metadata);
     out += '}';
     return out;
 }
 
 std::string encode_server_message(const message_data& data) {
     std::string out;
-    out.reserve(64 + encoded_data_size(data));
+    out.reserve(64 + encoded_data_size(data) + metadata_size(data.metadata));
     out += R"({"type":"message","from":"server",)";
     append_data(out, data);
+    append_metadata(out, data.metadata);
     out += '}';
     return out;
 }
@@ -132,6 +163,34 @@ std::string encode_disconnected(std::string_view reason) {
 
 std::string encode_pong() {
     return R"({"type":"pong"})";
+}
+
+std::string encode_invoke_response(std::string_view invocation_id, const std::optional<message_data>& data) {
+    std::string out;
+    out.reserve(80 + invocation_id.size() + (data ? encoded_data_size(*data) : 0));
+    out += R"({"type":"invokeResponse","invocationId":)";
+    append_json_string(out, invocation_id);
+    out += R"(,"success":true)";
+    if (data) {
+        out += ',';
+        append_data(out, *data);
+    }
+    out += '}';
+    return out;
+}
+
+std::string encode_invoke_error(std::string_view invocation_id, std::string_view name,
+                                std::string_view message) {
+    std::string out;
+    out.reserve(112 + invocation_id.size() + name.size() + message.size());
+    out += R"({"type":"invokeResponse","invocationId":)";
+    append_json_string(out, invocation_id);
+    out += R"(,"success":false,"error":{"name":)";
+    append_json_string(out, name);
+    out += R"(,"message":)";
+    append_json_string(out, message);
+    out += "}}";
+    return out;
 }
 
 } // namespace hubcast::protocol

@@ -18,15 +18,26 @@ namespace {
 
 namespace od = simdjson::ondemand;
 
-enum class request_type { join_group, leave_group, send_to_group, event, sequence_ack, ping };
+enum class request_type {
+    join_group,
+    leave_group,
+    send_to_group,
+    event,
+    sequence_ack,
+    ping,
+    invoke,
+    cancel_invocation
+};
 
-constexpr std::array<std::pair<std::string_view, request_type>, 6> request_types{{
+constexpr std::array<std::pair<std::string_view, request_type>, 8> request_types{{
     {"joinGroup", request_type::join_group},
     {"leaveGroup", request_type::leave_group},
     {"sendToGroup", request_type::send_to_group},
     {"event", request_type::event},
     {"sequenceAck", request_type::sequence_ack},
     {"ping", request_type::ping},
+    {"invoke", request_type::invoke},
+    {"cancelInvocation", request_type::cancel_invocation},
 }};
 
 /// What one property held. Values are read as they stream past (On-Demand cannot go back) and
@@ -55,6 +66,10 @@ struct captured_request {
     captured<std::string_view> data_type;
     captured<bool> no_echo;
     captured<std::uint64_t> sequence_id;
+    captured<std::uint64_t> ttl_seconds;
+    captured<std::string_view> invocation_id;
+    captured<std::string_view> target;
+    captured<message_metadata> metadata;
     captured_data data;
 };
 
@@ -99,6 +114,43 @@ captured<bool> read_bool(od::value& value) {
     return {seen::valid, flag};
 }
 
+/// `metadata`: an object of strings. `null` counts as absent; anything else is invalid. Returns false
+/// only when the frame itself cannot be read further.
+bool read_metadata(od::value& value, captured<message_metadata>& metadata) {
+    metadata = {};
+    od::json_type kind{};
+    if (value.type().get(kind) != simdjson::SUCCESS) {
+        return false;
+    }
+    if (kind == od::json_type::null) {
+        return true;
+    }
+    if (kind != od::json_type::object) {
+        metadata.state = seen::invalid;
+        return true;
+    }
+    od::object object;
+    if (value.get_object().get(object) != simdjson::SUCCESS) {
+        return false;
+    }
+    metadata.state = seen::valid;
+    for (auto item : object) {
+        od::field field;
+        std::string_view key;
+        if (std::move(item).get(field) != simdjson::SUCCESS ||
+            field.unescaped_key().get(key) != simdjson::SUCCESS) {
+            return false;
+        }
+        std::string_view text;
+        if (field.value().get_string().get(text) != simdjson::SUCCESS) {
+            metadata.state = seen::invalid; // the value is skipped when the loop moves on
+            continue;
+        }
+        metadata.value.emplace_back(std::string(key), std::string(text));
+    }
+    return true;
+}
+
 /// Returns false only when the frame itself cannot be read further; a `data` value that is not
 /// JSON is left for the checker to reject once the data type is known.
 bool read_data(od::value& value, captured_data& data) {
@@ -139,6 +191,14 @@ bool capture(std::string_view key, od::value& value, captured_request& request) 
         request.no_echo = read_bool(value);
     } else if (key == "sequenceId") {
         request.sequence_id = read_uint64(value);
+    } else if (key == "ttlSeconds") {
+        request.ttl_seconds = read_uint64(value);
+    } else if (key == "invocationId") {
+        request.invocation_id = read_string(value);
+    } else if (key == "target") {
+        request.target = read_string(value);
+    } else if (key == "metadata") {
+        return read_metadata(value, request.metadata);
     }
     return true;
 }
@@ -210,6 +270,103 @@ util::result<std::string, decode_error> required_group(const captured<std::strin
     return std::string(group.value);
 }
 
+/// `metadata` of a sendToGroup or event, into `data`.
+std::optional<decode_error> take_metadata(const captured_request& request, message_data& data) {
+    if (request.metadata.state == seen::invalid) {
+        return decode_error{"'metadata' is not an object of strings"};
+    }
+    if (const auto error = metadata_error(request.metadata.value); !error.empty()) {
+        return decode_error{std::string(error)};
+    }
+    data.metadata = request.metadata.value;
+    return std::nullopt;
+}
+
+util::result<std::string, decode_error> required_event(const captured<std::string_view>& event) {
+    switch (event.state) {
+    case seen::absent:
+        return util::fail(decode_error{"missing 'event'"});
+    case seen::invalid:
+        return util::fail(decode_error{"'event' is not a string"});
+    case seen::valid:
+        break;
+    }
+    if (!is_valid_event_name(event.value)) {
+        return util::fail(decode_error{"invalid event name"});
+    }
+    return std::string(event.value);
+}
+
+util::result<std::string, decode_error> required_invocation_id(const captured<std::string_view>& id) {
+    switch (id.state) {
+    case seen::absent:
+        return util::fail(decode_error{"missing 'invocationId'"});
+    case seen::invalid:
+        return util::fail(decode_error{"'invocationId' is not a string"});
+    case seen::valid:
+        break;
+    }
+    if (id.value.empty() || id.value.size() > max_invocation_id_bytes) {
+        return util::fail(decode_error{"'invocationId' is empty or too long"});
+    }
+    return std::string(id.value);
+}
+
+decode_result build_send_to_group(const captured_request& request, std::optional<std::uint64_t> ack_id) {
+    auto group = required_group(request.group);
+    if (!group) {
+        return util::fail(group.error());
+    }
+    if (request.no_echo.state == seen::invalid) {
+        return reject("'noEcho' is not a boolean");
+    }
+    if (request.ttl_seconds.state == seen::invalid || request.ttl_seconds.value > max_ttl_seconds) {
+        return reject("'ttlSeconds' is not an integer from 0 to 300");
+    }
+    auto data = interpret_data(request);
+    if (!data) {
+        return util::fail(data.error());
+    }
+    if (auto error = take_metadata(request, *data)) {
+        return util::fail(std::move(*error));
+    }
+    return client_request{send_to_group_request{std::move(*group), ack_id, request.no_echo.value,
+                                                std::move(*data),
+                                                static_cast<std::uint32_t>(request.ttl_seconds.value)}};
+}
+
+/// `dataType` and `data` are optional together: the JS client leaves both out without a payload.
+decode_result build_invoke(const captured_request& request) {
+    auto id = required_invocation_id(request.invocation_id);
+    if (!id) {
+        return util::fail(id.error());
+    }
+    if (request.target.state == seen::invalid) {
+        return reject("'target' is not a string");
+    }
+    invoke_request invoke{.invocation_id = std::move(*id),
+                          .event = {},
+                          .targets_event =
+                              request.target.state == seen::absent || iequals(request.target.value, "event"),
+                          .data = std::nullopt};
+    if (!invoke.targets_event) {
+        return client_request{std::move(invoke)}; // answered with an error response, not a close
+    }
+    auto event = required_event(request.event);
+    if (!event) {
+        return util::fail(event.error());
+    }
+    invoke.event = std::move(*event);
+    if (request.data.present || request.data_type.state != seen::absent) {
+        auto data = interpret_data(request);
+        if (!data) {
+            return util::fail(data.error());
+        }
+        invoke.data = std::move(*data);
+    }
+    return client_request{std::move(invoke)};
+}
+
 decode_result build_request(const captured_request& request) {
     if (request.type.state == seen::absent) {
         return reject("missing 'type'");
@@ -244,36 +401,21 @@ decode_result build_request(const captured_request& request) {
         }
         return client_request{leave_group_request{std::move(*group), ack_id}};
     }
-    case request_type::send_to_group: {
-        auto group = required_group(request.group);
-        if (!group) {
-            return util::fail(group.error());
-        }
-        if (request.no_echo.state == seen::invalid) {
-            return reject("'noEcho' is not a boolean");
-        }
-        auto data = interpret_data(request);
-        if (!data) {
-            return util::fail(data.error());
-        }
-        return client_request{
-            send_to_group_request{std::move(*group), ack_id, request.no_echo.value, std::move(*data)}};
-    }
+    case request_type::send_to_group:
+        return build_send_to_group(request, ack_id);
     case request_type::event: {
-        if (request.event.state == seen::absent) {
-            return reject("missing 'event'");
-        }
-        if (request.event.state == seen::invalid) {
-            return reject("'event' is not a string");
-        }
-        if (!is_valid_event_name(request.event.value)) {
-            return reject("invalid event name");
+        auto event = required_event(request.event);
+        if (!event) {
+            return util::fail(event.error());
         }
         auto data = interpret_data(request);
         if (!data) {
             return util::fail(data.error());
         }
-        return client_request{event_request{std::string(request.event.value), ack_id, std::move(*data)}};
+        if (auto error = take_metadata(request, *data)) {
+            return util::fail(std::move(*error));
+        }
+        return client_request{event_request{std::move(*event), ack_id, std::move(*data)}};
     }
     case request_type::sequence_ack:
         if (request.sequence_id.state == seen::absent) {
@@ -285,6 +427,15 @@ decode_result build_request(const captured_request& request) {
         return client_request{sequence_ack_request{request.sequence_id.value}};
     case request_type::ping:
         return client_request{ping_request{}};
+    case request_type::invoke:
+        return build_invoke(request);
+    case request_type::cancel_invocation: {
+        auto id = required_invocation_id(request.invocation_id);
+        if (!id) {
+            return util::fail(id.error());
+        }
+        return client_request{cancel_invocation_request{std::move(*id)}};
+    }
     }
     return reject("unknown 'type'");
 }

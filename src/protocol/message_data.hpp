@@ -5,6 +5,8 @@
 #include <string>
 #include <string_view>
 
+#include "protocol/message_metadata.hpp"
+
 namespace hubcast::protocol {
 
 /// The kind of a message payload, as JSON clients name it in `dataType`.
@@ -23,6 +25,9 @@ std::optional<data_type> parse_data_type(std::string_view name) noexcept;
 struct message_data {
     data_type type = data_type::text;
     std::string bytes;
+    /// Travels with the payload to PubSub recipients (JSON `metadata`, protobuf
+    /// DataMessage.metadata); simple clients get the payload alone. Valid (metadata_error) when set.
+    message_metadata metadata;
 };
 
 } // namespace hubcast::protocol

@@ -68,8 +68,26 @@ bool is_valid_hub_name(std::string_view name) noexcept {
 
 // Group names and user ids are written back into JSON and protobuf strings, which must hold valid
 // UTF-8.
+namespace {
+/// The length .NET gives the string (UTF-16 code units) of valid UTF-8: one per code point, two for
+/// one beyond U+FFFF (a four-byte sequence). Continuation bytes (10xxxxxx) count nothing.
+std::size_t utf16_length(std::string_view utf8) noexcept {
+    std::size_t units = 0;
+    for (const char c : utf8) {
+        const auto byte = static_cast<std::uint8_t>(c);
+        if ((byte & 0xc0) != 0x80) {
+            units += byte >= 0xf0 ? 2 : 1;
+        }
+    }
+    return units;
+}
+} // namespace
+
 bool is_valid_group_name(std::string_view name) noexcept {
-    return !name.empty() && name.size() <= max_group_name && is_valid_utf8(name) && !is_all_white_space(name);
+    // A UTF-16 unit takes at most 3 UTF-8 bytes, so the byte bound rejects the absurd before any
+    // decoding.
+    return !name.empty() && name.size() <= 3 * max_group_name && is_valid_utf8(name) &&
+           utf16_length(name) <= max_group_name && !is_all_white_space(name);
 }
 
 bool is_valid_event_name(std::string_view name) noexcept {

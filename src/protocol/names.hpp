@@ -13,7 +13,8 @@ inline constexpr std::size_t max_connection_id = 256;
 
 /// ^[A-Za-z][A-Za-z0-9_`,.\[\]]{0,127}$ (spec 1.2).
 bool is_valid_hub_name(std::string_view name) noexcept;
-/// 1..1024 bytes, not empty or whitespace-only (spec 8).
+/// Valid UTF-8 of 1..1024 characters as .NET counts them (UTF-16 code units: a character beyond
+/// U+FFFF counts two), not whitespace-only (spec 8; docs/protocol.md).
 bool is_valid_group_name(std::string_view name) noexcept;
 /// ^[a-z][a-z0-9_.-]{0,127}$, case-insensitive (spec 4.2).
 bool is_valid_event_name(std::string_view name) noexcept;

@@ -1,5 +1,6 @@
 #include "protocol/protobuf_protocol.hpp"
 
+#include <algorithm>
 #include <climits>
 #include <cstdio>
 #include <utility>
@@ -67,8 +68,49 @@ util::result<message_data, decode_error> read_data(bool present, pb::MessageData
     return util::fail(decode_error{"missing 'data'"});
 }
 
+/// A map's entries in key order (a map's wire order is not defined), checked as JSON metadata is.
+util::result<message_metadata, decode_error>
+read_metadata(const google::protobuf::Map<std::string, std::string>& map) {
+    message_metadata metadata(map.begin(), map.end());
+    std::sort(metadata.begin(), metadata.end());
+    if (const auto error = metadata_error(metadata); !error.empty()) {
+        return util::fail(decode_error{std::string(error)});
+    }
+    return metadata;
+}
+
 std::optional<std::uint64_t> ack_id_of(bool has_ack_id, std::uint64_t ack_id) {
     return has_ack_id ? std::optional<std::uint64_t>(ack_id) : std::nullopt;
+}
+
+bool is_valid_invocation_id(std::string_view id) noexcept {
+    return !id.empty() && id.size() <= max_invocation_id_bytes;
+}
+
+/// The message names no target: an InvokeEventMessage always targets an event. A MessageData with
+/// nothing set counts as no payload, as an absent one does.
+decode_result decode_invoke(pb::UpstreamMessage::InvokeEventMessage& invoke) {
+    if (!is_valid_invocation_id(invoke.invocation_id())) {
+        return reject("'invocation_id' is empty or too long");
+    }
+    if (!is_valid_event_name(invoke.event())) {
+        return reject("invalid event name");
+    }
+    if (invoke.has_stream()) {
+        return reject("streaming is not supported");
+    }
+    invoke_request request{.invocation_id = std::move(*invoke.mutable_invocation_id()),
+                           .event = std::move(*invoke.mutable_event()),
+                           .targets_event = true,
+                           .data = std::nullopt};
+    if (invoke.has_data() && invoke.data().data_case() != pb::MessageData::DATA_NOT_SET) {
+        auto data = read_data(true, *invoke.mutable_data());
+        if (!data) {
+            return util::fail(data.error());
+        }
+        request.data = std::move(*data);
+    }
+    return client_request{std::move(request)};
 }
 
 decode_result decode(std::string_view bytes) {
@@ -106,13 +148,21 @@ decode_result decode(std::string_view bytes) {
         if (send.has_stream()) {
             return reject("streaming is not supported");
         }
+        if (send.ttl_seconds() > max_ttl_seconds) {
+            return reject("'ttl_seconds' is more than 300");
+        }
         auto data = read_data(send.has_data(), *send.mutable_data());
         if (!data) {
             return util::fail(data.error());
         }
+        auto metadata = read_metadata(send.metadata());
+        if (!metadata) {
+            return util::fail(metadata.error());
+        }
+        data->metadata = std::move(*metadata);
         return client_request{send_to_group_request{std::move(*send.mutable_group()),
                                                     ack_id_of(send.has_ack_id(), send.ack_id()),
-                                                    send.no_echo(), std::move(*data)}};
+                                                    send.no_echo(), std::move(*data), send.ttl_seconds()}};
     }
     case pb::UpstreamMessage::kEventMessage: {
         auto& event = *message.mutable_event_message();
@@ -126,6 +176,11 @@ decode_result decode(std::string_view bytes) {
         if (!data) {
             return util::fail(data.error());
         }
+        auto metadata = read_metadata(event.metadata());
+        if (!metadata) {
+            return util::fail(metadata.error());
+        }
+        data->metadata = std::move(*metadata);
         return client_request{event_request{std::move(*event.mutable_event()),
                                             ack_id_of(event.has_ack_id(), event.ack_id()), std::move(*data)}};
     }
@@ -135,7 +190,14 @@ decode_result decode(std::string_view bytes) {
     case pb::UpstreamMessage::kPingMessage:
         return client_request{ping_request{}};
     case pb::UpstreamMessage::kInvokeEventMessage:
-    case pb::UpstreamMessage::kCancelInvocationMessage:
+        return decode_invoke(*message.mutable_invoke_event_message());
+    case pb::UpstreamMessage::kCancelInvocationMessage: {
+        auto& cancel = *message.mutable_cancel_invocation_message();
+        if (!is_valid_invocation_id(cancel.invocation_id())) {
+            return reject("'invocation_id' is empty or too long");
+        }
+        return client_request{cancel_invocation_request{std::move(*cancel.mutable_invocation_id())}};
+    }
     case pb::UpstreamMessage::kStreamDataMessage:
     case pb::UpstreamMessage::kStreamEndMessage:
     case pb::UpstreamMessage::kSetGroupStateMessage:
@@ -185,6 +247,9 @@ std::string encode_data_message(const std::string_view* group, const message_dat
         data_message.set_from("server");
     }
     fill_data(*data_message.mutable_data(), data);
+    for (const auto& [key, value] : data.metadata) {
+        (*data_message.mutable_metadata())[key] = value;
+    }
     return serialize(message);
 }
 
@@ -287,6 +352,30 @@ std::string encode_protobuf_pong() {
     pb::DownstreamMessage message;
     message.mutable_pong_message();
     return serialize(message);
+}
+
+std::string encode_protobuf_invoke_response(std::string_view invocation_id,
+                                            const std::optional<message_data>& data) {
+    pb::DownstreamMessage message;
+    auto& response = *message.mutable_invoke_response_message();
+    response.set_invocation_id(std::string(invocation_id));
+    response.set_success(true);
+    if (data) {
+        fill_data(*response.mutable_data(), *data);
+    }
+    return serialize(message);
+}
+
+std::string encode_protobuf_invoke_error(std::string_view invocation_id, std::string_view name,
+                                         std::string_view message) {
+    pb::DownstreamMessage downstream;
+    auto& response = *downstream.mutable_invoke_response_message();
+    response.set_invocation_id(std::string(invocation_id));
+    response.set_success(false);
+    auto& error = *response.mutable_error();
+    error.set_name(std::string(name));
+    error.set_message(std::string(message));
+    return serialize(downstream);
 }
 
 std::optional<std::string_view> protobuf_sequenced_body(std::string_view message) noexcept {

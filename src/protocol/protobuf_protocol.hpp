@@ -20,12 +20,12 @@ namespace hubcast::protocol {
 //   protobuf_data <-> data_type::protobuf, holding the serialized google.protobuf.Any
 
 /// Decodes one protobuf-subprotocol message (a serialized UpstreamMessage: the whole payload of one
-/// WebSocket message). Accepts join, leave, sendToGroup, event, sequenceAck and ping; anything
-/// else (no message set, the preview invoke/stream/group-state requests, a `stream` on a publish)
-/// is an error. Group and event names, and JSON data, are checked as decode_json_request checks
-/// them; strings are valid UTF-8 (proto3). `ack_id` is present exactly when the client set it.
-/// Unknown fields, `metadata` and `ttl_seconds` are ignored, as the JSON decoder ignores unknown
-/// properties. Pure; never throws.
+/// WebSocket message). Accepts join, leave, sendToGroup, event, sequenceAck, ping, invoke and
+/// cancelInvocation; anything else (no message set, the preview stream/group-state requests, a
+/// `stream` on a publish, event or invoke) is an error. Group and event names, invocation ids, JSON
+/// data and `ttl_seconds` are checked as decode_json_request checks them; strings are valid UTF-8
+/// (proto3). `ack_id` is present exactly when the client set it. Unknown fields and `metadata` are
+/// ignored, as the JSON decoder ignores unknown properties. Pure; never throws.
 util::result<client_request, decode_error> decode_protobuf_request(std::string_view message);
 
 // Server-to-client messages (spec 6.3). Each returns a serialized DownstreamMessage: the payload of
@@ -47,6 +47,12 @@ std::string encode_protobuf_connected(const std::optional<std::string>& user_id,
                                       std::optional<std::string_view> reconnection_token = std::nullopt);
 std::string encode_protobuf_disconnected(std::string_view reason);
 std::string encode_protobuf_pong();
+/// An InvokeResponseMessage with success set, and `data` when the handler answered with a payload.
+std::string encode_protobuf_invoke_response(std::string_view invocation_id,
+                                            const std::optional<message_data>& data);
+/// An InvokeResponseMessage with success false and its error.
+std::string encode_protobuf_invoke_error(std::string_view invocation_id, std::string_view name,
+                                         std::string_view message);
 
 // Reliable data messages (spec 5.1) are the plain DataMessage with sequence_id (field 4) added.
 // Protobuf fields may come in any order, so the sequence id is written first: what follows it

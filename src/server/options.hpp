@@ -35,6 +35,8 @@ struct server_options {
     std::size_t reliable_max_unacked_messages = 1000;    // Azure's bound on unacknowledged messages
     std::size_t reliable_max_unacked_bytes = 16UL * 1024 * 1024; // ... and on their bytes (16 MB)
     std::size_t max_groups_per_connection = core::default_max_groups_per_connection; // joins past it refused
+    // invokes past it answered with an error
+    std::size_t max_invocations_per_connection = core::default_max_invocations_per_connection;
     std::string log_level = "info";      // what an operator wants to see by default
     std::string config_file;             // none: flags and environment only
     core::hub_settings_table hubs;       // [hubs.<name>], [hubs."*"]: reloaded on SIGHUP

@@ -111,6 +111,7 @@ struct serving_parts {
           rest(router, auth::access_keys{options.access_keys}), http(clients, rest, registry),
           frontend(http, clients) {
         router.set_max_groups_per_connection(options.max_groups_per_connection);
+        router.set_max_invocations_per_connection(options.max_invocations_per_connection);
         register_metrics();
         clients.set_hub_settings(hubs, &webhooks);
         clients.set_firewall(firewall);

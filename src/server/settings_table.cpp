@@ -230,6 +230,20 @@ const auto table = std::to_array<setting>({
                    "documents no such limit.",
     },
     {
+        .key = "max_invocations_per_connection",
+        .flag = "--max-invocations-per-connection",
+        .value_name = "N",
+        .environment = "HUBCAST_MAX_INVOCATIONS_PER_CONNECTION",
+        .field = field<&server_options::max_invocations_per_connection>(),
+        .min = 1,
+        .max = 10'000,
+        .summary =
+            "Invocations (`invoke` requests) one connection may have waiting for the event handler; one "
+            "more is answered with an error response and the connection stays open.",
+        .details = "The `invokeResponse` has `success: false` and the error `InternalServerError` "
+                   "([protocol.md](protocol.md#invoke)). Azure documents no such limit.",
+    },
+    {
         .key = "log_level",
         .flag = "--log-level",
         .value_name = "LEVEL",

@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "protocol/ascii.hpp"
+
 namespace hubcast::upstream {
 
 namespace {
@@ -71,6 +73,10 @@ header_list event_headers(const cloud_event& event, const core::event_source& so
         headers.emplace_back("ce-signature", std::string(signature));
     }
     headers.emplace_back("WebHook-Request-Origin", std::string(origin));
+    for (const auto& [key, value] : event.metadata) {
+        // Keys are HTTP token characters and values printable ASCII (checked when decoded).
+        headers.emplace_back("x-webpubsub-metadata-" + protocol::to_lower_ascii(key), value);
+    }
     return headers;
 }
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/event_sink.hpp"
+#include "protocol/message_metadata.hpp"
 
 namespace hubcast::upstream {
 
@@ -19,6 +20,8 @@ struct cloud_event {
     std::string_view content_type; ///< of the body
     std::string id;                ///< `ce-id`, the same on every retry of this event
     std::string time;              ///< `ce-time`, RFC 3339 UTC
+    /// User events: the client's `metadata`, as `x-webpubsub-metadata-<key>` headers.
+    protocol::message_metadata metadata;
 };
 
 /// `azure.webpubsub.sys.<name>` / `azure.webpubsub.user.<name>`.
@@ -32,7 +35,7 @@ std::string rfc3339_now();
 /// ce-source (/hubs/{hub}/client/{connectionId}), ce-id, ce-time, ce-awpsversion 1.0, ce-hub,
 /// ce-connectionId, ce-eventName, ce-userId (when known), ce-subprotocol (when negotiated),
 /// ce-connectionState (when set), ce-signature (when there are keys), WebHook-Request-Origin and
-/// Content-Type.
+/// Content-Type; then one x-webpubsub-metadata-<key> (lowercase) per entry of `event.metadata`.
 header_list event_headers(const cloud_event& event, const core::event_source& source,
                           const std::optional<std::string>& connection_state, std::string_view signature,
                           std::string_view origin);

@@ -88,6 +88,7 @@ void connection_channel::pump(const std::shared_ptr<state>& self) {
         self->busy = true;
         auto event =
             owner.new_event(user_event_type(item.name), item.name, protocol::content_type_of(item.data.type));
+        event.metadata = std::move(item.data.metadata);
         const auto deadline = std::chrono::steady_clock::now() + owner.options_.user_event_timeout;
         owner.post_event(
             *self->on, self->source, handler->url_template, event, self->connection_state,

@@ -92,7 +92,25 @@ simdjson::dom::element parse_or_abort(simdjson::dom::parser& parser, std::string
 }
 
 bool same_data(const message_data& a, const message_data& b) {
-    return a.type == b.type && a.bytes == b.bytes;
+    return a.type == b.type && a.bytes == b.bytes && a.metadata == b.metadata;
+}
+
+/// `,"metadata":{...}` as a client writes it; checks the promises of metadata_error first.
+void append_client_metadata(std::string& frame, const message_metadata& metadata) {
+    FUZZ_CHECK(metadata_error(metadata).empty());
+    if (metadata.empty()) {
+        return;
+    }
+    frame += R"(,"metadata":{)";
+    for (std::size_t i = 0; i < metadata.size(); ++i) {
+        if (i > 0) {
+            frame += ',';
+        }
+        append_json_string(frame, metadata[i].first);
+        frame += ':';
+        append_json_string(frame, metadata[i].second);
+    }
+    frame += '}';
 }
 
 void check_data(const message_data& data) {
@@ -179,12 +197,16 @@ struct request_checker {
         std::string frame = R"({"type":"sendToGroup","group":)";
         append_json_string(frame, request.group);
         frame += request.no_echo ? R"(,"noEcho":true,)" : R"(,"noEcho":false,)";
+        FUZZ_CHECK(request.ttl_seconds <= max_ttl_seconds);
+        frame += R"("ttlSeconds":)" + std::to_string(request.ttl_seconds) + ',';
         append_client_data(frame, request.data);
+        append_client_metadata(frame, request.data.metadata);
         append_ack_id(frame, request.ack_id);
         frame += '}';
         const auto again = redecode<send_to_group_request>(frame);
         FUZZ_CHECK(again.group == request.group && again.ack_id == request.ack_id);
         FUZZ_CHECK(again.no_echo == request.no_echo && same_data(again.data, request.data));
+        FUZZ_CHECK(again.ttl_seconds == request.ttl_seconds);
     }
 
     void operator()(const event_request& request) {
@@ -195,6 +217,7 @@ struct request_checker {
         append_json_string(frame, request.event);
         frame += ',';
         append_client_data(frame, request.data);
+        append_client_metadata(frame, request.data.metadata);
         append_ack_id(frame, request.ack_id);
         frame += '}';
         const auto again = redecode<event_request>(frame);
@@ -209,6 +232,46 @@ struct request_checker {
     }
 
     void operator()(const ping_request&) {}
+
+    void operator()(const invoke_request& request) {
+        FUZZ_CHECK(!request.invocation_id.empty() && request.invocation_id.size() <= max_invocation_id_bytes);
+        std::string frame = R"({"type":"invoke","invocationId":)";
+        append_json_string(frame, request.invocation_id);
+        simdjson::dom::parser parser;
+        if (!request.targets_event) {
+            FUZZ_CHECK(request.event.empty() && !request.data);
+            frame += R"(,"target":"other"})";
+            const auto again = redecode<invoke_request>(frame);
+            FUZZ_CHECK(!again.targets_event && again.invocation_id == request.invocation_id);
+            parse_or_abort(parser,
+                           encode_invoke_error(request.invocation_id, "BadRequest", request.invocation_id));
+            return;
+        }
+        FUZZ_CHECK(is_valid_event_name(request.event));
+        frame += R"(,"target":"event","event":)";
+        append_json_string(frame, request.event);
+        if (request.data) {
+            check_data(*request.data);
+            frame += ',';
+            append_client_data(frame, *request.data);
+        }
+        frame += '}';
+        const auto again = redecode<invoke_request>(frame);
+        FUZZ_CHECK(again.targets_event && again.invocation_id == request.invocation_id &&
+                   again.event == request.event);
+        FUZZ_CHECK(again.data.has_value() == request.data.has_value());
+        FUZZ_CHECK(!request.data || same_data(*again.data, *request.data));
+        // The answer echoes the id and may carry any payload the decoder accepts.
+        parse_or_abort(parser, encode_invoke_response(request.invocation_id, request.data));
+    }
+
+    void operator()(const cancel_invocation_request& request) {
+        FUZZ_CHECK(!request.invocation_id.empty() && request.invocation_id.size() <= max_invocation_id_bytes);
+        std::string frame = R"({"type":"cancelInvocation","invocationId":)";
+        append_json_string(frame, request.invocation_id);
+        frame += '}';
+        FUZZ_CHECK(redecode<cancel_invocation_request>(frame).invocation_id == request.invocation_id);
+    }
 };
 
 } // namespace

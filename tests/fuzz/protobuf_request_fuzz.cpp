@@ -10,6 +10,7 @@
 //   libprotobuf: the same group and data come back.
 // A violation aborts, which libFuzzer reports.
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -174,10 +175,18 @@ struct request_checker {
             send.set_ack_id(*request.ack_id);
         }
         send.set_no_echo(request.no_echo);
+        FUZZ_CHECK(request.ttl_seconds <= max_ttl_seconds);
+        send.set_ttl_seconds(request.ttl_seconds);
         set_data(*send.mutable_data(), request.data);
+        FUZZ_CHECK(metadata_error(request.data.metadata).empty());
+        FUZZ_CHECK(std::is_sorted(request.data.metadata.begin(), request.data.metadata.end()));
+        for (const auto& [key, value] : request.data.metadata) {
+            (*send.mutable_metadata())[key] = value;
+        }
         const auto again = redecode<send_to_group_request>(message);
+        FUZZ_CHECK(again.data.metadata == request.data.metadata);
         FUZZ_CHECK(again.group == request.group && again.ack_id == request.ack_id);
-        FUZZ_CHECK(again.no_echo == request.no_echo);
+        FUZZ_CHECK(again.no_echo == request.no_echo && again.ttl_seconds == request.ttl_seconds);
         FUZZ_CHECK(again.data.type == request.data.type && again.data.bytes == request.data.bytes);
     }
 
@@ -203,6 +212,43 @@ struct request_checker {
     }
 
     void operator()(const ping_request&) {}
+
+    void operator()(const invoke_request& request) {
+        FUZZ_CHECK(request.targets_event && is_valid_event_name(request.event));
+        FUZZ_CHECK(!request.invocation_id.empty() && request.invocation_id.size() <= max_invocation_id_bytes);
+        pb::UpstreamMessage message;
+        auto& invoke = *message.mutable_invoke_event_message();
+        invoke.set_event(request.event);
+        invoke.set_invocation_id(request.invocation_id);
+        if (request.data) {
+            check_data(*request.data);
+            set_data(*invoke.mutable_data(), *request.data);
+        }
+        const auto again = redecode<invoke_request>(message);
+        FUZZ_CHECK(again.event == request.event && again.invocation_id == request.invocation_id);
+        FUZZ_CHECK(again.data.has_value() == request.data.has_value());
+        FUZZ_CHECK(!request.data ||
+                   (again.data->type == request.data->type && again.data->bytes == request.data->bytes));
+        // The answer carries the id and the payload back as the same MessageData.
+        pb::DownstreamMessage answer;
+        FUZZ_CHECK(
+            answer.ParseFromString(encode_protobuf_invoke_response(request.invocation_id, request.data)));
+        FUZZ_CHECK(answer.has_invoke_response_message());
+        FUZZ_CHECK(answer.invoke_response_message().invocation_id() == request.invocation_id);
+        FUZZ_CHECK(answer.invoke_response_message().has_data() == request.data.has_value());
+        if (request.data) {
+            pb::MessageData expected;
+            set_data(expected, *request.data);
+            FUZZ_CHECK(same_data(answer.invoke_response_message().data(), expected));
+        }
+    }
+
+    void operator()(const cancel_invocation_request& request) {
+        FUZZ_CHECK(!request.invocation_id.empty() && request.invocation_id.size() <= max_invocation_id_bytes);
+        pb::UpstreamMessage message;
+        message.mutable_cancel_invocation_message()->set_invocation_id(request.invocation_id);
+        FUZZ_CHECK(redecode<cancel_invocation_request>(message).invocation_id == request.invocation_id);
+    }
 };
 
 } // namespace

@@ -294,7 +294,8 @@ for (const [name, payload] of [
     ["an UpstreamMessage with nothing set", Buffer.alloc(0)],
     ["a join without a group", encodeUpstream({ joinGroupMessage: { ackId: 1 } })],
     ["json_data that is not JSON", encodeUpstream({ sendToGroupMessage: { group: "g", data: { jsonData: "{" } } })],
-    ["a preview request (invoke)", encodeUpstream({ invokeEventMessage: { event: "e", invocationId: "1" } })],
+    ["a preview request (stream end)", encodeUpstream({ streamEndMessage: { streamId: "s" } })],
+    ["an invoke without an invocation id", encodeUpstream({ invokeEventMessage: { event: "e" } })],
 ]) {
     test(`raw protobuf client: ${name} gets a protobuf disconnected, then close 1007`, async (t) => {
         const server = await startServer(t);

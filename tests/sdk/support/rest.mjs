@@ -184,10 +184,10 @@ export function jwtClaims(token) {
     return JSON.parse(Buffer.from(claims, "base64url").toString("utf8"));
 }
 
-/** A REST request signed like the SDK signs it; resolves {status, headers, body}. Bounded. */
-export async function signedFetch(server, method, pathAndQuery, { body, contentType, accept = "application/json" } = {}) {
+/** A REST request signed like the SDK signs it, with any further `headers`; resolves {status, headers, body}. Bounded. */
+export async function signedFetch(server, method, pathAndQuery, { body, contentType, accept = "application/json", headers: extra = {} } = {}) {
     const url = `${server.httpUrl}${pathAndQuery}`;
-    const headers = { Authorization: `Bearer ${signRequestToken(url, server.accessKeys[0])}`, Accept: accept };
+    const headers = { ...extra, Authorization: `Bearer ${signRequestToken(url, server.accessKeys[0])}`, Accept: accept };
     if (contentType) headers["Content-Type"] = contentType;
     const response = await fetch(url, { method, headers, body, signal: AbortSignal.timeout(CALL_TIMEOUT_MS) });
     return { status: response.status, headers: response.headers, body: await response.text() };

@@ -22,7 +22,9 @@ TEST(RestParams, EveryKnownApiVersionIsAcceptedAndOthersAre400) {
                                 "2021-08-01-preview", "2022-10-01-preview"}) {
         EXPECT_FALSE(check_api_version(query({{"api-version", version}}))) << version;
     }
-    for (const char* version : {"2025-01-01", "", "2024-12-1", "latest"}) {
+    for (const char* version :
+         {"", "2024-12-1", "latest", "2024-06-01", "2019-01-01", "2025-13-01", "2025-01-00",
+          "2025-01-01-beta", "2025-01-01 ", "20250-01-01", "2025-1a-01"}) {
         const auto error = check_api_version(query({{"api-version", version}}));
         ASSERT_TRUE(error) << version;
         EXPECT_EQ(error->status, 400u);
@@ -31,6 +33,30 @@ TEST(RestParams, EveryKnownApiVersionIsAcceptedAndOthersAre400) {
     const auto missing = check_api_version(query({}));
     ASSERT_TRUE(missing);
     EXPECT_EQ(missing->status, 400u);
+}
+
+// A newer server SDK sends its newer api-version for the operations hubcast serves: a version
+// later than the newest known, stable or preview, is not a 400 (docs/rest-api.md).
+TEST(RestParams, ALaterWellFormedApiVersionIsAccepted) {
+    for (const char* version : {"2024-12-02", "2025-01-01", "2025-05-01-preview", "2099-12-31"}) {
+        EXPECT_FALSE(check_api_version(query({{"api-version", version}}))) << version;
+    }
+}
+
+// X-WebPubSub-Metadata-<key> request headers become the message's metadata (docs/rest-api.md).
+TEST(RestParams, MetadataHeaders) {
+    using headers = std::vector<std::pair<std::string, std::string>>;
+    const auto metadata = message_metadata_of(headers{{"Content-Type", "text/plain"},
+                                                      {"X-WebPubSub-Metadata-Trace", " t-1 "},
+                                                      {"x-webpubsub-metadata-KIND", "a"},
+                                                      {"X-WebPubSub-Metadata-", "ignored"},
+                                                      {"X-WebPubSub-Metadata-kind", "b"}});
+    ASSERT_TRUE(metadata);
+    EXPECT_EQ(*metadata, (protocol::message_metadata{{"trace", "t-1"}, {"kind", "b"}}));
+    EXPECT_TRUE(message_metadata_of(headers{})->empty());
+    const auto refused = message_metadata_of(headers{{"X-WebPubSub-Metadata-k", std::string(1025, 'v')}});
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().status, 400u);
 }
 
 TEST(RestParams, QueryNamesMatchCaseInsensitively) {

@@ -178,6 +178,26 @@ TEST(RouterRest, AShardDrainingAnExpiredSendDropsIt) {
     EXPECT_EQ(h.frames(ids[1]), 2u);
 }
 
+// A client's sendToGroup with ttlSeconds expires as a REST send with messageTtlSeconds does.
+TEST(RouterRest, AClientPublishWithATtlExpiresLikeARestSend) {
+    manual_node h(2);
+    const auto a = h.attach(0, "chat", "a", {"g"});
+    const auto b = h.attach(1, "chat", "b", {"g"});
+    const auto later = std::chrono::steady_clock::now() + 60s;
+    h.n().send_to_group("chat", "g", text("kept"), {}, std::string("a"), later);
+    h.settle();
+    ASSERT_EQ(h.sink(b).deadlines.size(), 1u);
+    EXPECT_EQ(h.sink(b).deadlines[0], later);
+    EXPECT_EQ(testing::json_of(h.sink(b).frames.back()).at("fromUserId"), "a");
+
+    h.n().send_to_group("chat", "g", text("late"), {}, std::string("a"),
+                        std::chrono::steady_clock::now() - 1ms);
+    h.settle();
+    EXPECT_EQ(h.frames(a), 1u);
+    EXPECT_EQ(h.frames(b), 1u);
+    EXPECT_EQ(h.expired_sends(), 2u);
+}
+
 TEST(RouterRest, AddAndRemoveGroupsByFilter) {
     manual_node h(2);
     const auto alice = h.attach(0, "chat", "alice", {"old"});

@@ -290,7 +290,7 @@ TEST(JsonDecode, RejectsMissingOrNonStringType) {
 
 TEST(JsonDecode, RejectsUnknownType) {
     for (const char* type :
-         {"", "pong", "ack", "message", "invoke", "cancelInvocation", "join_group", "ping "}) {
+         {"", "pong", "ack", "message", "invokeResponse", "streamData", "join_group", "ping "}) {
         auto frame = std::string(R"({"type":")") + type + R"("})";
         EXPECT_EQ(rejection(frame), "unknown 'type'") << frame;
     }
@@ -672,6 +672,131 @@ TEST(JsonRoundTrip, DecodedJsonDataReEncodesToTheSameValue) {
         auto original = parse_dom(original_parser, data);
         EXPECT_EQ(simdjson::minify(root["data"]), simdjson::minify(original)) << json;
     }
+}
+
+// invoke / cancelInvocation / ttlSeconds (docs/protocol.md, invoke).
+
+TEST(JsonDecode, InvokeAsTheJsClientWritesIt) {
+    const auto invoke = decode_as<invoke_request>(
+        R"({"type":"invoke","invocationId":"1","target":"event","event":"calc","dataType":"json","data":{"a":1}})");
+    EXPECT_EQ(invoke.invocation_id, "1");
+    EXPECT_EQ(invoke.event, "calc");
+    EXPECT_TRUE(invoke.targets_event);
+    ASSERT_TRUE(invoke.data.has_value());
+    EXPECT_EQ(invoke.data->type, data_type::json);
+    EXPECT_EQ(invoke.data->bytes, R"({"a":1})");
+}
+
+TEST(JsonDecode, InvokeWithoutPayloadOrTarget) {
+    const auto invoke = decode_as<invoke_request>(R"({"type":"invoke","invocationId":"x-1","event":"e"})");
+    EXPECT_TRUE(invoke.targets_event);
+    EXPECT_FALSE(invoke.data.has_value());
+    EXPECT_TRUE(
+        decode_as<invoke_request>(R"({"type":"invoke","invocationId":"2","target":"Event","event":"e"})")
+            .targets_event);
+}
+
+TEST(JsonDecode, InvokeOfAnotherTargetIsAnsweredNotRejected) {
+    const auto invoke = decode_as<invoke_request>(R"({"type":"invoke","invocationId":"1","target":"group"})");
+    EXPECT_FALSE(invoke.targets_event);
+    EXPECT_EQ(invoke.invocation_id, "1");
+}
+
+TEST(JsonDecode, CancelInvocation) {
+    EXPECT_EQ(decode_as<cancel_invocation_request>(R"({"type":"cancelInvocation","invocationId":"7"})")
+                  .invocation_id,
+              "7");
+}
+
+TEST(JsonDecode, RejectsMalformedInvocations) {
+    const std::string longest(max_invocation_id_bytes, 'i');
+    EXPECT_EQ(decode_as<cancel_invocation_request>(R"({"type":"cancelInvocation","invocationId":")" +
+                                                   longest + R"("})")
+                  .invocation_id,
+              longest);
+    EXPECT_EQ(rejection(R"({"type":"invoke","event":"e"})"), "missing 'invocationId'");
+    EXPECT_EQ(rejection(R"({"type":"invoke","invocationId":1,"event":"e"})"),
+              "'invocationId' is not a string");
+    EXPECT_EQ(rejection(R"({"type":"invoke","invocationId":"","event":"e"})"),
+              "'invocationId' is empty or too long");
+    EXPECT_EQ(rejection(R"({"type":"cancelInvocation","invocationId":")" + longest + R"(i"})"),
+              "'invocationId' is empty or too long");
+    EXPECT_EQ(rejection(R"({"type":"cancelInvocation"})"), "missing 'invocationId'");
+    EXPECT_EQ(rejection(R"({"type":"invoke","invocationId":"1"})"), "missing 'event'");
+    EXPECT_EQ(rejection(R"({"type":"invoke","invocationId":"1","event":"1e"})"), "invalid event name");
+    EXPECT_EQ(rejection(R"({"type":"invoke","invocationId":"1","target":2,"event":"e"})"),
+              "'target' is not a string");
+    EXPECT_EQ(rejection(R"({"type":"invoke","invocationId":"1","event":"e","dataType":"text"})"),
+              "missing 'data'");
+    EXPECT_EQ(rejection(R"({"type":"invoke","invocationId":"1","event":"e","data":null})"), "'data' is null");
+}
+
+TEST(JsonDecode, SendToGroupTtlSeconds) {
+    EXPECT_EQ(decode_as<send_to_group_request>(R"({"type":"sendToGroup","group":"g","data":1})").ttl_seconds,
+              0U);
+    EXPECT_EQ(
+        decode_as<send_to_group_request>(R"({"type":"sendToGroup","group":"g","data":1,"ttlSeconds":300})")
+            .ttl_seconds,
+        300U);
+    for (const char* ttl : {"301", "-1", "1.5", "\"5\"", "18446744073709551616"}) {
+        const std::string frame =
+            std::string(R"({"type":"sendToGroup","group":"g","data":1,"ttlSeconds":)") + ttl + "}";
+        EXPECT_EQ(rejection(frame), "'ttlSeconds' is not an integer from 0 to 300") << frame;
+    }
+}
+
+TEST(JsonDecode, MetadataOfSendToGroupAndEvent) {
+    const auto send = decode_as<send_to_group_request>(
+        R"({"type":"sendToGroup","group":"g","data":1,"metadata":{"trace":"t-1","Kind":"x y"}})");
+    EXPECT_EQ(send.data.metadata, (message_metadata{{"trace", "t-1"}, {"Kind", "x y"}}));
+    const auto event = decode_as<event_request>(
+        R"({"type":"event","event":"e","metadata":{"a":"b"},"dataType":"text","data":"t"})");
+    EXPECT_EQ(event.data.metadata, (message_metadata{{"a", "b"}}));
+    EXPECT_TRUE(
+        decode_as<send_to_group_request>(R"({"type":"sendToGroup","group":"g","data":1,"metadata":null})")
+            .data.metadata.empty());
+}
+
+TEST(JsonDecode, RejectsInvalidMetadata) {
+    for (const char* metadata : {"1", "\"x\"", "[]", R"({"k":1})", R"({"k":{"a":"b"}})", R"({"k":null})"}) {
+        const std::string frame =
+            std::string(R"({"type":"sendToGroup","group":"g","data":1,"metadata":)") + metadata + "}";
+        EXPECT_EQ(rejection(frame), "'metadata' is not an object of strings") << frame;
+    }
+    EXPECT_EQ(rejection(R"({"type":"sendToGroup","group":"g","data":1,"metadata":{"a b":"v"}})"),
+              "a metadata key is not 1-256 characters of an HTTP header name");
+    EXPECT_EQ(rejection(R"({"type":"event","event":"e","data":1,"metadata":{"k":"\u00e9"}})"),
+              "a metadata value is not at most 1024 printable ASCII characters");
+    EXPECT_EQ(rejection(R"({"type":"sendToGroup","group":"g","data":1,"metadata":{"k":"1","K":"2"}})"),
+              "a metadata key appears twice");
+}
+
+TEST(JsonEncode, MessagesCarryTheirMetadata) {
+    message_data data{data_type::text, "hi", {{"trace", "t \"1\""}, {"b", ""}}};
+    EXPECT_EQ(
+        encode_group_message("g", std::nullopt, data),
+        R"({"type":"message","from":"group","group":"g","fromUserId":null,"dataType":"text","data":"hi",)"
+        R"("metadata":{"trace":"t \"1\"","b":""}})");
+    EXPECT_EQ(
+        encode_server_message(data),
+        R"({"type":"message","from":"server","dataType":"text","data":"hi","metadata":{"trace":"t \"1\"","b":""}})");
+    EXPECT_EQ(encode_server_message(message_data{data_type::text, "hi"}),
+              R"({"type":"message","from":"server","dataType":"text","data":"hi"})")
+        << "no metadata member without metadata";
+}
+
+TEST(JsonEncode, InvokeResponses) {
+    EXPECT_EQ(encode_invoke_response("1", std::nullopt),
+              R"({"type":"invokeResponse","invocationId":"1","success":true})");
+    EXPECT_EQ(
+        encode_invoke_response("a\"b", message_data{data_type::json, R"({"x":[1]})"}),
+        R"({"type":"invokeResponse","invocationId":"a\"b","success":true,"dataType":"json","data":{"x":[1]}})");
+    EXPECT_EQ(
+        encode_invoke_response("2", message_data{data_type::binary, "\x01\x02"}),
+        R"({"type":"invokeResponse","invocationId":"2","success":true,"dataType":"binary","data":"AQI="})");
+    EXPECT_EQ(encode_invoke_error("3", "InternalServerError", "The event handler answered 500."),
+              R"({"type":"invokeResponse","invocationId":"3","success":false,)"
+              R"("error":{"name":"InternalServerError","message":"The event handler answered 500."}})");
 }
 
 TEST(JsonRoundTrip, DecodedBinaryAndTextDataReEncodeToWhatTheClientSent) {

@@ -68,9 +68,24 @@ TEST(GroupName, RejectsInvalidUtf8) {
     }
 }
 
-TEST(GroupName, IsAtMost1024Bytes) {
+// Azure limits group names to 1024 characters as .NET counts them (UTF-16 code units), not bytes:
+// 1024 two- or three-byte characters are a valid name; a character beyond U+FFFF counts twice.
+TEST(GroupName, IsAtMost1024CharactersAsDotNetCountsThem) {
     EXPECT_TRUE(is_valid_group_name(std::string(max_group_name, 'g')));
     EXPECT_FALSE(is_valid_group_name(std::string(max_group_name + 1, 'g')));
+    const auto repeat = [](std::string_view character, std::size_t times) {
+        std::string out;
+        for (std::size_t i = 0; i < times; ++i) {
+            out += character;
+        }
+        return out;
+    };
+    EXPECT_TRUE(is_valid_group_name(repeat("\xc3\xa9", max_group_name))); // é, 2 bytes
+    EXPECT_FALSE(is_valid_group_name(repeat("\xc3\xa9", max_group_name + 1)));
+    EXPECT_TRUE(is_valid_group_name(repeat("\xe6\xbc\xa2", max_group_name))); // 漢, 3 bytes
+    EXPECT_FALSE(is_valid_group_name(repeat("\xe6\xbc\xa2", max_group_name + 1)));
+    EXPECT_TRUE(is_valid_group_name(repeat("\xf0\x9f\x98\x80", max_group_name / 2))); // 😀, a surrogate pair
+    EXPECT_FALSE(is_valid_group_name(repeat("\xf0\x9f\x98\x80", max_group_name / 2) + "g"));
 }
 
 TEST(EventName, FollowsThePatternCaseInsensitively) {

@@ -217,15 +217,39 @@ TEST(ProtobufDecode, FieldOrderIsFreeAndUnknownFieldsAreIgnored) {
     EXPECT_EQ(join.group, "g");
 }
 
-TEST(ProtobufDecode, MetadataAndTtlAreAcceptedAndIgnored) {
-    const std::string entry = bytes_field(1, "k") + bytes_field(2, "v"); // map entry: key 1, value 2
-    const auto send = decode_as<send_to_group_request>(
-        upstream(send_to_group_field, bytes_field(1, "g") + bytes_field(3, text_data("t")) +
-                                          uint_field(5, 60) + bytes_field(6, entry)));
+TEST(ProtobufDecode, MetadataOfSendToGroupAndEventInKeyOrder) {
+    const auto entry = [](std::string_view key, std::string_view value) { // map entry: key 1, value 2
+        return bytes_field(1, key) + bytes_field(2, value);
+    };
+    const auto send = decode_as<send_to_group_request>(upstream(
+        send_to_group_field, bytes_field(1, "g") + bytes_field(3, text_data("t")) + uint_field(5, 60) +
+                                 bytes_field(6, entry("z", "1")) + bytes_field(6, entry("a", "2"))));
     EXPECT_EQ(send.data.bytes, "t");
-    const auto event = decode_as<event_request>(
-        upstream(event_field, bytes_field(1, "e") + bytes_field(2, text_data("t")) + bytes_field(4, entry)));
-    EXPECT_EQ(event.event, "e");
+    EXPECT_EQ(send.ttl_seconds, 60U);
+    EXPECT_EQ(send.data.metadata, (message_metadata{{"a", "2"}, {"z", "1"}}));
+    const auto event = decode_as<event_request>(upstream(
+        event_field, bytes_field(1, "e") + bytes_field(2, text_data("t")) + bytes_field(4, entry("k", "v"))));
+    EXPECT_EQ(event.data.metadata, (message_metadata{{"k", "v"}}));
+    EXPECT_EQ(rejection(upstream(send_to_group_field, bytes_field(1, "g") + bytes_field(3, text_data("t")) +
+                                                          bytes_field(6, entry("a b", "v")))),
+              "a metadata key is not 1-256 characters of an HTTP header name");
+}
+
+TEST(ProtobufEncode, DataMessagesCarryTheirMetadata) {
+    const message_data data{data_type::text, "hi", {{"trace", "t-1"}}};
+    for (const auto& bytes :
+         {encode_protobuf_group_message("g", data), encode_protobuf_server_message(data)}) {
+        const auto message = parse_downstream(bytes);
+        ASSERT_EQ(message.data_message().metadata().size(), 1U);
+        EXPECT_EQ(message.data_message().metadata().at("trace"), "t-1");
+        // The reliable form still splits after the sequence id: metadata is part of the shared body.
+        const auto body = protobuf_sequenced_body(bytes);
+        ASSERT_TRUE(body.has_value());
+        const auto sequenced =
+            parse_downstream(protobuf_sequence_prefix(7, body->size()) + std::string(*body));
+        EXPECT_EQ(sequenced.data_message().sequence_id(), 7U);
+        EXPECT_EQ(sequenced.data_message().metadata().at("trace"), "t-1");
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -368,7 +392,7 @@ TEST(ProtobufDecode, InvalidUtf8FromClientsIsNotLogged) {
 }
 
 TEST(ProtobufDecode, RejectsPreviewRequestsAndStreams) {
-    for (int field : {10, 11, 13, 14, 15, 16, 17}) {
+    for (int field : {13, 14, 15, 16, 17}) {
         EXPECT_EQ(rejection(upstream(field, "")), "unsupported message (preview feature)") << field;
     }
     const std::string stream = bytes_field(1, "stream-1");
@@ -378,6 +402,84 @@ TEST(ProtobufDecode, RejectsPreviewRequestsAndStreams) {
     EXPECT_EQ(rejection(upstream(event_field, bytes_field(1, "e") + bytes_field(2, text_data("x")) +
                                                   bytes_field(5, stream))),
               "streaming is not supported");
+}
+
+// ---------------------------------------------------------------------------------------------
+// invoke, cancelInvocation and ttl_seconds (docs/protocol.md, invoke).
+
+constexpr int invoke_field = 10;
+constexpr int cancel_invocation_field = 11;
+
+TEST(ProtobufDecode, InvokeWithAndWithoutPayload) {
+    // InvokeEventMessage: event 1, invocation_id 2, data 3.
+    const auto invoke = decode_as<invoke_request>(upstream(
+        invoke_field, bytes_field(1, "calc") + bytes_field(2, "id-1") + bytes_field(3, json_data("[1,2]"))));
+    EXPECT_EQ(invoke.event, "calc");
+    EXPECT_EQ(invoke.invocation_id, "id-1");
+    EXPECT_TRUE(invoke.targets_event);
+    ASSERT_TRUE(invoke.data.has_value());
+    EXPECT_EQ(invoke.data->type, data_type::json);
+    EXPECT_EQ(invoke.data->bytes, "[1,2]");
+    const auto bare =
+        decode_as<invoke_request>(upstream(invoke_field, bytes_field(1, "e") + bytes_field(2, "2")));
+    EXPECT_FALSE(bare.data.has_value());
+    const auto empty_data = decode_as<invoke_request>(
+        upstream(invoke_field, bytes_field(1, "e") + bytes_field(2, "3") + bytes_field(3, "")));
+    EXPECT_FALSE(empty_data.data.has_value());
+}
+
+TEST(ProtobufDecode, CancelInvocation) {
+    EXPECT_EQ(decode_as<cancel_invocation_request>(upstream(cancel_invocation_field, bytes_field(1, "id-9")))
+                  .invocation_id,
+              "id-9");
+}
+
+TEST(ProtobufDecode, RejectsMalformedInvocations) {
+    EXPECT_EQ(rejection(upstream(invoke_field, bytes_field(1, "e"))), "'invocation_id' is empty or too long");
+    EXPECT_EQ(
+        rejection(upstream(invoke_field, bytes_field(1, "e") +
+                                             bytes_field(2, std::string(max_invocation_id_bytes + 1, 'i')))),
+        "'invocation_id' is empty or too long");
+    EXPECT_EQ(rejection(upstream(invoke_field, bytes_field(2, "1"))), "invalid event name");
+    EXPECT_EQ(rejection(upstream(invoke_field, bytes_field(1, "e") + bytes_field(2, "1") +
+                                                   bytes_field(5, bytes_field(1, "s")))),
+              "streaming is not supported");
+    EXPECT_EQ(rejection(upstream(invoke_field,
+                                 bytes_field(1, "e") + bytes_field(2, "1") + bytes_field(3, json_data("{")))),
+              "'json_data' is not valid JSON");
+    EXPECT_EQ(rejection(upstream(cancel_invocation_field, "")), "'invocation_id' is empty or too long");
+}
+
+TEST(ProtobufDecode, SendToGroupTtlSeconds) {
+    const std::string head = bytes_field(1, "g") + bytes_field(3, text_data("t"));
+    EXPECT_EQ(decode_as<send_to_group_request>(upstream(send_to_group_field, head)).ttl_seconds, 0U);
+    EXPECT_EQ(decode_as<send_to_group_request>(upstream(send_to_group_field, head + uint_field(5, 300)))
+                  .ttl_seconds,
+              300U);
+    EXPECT_EQ(rejection(upstream(send_to_group_field, head + uint_field(5, 301))),
+              "'ttl_seconds' is more than 300");
+}
+
+TEST(ProtobufEncode, InvokeResponses) {
+    auto success =
+        parse_downstream(encode_protobuf_invoke_response("1", message_data{data_type::text, "hi"}));
+    ASSERT_TRUE(success.has_invoke_response_message());
+    EXPECT_EQ(success.invoke_response_message().invocation_id(), "1");
+    EXPECT_TRUE(success.invoke_response_message().success());
+    EXPECT_EQ(success.invoke_response_message().data().text_data(), "hi");
+    EXPECT_FALSE(success.invoke_response_message().has_error());
+
+    auto empty = parse_downstream(encode_protobuf_invoke_response("2", std::nullopt));
+    EXPECT_TRUE(empty.invoke_response_message().success());
+    EXPECT_FALSE(empty.invoke_response_message().has_data());
+
+    auto failure = parse_downstream(encode_protobuf_invoke_error("3", "Duplicate", "again"));
+    EXPECT_FALSE(failure.invoke_response_message().success());
+    EXPECT_EQ(failure.invoke_response_message().error().name(), "Duplicate");
+    EXPECT_EQ(failure.invoke_response_message().error().message(), "again");
+    // DownstreamMessage field 5, InvokeResponseMessage: invocation_id 1, success 2 (spec 6.3).
+    EXPECT_BYTES(encode_protobuf_invoke_response("2", std::nullopt),
+                 bytes_field(5, bytes_field(1, "2") + uint_field(2, 1)));
 }
 
 TEST(ProtobufDecode, RejectionReasonsFitACloseFrame) {

@@ -32,6 +32,19 @@ TEST(CloudEvent, HeadersOfAUserEventOfAPubSubClient) {
                                     {"WebHook-Request-Origin", "hubcast.example"}}));
 }
 
+TEST(CloudEvent, AUserEventCarriesItsMetadataAsLowercaseHeaders) {
+    const cloud_event event{.type = user_event_type("chat"),
+                            .name = "chat",
+                            .content_type = "text/plain",
+                            .metadata = {{"Trace-Id", "t 1"}, {"kind", ""}}};
+    const core::event_source source{.hub = "h", .connection_id = "c"};
+    const auto headers = event_headers(event, source, std::nullopt, "", "o");
+    ASSERT_GE(headers.size(), 2U);
+    EXPECT_EQ(headers[headers.size() - 2],
+              (std::pair<std::string, std::string>{"x-webpubsub-metadata-trace-id", "t 1"}));
+    EXPECT_EQ(headers.back(), (std::pair<std::string, std::string>{"x-webpubsub-metadata-kind", ""}));
+}
+
 TEST(CloudEvent, OptionalHeadersAreLeftOutNotSentEmpty) {
     const cloud_event event{
         .type = system_event_type("connect"), .name = "connect", .content_type = "application/json"};
