@@ -81,6 +81,16 @@ std::size_t metadata_size(const message_metadata& metadata) {
     return size;
 }
 
+/// `,"success":false,"error":{"name":…,"message":…}}`: how an ack and an invokeResponse end when
+/// they report an error.
+void append_failure(std::string& out, std::string_view name, std::string_view message) {
+    out += R"(,"success":false,"error":{"name":)";
+    append_json_string(out, name);
+    out += R"(,"message":)";
+    append_json_string(out, message);
+    out += "}}";
+}
+
 } // namespace
 
 std::string encode_ack(std::uint64_t ack_id) {
@@ -97,11 +107,7 @@ std::string encode_ack_error(std::uint64_t ack_id, std::string_view name, std::s
     out.reserve(96 + name.size() + message.size());
     out += R"({"type":"ack","ackId":)";
     append_json_uint(out, ack_id);
-    out += R"(,"success":false,"error":{"name":)";
-    append_json_string(out, name);
-    out += R"(,"message":)";
-    append_json_string(out, message);
-    out += "}}";
+    append_failure(out, name, message);
     return out;
 }
 
@@ -185,11 +191,7 @@ std::string encode_invoke_error(std::string_view invocation_id, std::string_view
     out.reserve(112 + invocation_id.size() + name.size() + message.size());
     out += R"({"type":"invokeResponse","invocationId":)";
     append_json_string(out, invocation_id);
-    out += R"(,"success":false,"error":{"name":)";
-    append_json_string(out, name);
-    out += R"(,"message":)";
-    append_json_string(out, message);
-    out += "}}";
+    append_failure(out, name, message);
     return out;
 }
 
