@@ -9,8 +9,10 @@ namespace hubcast::server {
 // GCC 12 reports the moves out of an upgrade_decision alternative below as "may be used
 // uninitialized" once std::variant's storage is inlined into the lambdas: a false positive (the
 // alternative was just checked with get_if/get, which GCC's flow analysis does not see through).
+#if defined(__GNUC__) && !defined(__clang__) // clang (and clang-tidy) has no such warning
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 void http_frontend::handle(protocol::http_request request,
                            std::shared_ptr<transport::http_responder> responder) {
     // The responder is thread-safe: a REST answer may come from another worker's shard.
@@ -42,6 +44,8 @@ void http_frontend::handle(protocol::http_request request,
                               });
         });
 }
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop
+#endif
 
 } // namespace hubcast::server
