@@ -209,6 +209,33 @@ TEST_F(ScaleOut, RedisRestartCostsOnlyCrossNodeMessagesAndHeals) {
     EXPECT_GE(read_metric(node(1).port(), "hubcast_backplane_connection_failures_total"), 1);
 }
 
+TEST_F(ScaleOut, AStalledRedisNeverStallsLocalService) {
+    pubsub_client alice = connect(0, "alice");
+    pubsub_client bob = connect(1, "bob");
+    alice.join_acked("room", 1);
+    bob.join_acked("room", 1);
+    ASSERT_TRUE(redis_.wait_for_subscribers(group_channel("room"), 2));
+
+    redis_.pause();
+    // Redis answers nothing now; every worker still serves at once (each wait here is the
+    // default 5 s bound, far above what a local send takes).
+    for (int i = 0; i < 20; ++i) {
+        alice.send_text("room", numbered("stalled", static_cast<std::size_t>(i)));
+        EXPECT_EQ(alice.expect_group_message("room").at("data"),
+                  numbered("stalled", static_cast<std::size_t>(i)).c_str());
+    }
+    rest_send(0, "/api/hubs/chat/:send", "rest-stalled");
+    expect_server_messages(alice, {"rest-stalled"});
+    redis_.resume();
+
+    // What waited in the sockets goes out once Redis runs again, in order.
+    for (int i = 0; i < 20; ++i) {
+        EXPECT_EQ(bob.expect_group_message("room").at("data"),
+                  numbered("stalled", static_cast<std::size_t>(i)).c_str());
+    }
+    expect_server_messages(bob, {"rest-stalled"});
+}
+
 TEST(ScaleOutSettings, AnInvalidRedisUrlIsRefusedAtStart) {
     const auto result =
         run_hubcast({"--access-key", std::string(default_access_key), "--redis", "http://127.0.0.1"});

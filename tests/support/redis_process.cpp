@@ -106,6 +106,7 @@ void redis_process::stop(deadline limit) {
     if (!running()) {
         return;
     }
+    ::kill(pid_, SIGCONT); // a paused Redis must be able to act on the SIGTERM
     ::kill(pid_, SIGTERM);
     int status = 0;
     const bool exited = wait_until([&] { return ::waitpid(pid_, &status, WNOHANG) == pid_; }, limit,
@@ -115,6 +116,18 @@ void redis_process::stop(deadline limit) {
         ::waitpid(pid_, &status, 0);
     }
     pid_ = -1;
+}
+
+void redis_process::pause() {
+    if (running()) {
+        ::kill(pid_, SIGSTOP);
+    }
+}
+
+void redis_process::resume() {
+    if (running()) {
+        ::kill(pid_, SIGCONT);
+    }
 }
 
 long long redis_process::subscribers(std::string_view channel) const {

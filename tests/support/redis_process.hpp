@@ -30,6 +30,9 @@ public:
     /// SIGTERM and wait for the exit (SIGKILL past `limit`).
     void stop(deadline limit = default_wait);
     bool running() const noexcept { return pid_ > 0; }
+    /// SIGSTOP / SIGCONT: a Redis that accepts bytes into its socket buffers and answers nothing.
+    void pause();
+    void resume();
 
     /// How many clients are subscribed to `channel` (PUBSUB NUMSUB); -1 when Redis cannot be asked.
     long long subscribers(std::string_view channel) const;
