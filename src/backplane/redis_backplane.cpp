@@ -20,7 +20,7 @@ bool is_text(const redisReply& reply, std::string_view text) {
 }
 
 std::string_view text_of(const redisReply& reply) {
-    return std::string_view(reply.str, reply.len);
+    return {reply.str, reply.len};
 }
 
 } // namespace

@@ -68,7 +68,7 @@ void redis_link::connect() {
     }
     resolver_.async_resolve(
         endpoint_.host, std::to_string(endpoint_.port),
-        [this, generation](boost::system::error_code ec, asio::ip::tcp::resolver::results_type found) {
+        [this, generation](boost::system::error_code ec, const asio::ip::tcp::resolver::results_type& found) {
             if (!current(generation)) {
                 return;
             }
