@@ -54,4 +54,22 @@ std::string channel_names::for_interest(core::send_scope scope, std::string_view
     return scope == core::send_scope::connection ? std::string{} : for_send(scope, hub, name);
 }
 
+std::string channel_names::connections(std::string_view node_key) const {
+    return named("connections", node_key, {});
+}
+
+std::string channel_names::member_nodes(core::send_scope scope, std::string_view hub,
+                                        std::string_view name) const {
+    switch (scope) {
+    case core::send_scope::user:
+        return named("user-nodes", hub, name);
+    case core::send_scope::group:
+        return named("group-nodes", hub, name);
+    case core::send_scope::hub:
+    case core::send_scope::connection:
+        break;
+    }
+    return {};
+}
+
 } // namespace hubcast::backplane

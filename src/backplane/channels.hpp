@@ -32,6 +32,17 @@ public:
     /// is hub, group or user.
     std::string for_interest(core::send_scope scope, std::string_view hub, std::string_view name) const;
 
+    // Presence keys (in the URL's database), what cluster-wide existence checks read:
+    //   hubcast:<db>:alive:<node key>           the node's heartbeat (expires after 3 missed ones)
+    //   hubcast:<db>:connections:<node key>     set of "<hub>:<connection id>" (expires with it)
+    //   hubcast:<db>:user-nodes:<hub>:<user>    set of node keys with a connection of the user
+    //   hubcast:<db>:group-nodes:<hub>:<group>  set of node keys with a member of the group
+    std::string alive_prefix() const { return prefix_ + "alive:"; }
+    std::string alive(std::string_view node_key) const { return alive_prefix().append(node_key); }
+    std::string connections(std::string_view node_key) const;
+    /// The set of nodes with members for (scope, hub, name); scope is user or group, else empty.
+    std::string member_nodes(core::send_scope scope, std::string_view hub, std::string_view name) const;
+
 private:
     std::string named(std::string_view kind, std::string_view hub, std::string_view name) const;
 

@@ -100,19 +100,32 @@ void redis_link::connected() {
         socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
     }
     read();
-    if (endpoint_.password.empty()) {
-        state_ = state::ready;
-        timer_.cancel();
-        backoff_ = first_backoff;
-        on_.ready();
+    handshake_replies_ = 0;
+    if (!endpoint_.password.empty()) {
+        if (endpoint_.user.empty()) {
+            append({"AUTH", endpoint_.password});
+        } else {
+            append({"AUTH", endpoint_.user, endpoint_.password});
+        }
+        ++handshake_replies_;
+    }
+    if (endpoint_.database != 0) {
+        const std::string database = std::to_string(endpoint_.database);
+        append({"SELECT", database});
+        ++handshake_replies_;
+    }
+    if (handshake_replies_ == 0) {
+        became_ready();
         return;
     }
     state_ = state::authenticating;
-    if (endpoint_.user.empty()) {
-        append({"AUTH", endpoint_.password});
-    } else {
-        append({"AUTH", endpoint_.user, endpoint_.password});
-    }
+}
+
+void redis_link::became_ready() {
+    state_ = state::ready;
+    timer_.cancel();
+    backoff_ = first_backoff;
+    on_.ready();
 }
 
 void redis_link::read() {
@@ -161,13 +174,12 @@ void redis_link::consume(std::size_t bytes) {
 void redis_link::handle(const redisReply& reply) {
     if (state_ == state::authenticating) {
         if (reply.type == REDIS_REPLY_ERROR) {
-            fail("AUTH refused: " + reply_text(reply));
+            fail("handshake refused (AUTH or SELECT): " + reply_text(reply));
             return;
         }
-        state_ = state::ready;
-        timer_.cancel();
-        backoff_ = first_backoff;
-        on_.ready();
+        if (--handshake_replies_ == 0) {
+            became_ready();
+        }
         return;
     }
     on_.reply(reply);

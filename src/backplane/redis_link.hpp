@@ -23,8 +23,8 @@ namespace hubcast::backplane {
 
 /// One connection to Redis, kept up: an Asio socket (TCP or unix) that writes commands formatted
 /// by hiredis and reads replies with hiredis's reader, so no RESP is parsed here. It connects,
-/// authenticates (AUTH when the URL has a password), and when the connection breaks or cannot be
-/// made it reconnects with back-off (100 ms doubling to 5 s), forever, until stop().
+/// authenticates (AUTH when the URL has a password), selects the URL's database, and when the connection
+/// breaks or cannot be made it reconnects with back-off (100 ms doubling to 5 s), forever, until stop().
 ///
 /// Commands given during one event-loop turn go out in one write (pipelining). Replies come back
 /// in command order; pub/sub pushes are replies too (the caller tells them apart).
@@ -63,6 +63,7 @@ private:
     void connect();
     void connect_to(const boost::asio::generic::stream_protocol::endpoint& where);
     void connected();
+    void became_ready();
     void read();
     void consume(std::size_t bytes);
     void handle(const redisReply& reply);
@@ -83,6 +84,7 @@ private:
     std::unique_ptr<redisReader, void (*)(redisReader*)> reader_;
     state state_ = state::idle;
     std::uint64_t generation_ = 0; // bumped per connection attempt: stale handlers see a new value
+    int handshake_replies_ = 0;    // AUTH and SELECT replies still awaited
     std::chrono::milliseconds backoff_;
     std::string pending_; // commands of this turn
     std::string writing_; // the write in flight

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -44,6 +45,13 @@ struct incoming_send {
     protocol::message_data data;
 };
 
+/// What a cluster-wide existence check asks about.
+enum class presence_kind : std::uint8_t { connection, user, group };
+
+/// The answer to a cluster-wide existence check: nullopt when other nodes cannot be asked now
+/// (Redis unreachable or not answering in time).
+using presence_answer = std::function<void(std::optional<bool>)>;
+
 /// The only way a node talks to other nodes (design section 6). The router calls it for every
 /// send and for every change of what this node has members for; without one (the default, a
 /// single node) the router does neither and pays nothing.
@@ -64,6 +72,16 @@ public:
     /// member, a user its first or last local connection. Called after the registry changed,
     /// outside its lock; the implementation asks the registry for the state it should follow.
     virtual void interest_changed(send_scope scope, std::string_view hub, std::string_view name) = 0;
+
+    /// A connection of this node appeared in (`present`) or left the registry: what other nodes'
+    /// existence checks read. Called after the registry changed, outside its lock.
+    virtual void connection_changed(std::string_view hub, std::string_view connection_id, bool present) = 0;
+
+    /// Whether a connection, user or group of `hub` exists on any other node. `done` is called
+    /// exactly once, on the backplane's thread or inline, never while a lock of the caller's is
+    /// needed. For presence_kind::connection, `name` is a connection id of another node.
+    virtual void ask_exists(presence_kind kind, std::string_view hub, std::string_view name,
+                            presence_answer done) = 0;
 };
 
 } // namespace hubcast::core

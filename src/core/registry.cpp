@@ -29,6 +29,7 @@ void registry::add_connection(std::string_view hub, std::string_view connection_
         }
     }
     if (backplane_ != nullptr) {
+        backplane_->connection_changed(hub, connection_id, true);
         if (first_of_hub) {
             backplane_->interest_changed(send_scope::hub, hub, {});
         }
@@ -62,6 +63,7 @@ void registry::remove_connection(std::string_view hub, std::string_view connecti
         erase_if_empty(h);
     }
     if (backplane_ != nullptr) {
+        backplane_->connection_changed(hub, connection_id, false);
         if (last_of_hub) {
             backplane_->interest_changed(send_scope::hub, hub, {});
         }

@@ -24,7 +24,8 @@ class registry {
 public:
     explicit registry(std::size_t shard_count) : shard_count_(shard_count) {}
 
-    /// Told, after the lock is released, whenever a hub gains its first or loses its last
+    /// Told, after the lock is released, of every connection added or removed
+    /// (backplane::connection_changed) and whenever a hub gains its first or loses its last
     /// connection, and a group or user its first or last member here (backplane::interest_changed).
     /// Set before any connection attaches, cleared after the last worker stopped; null: nobody.
     void set_backplane(backplane* listener) noexcept { backplane_ = listener; }

@@ -754,6 +754,36 @@ bool router::group_exists(std::string_view hub, std::string_view group) const {
     return registry_.group_exists(hub, group);
 }
 
+void router::ask_exists(presence_kind kind, std::string_view hub, std::string_view name,
+                        presence_answer done) const {
+    bool here = false;
+    switch (kind) {
+    case presence_kind::connection:
+        here = registry_.connection_exists(hub, name);
+        break;
+    case presence_kind::user:
+        here = registry_.user_exists(hub, name);
+        break;
+    case presence_kind::group:
+        here = registry_.group_exists(hub, name);
+        break;
+    }
+    if (here || backplane_ == nullptr) {
+        done(here);
+        return;
+    }
+    if (kind == presence_kind::connection) {
+        // Only the node that made an id can hold it: this node's own ids, and strings that are
+        // no connection id at all, are answered here.
+        const auto owner = node_key_of(name);
+        if (!owner || *owner == id_prefix_) {
+            done(false);
+            return;
+        }
+    }
+    backplane_->ask_exists(kind, hub, name, std::move(done));
+}
+
 void router::grant_permission(std::string_view hub, std::string_view connection_id,
                               auth::permission_kind kind, std::optional<std::string> target,
                               std::function<void(bool found)> done) {

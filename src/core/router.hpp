@@ -196,6 +196,13 @@ public:
     bool user_exists(std::string_view hub, std::string_view user_id) const;
     bool group_exists(std::string_view hub, std::string_view group) const;
 
+    /// Existence over the whole cluster (REST HEAD): this node's registry first; when it does not
+    /// know the name and other nodes exist, the backplane asks them. `done` is called exactly
+    /// once, inline when this node can answer alone, else from the backplane's thread; nullopt
+    /// when other nodes could not be asked.
+    void ask_exists(presence_kind kind, std::string_view hub, std::string_view name,
+                    presence_answer done) const;
+
     /// Permission commands run on the owning shard; `done` is called there with false when the
     /// connection does not exist in `hub`. A null target means "every group". check_permission's
     /// `done` gets nullopt for an unknown connection. `done` is called exactly once: inline, before

@@ -72,6 +72,14 @@ protected:
         ASSERT_EQ(response.status, 202) << response.describe();
     }
 
+    int head(std::size_t on, std::string_view path) {
+        return rest(node(on), "HEAD", api(path), "", "").status;
+    }
+    /// Presence is written asynchronously: waits until `path` answers `status` on node `on`.
+    bool head_becomes(std::size_t on, std::string_view path, int status, deadline limit = default_wait) {
+        return wait_until([&] { return head(on, path) == status; }, limit);
+    }
+
     static void expect_server_messages(pubsub_client& client, const std::vector<std::string>& texts) {
         for (const auto& text : texts) {
             const auto message = client.ws().expect_json();
@@ -236,6 +244,75 @@ TEST_F(ScaleOut, AStalledRedisNeverStallsLocalService) {
                   numbered("stalled", static_cast<std::size_t>(i)).c_str());
     }
     expect_server_messages(bob, {"rest-stalled"});
+}
+
+TEST_F(ScaleOut, ExistenceChecksAnswerForTheWholeCluster) {
+    pubsub_client bob = connect(1, "bob");
+    bob.join_acked("room", 1);
+    const std::string bob_path = std::string("/api/hubs/chat/connections/").append(bob.connection_id());
+    for (const std::size_t asked : {std::size_t{0}, std::size_t{2}}) {
+        EXPECT_TRUE(head_becomes(asked, "/api/hubs/chat/users/bob", 200)) << "node " << asked;
+        EXPECT_TRUE(head_becomes(asked, "/api/hubs/chat/groups/room", 200)) << "node " << asked;
+        EXPECT_TRUE(head_becomes(asked, bob_path, 200)) << "node " << asked;
+        EXPECT_EQ(head(asked, "/api/hubs/chat/users/nobody"), 404);
+        EXPECT_EQ(head(asked, "/api/hubs/chat/groups/empty"), 404);
+        EXPECT_EQ(head(asked, "/api/hubs/other/users/bob"), 404); // another hub
+    }
+    // An id of bob's node that it never made, and ids of no node at all.
+    std::string unknown = bob.connection_id();
+    unknown.back() = unknown.back() == 'A' ? 'B' : 'A';
+    EXPECT_EQ(head(0, std::string("/api/hubs/chat/connections/").append(unknown)), 404);
+    EXPECT_EQ(head(0, "/api/hubs/chat/connections/not-an-id"), 404);
+
+    ASSERT_TRUE(bob.leave("room", 2));
+    bob.expect_ack(2);
+    EXPECT_TRUE(head_becomes(0, "/api/hubs/chat/groups/room", 404));
+    EXPECT_EQ(head(0, "/api/hubs/chat/users/bob"), 200);
+}
+
+TEST_F(ScaleOut, AKilledNodeIsForgottenWithinThreeHeartbeats) {
+    pubsub_client bob = connect(1, "bob");
+    bob.join_acked("room", 1);
+    const std::string bob_path = std::string("/api/hubs/chat/connections/").append(bob.connection_id());
+    ASSERT_TRUE(head_becomes(0, bob_path, 200));
+    ASSERT_TRUE(head_becomes(0, "/api/hubs/chat/groups/room", 200));
+
+    node(1).kill();
+    const auto killed = std::chrono::steady_clock::now();
+    // Three heartbeats of 2 s, plus what one check and one heartbeat's jitter take.
+    EXPECT_TRUE(head_becomes(0, "/api/hubs/chat/users/bob", 404, 7s));
+    EXPECT_TRUE(head_becomes(0, "/api/hubs/chat/groups/room", 404, 7s));
+    EXPECT_TRUE(head_becomes(0, bob_path, 404, 7s));
+    EXPECT_LE(std::chrono::steady_clock::now() - killed, 7s);
+    // Other nodes never waited on it.
+    EXPECT_EQ(head(2, "/api/hubs/chat/users/nobody"), 404);
+}
+
+TEST_F(ScaleOut, ChecksThatNeedRedisAnswer503WhileItIsDownAndLocalOnesStillAnswer) {
+    pubsub_client bob = connect(1, "bob");
+    ASSERT_TRUE(head_becomes(0, "/api/hubs/chat/users/bob", 200));
+    redis_.stop();
+    ASSERT_TRUE(
+        wait_until([&] { return read_metric(node(0).port(), "hubcast_backplane_connected") == 0; }, 5s));
+    const auto asked = std::chrono::steady_clock::now();
+    const auto response = rest(node(0), "HEAD", api("/api/hubs/chat/users/bob"), "", "");
+    EXPECT_EQ(response.status, 503) << response.describe();
+    EXPECT_EQ(response.header("x-ms-error-code"), std::optional<std::string>("ServiceUnavailable"));
+    EXPECT_LT(std::chrono::steady_clock::now() - asked, 1s); // at once, not after a timeout
+    // bob's own node knows him without Redis.
+    EXPECT_EQ(head(1, "/api/hubs/chat/users/bob"), 200);
+    EXPECT_EQ(head(1, std::string("/api/hubs/chat/connections/").append(bob.connection_id())), 200);
+}
+
+TEST_F(ScaleOut, ACheckWhileRedisIsPausedAnswers503WithinItsDeadline) {
+    pubsub_client bob = connect(1, "bob");
+    ASSERT_TRUE(head_becomes(0, "/api/hubs/chat/users/bob", 200));
+    redis_.pause();
+    const auto asked = std::chrono::steady_clock::now();
+    EXPECT_EQ(head(0, "/api/hubs/chat/users/bob"), 503);
+    EXPECT_LT(std::chrono::steady_clock::now() - asked, 3s); // the 1 s query deadline, with slack
+    redis_.resume();
+    EXPECT_TRUE(head_becomes(0, "/api/hubs/chat/users/bob", 200));
 }
 
 TEST(ScaleOutSettings, AnInvalidRedisUrlIsRefusedAtStart) {

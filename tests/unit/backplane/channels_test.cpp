@@ -41,5 +41,20 @@ TEST(ChannelNames, InterestsMapToTheChannelsSendsUse) {
     EXPECT_EQ(names.for_interest(core::send_scope::connection, "chat", "n"), "");
 }
 
+TEST(PresenceKeys, EachNodeHasItsAliveKeyAndConnectionSet) {
+    const channel_names names(2);
+    EXPECT_EQ(names.alive("AbCdEfGh"), "hubcast:2:alive:AbCdEfGh");
+    EXPECT_EQ(names.alive("AbCdEfGh").substr(0, names.alive_prefix().size()), names.alive_prefix());
+    EXPECT_EQ(names.connections("AbCdEfGh"), "hubcast:2:connections:AbCdEfGh");
+}
+
+TEST(PresenceKeys, UsersAndGroupsHaveSeparateNodeSets) {
+    const channel_names names(0);
+    EXPECT_EQ(names.member_nodes(core::send_scope::user, "chat", "x"), "hubcast:0:user-nodes:chat:x");
+    EXPECT_EQ(names.member_nodes(core::send_scope::group, "chat", "x"), "hubcast:0:group-nodes:chat:x");
+    EXPECT_EQ(names.member_nodes(core::send_scope::hub, "chat", ""), "");
+    EXPECT_EQ(names.member_nodes(core::send_scope::connection, "chat", "x"), "");
+}
+
 } // namespace
 } // namespace hubcast::backplane
