@@ -112,13 +112,14 @@ TEST_F(ScaleOut, GroupMessagesReachMembersOnOtherNodesOnceEachInPublisherOrder) 
     for (int i = 0; i < count; ++i) {
         alice.send_text("room", numbered("m", static_cast<std::size_t>(i)));
     }
+    alice.send_text("room", "end"); // published last: a second copy of any message would come before it
     for (pubsub_client* member : {&bob, &carol}) {
         for (int i = 0; i < count; ++i) {
             const auto message = member->expect_group_message("room");
             EXPECT_EQ(message.at("data"), numbered("m", static_cast<std::size_t>(i)).c_str());
             EXPECT_EQ(message.at("fromUserId"), "alice");
         }
-        member->ws().expect_no_message(100ms); // once each: no second copy follows
+        EXPECT_EQ(member->expect_group_message("room").at("data"), "end");
     }
 }
 
@@ -205,9 +206,10 @@ TEST_F(ScaleOut, RedisRestartCostsOnlyCrossNodeMessagesAndHeals) {
     EXPECT_EQ(alice.expect_group_message("room").at("data"), "during");
     rest_send(0, "/api/hubs/chat/:send", "rest-during");
     expect_server_messages(alice, {"rest-during"});
-    // Counted when the backplane's thread takes the batch, just after the sends returned.
+    // Counted when the backplane's thread takes the batch, just after the sends returned: the
+    // group send and the REST send, nothing else was published.
     EXPECT_TRUE(wait_until(
-        [&] { return read_metric(node(0).port(), "hubcast_backplane_publish_dropped_total") >= 2; }, 5s));
+        [&] { return read_metric(node(0).port(), "hubcast_backplane_publish_dropped_total") == 2; }, 5s));
 
     redis_.start();
     // Both nodes reconnect with back-off and subscribe again to what they have members for.
@@ -216,7 +218,9 @@ TEST_F(ScaleOut, RedisRestartCostsOnlyCrossNodeMessagesAndHeals) {
         wait_until([&] { return read_metric(node(0).port(), "hubcast_backplane_connected") == 1; }, 15s));
     alice.send_text("room", "after");
     EXPECT_EQ(bob.expect_group_message("room").at("data"), "after"); // "during" never crossed
-    EXPECT_GE(read_metric(node(1).port(), "hubcast_backplane_connection_failures_total"), 1);
+    // Both connections were lost, then each retry while Redis was down failed too: how many
+    // retries fit in the outage depends on timing, so only the two losses are certain.
+    EXPECT_GE(read_metric(node(1).port(), "hubcast_backplane_connection_failures_total"), 2);
 }
 
 TEST_F(ScaleOut, AStalledRedisNeverStallsLocalService) {
