@@ -69,17 +69,40 @@ void redis_backplane::stop() {
         }
         stopped_ = true;
     }
-    asio::post(io_, [this] {
+    asio::post(io_, [this] { leave(); });
+    if (thread_.joinable()) {
+        thread_.join();
+    }
+}
+
+void redis_backplane::leave() {
+    leaving_ = true;
+    heartbeat_timer_.cancel();
+    // Without its alive key the node counts as gone for every check at once (the presence
+    // scripts ignore nodes without one): wait for Redis to confirm that, briefly, then close.
+    auto closed = std::make_shared<bool>(false);
+    auto close = [this, closed] {
+        if (*closed) {
+            return;
+        }
+        *closed = true;
         heartbeat_timer_.cancel();
         publisher_.stop();
         answer_waiting_with_nothing(); // the checks still waiting answer "cannot ask"
         subscriber_.stop();
         work_.reset();
         io_.stop();
-    });
-    if (thread_.joinable()) {
-        thread_.join();
+    };
+    if (!send_publisher({"DEL", alive_key_, connections_key_}, [close](const redisReply*) { close(); })) {
+        close();
+        return;
     }
+    heartbeat_timer_.expires_after(leave_deadline);
+    heartbeat_timer_.async_wait([close](boost::system::error_code ec) {
+        if (!ec) {
+            close();
+        }
+    });
 }
 
 void redis_backplane::publish(const core::outgoing_send& send) {
@@ -184,8 +207,8 @@ void redis_backplane::answer_waiting_with_nothing() {
 void redis_backplane::schedule_heartbeat() {
     heartbeat_timer_.expires_after(heartbeat);
     heartbeat_timer_.async_wait([this](boost::system::error_code ec) {
-        if (ec) {
-            return;
+        if (ec || leaving_) {
+            return; // a beat after leave() would bring the node back
         }
         beat();
         schedule_heartbeat();

@@ -51,6 +51,8 @@ public:
     static constexpr std::chrono::seconds heartbeat{2};
     /// How long an existence check waits for Redis before it answers "cannot ask" (REST 503).
     static constexpr std::chrono::seconds query_deadline{1};
+    /// How long stop() waits for Redis to forget this node before it closes anyway.
+    static constexpr std::chrono::milliseconds leave_deadline{500};
 
     /// What may wait to be published, in bytes, before sends are dropped: a Redis that stalls
     /// must cost drops, not the host's memory.
@@ -63,8 +65,9 @@ public:
 
     /// Starts the thread and connects (asynchronously: the node serves while Redis is away).
     void start();
-    /// Closes both connections and joins the thread. Call after the workers stopped; publish()
-    /// and interest_changed() are then no-ops.
+    /// Removes this node's alive key (waiting up to leave_deadline for Redis), closes both
+    /// connections and joins the thread. Call after the workers stopped; publish() and the other
+    /// calls are then no-ops.
     void stop();
 
     void publish(const core::outgoing_send& send) override;
@@ -105,6 +108,7 @@ private:
     /// Calls every waiting reply handler with null (the connection is gone).
     void answer_waiting_with_nothing();
     void beat();
+    void leave();
     void schedule_heartbeat();
     /// SADD / SREM of this node in the user-nodes or group-nodes set of `what`.
     void publish_membership(const interest& what, bool present);
@@ -136,7 +140,8 @@ private:
     std::unordered_map<std::string, interest> subscribed_;
     std::unordered_set<std::string> local_connections_; // "<hub>:<id>", what the presence set holds
     std::deque<std::function<void(const redisReply*)>> publisher_waiting_; // one per command sent
-    boost::asio::steady_timer heartbeat_timer_;
+    boost::asio::steady_timer heartbeat_timer_; // the heartbeat, then leave()'s deadline
+    bool leaving_ = false;
     std::string alive_key_;
     std::string connections_key_;
     std::string alive_ttl_; // three heartbeats, in milliseconds, as PX takes it

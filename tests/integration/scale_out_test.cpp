@@ -292,6 +292,21 @@ TEST_F(ScaleOut, AKilledNodeIsForgottenWithinThreeHeartbeats) {
     EXPECT_EQ(head(2, "/api/hubs/chat/users/nobody"), 404);
 }
 
+TEST_F(ScaleOut, ANodeStoppedWithSigtermLeavesThePresenceAtOnce) {
+    pubsub_client bob = connect(1, "bob");
+    bob.join_acked("room", 1);
+    const std::string bob_path = std::string("/api/hubs/chat/connections/").append(bob.connection_id());
+    ASSERT_TRUE(head_becomes(0, bob_path, 200));
+    ASSERT_TRUE(head_becomes(0, "/api/hubs/chat/groups/room", 200));
+
+    const auto status = node(1).terminate();
+    ASSERT_TRUE(status && status->success());
+    // Asked once, right after the exit: no heartbeat has to run out.
+    EXPECT_EQ(head(0, "/api/hubs/chat/users/bob"), 404);
+    EXPECT_EQ(head(0, "/api/hubs/chat/groups/room"), 404);
+    EXPECT_EQ(head(0, bob_path), 404);
+}
+
 TEST_F(ScaleOut, ChecksThatNeedRedisAnswer503WhileItIsDownAndLocalOnesStillAnswer) {
     pubsub_client bob = connect(1, "bob");
     ASSERT_TRUE(head_becomes(0, "/api/hubs/chat/users/bob", 200));
