@@ -32,6 +32,7 @@ packages=(
     libsimdjson-dev libtomlplusplus-dev libcli11-dev libhiredis-dev
     protobuf-compiler libprotobuf-dev libfmt-dev libspdlog-dev libssl-dev
     googletest libgtest-dev libgmock-dev libbenchmark-dev
+    redis-server redis-tools
     nodejs npm
     python3
     dpkg-dev help2man systemd strace curl

@@ -13,7 +13,7 @@ OWN_LAYERS = {
     "transport": {"transport", "protocol", "util"},
     "api": {"api", "core", "protocol", "auth", "util"},
     "upstream": {"upstream", "core", "protocol", "transport", "util"},
-    "backplane": {"backplane", "core", "protocol", "util"},
+    "backplane": {"backplane", "core", "protocol", "util"},  # and hiredis, Asio
     "server": None,  # wiring: may use everything
 }
 # Third-party headers (prefix match on the include path) each layer must not use.
@@ -23,6 +23,8 @@ FORBIDDEN_THIRD_PARTY = {
     "auth": ["boost/asio", "boost/beast", "hiredis", "simdjson"],
     "core": ["boost/asio", "boost/beast", "openssl/", "hiredis", "sys/socket", "netinet/"],
     "api": ["boost/asio", "boost/beast", "hiredis", "sys/socket"],
+    # The backplane speaks RESP through hiredis over Asio sockets: no HTTP, TLS or JSON parser.
+    "backplane": ["boost/beast", "openssl/", "simdjson", "google/protobuf", "toml++", "CLI/"],
 }
 INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]')
 

@@ -7,7 +7,8 @@ void rest_router::connection_operation(call& c) {
     const auto& route = c.route;
     switch (route.operation) {
     case rest_operation::connection_exists:
-        c.answer(empty_response(router_.connection_exists(route.hub_key, route.connection_id) ? 200 : 404));
+        router_.ask_exists(core::presence_kind::connection, route.hub_key, route.connection_id,
+                           answer_existence(c));
         return;
     case rest_operation::remove_connection_from_all_groups:
         router_.remove_connection_from_all_groups(route.hub_key, route.connection_id,

@@ -14,7 +14,7 @@ void rest_router::group_operation(call& c) {
     const auto& route = c.route;
     switch (route.operation) {
     case rest_operation::group_exists:
-        c.answer(empty_response(router_.group_exists(route.hub_key, route.group) ? 200 : 404));
+        router_.ask_exists(core::presence_kind::group, route.hub_key, route.group, answer_existence(c));
         return;
     case rest_operation::remove_connection_from_group:
         router_.remove_connection_from_group(route.hub_key, route.group, route.connection_id,

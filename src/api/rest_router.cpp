@@ -39,6 +39,19 @@ std::string unauthorized_message(auth::token_error error) {
 rest_router::rest_router(core::router& router, auth::access_keys keys, rest_options options)
     : router_(router), keys_(std::move(keys)), options_(options) {}
 
+core::presence_answer rest_router::call::answer_existence() const {
+    return [reply = reply, head = head](std::optional<bool> found) {
+        if (!found) {
+            reply(error_response(rest_error{503, rest_error_code::service_unavailable,
+                                            "The other nodes of the cluster cannot be asked now (Redis is "
+                                            "unreachable); try again."},
+                                 head));
+            return;
+        }
+        reply(empty_response(*found ? 200 : 404));
+    };
+}
+
 std::string rest_router::call::base_url() const {
     const std::string_view forwarded = trim_blanks(request.header("X-Forwarded-Proto"));
     const std::string_view scheme = protocol::iequals(forwarded, "https") ? "https" : "http";

@@ -71,11 +71,15 @@ private:
                                    : error_response(too_many_groups(refused, limit), false));
             };
         }
+        /// What a cluster-wide existence check answers: 200, 404, or 503 when other nodes could
+        /// not be asked (docs/scale-out.md).
+        core::presence_answer answer_existence() const;
         /// "scheme://host" as the caller reached us: the Host header, and `X-Forwarded-Proto` when
         /// a TLS-terminating proxy says https. For nextLink and minted token audiences.
         std::string base_url() const;
     };
 
+    static core::presence_answer answer_existence(const call& c) { return c.answer_existence(); }
     std::optional<rest_error> authenticate(const call& c) const;
     void dispatch(call& c);
     /// The tail of every close operation: reads `reason` (400 when invalid), calls `close` with it,

@@ -9,7 +9,7 @@ void rest_router::user_operation(call& c) {
     const auto& route = c.route;
     switch (route.operation) {
     case rest_operation::user_exists:
-        c.answer(empty_response(router_.user_exists(route.hub_key, route.user_id) ? 200 : 404));
+        router_.ask_exists(core::presence_kind::user, route.hub_key, route.user_id, answer_existence(c));
         return;
     case rest_operation::remove_user_from_all_groups:
         router_.remove_user_from_all_groups(route.hub_key, route.user_id, c.answer_when_applied(204));

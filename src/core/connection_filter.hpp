@@ -48,6 +48,9 @@ public:
     /// more than a few hundred bytes. Safe to call concurrently on one filter.
     bool matches(const filter_subject& subject) const;
 
+    /// The text it was parsed from: what crosses to other nodes, which parse it again.
+    const std::string& source() const noexcept { return source_; }
+
 private:
     /// Static type of an expression. `null` is the type of the literal `null` alone; string and
     /// integer expressions may still evaluate to null (the userId of an anonymous connection, and
@@ -103,6 +106,7 @@ private:
 
     connection_filter() = default;
 
+    std::string source_;
     std::vector<term> terms_;
     std::vector<std::uint32_t> children_;
     std::vector<std::string> literals_; ///< unescaped; std::string so groups->find() needs no copy

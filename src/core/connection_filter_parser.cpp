@@ -508,6 +508,7 @@ util::result<filter_ptr, filter_error> connection_filter::parse(std::string_view
     }
     // make_shared cannot reach the private constructor.
     std::shared_ptr<connection_filter> filter(new connection_filter());
+    filter->source_ = std::string(text);
     try {
         parser(text, *filter).run();
     } catch (parse_failure& failure) {

@@ -48,6 +48,7 @@ public:
     const protocol::message_data& data() const noexcept { return data_; }
     bool from_group() const noexcept { return group_.has_value(); }
     const std::optional<std::string>& group() const noexcept { return group_; }
+    const std::optional<std::string>& from_user_id() const noexcept { return from_user_id_; }
 
     prepared_message(std::optional<std::string> group, std::optional<std::string> from_user_id,
                      protocol::message_data data);

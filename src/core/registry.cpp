@@ -4,64 +4,106 @@
 #include <cassert>
 #include <mutex>
 
+#include "core/backplane.hpp"
+
 namespace hubcast::core {
 
 void registry::add_connection(std::string_view hub, std::string_view connection_id,
                               const std::optional<std::string>& user_id, std::size_t shard) {
     assert(shard < shard_count_);
-    const std::unique_lock lock(mutex_);
-    auto h = hubs_.find(hub);
-    if (h == hubs_.end()) {
-        h = hubs_.emplace(std::string(hub), hub_index{}).first;
+    bool first_of_hub = false;
+    bool first_of_user = false;
+    {
+        const std::unique_lock lock(mutex_);
+        auto h = hubs_.find(hub);
+        if (h == hubs_.end()) {
+            h = hubs_.emplace(std::string(hub), hub_index{}).first;
+        }
+        if (!h->second.connections.emplace(std::string(connection_id), shard).second) {
+            return; // already known: counting it twice would keep its user alive after it leaves
+        }
+        ++connection_count_;
+        first_of_hub = h->second.connections.size() == 1;
+        if (user_id) {
+            first_of_user = increment(h->second.users, *user_id, shard);
+        }
     }
-    if (!h->second.connections.emplace(std::string(connection_id), shard).second) {
-        return; // already known: counting it twice would keep its user alive after it leaves
-    }
-    ++connection_count_;
-    if (user_id) {
-        increment(h->second.users, *user_id, shard);
+    if (backplane_ != nullptr) {
+        backplane_->connection_changed(hub, connection_id, true);
+        if (first_of_hub) {
+            backplane_->interest_changed(send_scope::hub, hub, {});
+        }
+        if (first_of_user) {
+            backplane_->interest_changed(send_scope::user, hub, *user_id);
+        }
     }
 }
 
 void registry::remove_connection(std::string_view hub, std::string_view connection_id,
                                  const std::optional<std::string>& user_id, std::size_t shard) {
     assert(shard < shard_count_);
-    const std::unique_lock lock(mutex_);
-    const auto h = hubs_.find(hub);
-    if (h == hubs_.end()) {
-        return;
+    bool last_of_hub = false;
+    bool last_of_user = false;
+    {
+        const std::unique_lock lock(mutex_);
+        const auto h = hubs_.find(hub);
+        if (h == hubs_.end()) {
+            return;
+        }
+        const auto c = h->second.connections.find(connection_id);
+        if (c == h->second.connections.end()) {
+            return;
+        }
+        h->second.connections.erase(c);
+        --connection_count_;
+        last_of_hub = h->second.connections.empty();
+        if (user_id) {
+            last_of_user = decrement(h->second.users, *user_id, shard);
+        }
+        erase_if_empty(h);
     }
-    const auto c = h->second.connections.find(connection_id);
-    if (c == h->second.connections.end()) {
-        return;
+    if (backplane_ != nullptr) {
+        backplane_->connection_changed(hub, connection_id, false);
+        if (last_of_hub) {
+            backplane_->interest_changed(send_scope::hub, hub, {});
+        }
+        if (last_of_user) {
+            backplane_->interest_changed(send_scope::user, hub, *user_id);
+        }
     }
-    h->second.connections.erase(c);
-    --connection_count_;
-    if (user_id) {
-        decrement(h->second.users, *user_id, shard);
-    }
-    erase_if_empty(h);
 }
 
 void registry::add_group_member(std::string_view hub, std::string_view group, std::size_t shard) {
     assert(shard < shard_count_);
-    const std::unique_lock lock(mutex_);
-    auto h = hubs_.find(hub);
-    if (h == hubs_.end()) {
-        h = hubs_.emplace(std::string(hub), hub_index{}).first;
+    bool first = false;
+    {
+        const std::unique_lock lock(mutex_);
+        auto h = hubs_.find(hub);
+        if (h == hubs_.end()) {
+            h = hubs_.emplace(std::string(hub), hub_index{}).first;
+        }
+        first = increment(h->second.groups, group, shard);
     }
-    increment(h->second.groups, group, shard);
+    if (first && backplane_ != nullptr) {
+        backplane_->interest_changed(send_scope::group, hub, group);
+    }
 }
 
 void registry::remove_group_member(std::string_view hub, std::string_view group, std::size_t shard) {
     assert(shard < shard_count_);
-    const std::unique_lock lock(mutex_);
-    const auto h = hubs_.find(hub);
-    if (h == hubs_.end()) {
-        return;
+    bool last = false;
+    {
+        const std::unique_lock lock(mutex_);
+        const auto h = hubs_.find(hub);
+        if (h == hubs_.end()) {
+            return;
+        }
+        last = decrement(h->second.groups, group, shard);
+        erase_if_empty(h);
     }
-    decrement(h->second.groups, group, shard);
-    erase_if_empty(h);
+    if (last && backplane_ != nullptr) {
+        backplane_->interest_changed(send_scope::group, hub, group);
+    }
 }
 
 bool registry::connection_exists(std::string_view hub, std::string_view connection_id) const {
@@ -80,6 +122,12 @@ bool registry::group_exists(std::string_view hub, std::string_view group) const 
     const std::shared_lock lock(mutex_);
     const auto h = hubs_.find(hub);
     return h != hubs_.end() && h->second.groups.contains(group);
+}
+
+bool registry::hub_has_connections(std::string_view hub) const {
+    const std::shared_lock lock(mutex_);
+    const auto h = hubs_.find(hub);
+    return h != hubs_.end() && !h->second.connections.empty();
 }
 
 std::vector<std::size_t> registry::shards_with_group(std::string_view hub, std::string_view group) const {
@@ -117,25 +165,29 @@ std::vector<std::size_t> registry::nonzero(const std::vector<std::uint32_t>& cou
     return shards;
 }
 
-void registry::increment(string_map<std::vector<std::uint32_t>>& counts, std::string_view key,
+bool registry::increment(string_map<std::vector<std::uint32_t>>& counts, std::string_view key,
                          std::size_t shard) {
     auto entry = counts.find(key);
-    if (entry == counts.end()) {
+    const bool created = entry == counts.end();
+    if (created) {
         entry = counts.emplace(std::string(key), std::vector<std::uint32_t>(shard_count_, 0)).first;
     }
     ++entry->second[shard];
+    return created;
 }
 
-void registry::decrement(string_map<std::vector<std::uint32_t>>& counts, std::string_view key,
+bool registry::decrement(string_map<std::vector<std::uint32_t>>& counts, std::string_view key,
                          std::size_t shard) {
     const auto entry = counts.find(key);
     if (entry == counts.end() || entry->second[shard] == 0) {
-        return; // a remove without its add changes nothing rather than wrapping the count
+        return false; // a remove without its add changes nothing rather than wrapping the count
     }
     --entry->second[shard];
     if (std::all_of(entry->second.begin(), entry->second.end(), [](std::uint32_t n) { return n == 0; })) {
         counts.erase(entry);
+        return true;
     }
+    return false;
 }
 
 void registry::erase_if_empty(string_map<hub_index>::iterator hub) {

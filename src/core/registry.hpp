@@ -13,6 +13,8 @@
 
 namespace hubcast::core {
 
+class backplane;
+
 /// The node-wide answers to global questions (does connection X exist in hub H, does user U have a
 /// connection, does group G have members, which shards hold members of G), kept off the per-message
 /// hot path: shards update it when connections attach/detach and join/leave groups.
@@ -21,6 +23,12 @@ namespace hubcast::core {
 class registry {
 public:
     explicit registry(std::size_t shard_count) : shard_count_(shard_count) {}
+
+    /// Told, after the lock is released, of every connection added or removed
+    /// (backplane::connection_changed) and whenever a hub gains its first or loses its last
+    /// connection, and a group or user its first or last member here (backplane::interest_changed).
+    /// Set before any connection attaches, cleared after the last worker stopped; null: nobody.
+    void set_backplane(backplane* listener) noexcept { backplane_ = listener; }
 
     void add_connection(std::string_view hub, std::string_view connection_id,
                         const std::optional<std::string>& user_id, std::size_t shard);
@@ -32,6 +40,8 @@ public:
     bool connection_exists(std::string_view hub, std::string_view connection_id) const;
     bool user_exists(std::string_view hub, std::string_view user_id) const;
     bool group_exists(std::string_view hub, std::string_view group) const;
+    /// Whether the hub has at least one connection on this node.
+    bool hub_has_connections(std::string_view hub) const;
     /// Shards with at least one member of the group (empty when none).
     std::vector<std::size_t> shards_with_group(std::string_view hub, std::string_view group) const;
     /// Shards with at least one connection of the user.
@@ -50,14 +60,17 @@ private:
         bool empty() const noexcept { return connections.empty() && users.empty() && groups.empty(); }
     };
     static std::vector<std::size_t> nonzero(const std::vector<std::uint32_t>& counts);
-    /// Decrements counts[shard] of `key`, erasing the entry when every count is zero.
-    static void decrement(string_map<std::vector<std::uint32_t>>& counts, std::string_view key,
+    /// Decrements counts[shard] of `key`, erasing the entry when every count is zero; true when it
+    /// erased it.
+    static bool decrement(string_map<std::vector<std::uint32_t>>& counts, std::string_view key,
                           std::size_t shard);
-    void increment(string_map<std::vector<std::uint32_t>>& counts, std::string_view key, std::size_t shard);
+    /// True when it created the entry.
+    bool increment(string_map<std::vector<std::uint32_t>>& counts, std::string_view key, std::size_t shard);
     /// Erases `hub` when it holds nothing any more. Requires the exclusive lock.
     void erase_if_empty(string_map<hub_index>::iterator hub);
 
     std::size_t shard_count_;
+    backplane* backplane_ = nullptr;
     mutable std::shared_mutex mutex_;
     string_map<hub_index> hubs_;       // guarded by mutex_
     std::size_t connection_count_ = 0; // guarded by mutex_

@@ -57,6 +57,24 @@ void deliver_to_group(shard& s, const fanout& job) {
     s.deliver_to_group(job.hub, job.target, *job.message, job.skip, job.delivery());
 }
 
+void deliver_to_user(shard& s, const fanout& job) {
+    s.deliver_to_user(job.hub, job.target, *job.message, job.skip, job.delivery());
+}
+
+void deliver_to_all(shard& s, const fanout& job) {
+    s.deliver_to_all(job.hub, *job.message, job.skip, job.delivery());
+}
+
+void publish(backplane& other_nodes, send_scope scope, const fanout& job) {
+    other_nodes.publish(outgoing_send{.scope = scope,
+                                      .hub = job.hub,
+                                      .target = job.target,
+                                      .message = *job.message,
+                                      .skip = job.skip,
+                                      .filter = job.filter.get(),
+                                      .deadline = job.deadline});
+}
+
 } // namespace
 
 router::router(std::size_t shard_count, std::size_t mailbox_max_bytes, reliable_options reliable)
@@ -100,6 +118,14 @@ std::optional<std::size_t> router::shard_of(std::string_view connection_id) cons
         return std::nullopt;
     }
     return index;
+}
+
+std::optional<std::string_view> router::node_key_of(std::string_view connection_id) {
+    if (connection_id.size() != id_length ||
+        !util::base64url_decode(connection_id.substr(0, prefix_length))) {
+        return std::nullopt;
+    }
+    return connection_id.substr(0, prefix_length);
 }
 
 bool router::run_on(std::size_t index, std::function<void(shard&)> task) {
@@ -268,14 +294,21 @@ void router::send_to_all(std::string_view hub, protocol::message_data data, excl
 }
 
 template <typename MakeJob, typename RunOnShard>
-void router::fan_out_send(const std::vector<std::size_t>& targets, MakeJob make_job, RunOnShard run) {
+void router::fan_out_send(backplane* publish_to, send_scope scope, const std::vector<std::size_t>& targets,
+                          MakeJob make_job, RunOnShard run) {
     // The registry lists the shards with members now; a shard that gains its first member after
     // this lookup did so after the send started, and Azure gives such a joiner no guarantee either.
-    // With no target, nothing is built.
-    if (targets.empty()) {
+    // With no target and no other node, nothing is built.
+    if (targets.empty() && publish_to == nullptr) {
         return;
     }
     auto job = std::make_shared<const fanout>(make_job());
+    if (publish_to != nullptr) {
+        publish(*publish_to, scope, *job);
+    }
+    if (targets.empty()) {
+        return;
+    }
     const std::size_t bytes = job->bytes();
     fan_out(
         targets,
@@ -289,15 +322,13 @@ void router::fan_out_send(const std::vector<std::size_t>& targets, MakeJob make_
 
 void router::send_to_all(std::string_view hub, protocol::message_data data, send_options options) {
     fan_out_send(
-        all_shards(),
+        backplane_, send_scope::hub, all_shards(),
         [&] {
             return fanout{std::string(hub),          {},
                           std::move(options.skip),   prepared_message::for_server(std::move(data)),
                           std::move(options.filter), options.deadline};
         },
-        [](shard& s, const fanout& job) {
-            s.deliver_to_all(job.hub, *job.message, job.skip, job.delivery());
-        });
+        deliver_to_all);
 }
 
 void router::send_to_user(std::string_view hub, std::string_view user_id, protocol::message_data data,
@@ -308,15 +339,13 @@ void router::send_to_user(std::string_view hub, std::string_view user_id, protoc
 void router::send_to_user(std::string_view hub, std::string_view user_id, protocol::message_data data,
                           send_options options) {
     fan_out_send(
-        registry_.shards_with_user(hub, user_id),
+        backplane_, send_scope::user, registry_.shards_with_user(hub, user_id),
         [&] {
             return fanout{std::string(hub),          std::string(user_id),
                           std::move(options.skip),   prepared_message::for_server(std::move(data)),
                           std::move(options.filter), options.deadline};
         },
-        [](shard& s, const fanout& job) {
-            s.deliver_to_user(job.hub, job.target, *job.message, job.skip, job.delivery());
-        });
+        deliver_to_user);
 }
 
 void router::send_to_connection(std::string_view hub, std::string_view connection_id,
@@ -326,11 +355,30 @@ void router::send_to_connection(std::string_view hub, std::string_view connectio
 
 void router::send_to_connection(std::string_view hub, std::string_view connection_id,
                                 protocol::message_data data, send_deadline deadline) {
+    if (shard_of(connection_id)) {
+        deliver_to_connection(hub, connection_id, prepared_message::for_server(std::move(data)), deadline);
+        return;
+    }
+    const auto owner = node_key_of(connection_id);
+    if (backplane_ == nullptr || !owner || *owner == id_prefix_) {
+        return; // no such connection anywhere this node can reach
+    }
+    const auto message = prepared_message::for_server(std::move(data));
+    const exclusions nobody;
+    backplane_->publish(outgoing_send{.scope = send_scope::connection,
+                                      .hub = hub,
+                                      .target = connection_id,
+                                      .message = *message,
+                                      .skip = nobody,
+                                      .deadline = deadline});
+}
+
+void router::deliver_to_connection(std::string_view hub, std::string_view connection_id,
+                                   prepared_message_ptr message, send_deadline deadline) {
     const auto owner = shard_of(connection_id);
     if (!owner) {
         return;
     }
-    auto message = prepared_message::for_server(std::move(data));
     const std::size_t bytes = message->footprint() + hub.size() + connection_id.size();
     // Refused when the owner's budget is full: counted there, and the message is not delivered.
     static_cast<void>(offer_to(
@@ -348,7 +396,7 @@ void router::send_to_connection(std::string_view hub, std::string_view connectio
 void router::send_to_group(std::string_view hub, std::string_view group, protocol::message_data data,
                            exclusions skip, std::optional<std::string> from_user_id, send_deadline deadline) {
     fan_out_send(
-        registry_.shards_with_group(hub, group),
+        backplane_, send_scope::group, registry_.shards_with_group(hub, group),
         [&] {
             return fanout{
                 std::string(hub),
@@ -364,7 +412,7 @@ void router::send_to_group(std::string_view hub, std::string_view group, protoco
 void router::send_to_group(std::string_view hub, std::string_view group, protocol::message_data data,
                            send_options options) {
     fan_out_send(
-        registry_.shards_with_group(hub, group),
+        backplane_, send_scope::group, registry_.shards_with_group(hub, group),
         [&] {
             return fanout{std::string(hub),
                           std::string(group),
@@ -374,6 +422,50 @@ void router::send_to_group(std::string_view hub, std::string_view group, protoco
                           options.deadline};
         },
         deliver_to_group);
+}
+
+bool router::deliver_from_node(incoming_send send) {
+    filter_ptr filter;
+    if (!send.filter.empty()) {
+        auto parsed = connection_filter::parse(send.filter);
+        if (!parsed) {
+            return false;
+        }
+        filter = std::move(parsed).value();
+    }
+    const send_deadline deadline =
+        send.time_to_live ? std::chrono::steady_clock::now() + *send.time_to_live : no_deadline;
+    exclusions skip{std::move(send.excluded), std::move(send.no_echo_connection)};
+    const auto job = [&](prepared_message_ptr message) {
+        return [&, message = std::move(message)]() mutable {
+            return fanout{std::move(send.hub), std::move(send.target), std::move(skip),
+                          std::move(message),  std::move(filter),      deadline};
+        };
+    };
+    switch (send.scope) {
+    case send_scope::hub:
+        fan_out_send(nullptr, send.scope, all_shards(),
+                     job(prepared_message::for_server(std::move(send.data))), deliver_to_all);
+        break;
+    case send_scope::group: {
+        auto targets = registry_.shards_with_group(send.hub, send.target);
+        auto message =
+            prepared_message::for_group(send.target, std::move(send.from_user_id), std::move(send.data));
+        fan_out_send(nullptr, send.scope, targets, job(std::move(message)), deliver_to_group);
+        break;
+    }
+    case send_scope::user: {
+        auto targets = registry_.shards_with_user(send.hub, send.target);
+        fan_out_send(nullptr, send.scope, targets, job(prepared_message::for_server(std::move(send.data))),
+                     deliver_to_user);
+        break;
+    }
+    case send_scope::connection:
+        deliver_to_connection(send.hub, send.target, prepared_message::for_server(std::move(send.data)),
+                              deadline);
+        break;
+    }
+    return true;
 }
 
 void router::add_connection_to_group(std::string_view hub, std::string_view group,
@@ -664,6 +756,36 @@ bool router::user_exists(std::string_view hub, std::string_view user_id) const {
 
 bool router::group_exists(std::string_view hub, std::string_view group) const {
     return registry_.group_exists(hub, group);
+}
+
+void router::ask_exists(presence_kind kind, std::string_view hub, std::string_view name,
+                        presence_answer done) const {
+    bool here = false;
+    switch (kind) {
+    case presence_kind::connection:
+        here = registry_.connection_exists(hub, name);
+        break;
+    case presence_kind::user:
+        here = registry_.user_exists(hub, name);
+        break;
+    case presence_kind::group:
+        here = registry_.group_exists(hub, name);
+        break;
+    }
+    if (here || backplane_ == nullptr) {
+        done(here);
+        return;
+    }
+    if (kind == presence_kind::connection) {
+        // Only the node that made an id can hold it: this node's own ids, and strings that are
+        // no connection id at all, are answered here.
+        const auto owner = node_key_of(name);
+        if (!owner || *owner == id_prefix_) {
+            done(false);
+            return;
+        }
+    }
+    backplane_->ask_exists(kind, hub, name, std::move(done));
 }
 
 void router::grant_permission(std::string_view hub, std::string_view connection_id,

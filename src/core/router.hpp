@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "auth/permissions.hpp"
+#include "core/backplane.hpp"
 #include "core/connection_filter.hpp"
 #include "core/invocation_table.hpp"
 #include "core/mailbox.hpp"
@@ -88,6 +89,26 @@ public:
     /// shard_of() returns nullopt for ids this node did not make (another node's, or garbage).
     std::string new_connection_id(std::size_t shard_index);
     std::optional<std::size_t> shard_of(std::string_view connection_id) const;
+
+    /// This node's key: the prefix of every connection id it makes (random per process), which
+    /// names it to other nodes (its backplane channel).
+    const std::string& node_key() const noexcept { return id_prefix_; }
+    /// The key of the node that made `connection_id`, or nullopt when it is not shaped like a
+    /// connection id (22 base64url characters). Pure: says nothing of whether that node exists.
+    static std::optional<std::string_view> node_key_of(std::string_view connection_id);
+
+    /// Connects this node to others (scale-out); null, the default, keeps every send local at no
+    /// cost. Set before the workers start and cleared only after they and the backplane stopped:
+    /// the pointer itself is not synchronised. The backplane must outlive its use here.
+    void set_backplane(backplane* other_nodes) noexcept {
+        backplane_ = other_nodes;
+        registry_.set_backplane(other_nodes);
+    }
+
+    /// A send published by another node: fanned out to this node's recipients exactly as a local
+    /// send is, and never published again. False (nothing delivered) when its filter does not
+    /// parse. Thread-safe; called from the backplane's thread.
+    bool deliver_from_node(incoming_send send);
 
     /// Runs `task` on shard `index`: inline when already there, otherwise through its mailbox as
     /// a control task, which a full mailbox still accepts (mailbox::post). Returns true.
@@ -184,6 +205,13 @@ public:
     bool user_exists(std::string_view hub, std::string_view user_id) const;
     bool group_exists(std::string_view hub, std::string_view group) const;
 
+    /// Existence over the whole cluster (REST HEAD): this node's registry first; when it does not
+    /// know the name and other nodes exist, the backplane asks them. `done` is called exactly
+    /// once, inline when this node can answer alone, else from the backplane's thread; nullopt
+    /// when other nodes could not be asked.
+    void ask_exists(presence_kind kind, std::string_view hub, std::string_view name,
+                    presence_answer done) const;
+
     /// Permission commands run on the owning shard; `done` is called there with false when the
     /// connection does not exist in `hub`. A null target means "every group". check_permission's
     /// `done` gets nullopt for an unknown connection. `done` is called exactly once: inline, before
@@ -214,8 +242,14 @@ private:
     /// A send to the shards in `targets`: builds its record with `make_job()` (only when there is
     /// a target) and runs `run(shard, record)` on each, unless the send's deadline has passed
     /// by the time that shard gets to it. Defined in router.cpp, its only user.
+    /// Also publishes it to `publish_to` (when not null) as a send of `scope`, even when no
+    /// local shard is a target.
     template <typename MakeJob, typename RunOnShard>
-    void fan_out_send(const std::vector<std::size_t>& targets, MakeJob make_job, RunOnShard run);
+    void fan_out_send(backplane* publish_to, send_scope scope, const std::vector<std::size_t>& targets,
+                      MakeJob make_job, RunOnShard run);
+    /// Queues `message` for `connection_id` on its owning shard of this node, if any.
+    void deliver_to_connection(std::string_view hub, std::string_view connection_id,
+                               prepared_message_ptr message, send_deadline deadline);
     std::vector<std::size_t> all_shards() const;
     /// close_all / close_user / close_group: on each shard in `targets`, closes the `members` it
     /// lists that `skip` does not name.
@@ -243,6 +277,7 @@ private:
 
     std::vector<std::unique_ptr<shard>> shards_;
     registry registry_;
+    backplane* backplane_ = nullptr; // other nodes; null: this node is the whole service
     reliable_options reliable_;
     reliable_counters reliable_stats_;
     std::size_t max_groups_per_connection_ = default_max_groups_per_connection;

@@ -20,6 +20,13 @@ class Option;
 
 namespace hubcast::server {
 
+/// [cluster]: scale-out over Redis (docs/scale-out.md). Without `redis` the node is the whole
+/// service and nothing crosses to other processes.
+struct cluster_options {
+    std::string redis;   // none: a single node, the default (no backplane, no cost)
+    std::string node_id; // none: generated from the node key at start, and printed
+};
+
 /// Every setting of the server process. Precedence: defaults < TOML file < HUBCAST_* environment
 /// < command-line flags (docs/configuration.md). The defaults are the ones below and those of the
 /// aggregates held here; server/settings_table says how each setting is read, checked and printed.
@@ -43,6 +50,7 @@ struct server_options {
     upstream::upstream_options upstream; // [upstream]: how event handlers are called
 
     api::firewall_options firewall; // [firewall]: abuse limits, flat HUBCAST_* variables and flags
+    cluster_options cluster;        // [cluster]: other nodes, over Redis
 
     std::size_t effective_workers() const;
 };

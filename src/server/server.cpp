@@ -14,6 +14,8 @@
 #include "api/http_router.hpp"
 #include "api/metrics.hpp"
 #include "api/rest_router.hpp"
+#include "backplane/redis_backplane.hpp"
+#include "backplane/redis_url.hpp"
 #include "core/hub_settings.hpp"
 #include "core/router.hpp"
 #include "core/router_metrics.hpp"
@@ -100,6 +102,22 @@ upstream::upstream_options upstream_options_from(const server_options& options) 
     return upstream;
 }
 
+/// The Redis backplane of `options`, not started yet, or null for a single node.
+std::unique_ptr<backplane::redis_backplane> join_cluster(const server_options& options,
+                                                         core::router& router) {
+    if (options.cluster.redis.empty()) {
+        return nullptr;
+    }
+    // validate() checked the URL.
+    auto endpoint = backplane::parse_redis_url(options.cluster.redis);
+    std::string node_id =
+        options.cluster.node_id.empty() ? "node-" + router.node_key() : options.cluster.node_id;
+    auto other_nodes =
+        std::make_unique<backplane::redis_backplane>(router, std::move(endpoint).value(), std::move(node_id));
+    router.set_backplane(other_nodes.get());
+    return other_nodes;
+}
+
 /// The parts that serve requests, declared in the order they must be built: members are destroyed
 /// in reverse, so each part outlives every part built after it.
 struct serving_parts {
@@ -112,6 +130,7 @@ struct serving_parts {
           frontend(http, clients) {
         router.set_max_groups_per_connection(options.max_groups_per_connection);
         router.set_max_invocations_per_connection(options.max_invocations_per_connection);
+        other_nodes = join_cluster(options, router);
         register_metrics();
         clients.set_hub_settings(hubs, &webhooks);
         clients.set_firewall(firewall);
@@ -127,6 +146,18 @@ struct serving_parts {
                              "Times free allocator memory was returned to the system after a burst.",
                              [this] { return returner.trims(); });
         webhooks.counters().register_into(registry);
+        if (other_nodes) {
+            other_nodes->register_metrics(registry);
+        }
+    }
+
+    /// After the workers stopped: the backplane's thread ends and the router forgets it, so that
+    /// nothing reaches it once it is gone.
+    void leave_cluster() {
+        if (other_nodes) {
+            other_nodes->stop();
+            router.set_backplane(nullptr);
+        }
     }
 
     // Before the router: a connection's events reach the dispatcher until its connection is gone.
@@ -136,6 +167,8 @@ struct serving_parts {
     // Before the router: connections hold its per-user and per-token leases until they are gone.
     api::firewall firewall;
     core::router router;
+    // After the router, which it delivers into; stopped by leave_cluster() before either goes.
+    std::unique_ptr<backplane::redis_backplane> other_nodes;
     api::metrics metrics;
     transport::session_counters sessions;
     util::metrics_registry registry;
@@ -163,12 +196,19 @@ void start_workers(serving_parts& parts, transport::worker_pool& workers) {
     });
 }
 
-/// Prints where to connect (scripts and tests read these two lines) and logs the main settings.
-void announce(const server_options& options, const listen_address& address, unsigned port) {
+/// Prints where to connect (scripts and tests read these two lines; a third names the node in a
+/// cluster) and logs the main settings.
+void announce(const server_options& options, const serving_parts& parts, const listen_address& address,
+              unsigned port) {
     const std::string host = endpoint_host(address.host);
     std::printf("hubcast listening on http://%s:%u\n", host.c_str(), port);
     std::printf("Endpoint=http://%s;Port=%u;AccessKey=%s;Version=1.0;\n", host.c_str(), port,
                 options.access_keys.front().c_str());
+    if (parts.other_nodes) {
+        std::printf("hubcast node %s (node key %s) in the cluster on %s\n",
+                    parts.other_nodes->node_id().c_str(), parts.router.node_key().c_str(),
+                    backplane::parse_redis_url(options.cluster.redis)->describe().c_str());
+    }
     std::fflush(stdout);
     spdlog::info("{} worker(s), keep-alive {} s, max message {} bytes", options.effective_workers(),
                  options.keepalive_seconds, options.max_message_bytes);
@@ -235,13 +275,17 @@ int run_server(const server_options& options) {
     }
     auto listener = std::move(*opened);
     start_workers(parts, workers);
+    if (parts.other_nodes) {
+        // After the mailboxes can wake their workers: it delivers into them from its own thread.
+        parts.other_nodes->start();
+    }
     session_reaper reaper(parts.router, workers,
                           session_reaper::tick_for(parts.router.reliable().recovery_window));
     reaper.start();
     lifetime_reaper lifetimes(parts.clients, workers, options.firewall.max_connection_lifetime);
     lifetimes.start();
     listener->start();
-    announce(options, *address, listener->port());
+    announce(options, parts, *address, listener->port());
 
     const int received = serve_until_stopped(main_loop, signals, options, parts);
     spdlog::info("signal {} received: shutting down", received);
@@ -252,6 +296,7 @@ int run_server(const server_options& options) {
     lifetimes.stop();
     workers.stop(true);
     workers.join();
+    parts.leave_cluster();
     // Its HTTP clients live on the workers' event loops: they go before the loops do.
     parts.webhooks.stop();
     spdlog::info("stopped");

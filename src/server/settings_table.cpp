@@ -6,6 +6,7 @@
 #include <chrono>
 #include <type_traits>
 
+#include "backplane/redis_url.hpp"
 #include "util/decimal.hpp"
 
 namespace hubcast::server {
@@ -75,6 +76,38 @@ std::optional<std::string> check_listen(const std::string& text) {
 
 setting_value effective_workers(const server_options& options) {
     return static_cast<std::int64_t>(options.effective_workers());
+}
+
+std::optional<std::string> check_redis_url(const std::string& text) {
+    if (text.empty()) {
+        return std::nullopt;
+    }
+    auto parsed = backplane::parse_redis_url(text);
+    if (!parsed) {
+        return parsed.error();
+    }
+    return std::nullopt;
+}
+
+/// --print-config shows the URL with its password masked.
+setting_value redis_without_password(const server_options& options) {
+    const auto parsed = backplane::parse_redis_url(options.cluster.redis);
+    return parsed ? parsed->describe() : options.cluster.redis;
+}
+
+constexpr std::size_t max_node_id = 64;
+
+std::optional<std::string> check_node_id(const std::string& text) {
+    const bool printable = std::all_of(text.begin(), text.end(), [](char c) { return c > ' ' && c < 0x7F; });
+    if (text.size() > max_node_id || !printable) {
+        return "must be at most " + std::to_string(max_node_id) +
+               " printable ASCII characters without spaces";
+    }
+    return std::nullopt;
+}
+
+template <auto Member> constexpr setting_field cluster_field() {
+    return field<&server_options::cluster, Member>();
 }
 
 constexpr std::string_view log_levels[] = {"trace", "debug", "info", "warn", "error", "critical", "off"};
@@ -370,9 +403,35 @@ const auto table = std::to_array<setting>({
         .max = max_count,
         .summary = "Upgrade requests one address may make back to back before its per-second rate applies.",
     },
+    {
+        .section = "cluster",
+        .key = "redis",
+        .flag = "--redis",
+        .value_name = "URL",
+        .environment = "HUBCAST_REDIS",
+        .field = cluster_field<&cluster_options::redis>(),
+        .check = &check_redis_url,
+        .printed = &redis_without_password,
+        .summary = "The Redis that joins this node to the others of its cluster (scale-out); none: a single "
+                   "node.",
+        .details = "`redis://[[user]:password@]host[:port][/db]` or `unix://[[user]:password@]/path[?db=N]`. "
+                   "What crosses and what does not yet: [scale-out.md](scale-out.md).",
+    },
+    {
+        .section = "cluster",
+        .key = "node_id",
+        .flag = "--node-id",
+        .value_name = "NAME",
+        .environment = "HUBCAST_NODE_ID",
+        .field = cluster_field<&cluster_options::node_id>(),
+        .check = &check_node_id,
+        .summary = "This node's name in logs and on stdout at start; none: `node-` and the node key.",
+        .details = "The node key (the first 8 characters of every connection id it makes) is what other "
+                   "nodes address it by; it is random per process.",
+    },
 });
 
-constexpr std::array<std::string_view, 2> table_names{"server", "firewall"};
+constexpr std::array<std::string_view, 3> table_names{"server", "firewall", "cluster"};
 
 std::string_view section_of_table(std::string_view name) {
     return name == "server" ? std::string_view{} : name;

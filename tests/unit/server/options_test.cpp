@@ -186,6 +186,23 @@ TEST(ToToml, MasksAccessKeys) {
 }
 
 // The reliable-session settings (docs/configuration.md): file, environment, ranges, --print-config.
+TEST(ToToml, MasksTheRedisPassword) {
+    server_options options;
+    options.cluster.redis = "redis://app:hunter2@10.0.0.5:6379/3";
+    const auto text = to_toml(options);
+    EXPECT_EQ(text.find("hunter2"), std::string::npos) << text;
+    EXPECT_NE(text.find("redis://app:***@10.0.0.5:6379/3"), std::string::npos) << text;
+}
+
+TEST(Validate, RefusesARedisUrlItCannotUse) {
+    server_options options;
+    options.access_keys = {"key"};
+    options.cluster.redis = "rediss://10.0.0.5:6379";
+    const auto checked = validate(options);
+    ASSERT_FALSE(checked);
+    EXPECT_NE(checked.error().find("cluster.redis"), std::string::npos) << checked.error();
+}
+
 TEST(ReliableSettings, DefaultToAzuresBounds) {
     const server_options options;
     EXPECT_EQ(options.reliable_recovery_seconds, 30);

@@ -50,7 +50,11 @@ setting_value sample_value(const setting& setting) {
     }
     case setting_kind::text: {
         static const std::map<std::string_view, std::string> samples{
-            {"listen", "0.0.0.0:9"}, {"log_level", "warn"}, {"config", "elsewhere.toml"}};
+            {"listen", "0.0.0.0:9"},
+            {"log_level", "warn"},
+            {"config", "elsewhere.toml"},
+            {"redis", "redis://127.0.0.1:6380/1"}, // printed as given: it has no password to mask
+            {"node_id", "node-a"}};
         return samples.at(setting.key);
     }
     case setting_kind::text_list:

@@ -1,0 +1,464 @@
+#include "backplane/redis_backplane.hpp"
+
+#include <chrono>
+#include <cstring>
+
+#include <boost/asio/post.hpp>
+#include <hiredis/hiredis.h>
+#include <spdlog/spdlog.h>
+
+#include "backplane/envelope.hpp"
+
+namespace hubcast::backplane {
+
+namespace asio = boost::asio;
+
+namespace {
+
+bool is_text(const redisReply& reply, std::string_view text) {
+    return reply.type == REDIS_REPLY_STRING && std::string_view(reply.str, reply.len) == text;
+}
+
+std::string_view text_of(const redisReply& reply) {
+    return {reply.str, reply.len};
+}
+
+} // namespace
+
+redis_backplane::redis_backplane(core::router& router, redis_endpoint endpoint, std::string node_id)
+    : router_(router), endpoint_(std::move(endpoint)), node_id_(std::move(node_id)),
+      channels_(endpoint_.database), node_channel_(channels_.node(router.node_key())),
+      work_(asio::make_work_guard(io_)),
+      publisher_(io_, endpoint_, "publisher",
+                 {.ready = [this] { on_publisher_ready(); },
+                  .reply = [this](const redisReply& reply) { on_publisher_reply(reply); },
+                  .lost =
+                      [this](const std::string&) {
+                          on_publisher_lost();
+                      }}),
+      subscriber_(io_, endpoint_, "subscriber",
+                  {.ready = [this] { subscribe_everything(); },
+                   .reply = [this](const redisReply& reply) { on_subscriber_reply(reply); },
+                   .lost =
+                       [this](const std::string&) {
+                           subscriber_up_.store(false, std::memory_order_relaxed);
+                           reconnects_.fetch_add(1, std::memory_order_relaxed);
+                       }}),
+      heartbeat_timer_(io_), alive_key_(channels_.alive(router.node_key())),
+      connections_key_(channels_.connections(router.node_key())),
+      alive_ttl_(std::to_string(std::chrono::milliseconds(3 * heartbeat).count())) {}
+
+redis_backplane::~redis_backplane() {
+    stop();
+}
+
+void redis_backplane::start() {
+    asio::post(io_, [this] {
+        publisher_.start();
+        subscriber_.start();
+        schedule_heartbeat();
+    });
+    thread_ = std::thread([this] { io_.run(); });
+}
+
+void redis_backplane::stop() {
+    {
+        const std::lock_guard lock(mutex_);
+        if (stopped_) {
+            return;
+        }
+        stopped_ = true;
+    }
+    asio::post(io_, [this] { leave(); });
+    if (thread_.joinable()) {
+        thread_.join();
+    }
+}
+
+void redis_backplane::leave() {
+    leaving_ = true;
+    heartbeat_timer_.cancel();
+    // Without its alive key the node counts as gone for every check at once (the presence
+    // scripts ignore nodes without one): wait for Redis to confirm that, briefly, then close.
+    auto closed = std::make_shared<bool>(false);
+    auto close = [this, closed] {
+        if (*closed) {
+            return;
+        }
+        *closed = true;
+        heartbeat_timer_.cancel();
+        publisher_.stop();
+        answer_waiting_with_nothing(); // the checks still waiting answer "cannot ask"
+        subscriber_.stop();
+        work_.reset();
+        io_.stop();
+    };
+    if (!send_publisher({"DEL", alive_key_, connections_key_}, [close](const redisReply*) { close(); })) {
+        close();
+        return;
+    }
+    heartbeat_timer_.expires_after(leave_deadline);
+    heartbeat_timer_.async_wait([close](boost::system::error_code ec) {
+        if (!ec) {
+            close();
+        }
+    });
+}
+
+void redis_backplane::publish(const core::outgoing_send& send) {
+    std::string channel = channels_.for_send(send.scope, send.hub, send.target);
+    if (channel.empty()) {
+        return;
+    }
+    std::string bytes = encode_envelope(router_.node_key(), send, std::chrono::steady_clock::now());
+    const std::size_t size = channel.size() + bytes.size();
+    {
+        const std::lock_guard lock(mutex_);
+        if (stopped_ || outbox_bytes_ + size > max_queued_bytes) {
+            publish_dropped_.fetch_add(1, std::memory_order_relaxed);
+            return;
+        }
+        outbox_.emplace_back(std::move(channel), std::move(bytes));
+        outbox_bytes_ += size;
+        if (flush_posted_) {
+            return;
+        }
+        flush_posted_ = true;
+    }
+    asio::post(io_, [this] { flush_publishes(); });
+}
+
+void redis_backplane::flush_publishes() {
+    std::vector<std::pair<std::string, std::string>> batch;
+    {
+        const std::lock_guard lock(mutex_);
+        batch.swap(outbox_);
+        outbox_bytes_ = 0;
+        flush_posted_ = false;
+    }
+    if (!publisher_.ready()) {
+        publish_dropped_.fetch_add(batch.size(), std::memory_order_relaxed);
+        return;
+    }
+    // One write for the whole batch (redis_link coalesces a turn's commands): publisher order is
+    // kept, per channel and across channels, because one connection carries them all.
+    for (const auto& [channel, bytes] : batch) {
+        send_publisher({"PUBLISH", channel, bytes});
+    }
+    published_.fetch_add(batch.size(), std::memory_order_relaxed);
+}
+
+bool redis_backplane::send_publisher(const std::vector<std::string_view>& arguments,
+                                     std::function<void(const redisReply*)> on_reply) {
+    if (!publisher_.command(arguments)) {
+        return false;
+    }
+    publisher_waiting_.push_back(std::move(on_reply));
+    return true;
+}
+
+void redis_backplane::on_publisher_reply(const redisReply& reply) {
+    if (publisher_waiting_.empty()) {
+        return; // cannot happen: one reply per command
+    }
+    auto on_reply = std::move(publisher_waiting_.front());
+    publisher_waiting_.pop_front();
+    if (on_reply) {
+        on_reply(&reply);
+    } else if (reply.type == REDIS_REPLY_ERROR) {
+        publish_errors_.fetch_add(1, std::memory_order_relaxed);
+        spdlog::warn("backplane: Redis refused a command: {}", text_of(reply));
+    }
+}
+
+void redis_backplane::on_publisher_ready() {
+    publisher_up_.store(true, std::memory_order_relaxed);
+    spdlog::info("backplane: publisher connected to Redis {}", endpoint_.describe());
+    // Presence again, as after a Redis restart nothing of it is left: the heartbeat first, so
+    // that no check reads this node's sets while its alive key is missing.
+    beat();
+    if (!local_connections_.empty()) {
+        std::vector<std::string_view> arguments{"SADD", connections_key_};
+        arguments.insert(arguments.end(), local_connections_.begin(), local_connections_.end());
+        send_publisher(arguments);
+        send_publisher({"PEXPIRE", connections_key_, alive_ttl_});
+    }
+    for (const auto& entry : subscribed_) {
+        publish_membership(entry.second, true);
+    }
+}
+
+void redis_backplane::on_publisher_lost() {
+    publisher_up_.store(false, std::memory_order_relaxed);
+    reconnects_.fetch_add(1, std::memory_order_relaxed);
+    answer_waiting_with_nothing();
+}
+
+void redis_backplane::answer_waiting_with_nothing() {
+    auto waiting = std::move(publisher_waiting_);
+    publisher_waiting_.clear();
+    for (auto& on_reply : waiting) {
+        if (on_reply) {
+            on_reply(nullptr);
+        }
+    }
+}
+
+void redis_backplane::schedule_heartbeat() {
+    heartbeat_timer_.expires_after(heartbeat);
+    heartbeat_timer_.async_wait([this](boost::system::error_code ec) {
+        if (ec || leaving_) {
+            return; // a beat after leave() would bring the node back
+        }
+        beat();
+        schedule_heartbeat();
+    });
+}
+
+void redis_backplane::beat() {
+    send_publisher({"SET", alive_key_, node_id_, "PX", alive_ttl_});
+    if (!local_connections_.empty()) {
+        send_publisher({"PEXPIRE", connections_key_, alive_ttl_});
+    }
+}
+
+void redis_backplane::publish_membership(const interest& what, bool present) {
+    const std::string key = channels_.member_nodes(what.scope, what.hub, what.name);
+    if (!key.empty()) {
+        send_publisher({present ? "SADD" : "SREM", key, router_.node_key()});
+    }
+}
+
+void redis_backplane::interest_changed(core::send_scope scope, std::string_view hub, std::string_view name) {
+    {
+        const std::lock_guard lock(mutex_);
+        if (stopped_) {
+            return;
+        }
+        changed_.push_back(interest{scope, std::string(hub), std::string(name)});
+        if (reconcile_posted_) {
+            return;
+        }
+        reconcile_posted_ = true;
+    }
+    asio::post(io_, [this] { reconcile_interests(); });
+}
+
+bool redis_backplane::wanted(const interest& what) const {
+    const auto& local = router_.index();
+    switch (what.scope) {
+    case core::send_scope::hub:
+        return local.hub_has_connections(what.hub);
+    case core::send_scope::group:
+        return local.group_exists(what.hub, what.name);
+    case core::send_scope::user:
+        return local.user_exists(what.hub, what.name);
+    case core::send_scope::connection:
+        break;
+    }
+    return false;
+}
+
+void redis_backplane::connection_changed(std::string_view hub, std::string_view connection_id, bool present) {
+    {
+        const std::lock_guard lock(mutex_);
+        if (stopped_) {
+            return;
+        }
+        std::string member;
+        member.reserve(hub.size() + 1 + connection_id.size());
+        member.append(hub).append(":").append(connection_id);
+        connection_changes_.emplace_back(std::move(member), present);
+        if (reconcile_posted_) {
+            return;
+        }
+        reconcile_posted_ = true;
+    }
+    asio::post(io_, [this] { reconcile_interests(); });
+}
+
+void redis_backplane::reconcile_interests() {
+    std::vector<interest> changed;
+    std::vector<std::pair<std::string, bool>> connections;
+    {
+        const std::lock_guard lock(mutex_);
+        changed.swap(changed_);
+        connections.swap(connection_changes_);
+        reconcile_posted_ = false;
+    }
+    // Each change is checked against the registry now rather than replayed: joins and leaves from
+    // several workers may arrive in any order, and the registry holds the state to follow. Redis
+    // runs SUBSCRIBE and UNSUBSCRIBE in the order sent on the one connection.
+    for (auto& what : changed) {
+        std::string channel = channels_.for_interest(what.scope, what.hub, what.name);
+        const bool want = wanted(what);
+        const auto found = subscribed_.find(channel);
+        if (want && found == subscribed_.end()) {
+            subscriber_.command({"SUBSCRIBE", channel});
+            publish_membership(what, true);
+            subscribed_.emplace(std::move(channel), std::move(what));
+        } else if (!want && found != subscribed_.end()) {
+            subscriber_.command({"UNSUBSCRIBE", channel});
+            publish_membership(what, false);
+            subscribed_.erase(found);
+        }
+    }
+    subscriptions_.store(subscribed_.size(), std::memory_order_relaxed);
+    // Connections arrive and leave in the order their shards reported them; one connection's
+    // add always precedes its removal, as both come from its own shard.
+    for (auto& [member, present] : connections) {
+        if (present) {
+            send_publisher({"SADD", connections_key_, member});
+            send_publisher({"PEXPIRE", connections_key_, alive_ttl_});
+            local_connections_.insert(std::move(member));
+        } else {
+            send_publisher({"SREM", connections_key_, member});
+            local_connections_.erase(member);
+        }
+    }
+}
+
+namespace {
+
+// Whether any node in the set KEYS[1] is alive (its key ARGV[1] .. node exists); nodes that are
+// not are removed from the set on the way, so a dead node's entries do not pile up.
+constexpr std::string_view any_alive_member = R"(
+local nodes = redis.call('SMEMBERS', KEYS[1])
+for _, node in ipairs(nodes) do
+  if redis.call('EXISTS', ARGV[1] .. node) == 1 then return 1 end
+  redis.call('SREM', KEYS[1], node)
+end
+return 0)";
+
+// Whether node KEYS[1] is alive and its connection set KEYS[2] holds ARGV[1].
+constexpr std::string_view alive_connection = R"(
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+return redis.call('SISMEMBER', KEYS[2], ARGV[1]))";
+
+} // namespace
+
+void redis_backplane::ask_exists(core::presence_kind kind, std::string_view hub, std::string_view name,
+                                 core::presence_answer done) {
+    {
+        const std::lock_guard lock(mutex_);
+        if (stopped_) {
+            done(std::nullopt);
+            return;
+        }
+    }
+    queries_.fetch_add(1, std::memory_order_relaxed);
+    asio::post(io_, [this, kind, hub = std::string(hub), name = std::string(name),
+                     done = std::move(done)]() mutable { run_query(kind, hub, name, std::move(done)); });
+}
+
+void redis_backplane::run_query(core::presence_kind kind, const std::string& hub, const std::string& name,
+                                core::presence_answer done) {
+    // Answered exactly once: by the reply, by the deadline, or by the loss of the connection.
+    struct pending {
+        core::presence_answer done;
+        asio::steady_timer deadline;
+        bool answered = false;
+        void answer(std::optional<bool> found) {
+            if (!answered) {
+                answered = true;
+                deadline.cancel();
+                done(found);
+            }
+        }
+    };
+    auto query = std::make_shared<pending>(pending{std::move(done), asio::steady_timer(io_, query_deadline)});
+    const auto on_reply = [this, query](const redisReply* reply) {
+        if (reply == nullptr || reply->type != REDIS_REPLY_INTEGER) {
+            queries_unanswered_.fetch_add(1, std::memory_order_relaxed);
+            query->answer(std::nullopt);
+            return;
+        }
+        query->answer(reply->integer == 1);
+    };
+    bool sent = false;
+    if (kind == core::presence_kind::connection) {
+        const auto owner = core::router::node_key_of(name);
+        const std::string member = hub + ":" + name;
+        sent = owner && send_publisher({"EVAL", alive_connection, "2", channels_.alive(*owner),
+                                        channels_.connections(*owner), member},
+                                       on_reply);
+    } else {
+        const auto scope =
+            kind == core::presence_kind::user ? core::send_scope::user : core::send_scope::group;
+        sent = send_publisher({"EVAL", any_alive_member, "1", channels_.member_nodes(scope, hub, name),
+                               channels_.alive_prefix()},
+                              on_reply);
+    }
+    if (!sent) {
+        queries_unanswered_.fetch_add(1, std::memory_order_relaxed);
+        query->answer(std::nullopt);
+        return;
+    }
+    query->deadline.async_wait([this, query](boost::system::error_code ec) {
+        if (!ec && !query->answered) {
+            queries_unanswered_.fetch_add(1, std::memory_order_relaxed);
+            query->answer(std::nullopt);
+        }
+    });
+}
+
+void redis_backplane::subscribe_everything() {
+    std::vector<std::string_view> arguments{"SUBSCRIBE", node_channel_};
+    for (const auto& entry : subscribed_) {
+        arguments.push_back(entry.first);
+    }
+    subscriber_.command(arguments);
+    subscriber_up_.store(true, std::memory_order_relaxed);
+    spdlog::info("backplane: subscriber connected to Redis {} ({} channel(s))", endpoint_.describe(),
+                 arguments.size() - 1);
+}
+
+void redis_backplane::on_subscriber_reply(const redisReply& reply) {
+    if (reply.type != REDIS_REPLY_ARRAY || reply.elements != 3 || !is_text(*reply.element[0], "message") ||
+        reply.element[2]->type != REDIS_REPLY_STRING) {
+        return; // subscribe / unsubscribe confirmations
+    }
+    auto decoded = decode_envelope(text_of(*reply.element[2]));
+    if (!decoded) {
+        malformed_.fetch_add(1, std::memory_order_relaxed);
+        spdlog::debug("backplane: message on {} dropped: {}", text_of(*reply.element[1]), decoded.error());
+        return;
+    }
+    if (decoded->origin == router_.node_key()) {
+        return; // our own publish, already delivered here
+    }
+    received_.fetch_add(1, std::memory_order_relaxed);
+    if (!router_.deliver_from_node(std::move(decoded->send))) {
+        malformed_.fetch_add(1, std::memory_order_relaxed);
+    }
+}
+
+void redis_backplane::register_metrics(util::metrics_registry& registry) const {
+    registry.add_gauge("hubcast_backplane_connected",
+                       "1 while both Redis connections (publisher, subscriber) are up, else 0.",
+                       [this] { return connected() ? 1 : 0; });
+    registry.add_counter("hubcast_backplane_published_total", "Sends published to Redis for other nodes.",
+                         published_);
+    registry.add_counter(
+        "hubcast_backplane_publish_dropped_total",
+        "Sends that could not be published (Redis unreachable or the queue full): other nodes "
+        "missed them.",
+        publish_dropped_);
+    registry.add_counter("hubcast_backplane_publish_errors_total",
+                         "PUBLISH commands Redis answered with an error.", publish_errors_);
+    registry.add_counter("hubcast_backplane_received_total", "Sends received from other nodes.", received_);
+    registry.add_counter("hubcast_backplane_malformed_total",
+                         "Messages from Redis dropped because they could not be decoded.", malformed_);
+    registry.add_counter("hubcast_backplane_connection_failures_total",
+                         "Redis connections lost or not made (each is retried with back-off).", reconnects_);
+    registry.add_counter("hubcast_backplane_existence_queries_total",
+                         "Existence checks this node could not answer alone and asked Redis.", queries_);
+    registry.add_counter("hubcast_backplane_existence_queries_unanswered_total",
+                         "Of those, the ones Redis did not answer (unreachable, or past 1 s): REST 503.",
+                         queries_unanswered_);
+    registry.add_gauge("hubcast_backplane_subscriptions",
+                       "Hub, group and user channels this node is subscribed to.",
+                       [this] { return subscriptions_.load(std::memory_order_relaxed); });
+}
+
+} // namespace hubcast::backplane

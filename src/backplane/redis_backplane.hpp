@@ -1,0 +1,162 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "backplane/channels.hpp"
+#include "backplane/redis_link.hpp"
+#include "backplane/redis_url.hpp"
+#include "core/backplane.hpp"
+#include "core/router.hpp"
+#include "util/metrics_registry.hpp"
+
+namespace hubcast::backplane {
+
+/// core::backplane over one Redis (docs/scale-out.md): sends cross as PUBLISH of an envelope
+/// (envelope.hpp) to the channel of their scope (channels.hpp), and this node SUBSCRIBEs to the
+/// channels of the hubs, groups and users it has connections for, plus its own node channel.
+///
+/// It runs its own thread and event loop with two Redis connections, a publisher and a subscriber
+/// (a subscribed connection takes no other command). Workers only encode and queue: publish() and
+/// interest_changed() take one short lock and, for the first item of a batch, post one wake-up, so
+/// no worker waits on Redis. Everything queued before the loop runs goes out in one write.
+///
+/// Delivery between nodes is at most once, as Redis pub/sub is: while the publisher is not
+/// connected, or when the queue is past its byte bound, sends to other nodes are dropped and
+/// counted (hubcast_backplane_publish_dropped_total); the local recipients still get them.
+/// Messages from other nodes are fanned out through router::deliver_from_node on this thread.
+///
+/// Presence: every `heartbeat` the node sets its alive key to expire after three heartbeats, and
+/// keeps in Redis the set of its connections (expiring with it) and its membership of the
+/// user-nodes / group-nodes sets of the users and groups it has. An existence check this node
+/// cannot answer alone runs one Lua script that reads them and ignores (and removes) nodes whose
+/// alive key has expired, so a node that stops heartbeating is forgotten within three heartbeats.
+class redis_backplane final : public core::backplane {
+public:
+    static constexpr std::chrono::seconds heartbeat{2};
+    /// How long an existence check waits for Redis before it answers "cannot ask" (REST 503).
+    static constexpr std::chrono::seconds query_deadline{1};
+    /// How long stop() waits for Redis to forget this node before it closes anyway.
+    static constexpr std::chrono::milliseconds leave_deadline{500};
+
+    /// What may wait to be published, in bytes, before sends are dropped: a Redis that stalls
+    /// must cost drops, not the host's memory.
+    static constexpr std::size_t max_queued_bytes = 64UL * 1024 * 1024;
+
+    redis_backplane(core::router& router, redis_endpoint endpoint, std::string node_id);
+    ~redis_backplane() override;
+    redis_backplane(const redis_backplane&) = delete;
+    redis_backplane& operator=(const redis_backplane&) = delete;
+
+    /// Starts the thread and connects (asynchronously: the node serves while Redis is away).
+    void start();
+    /// Removes this node's alive key (waiting up to leave_deadline for Redis), closes both
+    /// connections and joins the thread. Call after the workers stopped; publish() and the other
+    /// calls are then no-ops.
+    void stop();
+
+    void publish(const core::outgoing_send& send) override;
+    void interest_changed(core::send_scope scope, std::string_view hub, std::string_view name) override;
+    void connection_changed(std::string_view hub, std::string_view connection_id, bool present) override;
+    void ask_exists(core::presence_kind kind, std::string_view hub, std::string_view name,
+                    core::presence_answer done) override;
+
+    const std::string& node_id() const noexcept { return node_id_; }
+    /// Both connections are up (subscriptions sent).
+    bool connected() const noexcept {
+        return publisher_up_.load(std::memory_order_relaxed) &&
+               subscriber_up_.load(std::memory_order_relaxed);
+    }
+
+    /// hubcast_backplane_* on /metrics.
+    void register_metrics(util::metrics_registry& registry) const;
+
+private:
+    struct interest {
+        core::send_scope scope;
+        std::string hub;
+        std::string name;
+    };
+
+    void flush_publishes();
+    void reconcile_interests();
+    bool wanted(const interest& what) const;
+    void subscribe_everything();
+    void on_subscriber_reply(const redisReply& reply);
+    void on_publisher_reply(const redisReply& reply);
+    /// A command on the publisher connection, whose reply goes to `on_reply` (null: ignored);
+    /// on_reply gets null if the connection is lost first. False when it is not connected.
+    bool send_publisher(const std::vector<std::string_view>& arguments,
+                        std::function<void(const redisReply*)> on_reply = {});
+    void on_publisher_ready();
+    void on_publisher_lost();
+    /// Calls every waiting reply handler with null (the connection is gone).
+    void answer_waiting_with_nothing();
+    void beat();
+    void leave();
+    void schedule_heartbeat();
+    /// SADD / SREM of this node in the user-nodes or group-nodes set of `what`.
+    void publish_membership(const interest& what, bool present);
+    void run_query(core::presence_kind kind, const std::string& hub, const std::string& name,
+                   core::presence_answer done);
+
+    core::router& router_;
+    redis_endpoint endpoint_;
+    std::string node_id_;
+    channel_names channels_;
+    std::string node_channel_;
+
+    boost::asio::io_context io_;
+    boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
+    redis_link publisher_;
+    redis_link subscriber_;
+    std::thread thread_;
+
+    std::mutex mutex_;                                        // guards the queues below
+    std::vector<std::pair<std::string, std::string>> outbox_; // channel, envelope
+    std::size_t outbox_bytes_ = 0;
+    bool flush_posted_ = false;
+    std::vector<interest> changed_;
+    std::vector<std::pair<std::string, bool>> connection_changes_; // "<hub>:<id>", present
+    bool reconcile_posted_ = false;
+    bool stopped_ = false;
+
+    // This thread only: every channel this node should be subscribed to (its node channel aside).
+    std::unordered_map<std::string, interest> subscribed_;
+    std::unordered_set<std::string> local_connections_; // "<hub>:<id>", what the presence set holds
+    std::deque<std::function<void(const redisReply*)>> publisher_waiting_; // one per command sent
+    boost::asio::steady_timer heartbeat_timer_; // the heartbeat, then leave()'s deadline
+    bool leaving_ = false;
+    std::string alive_key_;
+    std::string connections_key_;
+    std::string alive_ttl_; // three heartbeats, in milliseconds, as PX takes it
+
+    std::atomic<bool> publisher_up_{false};
+    std::atomic<bool> subscriber_up_{false};
+    std::atomic<std::uint64_t> published_{0};
+    std::atomic<std::uint64_t> publish_dropped_{0};
+    std::atomic<std::uint64_t> publish_errors_{0};
+    std::atomic<std::uint64_t> received_{0};
+    std::atomic<std::uint64_t> malformed_{0};
+    std::atomic<std::uint64_t> reconnects_{0};
+    std::atomic<std::uint64_t> subscriptions_{0};
+    std::atomic<std::uint64_t> queries_{0};
+    std::atomic<std::uint64_t> queries_unanswered_{0};
+};
+
+} // namespace hubcast::backplane

@@ -1,0 +1,345 @@
+// Scale-out over a real Redis (docs/scale-out.md): three hubcast nodes share one redis-server
+// started by the test on a unix socket. Each test puts the publisher and the recipients on
+// different nodes and checks what a single node would give: who receives, in which order, and
+// what exclusions, filters and noEcho leave out; that nodes subscribe only while they have
+// members; and that a Redis restart costs cross-node messages, never local service.
+//
+// A node subscribes asynchronously after a join, so before a cross-node send a test waits until
+// Redis lists the subscription (PUBSUB NUMSUB): the docs say a join is not yet in force on other
+// nodes when its ack goes out.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "support/hubcast_process.hpp"
+#include "support/metrics.hpp"
+#include "support/pubsub_client.hpp"
+#include "support/redis_process.hpp"
+#include "support/rest_client.hpp"
+
+namespace hubcast::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+const std::vector<std::string> publisher_roles{"webpubsub.sendToGroup", "webpubsub.joinLeaveGroup"};
+
+class ScaleOut : public ::testing::Test {
+protected:
+    static constexpr std::size_t node_count = 3;
+
+    void SetUp() override {
+        for (std::size_t i = 0; i < node_count; ++i) {
+            nodes_.push_back(std::make_unique<hubcast_process>(process_options{
+                .args = {"--redis", redis_.url(), "--node-id", numbered("n", i), "--workers", "2"}}));
+        }
+    }
+    void TearDown() override {
+        if (!HasFailure()) {
+            return;
+        }
+        for (std::size_t i = 0; i < nodes_.size(); ++i) {
+            const std::string output = nodes_[i]->output();
+            std::cerr << "---- node " << i << " output (end) ----\n"
+                      << (output.size() > 3000 ? output.substr(output.size() - 3000) : output) << "\n";
+        }
+    }
+
+    hubcast_process& node(std::size_t i) { return *nodes_.at(i); }
+
+    pubsub_client connect(std::size_t on, std::string user) {
+        return pubsub_client::connect(node(on),
+                                      client_options{.user = std::move(user), .roles = publisher_roles});
+    }
+
+    // Built with append: `"literal" + std::string` trips GCC 12's -Wrestrict false positive.
+    static std::string group_channel(std::string_view group) {
+        return std::string("hubcast:0:group:chat:").append(group);
+    }
+    static std::string user_channel(std::string_view user) {
+        return std::string("hubcast:0:user:chat:").append(user);
+    }
+    static std::string numbered(std::string_view stem, std::size_t i) {
+        return std::string(stem).append(std::to_string(i));
+    }
+    static constexpr std::string_view hub_channel = "hubcast:0:hub:chat";
+
+    void rest_send(std::size_t on, std::string_view path, std::string_view text,
+                   std::string_view query = {}) {
+        const auto response = rest(node(on), "POST", api(path, query), text, "text/plain");
+        ASSERT_EQ(response.status, 202) << response.describe();
+    }
+
+    int head(std::size_t on, std::string_view path) {
+        return rest(node(on), "HEAD", api(path), "", "").status;
+    }
+    /// Presence is written asynchronously: waits until `path` answers `status` on node `on`.
+    bool head_becomes(std::size_t on, std::string_view path, int status, deadline limit = default_wait) {
+        return wait_until([&] { return head(on, path) == status; }, limit);
+    }
+
+    static void expect_server_messages(pubsub_client& client, const std::vector<std::string>& texts) {
+        for (const auto& text : texts) {
+            const auto message = client.ws().expect_json();
+            EXPECT_EQ(message.at("type"), "message");
+            EXPECT_EQ(message.at("from"), "server");
+            EXPECT_EQ(message.at("data"), text.c_str());
+        }
+    }
+
+    redis_process redis_;
+    std::vector<std::unique_ptr<hubcast_process>> nodes_;
+};
+
+TEST_F(ScaleOut, EachNodePrintsItsNameAndNodeKey) {
+    for (std::size_t i = 0; i < node_count; ++i) {
+        EXPECT_TRUE(node(i).wait_for_output_containing(numbered("hubcast node n", i).append(" (node key ")))
+            << node(i).output();
+    }
+}
+
+TEST_F(ScaleOut, GroupMessagesReachMembersOnOtherNodesOnceEachInPublisherOrder) {
+    pubsub_client alice = connect(0, "alice");
+    pubsub_client bob = connect(1, "bob");
+    pubsub_client carol = connect(2, "carol");
+    bob.join_acked("room", 1);
+    carol.join_acked("room", 1);
+    ASSERT_TRUE(redis_.wait_for_subscribers(group_channel("room"), 2));
+
+    constexpr int count = 50;
+    for (int i = 0; i < count; ++i) {
+        alice.send_text("room", numbered("m", static_cast<std::size_t>(i)));
+    }
+    alice.send_text("room", "end"); // published last: a second copy of any message would come before it
+    for (pubsub_client* member : {&bob, &carol}) {
+        for (int i = 0; i < count; ++i) {
+            const auto message = member->expect_group_message("room");
+            EXPECT_EQ(message.at("data"), numbered("m", static_cast<std::size_t>(i)).c_str());
+            EXPECT_EQ(message.at("fromUserId"), "alice");
+        }
+        EXPECT_EQ(member->expect_group_message("room").at("data"), "end");
+    }
+}
+
+TEST_F(ScaleOut, NoEchoLeavesOutOnlyThePublisherAcrossNodes) {
+    pubsub_client alice = connect(0, "alice");
+    pubsub_client bob = connect(1, "bob");
+    alice.join_acked("room", 1);
+    bob.join_acked("room", 1);
+    ASSERT_TRUE(redis_.wait_for_subscribers(group_channel("room"), 2));
+
+    alice.send_text("room", "quiet", std::nullopt, true);
+    alice.send_text("room", "loud");
+    EXPECT_EQ(bob.expect_group_message("room").at("data"), "quiet");
+    EXPECT_EQ(bob.expect_group_message("room").at("data"), "loud");
+    EXPECT_EQ(alice.expect_group_message("room").at("data"), "loud");
+}
+
+TEST_F(ScaleOut, RestSendsOfEveryKindReachRecipientsOnOtherNodes) {
+    pubsub_client bob = connect(1, "bob");
+    pubsub_client carol = connect(2, "carol");
+    carol.join_acked("room", 1);
+    ASSERT_TRUE(redis_.wait_for_subscribers(hub_channel, 2));
+    ASSERT_TRUE(redis_.wait_for_subscribers(user_channel("bob"), 1));
+    ASSERT_TRUE(redis_.wait_for_subscribers(group_channel("room"), 1));
+
+    // Every send goes to node 0, which has no client at all.
+    rest_send(0, "/api/hubs/chat/:send", "to-all");
+    rest_send(0, "/api/hubs/chat/users/bob/:send", "to-bob");
+    rest_send(0, std::string("/api/hubs/chat/connections/").append(carol.connection_id()).append("/:send"),
+              "to-carol");
+    rest_send(0, "/api/hubs/chat/:send", "not-bob", std::string("excluded=").append(bob.connection_id()));
+    rest_send(0, "/api/hubs/chat/:send", "only-bob", "filter=userId%20eq%20%27bob%27");
+    rest_send(0, "/api/hubs/chat/groups/room/:send", "to-room");
+    rest_send(0, "/api/hubs/chat/:send", "end");
+
+    expect_server_messages(bob, {"to-all", "to-bob", "only-bob", "end"});
+    EXPECT_EQ(carol.ws().expect_json().at("data"), "to-all");
+    EXPECT_EQ(carol.ws().expect_json().at("data"), "to-carol");
+    EXPECT_EQ(carol.ws().expect_json().at("data"), "not-bob");
+    const auto room = carol.expect_group_message("room");
+    EXPECT_EQ(room.at("data"), "to-room");
+    EXPECT_TRUE(room.at("fromUserId").is_null()); // as one node says it for a REST group send
+    EXPECT_EQ(carol.ws().expect_json().at("data"), "end");
+}
+
+TEST_F(ScaleOut, ASendToAnotherHubStaysOutOfThisOne) {
+    pubsub_client bob = connect(1, "bob");
+    ASSERT_TRUE(redis_.wait_for_subscribers(hub_channel, 1));
+    EXPECT_EQ(redis_.subscribers("hubcast:0:hub:other"), 0);
+    rest_send(0, "/api/hubs/other/:send", "elsewhere");
+    rest_send(0, "/api/hubs/chat/:send", "here");
+    expect_server_messages(bob, {"here"});
+}
+
+TEST_F(ScaleOut, NodesSubscribeOnlyWhileTheyHaveMembers) {
+    {
+        pubsub_client bob = connect(1, "bob");
+        ASSERT_TRUE(redis_.wait_for_subscribers(hub_channel, 1));
+        ASSERT_TRUE(redis_.wait_for_subscribers(user_channel("bob"), 1));
+        bob.join_acked("room", 1);
+        ASSERT_TRUE(redis_.wait_for_subscribers(group_channel("room"), 1));
+        ASSERT_TRUE(bob.leave("room", 2));
+        bob.expect_ack(2);
+        EXPECT_TRUE(redis_.wait_for_subscribers(group_channel("room"), 0));
+        EXPECT_EQ(redis_.subscribers(hub_channel), 1);
+    }
+    // The client is gone: its node leaves the hub's and the user's channels too.
+    EXPECT_TRUE(redis_.wait_for_subscribers(hub_channel, 0));
+    EXPECT_TRUE(redis_.wait_for_subscribers(user_channel("bob"), 0));
+}
+
+TEST_F(ScaleOut, RedisRestartCostsOnlyCrossNodeMessagesAndHeals) {
+    pubsub_client alice = connect(0, "alice");
+    pubsub_client bob = connect(1, "bob");
+    alice.join_acked("room", 1);
+    bob.join_acked("room", 1);
+    ASSERT_TRUE(redis_.wait_for_subscribers(group_channel("room"), 2));
+
+    redis_.stop();
+    ASSERT_TRUE(
+        wait_until([&] { return read_metric(node(0).port(), "hubcast_backplane_connected") == 0; }, 5s));
+    // Local service goes on: the publisher's own node delivers, REST answers as before.
+    alice.send_text("room", "during");
+    EXPECT_EQ(alice.expect_group_message("room").at("data"), "during");
+    rest_send(0, "/api/hubs/chat/:send", "rest-during");
+    expect_server_messages(alice, {"rest-during"});
+    // Counted when the backplane's thread takes the batch, just after the sends returned: the
+    // group send and the REST send, nothing else was published.
+    EXPECT_TRUE(wait_until(
+        [&] { return read_metric(node(0).port(), "hubcast_backplane_publish_dropped_total") == 2; }, 5s));
+
+    redis_.start();
+    // Both nodes reconnect with back-off and subscribe again to what they have members for.
+    ASSERT_TRUE(redis_.wait_for_subscribers(group_channel("room"), 2, 15s));
+    ASSERT_TRUE(
+        wait_until([&] { return read_metric(node(0).port(), "hubcast_backplane_connected") == 1; }, 15s));
+    alice.send_text("room", "after");
+    EXPECT_EQ(bob.expect_group_message("room").at("data"), "after"); // "during" never crossed
+    // Both connections were lost, then each retry while Redis was down failed too: how many
+    // retries fit in the outage depends on timing, so only the two losses are certain.
+    EXPECT_GE(read_metric(node(1).port(), "hubcast_backplane_connection_failures_total"), 2);
+}
+
+TEST_F(ScaleOut, AStalledRedisNeverStallsLocalService) {
+    pubsub_client alice = connect(0, "alice");
+    pubsub_client bob = connect(1, "bob");
+    alice.join_acked("room", 1);
+    bob.join_acked("room", 1);
+    ASSERT_TRUE(redis_.wait_for_subscribers(group_channel("room"), 2));
+
+    redis_.pause();
+    // Redis answers nothing now; every worker still serves at once (each wait here is the
+    // default 5 s bound, far above what a local send takes).
+    for (int i = 0; i < 20; ++i) {
+        alice.send_text("room", numbered("stalled", static_cast<std::size_t>(i)));
+        EXPECT_EQ(alice.expect_group_message("room").at("data"),
+                  numbered("stalled", static_cast<std::size_t>(i)).c_str());
+    }
+    rest_send(0, "/api/hubs/chat/:send", "rest-stalled");
+    expect_server_messages(alice, {"rest-stalled"});
+    redis_.resume();
+
+    // What waited in the sockets goes out once Redis runs again, in order.
+    for (int i = 0; i < 20; ++i) {
+        EXPECT_EQ(bob.expect_group_message("room").at("data"),
+                  numbered("stalled", static_cast<std::size_t>(i)).c_str());
+    }
+    expect_server_messages(bob, {"rest-stalled"});
+}
+
+TEST_F(ScaleOut, ExistenceChecksAnswerForTheWholeCluster) {
+    pubsub_client bob = connect(1, "bob");
+    bob.join_acked("room", 1);
+    const std::string bob_path = std::string("/api/hubs/chat/connections/").append(bob.connection_id());
+    for (const std::size_t asked : {std::size_t{0}, std::size_t{2}}) {
+        EXPECT_TRUE(head_becomes(asked, "/api/hubs/chat/users/bob", 200)) << "node " << asked;
+        EXPECT_TRUE(head_becomes(asked, "/api/hubs/chat/groups/room", 200)) << "node " << asked;
+        EXPECT_TRUE(head_becomes(asked, bob_path, 200)) << "node " << asked;
+        EXPECT_EQ(head(asked, "/api/hubs/chat/users/nobody"), 404);
+        EXPECT_EQ(head(asked, "/api/hubs/chat/groups/empty"), 404);
+        EXPECT_EQ(head(asked, "/api/hubs/other/users/bob"), 404); // another hub
+    }
+    // An id of bob's node that it never made, and ids of no node at all.
+    std::string unknown = bob.connection_id();
+    unknown.back() = unknown.back() == 'A' ? 'B' : 'A';
+    EXPECT_EQ(head(0, std::string("/api/hubs/chat/connections/").append(unknown)), 404);
+    EXPECT_EQ(head(0, "/api/hubs/chat/connections/not-an-id"), 404);
+
+    ASSERT_TRUE(bob.leave("room", 2));
+    bob.expect_ack(2);
+    EXPECT_TRUE(head_becomes(0, "/api/hubs/chat/groups/room", 404));
+    EXPECT_EQ(head(0, "/api/hubs/chat/users/bob"), 200);
+}
+
+TEST_F(ScaleOut, AKilledNodeIsForgottenWithinThreeHeartbeats) {
+    pubsub_client bob = connect(1, "bob");
+    bob.join_acked("room", 1);
+    const std::string bob_path = std::string("/api/hubs/chat/connections/").append(bob.connection_id());
+    ASSERT_TRUE(head_becomes(0, bob_path, 200));
+    ASSERT_TRUE(head_becomes(0, "/api/hubs/chat/groups/room", 200));
+
+    node(1).kill();
+    const auto killed = std::chrono::steady_clock::now();
+    // Three heartbeats of 2 s, plus what one check and one heartbeat's jitter take.
+    EXPECT_TRUE(head_becomes(0, "/api/hubs/chat/users/bob", 404, 7s));
+    EXPECT_TRUE(head_becomes(0, "/api/hubs/chat/groups/room", 404, 7s));
+    EXPECT_TRUE(head_becomes(0, bob_path, 404, 7s));
+    EXPECT_LE(std::chrono::steady_clock::now() - killed, 7s);
+    // Other nodes never waited on it.
+    EXPECT_EQ(head(2, "/api/hubs/chat/users/nobody"), 404);
+}
+
+TEST_F(ScaleOut, ANodeStoppedWithSigtermLeavesThePresenceAtOnce) {
+    pubsub_client bob = connect(1, "bob");
+    bob.join_acked("room", 1);
+    const std::string bob_path = std::string("/api/hubs/chat/connections/").append(bob.connection_id());
+    ASSERT_TRUE(head_becomes(0, bob_path, 200));
+    ASSERT_TRUE(head_becomes(0, "/api/hubs/chat/groups/room", 200));
+
+    const auto status = node(1).terminate();
+    ASSERT_TRUE(status && status->success());
+    // Asked once, right after the exit: no heartbeat has to run out.
+    EXPECT_EQ(head(0, "/api/hubs/chat/users/bob"), 404);
+    EXPECT_EQ(head(0, "/api/hubs/chat/groups/room"), 404);
+    EXPECT_EQ(head(0, bob_path), 404);
+}
+
+TEST_F(ScaleOut, ChecksThatNeedRedisAnswer503WhileItIsDownAndLocalOnesStillAnswer) {
+    pubsub_client bob = connect(1, "bob");
+    ASSERT_TRUE(head_becomes(0, "/api/hubs/chat/users/bob", 200));
+    redis_.stop();
+    ASSERT_TRUE(
+        wait_until([&] { return read_metric(node(0).port(), "hubcast_backplane_connected") == 0; }, 5s));
+    const auto asked = std::chrono::steady_clock::now();
+    const auto response = rest(node(0), "HEAD", api("/api/hubs/chat/users/bob"), "", "");
+    EXPECT_EQ(response.status, 503) << response.describe();
+    EXPECT_EQ(response.header("x-ms-error-code"), std::optional<std::string>("ServiceUnavailable"));
+    EXPECT_LT(std::chrono::steady_clock::now() - asked, 1s); // at once, not after a timeout
+    // bob's own node knows him without Redis.
+    EXPECT_EQ(head(1, "/api/hubs/chat/users/bob"), 200);
+    EXPECT_EQ(head(1, std::string("/api/hubs/chat/connections/").append(bob.connection_id())), 200);
+}
+
+TEST_F(ScaleOut, ACheckWhileRedisIsPausedAnswers503WithinItsDeadline) {
+    pubsub_client bob = connect(1, "bob");
+    ASSERT_TRUE(head_becomes(0, "/api/hubs/chat/users/bob", 200));
+    redis_.pause();
+    const auto asked = std::chrono::steady_clock::now();
+    EXPECT_EQ(head(0, "/api/hubs/chat/users/bob"), 503);
+    EXPECT_LT(std::chrono::steady_clock::now() - asked, 3s); // the 1 s query deadline, with slack
+    redis_.resume();
+    EXPECT_TRUE(head_becomes(0, "/api/hubs/chat/users/bob", 200));
+}
+
+TEST(ScaleOutSettings, AnInvalidRedisUrlIsRefusedAtStart) {
+    const auto result =
+        run_hubcast({"--access-key", std::string(default_access_key), "--redis", "http://127.0.0.1"});
+    EXPECT_FALSE(result.status.success());
+    EXPECT_NE(result.standard_error.find("redis"), std::string::npos) << result.standard_error;
+}
+
+} // namespace
+} // namespace hubcast::test

@@ -1,0 +1,166 @@
+// What the router does for other nodes, without any network: the owning node read from a
+// connection id, and a send that arrived from another node fanned out here exactly as a local send
+// (group, user, hub, connection; exclusions, noEcho, filter, TTL), never published again.
+#include <chrono>
+#include <map>
+#include <memory>
+
+#include <gtest/gtest.h>
+
+#include "core/router.hpp"
+#include "recording_sink.hpp"
+
+namespace hubcast::core {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::json_of;
+using testing::recording_sink;
+
+/// Two shards drained by the test thread, one recording sink per connection.
+class two_shard_node {
+public:
+    two_shard_node() : router_(2) {}
+    ~two_shard_node() { shard::unbind_current_thread(); }
+
+    router& r() { return router_; }
+
+    std::string attach(std::size_t shard_index, std::string user,
+                       const std::vector<std::string>& groups = {}) {
+        std::string id = router_.new_connection_id(shard_index);
+        auto& sink = *sinks_.emplace(id, std::make_unique<recording_sink>()).first->second;
+        shard& s = router_.shard_at(shard_index);
+        s.bind_to_current_thread();
+        connection& c =
+            s.attach(connection_info{id, "chat", std::move(user), protocol::subprotocol_kind::json},
+                     auth::permission_set{}, sink);
+        for (const auto& group : groups) {
+            s.join(c, group);
+        }
+        shard::unbind_current_thread();
+        return id;
+    }
+
+    void settle() {
+        for (std::size_t i = 0; i < router_.shard_count(); ++i) {
+            router_.shard_at(i).bind_to_current_thread();
+            router_.shard_at(i).inbox().drain();
+        }
+        shard::unbind_current_thread();
+    }
+
+    std::size_t frames(const std::string& id) { return sinks_.at(id)->frames.size(); }
+    boost::json::value last(const std::string& id) { return json_of(sinks_.at(id)->frames.back()); }
+
+private:
+    router router_;
+    std::map<std::string, std::unique_ptr<recording_sink>> sinks_;
+};
+
+incoming_send group_send(std::string group, std::string text) {
+    incoming_send send;
+    send.scope = send_scope::group;
+    send.hub = "chat";
+    send.target = std::move(group);
+    send.from_user_id = "remote-user";
+    send.data = protocol::message_data{protocol::data_type::text, std::move(text)};
+    return send;
+}
+
+TEST(RouterNodeKey, TheOwningNodeIsReadFromTheId) {
+    router here(2);
+    router there(1);
+    const auto mine = here.new_connection_id(1);
+    const auto theirs = there.new_connection_id(0);
+    EXPECT_EQ(router::node_key_of(mine), std::optional<std::string_view>(here.node_key()));
+    EXPECT_EQ(router::node_key_of(theirs), std::optional<std::string_view>(there.node_key()));
+    EXPECT_NE(here.node_key(), there.node_key());
+    EXPECT_EQ(here.node_key().size(), 8u);
+    EXPECT_FALSE(router::node_key_of("short"));
+    EXPECT_FALSE(router::node_key_of(std::string(22, '!'))); // not base64url
+}
+
+TEST(RouterFromNode, AGroupSendReachesLocalMembersWithExclusionsAndFilter) {
+    two_shard_node node;
+    const auto a = node.attach(0, "a", {"room"});
+    const auto b = node.attach(1, "b", {"room"});
+    const auto c = node.attach(1, "c", {"room"});
+    const auto outsider = node.attach(0, "d");
+    auto send = group_send("room", "hello");
+    send.excluded = {a};
+    send.filter = "userId ne 'c'";
+    ASSERT_TRUE(node.r().deliver_from_node(std::move(send)));
+    node.settle();
+    EXPECT_EQ(node.frames(a), 0u);
+    EXPECT_EQ(node.frames(c), 0u);
+    EXPECT_EQ(node.frames(outsider), 0u);
+    ASSERT_EQ(node.frames(b), 1u);
+    const auto message = node.last(b).as_object();
+    EXPECT_EQ(message.at("group"), "room");
+    EXPECT_EQ(message.at("fromUserId"), "remote-user");
+    EXPECT_EQ(message.at("data"), "hello");
+}
+
+TEST(RouterFromNode, NoEchoSkipsThePublishersConnection) {
+    two_shard_node node;
+    const auto a = node.attach(0, "a", {"room"});
+    const auto b = node.attach(1, "b", {"room"});
+    auto send = group_send("room", "x");
+    send.no_echo_connection = b;
+    ASSERT_TRUE(node.r().deliver_from_node(std::move(send)));
+    node.settle();
+    EXPECT_EQ(node.frames(a), 1u);
+    EXPECT_EQ(node.frames(b), 0u);
+}
+
+TEST(RouterFromNode, UserHubAndConnectionSendsReachTheirRecipients) {
+    two_shard_node node;
+    const auto a = node.attach(0, "alice");
+    const auto b = node.attach(1, "bob");
+    incoming_send to_user;
+    to_user.scope = send_scope::user;
+    to_user.hub = "chat";
+    to_user.target = "bob";
+    to_user.data = protocol::message_data{protocol::data_type::text, "u"};
+    ASSERT_TRUE(node.r().deliver_from_node(std::move(to_user)));
+    incoming_send to_hub;
+    to_hub.scope = send_scope::hub;
+    to_hub.hub = "chat";
+    to_hub.data = protocol::message_data{protocol::data_type::text, "h"};
+    ASSERT_TRUE(node.r().deliver_from_node(std::move(to_hub)));
+    incoming_send to_connection;
+    to_connection.scope = send_scope::connection;
+    to_connection.hub = "chat";
+    to_connection.target = a;
+    to_connection.data = protocol::message_data{protocol::data_type::text, "c"};
+    ASSERT_TRUE(node.r().deliver_from_node(std::move(to_connection)));
+    node.settle();
+    ASSERT_EQ(node.frames(a), 2u);
+    ASSERT_EQ(node.frames(b), 2u);
+    EXPECT_EQ(node.last(a).at("data"), "c");
+    EXPECT_EQ(node.last(b).at("data"), "h");
+    EXPECT_EQ(node.last(b).at("from"), "server");
+}
+
+TEST(RouterFromNode, ASendWhoseTimeToLiveIsSpentIsDropped) {
+    two_shard_node node;
+    const auto a = node.attach(0, "a", {"room"});
+    auto send = group_send("room", "late");
+    send.time_to_live = 0ms;
+    ASSERT_TRUE(node.r().deliver_from_node(std::move(send)));
+    node.settle();
+    EXPECT_EQ(node.frames(a), 0u);
+}
+
+TEST(RouterFromNode, AFilterThatDoesNotParseDeliversNothing) {
+    two_shard_node node;
+    const auto a = node.attach(0, "a", {"room"});
+    auto send = group_send("room", "x");
+    send.filter = "userId eq";
+    EXPECT_FALSE(node.r().deliver_from_node(std::move(send)));
+    node.settle();
+    EXPECT_EQ(node.frames(a), 0u);
+}
+
+} // namespace
+} // namespace hubcast::core
