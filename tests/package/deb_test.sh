@@ -31,9 +31,11 @@ expect_eq Version "$("$binary" --version | awk '{ print $2 }')" "$(field Version
 expect_eq Architecture "$(dpkg --print-architecture)" "$(field Architecture)"
 depends=$(field Depends)
 for library in $(objdump -p "$binary" | awk '$1 == "NEEDED" { print $2 }'); do
-    path=$(/sbin/ldconfig -p | awk -v lib="$library" '$1 == lib { print $NF; exit }')
-    owner=$(dpkg -S "$(realpath "$path")" 2>/dev/null | head -n 1 | cut -d: -f1) ||
-        owner=$(dpkg -S "$path" | head -n 1 | cut -d: -f1)
+    # Every reader here reads its input to the end: one that stopped early would end the writer
+    # with SIGPIPE, which pipefail turns into a failure of the test (seen with ldconfig).
+    path=$(/sbin/ldconfig -p | awk -v lib="$library" '$1 == lib && !seen { print $NF; seen = 1 }')
+    owner=$(dpkg -S "$(realpath "$path")" 2>/dev/null | sed -n 1p | cut -d: -f1) ||
+        owner=$(dpkg -S "$path" | sed -n 1p | cut -d: -f1)
     # The owner, or a name it provides (libspdlog1.10 provides libspdlog1.10-fmt9, which its shlibs
     # file names).
     names="$owner $(dpkg-query -W -f='${Provides}' "$owner" | sed 's/([^)]*)//g; s/,/ /g')"
