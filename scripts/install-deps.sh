@@ -9,6 +9,13 @@
 # Debian 12's own nodejs is 18, so when no Node >= 20 is on the PATH this installs Debian's nodejs
 # and npm and, with that npm, Node 22 from the npm registry (`node-linux-<arch>`, the official
 # binaries) into $HUBCAST_NODE_PREFIX (default /usr/local, whose bin/ comes first on the PATH).
+#
+# Services: redis-server and nginx are here as programs the tests start themselves, on their own
+# sockets and ports, never as the system services their packages would start (a Redis on 6379,
+# an nginx on port 80 that fails the install where port 80 is taken). While it installs, this script
+# puts a policy-rc.d in place that refuses every start (exit 101, Debian's invoke-rc.d and
+# deb-systemd-invoke interface), and removes it afterwards; a policy-rc.d that exists already
+# (Docker images ship one) is left as it is and decides alone.
 set -euo pipefail
 
 min_node_major=20
@@ -33,6 +40,7 @@ packages=(
     protobuf-compiler libprotobuf-dev libfmt-dev libspdlog-dev libssl-dev
     googletest libgtest-dev libgmock-dev libbenchmark-dev
     redis-server redis-tools
+    nginx
     nodejs npm
     python3
     dpkg-dev help2man systemd strace curl
@@ -58,11 +66,28 @@ if [[ $(id -u) -ne 0 ]]; then
     sudo_cmd=(sudo)
 fi
 
+policy_rc=/usr/sbin/policy-rc.d
+remove_policy_rc() {
+    "${sudo_cmd[@]}" rm -f "$policy_rc"
+}
+
 if ((${#missing[@]} > 0)); then
     echo "install-deps: installing ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
+    guarded=false
+    if [[ ! -e $policy_rc ]]; then
+        guarded=true
+        trap remove_policy_rc EXIT
+        printf '#!/bin/sh\n# scripts/install-deps.sh of hubcast: no service starts while it installs\nexit 101\n' |
+            "${sudo_cmd[@]}" tee "$policy_rc" >/dev/null
+        "${sudo_cmd[@]}" chmod 755 "$policy_rc"
+    fi
     "${sudo_cmd[@]}" apt-get update -qq
     "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    if $guarded; then
+        remove_policy_rc
+        trap - EXIT
+    fi
 fi
 
 if ! node_is_recent; then
