@@ -93,7 +93,7 @@ fail() {
     stop_all 1
 }
 
-# Waits until `$1` (a command) succeeds, for at most start_timeout_s.
+# Runs the command "$@" until it succeeds, for at most start_timeout_s.
 wait_until() {
     local deadline=$((SECONDS + start_timeout_s))
     until "$@"; do
@@ -129,49 +129,18 @@ for ((i = 1; i <= node_count; i++)); do
     echo "cluster: node n$i (node key $node_key) on http://127.0.0.1:$node_port"
 done
 
-# The balancer. What each line is for: docs/scale-out.md, "Behind a load balancer".
+# The balancer: nginx.conf.in says what each line is for (and docs/scale-out.md, "Behind a load
+# balancer").
 mkdir -p "$dir/nginx"
-{
-    echo "daemon off;"
-    echo "worker_processes 1;"
-    echo "pid $dir/nginx/nginx.pid;"
-    echo "error_log $dir/nginx/error.log notice;"
-    echo "events { worker_connections 4096; }"
-    echo "http {"
-    echo "    access_log $dir/nginx/access.log;"
-    echo "    client_body_temp_path $dir/nginx/client_body;"
-    echo "    proxy_temp_path $dir/nginx/proxy;"
-    echo "    fastcgi_temp_path $dir/nginx/fastcgi;"
-    echo "    uwsgi_temp_path $dir/nginx/uwsgi;"
-    echo "    scgi_temp_path $dir/nginx/scgi;"
-    echo "    upstream hubcast {"
-    for node_port in "${node_ports[@]}"; do
-        echo "        server 127.0.0.1:$node_port;"
-    done
-    echo "        keepalive 16;"
-    echo "    }"
-    echo "    map \$http_upgrade \$connection_upgrade {"
-    echo "        default upgrade;"
-    echo "        '' '';"
-    echo "    }"
-    echo "    server {"
-    echo "        listen 127.0.0.1:$port;"
-    echo "        client_max_body_size 1m;"
-    echo "        client_body_buffer_size 1m;"
-    echo "        location / {"
-    echo "            proxy_pass http://hubcast;"
-    echo "            proxy_http_version 1.1;"
-    echo "            proxy_set_header Upgrade \$http_upgrade;"
-    echo "            proxy_set_header Connection \$connection_upgrade;"
-    echo "            proxy_set_header Host \$http_host;"
-    echo "            proxy_set_header X-Forwarded-Proto \$scheme;"
-    echo "            proxy_read_timeout 1h;"
-    echo "            proxy_send_timeout 1h;"
-    echo "            proxy_max_temp_file_size 0;"
-    echo "        }"
-    echo "    }"
-    echo "}"
-} >"$dir/nginx/nginx.conf"
+servers=""
+for node_port in "${node_ports[@]}"; do
+    servers+="        server 127.0.0.1:$node_port;"$'\n'
+done
+config=$(<"$root/examples/cluster/nginx.conf.in")
+config=${config//@DIR@/$dir/nginx}
+config=${config//@PORT@/$port}
+config=${config//@SERVERS@$'\n'/$servers}
+printf '%s\n' "$config" >"$dir/nginx/nginx.conf"
 nginx_args=(-p "$dir/nginx" -c "$dir/nginx/nginx.conf" -e "$dir/nginx/error.log")
 "$nginx_program" -t -q "${nginx_args[@]}" 2>>"$dir/nginx/error.log" ||
     fail "nginx refused the configuration $dir/nginx/nginx.conf" "$dir/nginx/error.log"
