@@ -1,0 +1,195 @@
+// The official SDKs against a cluster behind a load balancer (docs/scale-out.md, "Behind a load
+// balancer"): three hubcast nodes over one Redis, nginx round robin in front of them
+// (support/cluster.mjs, as examples/cluster/run.sh). Every client and every REST call goes through
+// nginx, never to a node directly; which node took a client is read from its connection id.
+//
+// A node subscribes to a group's channel, and writes its presence, asynchronously after a join or
+// a connect (docs/scale-out.md, "Not done yet": no read-your-writes across nodes). Where a test
+// needs that state on other nodes, it waits, with a deadline, until Redis holds it, and asserts
+// exactly after that.
+
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { connectSdkClient } from "./support/clients.mjs";
+import { startCluster } from "./support/cluster.mjs";
+import { call } from "./support/rest.mjs";
+import { exitPromptlyWhenDone, waitFor, withDeadline } from "./support/server.mjs";
+
+exitPromptlyWhenDone();
+
+const ACK_TIMEOUT_MS = 5_000;
+const JOIN = "webpubsub.joinLeaveGroup";
+const SEND = "webpubsub.sendToGroup";
+const HUB = "chat";
+const REDIS_DB = 0; // the URL support/cluster.mjs gives the nodes names no database: 0
+
+function acked(promise, what) {
+    return withDeadline(promise, ACK_TIMEOUT_MS, `the ack for ${what}`);
+}
+
+/** Every message a client gets, server and group alike, in arrival order. */
+function recordInbox(sdkClient) {
+    const inbox = [];
+    sdkClient.client.on("server-message", (e) => inbox.push(`server:${e.message.data}`));
+    sdkClient.client.on("group-message", (e) => inbox.push(`group ${e.message.group}:${e.message.data}`));
+    return inbox;
+}
+
+/** Clients connected one after another through the balancer land on distinct nodes. */
+function assertOnDistinctNodes(cluster, clients) {
+    const owners = clients.map((c) => cluster.nodeOf(c.connectionId).name);
+    assert.equal(new Set(owners).size, clients.length, `each client on a node of its own: ${owners}`);
+}
+
+/** Waits until `count` nodes are subscribed to `channel` in Redis. */
+async function waitForSubscribers(cluster, channel, count) {
+    await waitFor(async () => (await cluster.subscribers(channel)) === count, {
+        what: `${count} subscribers of ${channel} in Redis`,
+    });
+}
+
+/** Waits until Redis lists `member` in the presence set `key`. */
+async function waitForPresence(cluster, key, member) {
+    await waitFor(async () => (await cluster.redisCommand("SISMEMBER", key, member)) === 1, {
+        what: `${member} in ${key} in Redis`,
+    });
+}
+
+/**
+ * Calls `ask` once per node, one call after another: round robin hands consecutive requests to
+ * the nodes in turn, so every node answers once. Returns the answers in order.
+ */
+async function askEveryNode(cluster, ask) {
+    const answers = [];
+    for (let i = 0; i < cluster.nodes.length; i++) answers.push(await call(ask(), `an existence check (${i + 1} of ${cluster.nodes.length})`));
+    return answers;
+}
+
+test("nginx hands successive SDK clients to the three nodes in turn", async (t) => {
+    const cluster = await startCluster(t);
+    const clients = [];
+    for (let i = 0; i < 6; i++) {
+        clients.push(await connectSdkClient(t, cluster, HUB, { userId: `user${i}` }));
+    }
+    const owners = clients.map((c) => cluster.nodeOf(c.connectionId).name);
+    assert.equal(new Set(owners.slice(0, 3)).size, 3, `the first three on three nodes: ${owners}`);
+    assert.deepEqual(owners.slice(3), owners.slice(0, 3), "the next three in the same turn");
+});
+
+test("a client's sendToGroup reaches the members on the other nodes once each, in publisher order", async (t) => {
+    const cluster = await startCluster(t);
+    const alice = await connectSdkClient(t, cluster, HUB, { userId: "alice", roles: [SEND] });
+    const bob = await connectSdkClient(t, cluster, HUB, { userId: "bob", roles: [JOIN] });
+    const carol = await connectSdkClient(t, cluster, HUB, { userId: "carol", roles: [JOIN] });
+    assertOnDistinctNodes(cluster, [alice, bob, carol]);
+    await acked(bob.client.joinGroup("room"), "bob's joinGroup");
+    await acked(carol.client.joinGroup("room"), "carol's joinGroup");
+    await waitForSubscribers(cluster, `hubcast:${REDIS_DB}:group:${HUB}:room`, 2);
+
+    const sent = Array.from({ length: 30 }, (_, i) => `m${i}`);
+    // The client writes its requests in call order on its one WebSocket.
+    await Promise.all(sent.map((data) => acked(alice.client.sendToGroup("room", data, "text"), `sendToGroup ${data}`)));
+    // Published last by the same connection: any repeat of an earlier message would come before it.
+    await acked(alice.client.sendToGroup("room", "end", "text"), "sendToGroup end");
+
+    for (const member of [bob, carol]) {
+        await member.waitForGroupMessage((m) => m.data === "end", `${member.userId} to receive 'end'`);
+        assert.deepEqual(
+            member.groupMessages.map((m) => [m.group, m.fromUserId, m.dataType, m.data]),
+            [...sent, "end"].map((data) => ["room", "alice", "text", data]),
+            `${member.userId} got every message once, in order`,
+        );
+    }
+    assert.deepEqual(alice.groupMessages, [], "alice is not a member");
+});
+
+test("noEcho keeps a message from its publisher while a member on another node gets it", async (t) => {
+    const cluster = await startCluster(t);
+    const alice = await connectSdkClient(t, cluster, HUB, { userId: "alice", roles: [JOIN, SEND] });
+    const bob = await connectSdkClient(t, cluster, HUB, { userId: "bob", roles: [JOIN] });
+    assertOnDistinctNodes(cluster, [alice, bob]);
+    await acked(alice.client.joinGroup("room"), "alice's joinGroup");
+    await acked(bob.client.joinGroup("room"), "bob's joinGroup");
+    await waitForSubscribers(cluster, `hubcast:${REDIS_DB}:group:${HUB}:room`, 2);
+
+    await acked(alice.client.sendToGroup("room", "quiet", "text", { noEcho: true }), "sendToGroup noEcho");
+    await acked(alice.client.sendToGroup("room", "loud", "text", { noEcho: false }), "sendToGroup with echo");
+
+    await bob.waitForGroupMessageCount(2);
+    assert.deepEqual(bob.groupMessages.map((m) => [m.data, m.fromUserId]), [
+        ["quiet", "alice"],
+        ["loud", "alice"],
+    ]);
+    // "loud" follows "quiet" from the same connection, so an echo of "quiet" would be here already.
+    await alice.waitForGroupMessage((m) => m.data === "loud", "alice's own echo of 'loud'");
+    assert.deepEqual(alice.groupMessages.map((m) => m.data), ["loud"], "alice did not get her noEcho message");
+});
+
+test("REST sends through the balancer reach their recipients on every node, once each", async (t) => {
+    const cluster = await startCluster(t);
+    const bob = await connectSdkClient(t, cluster, HUB, { userId: "bob" });
+    const carol = await connectSdkClient(t, cluster, HUB, { userId: "carol", groups: ["room"] });
+    const dave = await connectSdkClient(t, cluster, HUB, { userId: "dave", groups: ["room"] });
+    assertOnDistinctNodes(cluster, [bob, carol, dave]);
+    const inboxes = new Map([bob, carol, dave].map((c) => [c.userId, recordInbox(c)]));
+    await waitForSubscribers(cluster, `hubcast:${REDIS_DB}:hub:${HUB}`, 3);
+    await waitForSubscribers(cluster, `hubcast:${REDIS_DB}:user:${HUB}:bob`, 1);
+    await waitForSubscribers(cluster, `hubcast:${REDIS_DB}:group:${HUB}:room`, 2);
+
+    // Each call goes to the next node, so every node publishes some of them.
+    const service = cluster.serviceClient(HUB);
+    const text = { contentType: "text/plain" };
+    await call(service.sendToAll("to-all", text), "sendToAll");
+    await call(service.sendToUser("bob", "to-bob", text), "sendToUser");
+    await call(service.sendToConnection(carol.connectionId, "to-carol", text), "sendToConnection");
+    await call(service.group("room").sendToAll("to-room", text), "group sendToAll");
+    await call(service.sendToAll("not-dave", { ...text, filter: "userId ne 'dave'" }), "sendToAll with a filter");
+    // One end marker published by each node: one node's sends reach a recipient in order, so once
+    // a client has all three, nothing sent before them is still on its way.
+    const ends = ["end-1", "end-2", "end-3"];
+    for (const end of ends) await call(service.sendToAll(end, text), `sendToAll ${end}`);
+
+    const expected = {
+        bob: ["server:to-all", "server:to-bob", "server:not-dave", ...ends.map((e) => `server:${e}`)],
+        carol: ["server:to-all", "server:to-carol", "group room:to-room", "server:not-dave", ...ends.map((e) => `server:${e}`)],
+        dave: ["server:to-all", "group room:to-room", ...ends.map((e) => `server:${e}`)],
+    };
+    for (const [user, inbox] of inboxes) {
+        await waitFor(() => ends.every((e) => inbox.includes(`server:${e}`)), {
+            what: `${user} to receive the three end markers (has ${JSON.stringify(inbox)})`,
+        });
+        assert.deepEqual([...inbox].sort(), [...expected[user]].sort(), `${user} got exactly its messages, once each`);
+    }
+});
+
+test("existence checks through the balancer answer on every node for members on other nodes", async (t) => {
+    const cluster = await startCluster(t);
+    const bob = await connectSdkClient(t, cluster, HUB, { userId: "bob", roles: [JOIN] });
+    const carol = await connectSdkClient(t, cluster, HUB, { userId: "carol" });
+    assertOnDistinctNodes(cluster, [bob, carol]);
+    await acked(bob.client.joinGroup("room"), "bob's joinGroup");
+    const bobNode = cluster.nodeOf(bob.connectionId).nodeKey;
+    const carolNode = cluster.nodeOf(carol.connectionId).nodeKey;
+    await waitForPresence(cluster, `hubcast:${REDIS_DB}:group-nodes:${HUB}:room`, bobNode);
+    await waitForPresence(cluster, `hubcast:${REDIS_DB}:user-nodes:${HUB}:bob`, bobNode);
+    await waitForPresence(cluster, `hubcast:${REDIS_DB}:user-nodes:${HUB}:carol`, carolNode);
+    await waitForPresence(cluster, `hubcast:${REDIS_DB}:connections:${bobNode}`, `${HUB}:${bob.connectionId}`);
+    await waitForPresence(cluster, `hubcast:${REDIS_DB}:connections:${carolNode}`, `${HUB}:${carol.connectionId}`);
+
+    const service = cluster.serviceClient(HUB);
+    const everyNode = (ask) => askEveryNode(cluster, ask);
+    const yes = [true, true, true];
+    const no = [false, false, false];
+    assert.deepEqual(await everyNode(() => service.groupExists("room")), yes, "groupExists room");
+    assert.deepEqual(await everyNode(() => service.userExists("bob")), yes, "userExists bob");
+    assert.deepEqual(await everyNode(() => service.userExists("carol")), yes, "userExists carol");
+    assert.deepEqual(await everyNode(() => service.connectionExists(bob.connectionId)), yes, "bob's connection");
+    assert.deepEqual(await everyNode(() => service.connectionExists(carol.connectionId)), yes, "carol's connection");
+
+    assert.deepEqual(await everyNode(() => service.groupExists("hall")), no, "a group nobody joined");
+    assert.deepEqual(await everyNode(() => service.userExists("dave")), no, "a user nobody connected as");
+    // Well-formed ids of bob's node that it never issued: the node that owns them says no, and so
+    // do the others, which ask Redis.
+    const neverIssued = `${bobNode}______________`;
+    assert.deepEqual(await everyNode(() => service.connectionExists(neverIssued)), no, "a connection bob's node never had");
+});
