@@ -11,11 +11,11 @@
 # binaries) into $HUBCAST_NODE_PREFIX (default /usr/local, whose bin/ comes first on the PATH).
 #
 # Services: redis-server and nginx are here as programs the tests start themselves, on their own
-# sockets and ports, never as the system services their packages would start (a Redis on 6379,
-# an nginx on port 80 that fails the install where port 80 is taken). While it installs, this script
-# puts a policy-rc.d in place that refuses every start (exit 101, Debian's invoke-rc.d and
-# deb-systemd-invoke interface), and removes it afterwards; a policy-rc.d that exists already
-# (Docker images ship one) is left as it is and decides alone.
+# sockets and ports, never as the system services their packages start as they install (a Redis on
+# 6379, an nginx on port 80; a start that fails fails the install). While it installs, this script
+# puts a policy-rc.d in place that refuses every start (exit 101, which invoke-rc.d and
+# deb-systemd-invoke obey) and removes it afterwards; a policy-rc.d that exists already (Docker
+# images ship one) is left as it is and decides alone. See docs/testing.md, "The cluster SDK tests".
 set -euo pipefail
 
 min_node_major=20
