@@ -35,6 +35,12 @@ rest_error too_many_groups(std::size_t refused, std::size_t limit) {
                                          ". The others were applied."};
 }
 
+rest_error other_nodes_unreachable() {
+    return rest_error{503, rest_error_code::service_unavailable,
+                      "Other nodes of the cluster could not be reached (Redis is unreachable, or a node did "
+                      "not answer in time); the call took effect on the nodes that answered. Try again."};
+}
+
 protocol::http_response empty_response(unsigned status) {
     protocol::http_response response;
     response.status = status;

@@ -34,6 +34,10 @@ inline constexpr const char* service_unavailable = "ServiceUnavailable";
 /// in `limit` groups, the most one connection may be in (docs/configuration.md).
 rest_error too_many_groups(std::size_t refused, std::size_t limit);
 
+/// 503 ServiceUnavailable: the call needed other nodes of the cluster (docs/scale-out.md) and
+/// some could not be reached (Redis unreachable, or a node not answering in time).
+rest_error other_nodes_unreachable();
+
 /// The answer to a failed call (spec 2.1): a JSON ErrorDetail `{"code":...,"message":...}` with
 /// `x-ms-error-code`, or for HEAD the status and that header alone. A 401 also carries
 /// `WWW-Authenticate: Bearer` (RFC 6750), a 405 the `Allow` header when `allow` is given.

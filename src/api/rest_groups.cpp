@@ -34,6 +34,9 @@ void rest_router::group_operation(call& c) {
                 case core::router::add_result::group_limit:
                     reply(error_response(too_many_groups(1, limit), false));
                     return;
+                case core::router::add_result::unreachable:
+                    reply(error_response(other_nodes_unreachable(), false));
+                    return;
                 case core::router::add_result::no_connection:
                     break;
                 }
@@ -92,7 +95,12 @@ void rest_router::list_group(call& c) {
     router_.list_group_members(
         c.route.hub_key, c.route.group, page->after, wanted + 1,
         [reply = std::move(c.reply), wanted, top = page->top, link = std::move(link), keys = keys_,
-         hub = c.route.hub_key, group = c.route.group](std::vector<core::group_member> members) {
+         hub = c.route.hub_key,
+         group = c.route.group](std::vector<core::group_member> members, core::router::reach reach) {
+            if (reach != core::router::reach::every_node) {
+                reply(error_response(other_nodes_unreachable(), false));
+                return;
+            }
             bool more = members.size() > wanted;
             members.resize(std::min(members.size(), wanted));
             std::optional<std::int64_t> top_left;

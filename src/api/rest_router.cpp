@@ -42,10 +42,7 @@ rest_router::rest_router(core::router& router, auth::access_keys keys, rest_opti
 core::presence_answer rest_router::call::answer_existence() const {
     return [reply = reply, head = head](std::optional<bool> found) {
         if (!found) {
-            reply(error_response(rest_error{503, rest_error_code::service_unavailable,
-                                            "The other nodes of the cluster cannot be asked now (Redis is "
-                                            "unreachable); try again."},
-                                 head));
+            reply(error_response(other_nodes_unreachable(), head));
             return;
         }
         reply(empty_response(*found ? 200 : 404));

@@ -55,18 +55,25 @@ private:
 
         void answer(protocol::http_response response) const { reply(std::move(response)); }
         void fail(const rest_error& error) const { reply(error_response(error, head)); }
-        /// Answers `status` once a membership change has reached every shard it concerns, so
-        /// that the app server's next request (a send, an existence check) sees it.
+        /// Answers `status` once a change is in force on every shard and node it concerns, so
+        /// that the app server's next request (a send, an existence check), on any node, sees it;
+        /// 503 when some other node could not be reached (the change stands where it arrived).
         core::router::applied_callback answer_when_applied(unsigned status) const {
-            return [reply = reply, status] {
-                reply(empty_response(status));
+            return [reply = reply, status](core::router::reach reach) {
+                reply(reach == core::router::reach::every_node
+                          ? empty_response(status)
+                          : error_response(other_nodes_unreachable(), false));
             };
         }
         /// As answer_when_applied, for a change that adds connections to groups: a 409 when the
         /// group limit (`limit` groups per connection) refused any join. The other joins stand:
         /// the change is applied on each shard on its own, so it cannot be undone as a whole.
         core::router::joins_applied_callback answer_when_joined(unsigned status, std::size_t limit) const {
-            return [reply = reply, status, limit](std::size_t refused) {
+            return [reply = reply, status, limit](std::size_t refused, core::router::reach reach) {
+                if (reach != core::router::reach::every_node) {
+                    reply(error_response(other_nodes_unreachable(), false));
+                    return;
+                }
                 reply(refused == 0 ? empty_response(status)
                                    : error_response(too_many_groups(refused, limit), false));
             };

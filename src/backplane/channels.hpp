@@ -13,7 +13,9 @@ namespace hubcast::backplane {
 ///   hubcast:<db>:hub:<hub>            sends to every connection of a hub
 ///   hubcast:<db>:group:<hub>:<group>  sends to a group
 ///   hubcast:<db>:user:<hub>:<user>    sends to a user
-///   hubcast:<db>:node:<node key>      sends to one connection, by the node that owns it
+///   hubcast:<db>:node:<node key>      sends to one connection, by the node that owns it; commands
+///                                     for that node's connections; answers to that node's commands
+///   hubcast:<db>:commands             commands for every node
 /// Hub names hold no ':' (protocol::is_valid_hub_name), so every name maps to one channel.
 class channel_names {
 public:
@@ -23,6 +25,7 @@ public:
     std::string group(std::string_view hub, std::string_view group) const;
     std::string user(std::string_view hub, std::string_view user_id) const;
     std::string node(std::string_view node_key) const;
+    std::string commands() const { return prefix_ + "commands"; }
 
     /// The channel a send of `scope` goes to: for send_scope::connection the channel of the node
     /// that owns the connection `target` (router::node_key_of); empty when `target` is no

@@ -3,6 +3,8 @@
 #include <cstdint>
 #include <limits>
 
+#include "backplane/wire.hpp"
+
 namespace hubcast::backplane {
 namespace {
 
@@ -11,50 +13,6 @@ constexpr std::uint8_t from_user_flag = 1;
 constexpr std::uint8_t time_to_live_flag = 2;
 constexpr std::uint8_t last_scope = static_cast<std::uint8_t>(core::send_scope::connection);
 constexpr std::uint8_t last_data_type = static_cast<std::uint8_t>(protocol::data_type::protobuf);
-
-void put_integer(std::string& out, std::uint64_t value, std::size_t bytes) {
-    for (std::size_t i = bytes; i-- > 0;) {
-        out.push_back(static_cast<char>((value >> (8 * i)) & 0xFF));
-    }
-}
-
-void put_string(std::string& out, std::string_view text) {
-    put_integer(out, text.size(), 4);
-    out.append(text);
-}
-
-/// Reads the wire form front to back; every read checks what is left, so a short or hostile
-/// message fails cleanly instead of reading past its end.
-class reader {
-public:
-    explicit reader(std::string_view bytes) : rest_(bytes) {}
-
-    bool integer(std::uint64_t& value, std::size_t bytes) {
-        if (rest_.size() < bytes) {
-            return false;
-        }
-        value = 0;
-        for (std::size_t i = 0; i < bytes; ++i) {
-            value = (value << 8) | static_cast<unsigned char>(rest_[i]);
-        }
-        rest_.remove_prefix(bytes);
-        return true;
-    }
-    bool string(std::string& text) {
-        std::uint64_t size = 0;
-        if (!integer(size, 4) || rest_.size() < size) {
-            return false;
-        }
-        text.assign(rest_.substr(0, size));
-        rest_.remove_prefix(size);
-        return true;
-    }
-    bool done() const noexcept { return rest_.empty(); }
-    std::size_t left() const noexcept { return rest_.size(); }
-
-private:
-    std::string_view rest_;
-};
 
 util::result<envelope, std::string> truncated() {
     return util::fail(std::string("truncated envelope"));

@@ -7,6 +7,7 @@
 #include <hiredis/hiredis.h>
 #include <spdlog/spdlog.h>
 
+#include "backplane/command_wire.hpp"
 #include "backplane/envelope.hpp"
 
 namespace hubcast::backplane {
@@ -28,7 +29,7 @@ std::string_view text_of(const redisReply& reply) {
 redis_backplane::redis_backplane(core::router& router, redis_endpoint endpoint, std::string node_id)
     : router_(router), endpoint_(std::move(endpoint)), node_id_(std::move(node_id)),
       channels_(endpoint_.database), node_channel_(channels_.node(router.node_key())),
-      work_(asio::make_work_guard(io_)),
+      commands_channel_(channels_.commands()), work_(asio::make_work_guard(io_)),
       publisher_(io_, endpoint_, "publisher",
                  {.ready = [this] { on_publisher_ready(); },
                   .reply = [this](const redisReply& reply) { on_publisher_reply(reply); },
@@ -43,6 +44,7 @@ redis_backplane::redis_backplane(core::router& router, redis_endpoint endpoint, 
                        [this](const std::string&) {
                            subscriber_up_.store(false, std::memory_order_relaxed);
                            reconnects_.fetch_add(1, std::memory_order_relaxed);
+                           release_subscriber_pings();
                        }}),
       heartbeat_timer_(io_), alive_key_(channels_.alive(router.node_key())),
       connections_key_(channels_.connections(router.node_key())),
@@ -90,6 +92,13 @@ void redis_backplane::leave() {
         publisher_.stop();
         answer_waiting_with_nothing(); // the checks still waiting answer "cannot ask"
         subscriber_.stop();
+        release_subscriber_pings();
+        auto commands = std::move(commands_waiting_);
+        commands_waiting_.clear();
+        for (auto& [request, command] : commands) {
+            command->deadline.cancel();
+            command->done(std::move(command->answers), false);
+        }
         work_.reset();
         io_.stop();
     };
@@ -403,7 +412,7 @@ void redis_backplane::run_query(core::presence_kind kind, const std::string& hub
 }
 
 void redis_backplane::subscribe_everything() {
-    std::vector<std::string_view> arguments{"SUBSCRIBE", node_channel_};
+    std::vector<std::string_view> arguments{"SUBSCRIBE", node_channel_, commands_channel_};
     for (const auto& entry : subscribed_) {
         arguments.push_back(entry.first);
     }
@@ -414,14 +423,43 @@ void redis_backplane::subscribe_everything() {
 }
 
 void redis_backplane::on_subscriber_reply(const redisReply& reply) {
+    if (reply.type == REDIS_REPLY_ARRAY && reply.elements >= 1 && is_text(*reply.element[0], "pong")) {
+        if (!subscriber_pings_.empty()) {
+            auto done = std::move(subscriber_pings_.front());
+            subscriber_pings_.pop_front();
+            done();
+        }
+        return;
+    }
     if (reply.type != REDIS_REPLY_ARRAY || reply.elements != 3 || !is_text(*reply.element[0], "message") ||
         reply.element[2]->type != REDIS_REPLY_STRING) {
         return; // subscribe / unsubscribe confirmations
     }
-    auto decoded = decode_envelope(text_of(*reply.element[2]));
+    on_node_message(text_of(*reply.element[1]), text_of(*reply.element[2]));
+}
+
+void redis_backplane::on_node_message(std::string_view channel, std::string_view bytes) {
+    const auto kind = bytes.empty() ? 0 : static_cast<unsigned char>(bytes.front());
+    switch (static_cast<wire_kind>(kind)) {
+    case wire_kind::send:
+        on_send(channel, bytes);
+        return;
+    case wire_kind::command:
+        on_command(bytes);
+        return;
+    case wire_kind::answer:
+        on_answer(bytes);
+        return;
+    }
+    malformed_.fetch_add(1, std::memory_order_relaxed);
+    spdlog::debug("backplane: message of unknown kind {} on {} dropped", kind, channel);
+}
+
+void redis_backplane::on_send(std::string_view channel, std::string_view bytes) {
+    auto decoded = decode_envelope(bytes);
     if (!decoded) {
         malformed_.fetch_add(1, std::memory_order_relaxed);
-        spdlog::debug("backplane: message on {} dropped: {}", text_of(*reply.element[1]), decoded.error());
+        spdlog::debug("backplane: message on {} dropped: {}", channel, decoded.error());
         return;
     }
     if (decoded->origin == router_.node_key()) {
@@ -430,6 +468,177 @@ void redis_backplane::on_subscriber_reply(const redisReply& reply) {
     received_.fetch_add(1, std::memory_order_relaxed);
     if (!router_.deliver_from_node(std::move(decoded->send))) {
         malformed_.fetch_add(1, std::memory_order_relaxed);
+    }
+}
+
+void redis_backplane::on_command(std::string_view bytes) {
+    auto decoded = decode_command(bytes);
+    if (!decoded) {
+        malformed_.fetch_add(1, std::memory_order_relaxed);
+        spdlog::debug("backplane: command dropped: {}", decoded.error());
+        return;
+    }
+    if (decoded->origin == router_.node_key()) {
+        // Our own command to every node, back from Redis: PUBLISH counted this node among the
+        // listeners, and this node's part is the router's, so it counts as answered.
+        const auto found = commands_waiting_.find(decoded->request);
+        if (found != commands_waiting_.end()) {
+            ++found->second->received;
+            finish_if_answered(decoded->request);
+        }
+        return;
+    }
+    commands_run_.fetch_add(1, std::memory_order_relaxed);
+    const std::uint64_t request = decoded->request;
+    std::string answer_channel = channels_.node(decoded->origin);
+    // The answer leaves once the command is in force here, this node's subscriptions and presence
+    // included, so the node that asked answers its caller only when every node shows the change.
+    router_.run_command(decoded->command, [this, request, answer_channel = std::move(answer_channel)](
+                                              core::command_answer answer) mutable {
+        asio::post(io_, [this, request, answer_channel = std::move(answer_channel),
+                         answer = std::move(answer)]() mutable {
+            settle_now(
+                [this, request, answer_channel = std::move(answer_channel), answer = std::move(answer)] {
+                    send_publisher({"PUBLISH", answer_channel, encode_answer({request, answer})});
+                });
+        });
+    });
+}
+
+void redis_backplane::on_answer(std::string_view bytes) {
+    auto decoded = decode_answer(bytes);
+    if (!decoded) {
+        malformed_.fetch_add(1, std::memory_order_relaxed);
+        spdlog::debug("backplane: answer dropped: {}", decoded.error());
+        return;
+    }
+    const auto found = commands_waiting_.find(decoded->request);
+    if (found == commands_waiting_.end()) {
+        return; // past its deadline: the caller was answered already
+    }
+    found->second->answers.push_back(std::move(decoded->answer));
+    ++found->second->received;
+    finish_if_answered(decoded->request);
+}
+
+void redis_backplane::command_node(std::string_view node_key, core::cluster_command command,
+                                   core::command_answers done) {
+    asio::post(io_, [this, channel = channels_.node(node_key), command = std::move(command),
+                     done = std::move(done)]() mutable {
+        send_command(channel, std::move(command), std::move(done));
+    });
+}
+
+void redis_backplane::command_others(core::cluster_command command, core::command_answers done) {
+    asio::post(io_, [this, command = std::move(command), done = std::move(done)]() mutable {
+        send_command(commands_channel_, std::move(command), std::move(done));
+    });
+}
+
+void redis_backplane::send_command(const std::string& channel, core::cluster_command command,
+                                   core::command_answers done) {
+    commands_sent_.fetch_add(1, std::memory_order_relaxed);
+    if (leaving_ || !publisher_.ready()) {
+        commands_incomplete_.fetch_add(1, std::memory_order_relaxed);
+        done({}, false);
+        return;
+    }
+    const std::uint64_t request = next_request_++;
+    const std::string bytes = encode_command({request, router_.node_key(), std::move(command)});
+    auto waiting = std::make_shared<pending_command>(
+        pending_command{std::move(done), {}, std::nullopt, 0, asio::steady_timer(io_, command_deadline)});
+    commands_waiting_.emplace(request, waiting);
+    send_publisher({"PUBLISH", channel, bytes}, [this, request](const redisReply* reply) {
+        const auto found = commands_waiting_.find(request);
+        if (found == commands_waiting_.end()) {
+            return;
+        }
+        if (reply == nullptr || reply->type != REDIS_REPLY_INTEGER || reply->integer < 0) {
+            finish_command(request, false);
+            return;
+        }
+        found->second->expected = static_cast<std::uint64_t>(reply->integer);
+        finish_if_answered(request);
+    });
+    waiting->deadline.async_wait([this, request](boost::system::error_code ec) {
+        if (!ec) {
+            finish_command(request, false);
+        }
+    });
+}
+
+void redis_backplane::finish_if_answered(std::uint64_t request) {
+    const auto found = commands_waiting_.find(request);
+    if (found != commands_waiting_.end() && found->second->expected &&
+        found->second->received >= *found->second->expected) {
+        finish_command(request, true);
+    }
+}
+
+void redis_backplane::finish_command(std::uint64_t request, bool complete) {
+    const auto found = commands_waiting_.find(request);
+    if (found == commands_waiting_.end()) {
+        return;
+    }
+    const auto command = found->second;
+    commands_waiting_.erase(found);
+    command->deadline.cancel();
+    if (!complete) {
+        commands_incomplete_.fetch_add(1, std::memory_order_relaxed);
+    }
+    command->done(std::move(command->answers), complete);
+}
+
+void redis_backplane::settle(std::function<void()> done) {
+    asio::post(io_, [this, done = std::move(done)]() mutable { settle_now(std::move(done)); });
+}
+
+void redis_backplane::settle_now(std::function<void()> done) {
+    // A PING on each connection answers after every command sent on it before: once both PONGs
+    // are back, Redis has taken this node's earlier SUBSCRIBEs (subscriber) and presence writes
+    // (publisher). Runs `done` exactly once, at the latest after settle_deadline.
+    struct settling {
+        std::function<void()> done;
+        int waiting = 0;
+        asio::steady_timer deadline;
+        void arrive() {
+            if (done && --waiting <= 0) {
+                deadline.cancel();
+                auto run = std::move(done);
+                done = nullptr;
+                run();
+            }
+        }
+        void give_up() {
+            waiting = 0;
+            arrive();
+        }
+    };
+    auto state =
+        std::make_shared<settling>(settling{std::move(done), 0, asio::steady_timer(io_, settle_deadline)});
+    if (subscriber_.ready() && subscriber_.command({"PING"})) {
+        ++state->waiting;
+        subscriber_pings_.push_back([state] { state->arrive(); });
+    }
+    if (send_publisher({"PING"}, [state](const redisReply*) { state->arrive(); })) {
+        ++state->waiting;
+    }
+    if (state->waiting == 0) {
+        state->give_up(); // Redis is away: local service does not wait for it
+        return;
+    }
+    state->deadline.async_wait([state](boost::system::error_code ec) {
+        if (!ec) {
+            state->give_up();
+        }
+    });
+}
+
+void redis_backplane::release_subscriber_pings() {
+    auto waiting = std::move(subscriber_pings_);
+    subscriber_pings_.clear();
+    for (auto& done : waiting) {
+        done();
     }
 }
 
@@ -456,6 +665,16 @@ void redis_backplane::register_metrics(util::metrics_registry& registry) const {
     registry.add_counter("hubcast_backplane_existence_queries_unanswered_total",
                          "Of those, the ones Redis did not answer (unreachable, or past 1 s): REST 503.",
                          queries_unanswered_);
+    registry.add_counter(
+        "hubcast_backplane_commands_sent_total",
+        "Commands this node sent to other nodes (membership, closes, permissions, listings).",
+        commands_sent_);
+    registry.add_counter(
+        "hubcast_backplane_commands_incomplete_total",
+        "Of those, the ones not every node answered (Redis unreachable, or past 3 s): REST 503.",
+        commands_incomplete_);
+    registry.add_counter("hubcast_backplane_commands_run_total",
+                         "Commands from other nodes run on this node.", commands_run_);
     registry.add_gauge("hubcast_backplane_subscriptions",
                        "Hub, group and user channels this node is subscribed to.",
                        [this] { return subscriptions_.load(std::memory_order_relaxed); });

@@ -5,7 +5,9 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -53,6 +55,12 @@ public:
     static constexpr std::chrono::seconds query_deadline{1};
     /// How long stop() waits for Redis to forget this node before it closes anyway.
     static constexpr std::chrono::milliseconds leave_deadline{500};
+    /// How long settle() waits for Redis to confirm before it lets the caller answer anyway.
+    static constexpr std::chrono::seconds settle_deadline{1};
+    /// How long a command waits for the other nodes' answers before it answers "not every node"
+    /// (REST 503). Each node settles before it answers, so this covers two Redis round trips
+    /// and a settle deadline.
+    static constexpr std::chrono::seconds command_deadline{3};
 
     /// What may wait to be published, in bytes, before sends are dropped: a Redis that stalls
     /// must cost drops, not the host's memory.
@@ -75,6 +83,10 @@ public:
     void connection_changed(std::string_view hub, std::string_view connection_id, bool present) override;
     void ask_exists(core::presence_kind kind, std::string_view hub, std::string_view name,
                     core::presence_answer done) override;
+    void command_node(std::string_view node_key, core::cluster_command command,
+                      core::command_answers done) override;
+    void command_others(core::cluster_command command, core::command_answers done) override;
+    void settle(std::function<void()> done) override;
 
     const std::string& node_id() const noexcept { return node_id_; }
     /// Both connections are up (subscriptions sent).
@@ -114,12 +126,34 @@ private:
     void publish_membership(const interest& what, bool present);
     void run_query(core::presence_kind kind, const std::string& hub, const std::string& name,
                    core::presence_answer done);
+    /// A command of this node, waiting for its answers: `expected` is what PUBLISH reported
+    /// (the nodes listening, this one included on the commands channel), `received` counts the
+    /// answers and this node's own copy of a command to every node.
+    struct pending_command {
+        core::command_answers done;
+        std::vector<core::command_answer> answers;
+        std::optional<std::uint64_t> expected;
+        std::uint64_t received = 0;
+        boost::asio::steady_timer deadline;
+    };
+    void send_command(const std::string& channel, core::cluster_command command, core::command_answers done);
+    void finish_command(std::uint64_t request, bool complete);
+    void finish_if_answered(std::uint64_t request);
+    /// A message on this node's channel or the commands channel: a send, a command or an answer.
+    void on_node_message(std::string_view channel, std::string_view bytes);
+    void on_send(std::string_view channel, std::string_view bytes);
+    void on_command(std::string_view bytes);
+    void on_answer(std::string_view bytes);
+    void settle_now(std::function<void()> done);
+    /// Calls every settle() waiting for a subscriber PONG (the connection is gone).
+    void release_subscriber_pings();
 
     core::router& router_;
     redis_endpoint endpoint_;
     std::string node_id_;
     channel_names channels_;
     std::string node_channel_;
+    std::string commands_channel_;
 
     boost::asio::io_context io_;
     boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
@@ -140,6 +174,9 @@ private:
     std::unordered_map<std::string, interest> subscribed_;
     std::unordered_set<std::string> local_connections_; // "<hub>:<id>", what the presence set holds
     std::deque<std::function<void(const redisReply*)>> publisher_waiting_; // one per command sent
+    std::deque<std::function<void()>> subscriber_pings_;                   // one per PING on the subscriber
+    std::unordered_map<std::uint64_t, std::shared_ptr<pending_command>> commands_waiting_;
+    std::uint64_t next_request_ = 1;
     boost::asio::steady_timer heartbeat_timer_; // the heartbeat, then leave()'s deadline
     bool leaving_ = false;
     std::string alive_key_;
@@ -157,6 +194,9 @@ private:
     std::atomic<std::uint64_t> subscriptions_{0};
     std::atomic<std::uint64_t> queries_{0};
     std::atomic<std::uint64_t> queries_unanswered_{0};
+    std::atomic<std::uint64_t> commands_sent_{0};
+    std::atomic<std::uint64_t> commands_incomplete_{0};
+    std::atomic<std::uint64_t> commands_run_{0};
 };
 
 } // namespace hubcast::backplane

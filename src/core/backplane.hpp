@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "auth/permissions.hpp"
 #include "core/connection_filter.hpp"
 #include "core/prepared_message.hpp"
 #include "core/shard.hpp"
@@ -52,6 +53,70 @@ enum class presence_kind : std::uint8_t { connection, user, group };
 /// (Redis unreachable or not answering in time).
 using presence_answer = std::function<void(std::optional<bool>)>;
 
+/// A REST command that may concern connections of other nodes (docs/scale-out.md, "Commands
+/// across nodes"). The first group goes to the node that owns `connection_id`; the others to every
+/// node, each applying it to its own connections.
+enum class command_kind : std::uint8_t {
+    add_connection_to_group,
+    remove_connection_from_group,
+    remove_connection_from_all_groups,
+    close_connection,
+    grant_permission,
+    revoke_permission,
+    check_permission,
+    add_user_to_group,
+    remove_user_from_group,
+    remove_user_from_all_groups,
+    add_to_groups,
+    remove_from_groups,
+    close_all,
+    close_user,
+    close_group,
+    list_group_members,
+};
+inline constexpr command_kind last_command_kind = command_kind::list_group_members;
+
+/// Whether a command of `kind` goes to one node, the owner of its connection id.
+constexpr bool addressed_to_owner(command_kind kind) noexcept {
+    return kind <= command_kind::check_permission;
+}
+
+/// A command as it crosses nodes: every field a kind may use; the others stay empty.
+struct cluster_command {
+    command_kind kind = command_kind::close_all;
+    std::string hub;
+    std::string connection_id;
+    std::string user_id;
+    std::string group;                 ///< the group of group and membership commands
+    std::vector<std::string> groups;   ///< add_to_groups / remove_from_groups
+    std::string filter;                ///< their OData filter's text; empty: every connection
+    std::vector<std::string> excluded; ///< close_all / close_user / close_group
+    std::uint16_t code = 0;            ///< close code
+    std::string reason;                ///< close reason
+    auth::permission_kind permission = auth::permission_kind::join_leave_group;
+    std::optional<std::string> permission_target; ///< none: every group
+    std::string after;                            ///< list_group_members: the page starts after this id
+    std::uint64_t limit = 0;                      ///< list_group_members: at most this many
+    bool operator==(const cluster_command&) const = default;
+};
+
+/// One node's answer to a cluster_command, once the command is in force there (its presence in
+/// Redis included). `value` by kind: add_connection_to_group a router::add_result; grant,
+/// revoke, remove and close of one connection 1 when the node had it, else 0; check_permission 1
+/// granted, 0 denied, -1 no such connection; add_user_to_group and add_to_groups the joins the
+/// group limit refused; -2 when the node could not carry the command out (a filter that does not
+/// parse there). `members`: list_group_members only.
+struct command_answer {
+    std::int64_t value = 0;
+    std::vector<group_member> members;
+    bool operator==(const command_answer&) const = default;
+};
+inline constexpr std::int64_t command_not_carried_out = -2;
+
+/// The answers of the nodes a command went to, and whether every one of them answered: false
+/// when Redis could not be reached or a node did not answer within the backplane's deadline.
+using command_answers = std::function<void(std::vector<command_answer> answers, bool complete)>;
+
 /// The only way a node talks to other nodes (design section 6). The router calls it for every
 /// send and for every change of what this node has members for; without one (the default, a
 /// single node) the router does neither and pays nothing.
@@ -82,6 +147,22 @@ public:
     /// needed. For presence_kind::connection, `name` is a connection id of another node.
     virtual void ask_exists(presence_kind kind, std::string_view hub, std::string_view name,
                             presence_answer done) = 0;
+
+    /// Carries `command` to the node whose key is `node_key` (addressed_to_owner kinds) and calls
+    /// `done` with its answer, or with none (complete) when no such node is listening: a node that
+    /// is gone has no connections. Called from any thread; `done` runs on the backplane's thread.
+    virtual void command_node(std::string_view node_key, cluster_command command, command_answers done) = 0;
+
+    /// Carries `command` to every other node and calls `done` with their answers, on the
+    /// backplane's thread (inline when other nodes cannot be reached: no answers, not complete).
+    virtual void command_others(cluster_command command, command_answers done) = 0;
+
+    /// Calls `done` once every change of this node's subscriptions and presence made before the
+    /// call is in force in Redis, so that what this node answers next is what any other node sees
+    /// (read-your-writes across nodes). Runs `done` on the backplane's thread; without Redis, or
+    /// when it does not answer within its deadline, it runs `done` anyway: local service never
+    /// waits for Redis for long.
+    virtual void settle(std::function<void()> done) = 0;
 };
 
 } // namespace hubcast::core

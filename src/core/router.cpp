@@ -183,7 +183,7 @@ void router::run_on_each(const std::vector<std::size_t>& targets, const std::fun
 }
 
 void router::run_on_each(const std::vector<std::size_t>& targets, const std::function<void(shard&)>& task,
-                         applied_callback applied) {
+                         done_callback applied) {
     if (!applied) {
         run_on_each(targets, task);
         return;
@@ -194,7 +194,7 @@ void router::run_on_each(const std::vector<std::size_t>& targets, const std::fun
     }
     struct countdown {
         std::atomic<std::size_t> left;
-        applied_callback applied;
+        done_callback applied;
         void arrive() {
             if (left.fetch_sub(1, std::memory_order_acq_rel) == 1) {
                 applied();
@@ -258,12 +258,12 @@ bool router::with_connection(std::string_view hub, std::string_view connection_i
 }
 
 void router::with_connection_then(std::string_view hub, std::string_view connection_id,
-                                  std::function<void(shard&, connection*)> task, applied_callback applied) {
+                                  std::function<void(shard&, connection*)> task, done_callback applied) {
     if (!applied) {
         with_connection(hub, connection_id, std::move(task));
         return;
     }
-    auto reply = std::make_shared<applied_callback>(std::move(applied));
+    auto reply = std::make_shared<done_callback>(std::move(applied));
     const bool posted =
         with_connection(hub, connection_id, [task = std::move(task), reply](shard& s, connection* c) {
             task(s, c);
@@ -468,17 +468,8 @@ bool router::deliver_from_node(incoming_send send) {
     return true;
 }
 
-void router::add_connection_to_group(std::string_view hub, std::string_view group,
-                                     std::string_view connection_id) {
-    with_connection(hub, connection_id, [group = std::string(group)](shard& s, connection* c) {
-        if (c != nullptr) {
-            s.join(*c, group);
-        }
-    });
-}
-
-void router::remove_connection_from_group(std::string_view hub, std::string_view group,
-                                          std::string_view connection_id, applied_callback applied) {
+void router::local_remove_connection_from_group(std::string_view hub, std::string_view group,
+                                                std::string_view connection_id, done_callback applied) {
     with_connection_then(
         hub, connection_id,
         [group = std::string(group)](shard& s, connection* c) {
@@ -489,8 +480,8 @@ void router::remove_connection_from_group(std::string_view hub, std::string_view
         std::move(applied));
 }
 
-void router::remove_connection_from_all_groups(std::string_view hub, std::string_view connection_id,
-                                               applied_callback applied) {
+void router::local_remove_connection_from_all_groups(std::string_view hub, std::string_view connection_id,
+                                                     done_callback applied) {
     with_connection_then(
         hub, connection_id,
         [](shard& s, connection* c) {
@@ -513,7 +504,7 @@ struct refused_joins {
             count->fetch_add(1, std::memory_order_relaxed);
         }
     }
-    router::applied_callback then(router::joins_applied_callback applied) const {
+    std::function<void()> then(std::function<void(std::size_t)> applied) const {
         if (!applied) {
             return {};
         }
@@ -527,8 +518,8 @@ struct refused_joins {
 
 } // namespace
 
-void router::add_user_to_group(std::string_view hub, std::string_view group, std::string_view user_id,
-                               joins_applied_callback applied) {
+void router::local_add_user_to_group(std::string_view hub, std::string_view group, std::string_view user_id,
+                                     joins_done applied) {
     const refused_joins refused;
     run_on_each(
         registry_.shards_with_user(hub, user_id),
@@ -540,8 +531,8 @@ void router::add_user_to_group(std::string_view hub, std::string_view group, std
         refused.then(std::move(applied)));
 }
 
-void router::remove_user_from_group(std::string_view hub, std::string_view group, std::string_view user_id,
-                                    applied_callback applied) {
+void router::local_remove_user_from_group(std::string_view hub, std::string_view group,
+                                          std::string_view user_id, done_callback applied) {
     run_on_each(
         registry_.shards_with_user(hub, user_id),
         [hub = std::string(hub), group = std::string(group), user = std::string(user_id)](shard& s) {
@@ -552,8 +543,8 @@ void router::remove_user_from_group(std::string_view hub, std::string_view group
         std::move(applied));
 }
 
-void router::remove_user_from_all_groups(std::string_view hub, std::string_view user_id,
-                                         applied_callback applied) {
+void router::local_remove_user_from_all_groups(std::string_view hub, std::string_view user_id,
+                                               done_callback applied) {
     run_on_each(
         registry_.shards_with_user(hub, user_id),
         [hub = std::string(hub), user = std::string(user_id)](shard& s) {
@@ -575,20 +566,8 @@ void router::remove_group_members(std::string_view hub, std::string_view group, 
                 });
 }
 
-void router::add_to_groups(std::string_view hub, std::vector<std::string> groups, filter_ptr filter,
-                           joins_applied_callback applied) {
-    change_groups(hub, std::move(groups), std::move(filter), true, std::move(applied));
-}
-
-void router::remove_from_groups(std::string_view hub, std::vector<std::string> groups, filter_ptr filter,
-                                applied_callback applied) {
-    change_groups(hub, std::move(groups), std::move(filter), false,
-                  applied ? joins_applied_callback([applied = std::move(applied)](std::size_t) { applied(); })
-                          : joins_applied_callback{});
-}
-
 void router::change_groups(std::string_view hub, std::vector<std::string> groups, filter_ptr filter,
-                           bool join, joins_applied_callback applied) {
+                           bool join, joins_done applied) {
     const refused_joins refused;
     run_on_each(
         all_shards(),
@@ -613,8 +592,9 @@ void router::change_groups(std::string_view hub, std::vector<std::string> groups
         refused.then(std::move(applied)));
 }
 
-void router::add_connection_to_group(std::string_view hub, std::string_view group,
-                                     std::string_view connection_id, std::function<void(add_result)> done) {
+void router::local_add_connection_to_group(std::string_view hub, std::string_view group,
+                                           std::string_view connection_id,
+                                           std::function<void(add_result)> done) {
     ask_connection<add_result>(
         hub, connection_id,
         [group = std::string(group)](shard& s, connection* c) {
@@ -635,8 +615,9 @@ void router::add_connection_to_group(std::string_view hub, std::string_view grou
         add_result::no_connection, std::move(done));
 }
 
-void router::list_group_members(std::string_view hub, std::string_view group, std::string after,
-                                std::size_t limit, std::function<void(std::vector<group_member>)> done) {
+void router::local_list_group_members(std::string_view hub, std::string_view group, std::string after,
+                                      std::size_t limit,
+                                      std::function<void(std::vector<group_member>)> done) {
     const auto targets = registry_.shards_with_group(hub, group);
     if (targets.empty() || limit == 0) {
         done({});
@@ -684,8 +665,8 @@ void router::list_group_members(std::string_view hub, std::string_view group, st
     }
 }
 
-void router::close_connection(std::string_view hub, std::string_view connection_id, std::uint16_t code,
-                              std::string reason, applied_callback applied) {
+void router::local_close_connection(std::string_view hub, std::string_view connection_id, std::uint16_t code,
+                                    std::string reason, done_callback applied) {
     with_connection_then(
         hub, connection_id,
         [code, reason = std::move(reason)](shard& s, connection* c) {
@@ -698,7 +679,7 @@ void router::close_connection(std::string_view hub, std::string_view connection_
 
 void router::close_where(const std::vector<std::size_t>& targets,
                          std::function<std::vector<connection*>(shard&)> members, exclusions skip,
-                         std::uint16_t code, std::string reason, applied_callback applied) {
+                         std::uint16_t code, std::string reason, done_callback applied) {
     run_on_each(
         targets,
         [members = std::move(members), skip = std::move(skip), code, reason = std::move(reason)](shard& s) {
@@ -711,15 +692,15 @@ void router::close_where(const std::vector<std::size_t>& targets,
         std::move(applied));
 }
 
-void router::close_all(std::string_view hub, exclusions skip, std::uint16_t code, std::string reason,
-                       applied_callback applied) {
+void router::local_close_all(std::string_view hub, exclusions skip, std::uint16_t code, std::string reason,
+                             done_callback applied) {
     close_where(
         all_shards(), [hub = std::string(hub)](shard& s) { return s.connections_of_hub(hub); },
         std::move(skip), code, std::move(reason), std::move(applied));
 }
 
-void router::close_user(std::string_view hub, std::string_view user_id, exclusions skip, std::uint16_t code,
-                        std::string reason, applied_callback applied) {
+void router::local_close_user(std::string_view hub, std::string_view user_id, exclusions skip,
+                              std::uint16_t code, std::string reason, done_callback applied) {
     close_where(
         registry_.shards_with_user(hub, user_id),
         [hub = std::string(hub), user = std::string(user_id)](shard& s) {
@@ -728,8 +709,8 @@ void router::close_user(std::string_view hub, std::string_view user_id, exclusio
         std::move(skip), code, std::move(reason), std::move(applied));
 }
 
-void router::close_group(std::string_view hub, std::string_view group, exclusions skip, std::uint16_t code,
-                         std::string reason, applied_callback applied) {
+void router::local_close_group(std::string_view hub, std::string_view group, exclusions skip,
+                               std::uint16_t code, std::string reason, done_callback applied) {
     close_where(
         registry_.shards_with_group(hub, group),
         [hub = std::string(hub), group = std::string(group)](shard& s) {
@@ -788,9 +769,9 @@ void router::ask_exists(presence_kind kind, std::string_view hub, std::string_vi
     backplane_->ask_exists(kind, hub, name, std::move(done));
 }
 
-void router::grant_permission(std::string_view hub, std::string_view connection_id,
-                              auth::permission_kind kind, std::optional<std::string> target,
-                              std::function<void(bool found)> done) {
+void router::local_grant_permission(std::string_view hub, std::string_view connection_id,
+                                    auth::permission_kind kind, std::optional<std::string> target,
+                                    std::function<void(bool found)> done) {
     ask_connection<bool>(
         hub, connection_id,
         [kind, target = std::move(target)](shard&, connection* c) {
@@ -804,9 +785,9 @@ void router::grant_permission(std::string_view hub, std::string_view connection_
         false, std::move(done));
 }
 
-void router::revoke_permission(std::string_view hub, std::string_view connection_id,
-                               auth::permission_kind kind, std::optional<std::string> target,
-                               std::function<void(bool found)> done) {
+void router::local_revoke_permission(std::string_view hub, std::string_view connection_id,
+                                     auth::permission_kind kind, std::optional<std::string> target,
+                                     std::function<void(bool found)> done) {
     ask_connection<bool>(
         hub, connection_id,
         [kind, target = std::move(target)](shard&, connection* c) {
@@ -818,9 +799,9 @@ void router::revoke_permission(std::string_view hub, std::string_view connection
         false, std::move(done));
 }
 
-void router::check_permission(std::string_view hub, std::string_view connection_id,
-                              auth::permission_kind kind, std::optional<std::string> target,
-                              std::function<void(std::optional<bool>)> done) {
+void router::local_check_permission(std::string_view hub, std::string_view connection_id,
+                                    auth::permission_kind kind, std::optional<std::string> target,
+                                    std::function<void(std::optional<bool>)> done) {
     ask_connection<std::optional<bool>>(
         hub, connection_id,
         [kind, target = std::move(target)](shard&, connection* c) {

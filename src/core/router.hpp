@@ -141,19 +141,31 @@ public:
     void send_to_connection(std::string_view hub, std::string_view connection_id, protocol::message_data data,
                             send_deadline deadline);
 
-    /// Called once a membership change has been applied on every shard it concerns (on the last
-    /// of those shards' threads, or inline when there is nothing to do). Callers that answer
-    /// "done" to someone (REST) reply from it, so that the next request sees the change.
-    using applied_callback = std::function<void()>;
+    // Commands (membership, closes, permissions, listings). With other nodes (a backplane), each
+    // also reaches the connections of other nodes: one owner's when it names a connection, every
+    // node's otherwise (docs/scale-out.md, "Commands across nodes"). Each callback is called exactly
+    // once, when the command is in force everywhere it went (on this node: on every shard
+    // concerned, and the node's presence in Redis), so that the caller's next request, on any
+    // node, sees it. It runs on the thread of the last shard concerned, on the backplane's thread,
+    // or inline when there is nothing to do.
+
+    /// Whether a command's answer covers every node: `not_every_node` when some other node could
+    /// not be asked (Redis unreachable, or a node not answering within the backplane's deadline);
+    /// the command is then in force where it arrived, and REST answers 503.
+    enum class reach : std::uint8_t { every_node, not_every_node };
+    /// Called once a change is in force (see above).
+    using applied_callback = std::function<void(reach)>;
     /// As applied_callback, for the changes that add connections to groups: with how many joins
     /// were refused because the connection already was in max_groups_per_connection() groups.
-    using joins_applied_callback = std::function<void(std::size_t refused)>;
+    using joins_applied_callback = std::function<void(std::size_t refused, reach)>;
     /// What add_connection_to_group did.
-    enum class add_result : std::uint8_t { added, no_connection, group_limit };
+    enum class add_result : std::uint8_t { added, no_connection, group_limit, unreachable };
+    /// Whether a command for one connection found it.
+    enum class lookup : std::uint8_t { found, not_found, unreachable };
+    /// What check_permission found.
+    enum class permission_check : std::uint8_t { granted, denied, no_connection, unreachable };
 
     // Membership (applies to the connections that exist now).
-    void add_connection_to_group(std::string_view hub, std::string_view group,
-                                 std::string_view connection_id);
     void remove_connection_from_group(std::string_view hub, std::string_view group,
                                       std::string_view connection_id, applied_callback applied = {});
     void remove_connection_from_all_groups(std::string_view hub, std::string_view connection_id,
@@ -164,6 +176,8 @@ public:
                                 applied_callback applied = {});
     void remove_user_from_all_groups(std::string_view hub, std::string_view user_id,
                                      applied_callback applied = {});
+    /// This node's members of `group` but those `skip` names leave it (no cluster form: no REST
+    /// operation asks for it).
     void remove_group_members(std::string_view hub, std::string_view group, exclusions skip = {});
     /// addToGroups / removeFromGroups: every connection of `hub` that `filter` matches (all when
     /// null) joins / leaves each of `groups`, evaluated on each connection's own shard.
@@ -171,24 +185,22 @@ public:
                        joins_applied_callback applied = {});
     void remove_from_groups(std::string_view hub, std::vector<std::string> groups, filter_ptr filter,
                             applied_callback applied = {});
-    /// As add_connection_to_group, reporting whether the connection exists in `hub` and whether
-    /// the group limit refused the join; `done` is called exactly once, under the same rules as
-    /// grant_permission's.
+    /// Adds the connection to `group`, reporting whether it exists in `hub` and whether the group
+    /// limit refused the join.
     void add_connection_to_group(std::string_view hub, std::string_view group, std::string_view connection_id,
-                                 std::function<void(add_result)> done);
+                                 std::function<void(add_result)> done = {});
 
-    /// One page of a group's members (ListConnectionsInGroup): the members whose connection id sorts
-    /// after `after` (from the start when empty), in ascending id order, at most `limit`. Asks only
-    /// the shards with members and calls `done` exactly once, when all have answered, on the thread
-    /// of the last one (inline when every one of them is the caller's shard). Ordering by id keeps pages
+    /// One page of a group's members (ListConnectionsInGroup), over every node: the members whose
+    /// connection id sorts after `after` (from the start when empty), in ascending id order, at most
+    /// `limit`. On this node it asks only the shards with members. Ordering by id keeps pages
     /// stable: a member that stays is listed exactly once across pages.
     void list_group_members(std::string_view hub, std::string_view group, std::string after,
-                            std::size_t limit, std::function<void(std::vector<group_member>)> done);
+                            std::size_t limit, std::function<void(std::vector<group_member>, reach)> done);
 
     // Closing: PubSub clients get `system/disconnected` with the reason first. Each closed
-    // connection is forgotten at once (shard::close): `applied` is called, under the rules of the
-    // membership changes', once every shard concerned has closed its part, so an existence check
-    // made after it finds none of them although their transports may still be closing.
+    // connection is forgotten at once (shard::close): `applied` is called once every connection
+    // concerned is forgotten, so an existence check made after it finds none of them although
+    // their transports may still be closing.
     void close_connection(std::string_view hub, std::string_view connection_id, std::uint16_t code,
                           std::string reason, applied_callback applied = {});
     void close_all(std::string_view hub, exclusions skip, std::uint16_t code, std::string reason,
@@ -212,21 +224,73 @@ public:
     void ask_exists(presence_kind kind, std::string_view hub, std::string_view name,
                     presence_answer done) const;
 
-    /// Permission commands run on the owning shard; `done` is called there with false when the
-    /// connection does not exist in `hub`. A null target means "every group". check_permission's
-    /// `done` gets nullopt for an unknown connection. `done` is called exactly once: inline, before
-    /// the call returns, when the caller is on the owning shard, when the id names no shard of this
-    /// node (then as "not found").
-    /// A grant of a new literal group past auth::permission_set::max_literals_per_kind changes
-    /// nothing and still reports found.
+    /// Permission commands, run on the connection's owning shard (of this node or another).
+    /// grant and revoke report whether the connection exists in `hub`; a grant of a new literal
+    /// group past auth::permission_set::max_literals_per_kind changes nothing and still reports
+    /// found. A null target means "every group".
     void grant_permission(std::string_view hub, std::string_view connection_id, auth::permission_kind kind,
-                          std::optional<std::string> target, std::function<void(bool found)> done);
+                          std::optional<std::string> target, std::function<void(lookup)> done);
     void revoke_permission(std::string_view hub, std::string_view connection_id, auth::permission_kind kind,
-                           std::optional<std::string> target, std::function<void(bool found)> done);
+                           std::optional<std::string> target, std::function<void(lookup)> done);
     void check_permission(std::string_view hub, std::string_view connection_id, auth::permission_kind kind,
-                          std::optional<std::string> target, std::function<void(std::optional<bool>)> done);
+                          std::optional<std::string> target, std::function<void(permission_check)> done);
+
+    /// Carries `command` out on this node's connections only, never passing it on: what a command
+    /// from another node runs here. `done` gets this node's answer (command_answer) once every
+    /// shard concerned has applied it, exactly once, on the last one's thread or inline. The
+    /// caller makes the change visible to other nodes (backplane::settle) before answering.
+    void run_command(const cluster_command& command, std::function<void(command_answer)> done);
 
 private:
+    /// The single-node forms of the commands above (router.cpp); the public ones
+    /// (router_cluster.cpp) add the other nodes.
+    using done_callback = std::function<void()>;
+    using joins_done = std::function<void(std::size_t refused)>;
+    /// Runs `command` here and on every other node; `done` gets every answer, this node's among
+    /// them, once each is in force where it ran.
+    void on_every_node(cluster_command command, command_answers done);
+    /// Runs `command` on the node that owns its connection id; `done` gets that node's answer, or
+    /// none when no node has the connection.
+    void on_owner(cluster_command command, command_answers done);
+    /// Calls `done` once what this node changed is visible to other nodes (backplane::settle),
+    /// inline without a backplane.
+    void settle_then(std::function<void()> done);
+    void local_remove_connection_from_group(std::string_view hub, std::string_view group,
+                                            std::string_view connection_id, done_callback applied);
+    void local_remove_connection_from_all_groups(std::string_view hub, std::string_view connection_id,
+                                                 done_callback applied);
+    void local_add_user_to_group(std::string_view hub, std::string_view group, std::string_view user_id,
+                                 joins_done applied);
+    void local_remove_user_from_group(std::string_view hub, std::string_view group, std::string_view user_id,
+                                      done_callback applied);
+    void local_remove_user_from_all_groups(std::string_view hub, std::string_view user_id,
+                                           done_callback applied);
+    void local_add_connection_to_group(std::string_view hub, std::string_view group,
+                                       std::string_view connection_id, std::function<void(add_result)> done);
+    /// Calls `done` exactly once, when every shard with members has answered, on the thread of
+    /// the last one (inline when every one of them is the caller's shard).
+    void local_list_group_members(std::string_view hub, std::string_view group, std::string after,
+                                  std::size_t limit, std::function<void(std::vector<group_member>)> done);
+    void local_close_connection(std::string_view hub, std::string_view connection_id, std::uint16_t code,
+                                std::string reason, done_callback applied);
+    void local_close_all(std::string_view hub, exclusions skip, std::uint16_t code, std::string reason,
+                         done_callback applied);
+    void local_close_user(std::string_view hub, std::string_view user_id, exclusions skip, std::uint16_t code,
+                          std::string reason, done_callback applied);
+    void local_close_group(std::string_view hub, std::string_view group, exclusions skip, std::uint16_t code,
+                           std::string reason, done_callback applied);
+    /// `done` is called on the owning shard, or inline when the id names no shard of this node
+    /// (then as "not found").
+    void local_grant_permission(std::string_view hub, std::string_view connection_id,
+                                auth::permission_kind kind, std::optional<std::string> target,
+                                std::function<void(bool found)> done);
+    void local_revoke_permission(std::string_view hub, std::string_view connection_id,
+                                 auth::permission_kind kind, std::optional<std::string> target,
+                                 std::function<void(bool found)> done);
+    void local_check_permission(std::string_view hub, std::string_view connection_id,
+                                auth::permission_kind kind, std::optional<std::string> target,
+                                std::function<void(std::optional<bool>)> done);
+
     /// Offers the fan-out `task`, keeping `bytes` alive, to every shard in `targets` (running
     /// inline on the current one, last, so the other shards start first); a full shard drops it.
     void fan_out(const std::vector<std::size_t>& targets, const std::function<void(shard&)>& task,
@@ -238,7 +302,7 @@ private:
     void run_on_each(const std::vector<std::size_t>& targets, const std::function<void(shard&)>& task);
     /// As above, then `applied` once every target ran `task`.
     void run_on_each(const std::vector<std::size_t>& targets, const std::function<void(shard&)>& task,
-                     applied_callback applied);
+                     done_callback applied);
     /// A send to the shards in `targets`: builds its record with `make_job()` (only when there is
     /// a target) and runs `run(shard, record)` on each, unless the send's deadline has passed
     /// by the time that shard gets to it. Defined in router.cpp, its only user.
@@ -255,10 +319,10 @@ private:
     /// lists that `skip` does not name.
     void close_where(const std::vector<std::size_t>& targets,
                      std::function<std::vector<connection*>(shard&)> members, exclusions skip,
-                     std::uint16_t code, std::string reason, applied_callback applied);
+                     std::uint16_t code, std::string reason, done_callback applied);
     /// addToGroups / removeFromGroups: one walk, joining or leaving.
     void change_groups(std::string_view hub, std::vector<std::string> groups, filter_ptr filter, bool join,
-                       joins_applied_callback applied);
+                       joins_done applied);
     /// Runs `task` on the shard owning `connection_id` with the connection, or null when it is not
     /// there or belongs to another hub. Returns false, without running `task`, when the id names no
     /// shard of this node.
@@ -273,7 +337,7 @@ private:
                         std::function<void(Answer)> done);
     /// with_connection, then `applied` (also when the task could not be posted).
     void with_connection_then(std::string_view hub, std::string_view connection_id,
-                              std::function<void(shard&, connection*)> task, applied_callback applied);
+                              std::function<void(shard&, connection*)> task, done_callback applied);
 
     std::vector<std::unique_ptr<shard>> shards_;
     registry registry_;

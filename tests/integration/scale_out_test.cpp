@@ -7,10 +7,12 @@
 // A node subscribes asynchronously after a join, so before a cross-node send a test waits until
 // Redis lists the subscription (PUBSUB NUMSUB): the docs say a join is not yet in force on other
 // nodes when its ack goes out.
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
 
 #include "support/hubcast_process.hpp"
@@ -35,6 +37,14 @@ protected:
             nodes_.push_back(std::make_unique<hubcast_process>(process_options{
                 .args = {"--redis", redis_.url(), "--node-id", numbered("n", i), "--workers", "2"}}));
         }
+        // A node joins the cluster asynchronously after it listens: commands and sends from other
+        // nodes reach it once it is subscribed.
+        for (std::size_t i = 0; i < node_count; ++i) {
+            ASSERT_TRUE(wait_until(
+                [&] { return read_metric(node(i).port(), "hubcast_backplane_connected") == 1; }, 5s))
+                << "node " << i;
+        }
+        ASSERT_TRUE(redis_.wait_for_subscribers("hubcast:0:commands", node_count));
     }
     void TearDown() override {
         if (!HasFailure()) {
@@ -78,6 +88,25 @@ protected:
     /// Presence is written asynchronously: waits until `path` answers `status` on node `on`.
     bool head_becomes(std::size_t on, std::string_view path, int status, deadline limit = default_wait) {
         return wait_until([&] { return head(on, path) == status; }, limit);
+    }
+
+    /// The status of a REST call on node `on` (any body).
+    int call(std::size_t on, std::string_view method, std::string_view path, std::string_view query = {},
+             std::string_view body = {}) {
+        return rest(node(on), method, api(path, query), body, body.empty() ? "" : "application/json").status;
+    }
+    static std::string connection_path(const pubsub_client& client, std::string_view tail = {}) {
+        return std::string("/api/hubs/chat/connections/").append(client.connection_id()).append(tail);
+    }
+    static std::string in_group_path(std::string_view group, const pubsub_client& client) {
+        return std::string("/api/hubs/chat/groups/")
+            .append(group)
+            .append("/connections/")
+            .append(client.connection_id());
+    }
+    static std::string permission_path(const pubsub_client& client) {
+        return std::string("/api/hubs/chat/permissions/sendToGroup/connections/")
+            .append(client.connection_id());
     }
 
     static void expect_server_messages(pubsub_client& client, const std::vector<std::string>& texts) {
@@ -332,6 +361,184 @@ TEST_F(ScaleOut, ACheckWhileRedisIsPausedAnswers503WithinItsDeadline) {
     EXPECT_LT(std::chrono::steady_clock::now() - asked, 3s); // the 1 s query deadline, with slack
     redis_.resume();
     EXPECT_TRUE(head_becomes(0, "/api/hubs/chat/users/bob", 200));
+}
+
+// Commands for one connection go to the node that owns it, and each answer comes once the change
+// is in force on every node: what the caller asks any node next sees it, with no waiting.
+TEST_F(ScaleOut, CommandsForAConnectionOfAnotherNodeReachItAndAreInForceEverywhereWhenAnswered) {
+    // No role: a permission is bob's only once granted.
+    pubsub_client bob = pubsub_client::connect(node(1), client_options{.user = "bob"});
+    ASSERT_TRUE(head_becomes(0, connection_path(bob), 200));
+
+    EXPECT_EQ(call(0, "PUT", in_group_path("room", bob)), 200);
+    EXPECT_EQ(head(2, "/api/hubs/chat/groups/room"), 200);
+    rest_send(2, "/api/hubs/chat/groups/room/:send", "to-room");
+    EXPECT_EQ(bob.expect_group_message("room").at("data"), "to-room");
+    EXPECT_EQ(call(0, "DELETE", in_group_path("room", bob)), 204);
+    EXPECT_EQ(head(2, "/api/hubs/chat/groups/room"), 404);
+
+    EXPECT_EQ(call(0, "PUT", in_group_path("a", bob)), 200);
+    EXPECT_EQ(call(2, "PUT", in_group_path("b", bob)), 200);
+    EXPECT_EQ(call(0, "DELETE", connection_path(bob, "/groups")), 204);
+    EXPECT_EQ(head(2, "/api/hubs/chat/groups/a"), 404);
+    EXPECT_EQ(head(0, "/api/hubs/chat/groups/b"), 404);
+
+    EXPECT_EQ(call(0, "HEAD", permission_path(bob), "targetName=room"), 404);
+    EXPECT_EQ(call(0, "PUT", permission_path(bob), "targetName=room"), 200);
+    EXPECT_EQ(call(2, "HEAD", permission_path(bob), "targetName=room"), 200);
+    EXPECT_EQ(call(2, "HEAD", permission_path(bob), "targetName=other"), 404);
+    EXPECT_EQ(call(2, "DELETE", permission_path(bob), "targetName=room"), 204);
+    EXPECT_EQ(call(0, "HEAD", permission_path(bob), "targetName=room"), 404);
+
+    EXPECT_EQ(call(0, "DELETE", connection_path(bob), "reason=bye"), 204);
+    EXPECT_EQ(head(2, connection_path(bob)), 404);
+    EXPECT_EQ(head(0, "/api/hubs/chat/users/bob"), 404);
+    EXPECT_EQ(bob.expect_disconnected_then_close(1008).at("message"), "bye");
+}
+
+TEST_F(ScaleOut, CommandsForConnectionsNoNodeHasAnswerAsForAnUnknownConnection) {
+    pubsub_client bob = connect(1, "bob");
+    std::string unknown = bob.connection_id(); // an id of bob's node that it never made
+    unknown.back() = unknown.back() == 'A' ? 'B' : 'A';
+    const std::string gone = "ZZZZZZZZAAAAAAAAAAAAAA"; // shaped like an id, of no node
+    for (const std::string& id : {unknown, gone}) {
+        const std::string group_path = std::string("/api/hubs/chat/groups/room/connections/").append(id);
+        const std::string permission =
+            std::string("/api/hubs/chat/permissions/sendToGroup/connections/").append(id);
+        EXPECT_EQ(call(0, "PUT", group_path), 404) << id;
+        EXPECT_EQ(call(0, "DELETE", group_path), 204) << id;
+        EXPECT_EQ(call(0, "PUT", permission), 404) << id;
+        EXPECT_EQ(call(0, "DELETE", permission), 204) << id;
+        EXPECT_EQ(call(0, "HEAD", permission), 404) << id;
+        EXPECT_EQ(call(0, "DELETE", std::string("/api/hubs/chat/connections/").append(id)), 204) << id;
+    }
+    EXPECT_EQ(head(0, "/api/hubs/chat/groups/room"), 404);
+    EXPECT_EQ(head(0, connection_path(bob)), 200) << "no command above named bob";
+}
+
+// Commands by user, by group, by filter and for the whole hub reach every node's connections.
+TEST_F(ScaleOut, CommandsByUserFilterAndGroupReachEveryNodeAndAreInForceWhenAnswered) {
+    pubsub_client alice1 = connect(1, "alice");
+    pubsub_client alice2 = connect(2, "alice");
+    pubsub_client bob = connect(2, "bob");
+    ASSERT_TRUE(head_becomes(0, connection_path(alice1), 200));
+    ASSERT_TRUE(head_becomes(0, connection_path(alice2), 200));
+    ASSERT_TRUE(head_becomes(0, connection_path(bob), 200));
+
+    EXPECT_EQ(call(0, "PUT", "/api/hubs/chat/users/alice/groups/room"), 200);
+    rest_send(1, "/api/hubs/chat/groups/room/:send", "for-alice");
+    EXPECT_EQ(alice1.expect_group_message("room").at("data"), "for-alice");
+    EXPECT_EQ(alice2.expect_group_message("room").at("data"), "for-alice");
+    EXPECT_EQ(call(0, "DELETE", "/api/hubs/chat/users/alice/groups/room"), 204);
+    EXPECT_EQ(head(1, "/api/hubs/chat/groups/room"), 404);
+    EXPECT_EQ(head(2, "/api/hubs/chat/groups/room"), 404);
+
+    EXPECT_EQ(call(0, "POST", "/api/hubs/chat/:addToGroups", {},
+                   R"({"groups":["g1","g2"],"filter":"userId eq 'bob'"})"),
+              200);
+    EXPECT_EQ(head(1, "/api/hubs/chat/groups/g1"), 200);
+    const auto listed = rest(node(1), "GET", api("/api/hubs/chat/groups/g2/connections"), "", "");
+    ASSERT_EQ(listed.status, 200) << listed.describe();
+    EXPECT_EQ(boost::json::parse(listed.body),
+              boost::json::parse(std::string(R"({"value":[{"connectionId":")")
+                                     .append(bob.connection_id())
+                                     .append(R"(","userId":"bob"}]})")));
+    EXPECT_EQ(call(0, "POST", "/api/hubs/chat/:removeFromGroups", {}, R"({"groups":["g1"]})"), 200);
+    EXPECT_EQ(head(1, "/api/hubs/chat/groups/g1"), 404);
+    EXPECT_EQ(head(1, "/api/hubs/chat/groups/g2"), 200);
+
+    EXPECT_EQ(call(0, "PUT", "/api/hubs/chat/users/alice/groups/x"), 200);
+    EXPECT_EQ(call(0, "PUT", "/api/hubs/chat/users/alice/groups/y"), 200);
+    EXPECT_EQ(call(0, "DELETE", "/api/hubs/chat/users/alice/groups"), 204);
+    EXPECT_EQ(head(2, "/api/hubs/chat/groups/x"), 404);
+    EXPECT_EQ(head(1, "/api/hubs/chat/groups/y"), 404);
+}
+
+TEST_F(ScaleOut, ClosesByUserGroupAndHubReachEveryNodeAndHonourExclusions) {
+    pubsub_client alice1 = connect(1, "alice");
+    pubsub_client alice2 = connect(2, "alice");
+    pubsub_client bob = connect(1, "bob");
+    pubsub_client carol = connect(2, "carol");
+    pubsub_client dave = connect(0, "dave");
+    for (pubsub_client* client : {&alice1, &alice2, &bob, &carol, &dave}) {
+        ASSERT_TRUE(head_becomes(0, connection_path(*client), 200));
+    }
+
+    EXPECT_EQ(call(0, "POST", "/api/hubs/chat/users/alice/:closeConnections", "reason=user"), 204);
+    EXPECT_EQ(head(1, "/api/hubs/chat/users/alice"), 404);
+    EXPECT_EQ(head(2, "/api/hubs/chat/users/alice"), 404);
+    EXPECT_EQ(alice1.expect_disconnected_then_close(1008).at("message"), "user");
+    EXPECT_EQ(alice2.expect_disconnected_then_close(1008).at("message"), "user");
+
+    EXPECT_EQ(call(0, "PUT", in_group_path("room", bob)), 200);
+    EXPECT_EQ(call(0, "PUT", in_group_path("room", carol)), 200);
+    EXPECT_EQ(call(0, "POST", "/api/hubs/chat/groups/room/:closeConnections",
+                   std::string("reason=group&excluded=").append(carol.connection_id())),
+              204);
+    EXPECT_EQ(head(2, connection_path(bob)), 404);
+    EXPECT_EQ(head(1, connection_path(carol)), 200);
+    EXPECT_EQ(bob.expect_disconnected_then_close(1008).at("message"), "group");
+
+    EXPECT_EQ(call(1, "POST", "/api/hubs/chat/:closeConnections",
+                   std::string("reason=all&excluded=").append(dave.connection_id())),
+              204);
+    EXPECT_EQ(head(0, connection_path(carol)), 404);
+    EXPECT_EQ(head(1, connection_path(dave)), 200);
+    EXPECT_EQ(carol.expect_disconnected_then_close(1008).at("message"), "all");
+}
+
+TEST_F(ScaleOut, ListConnectionsInGroupPagesOverEveryNodeInIdOrder) {
+    std::vector<pubsub_client> members;
+    std::vector<std::string> ids;
+    for (std::size_t i = 0; i < 6; ++i) {
+        members.push_back(connect(i % node_count, numbered("u", i)));
+        members.back().join_acked("room", 1);
+        ids.push_back(members.back().connection_id());
+    }
+    std::sort(ids.begin(), ids.end());
+    std::vector<std::string> listed;
+    std::string next = api("/api/hubs/chat/groups/room/connections", "maxpagesize=4");
+    int pages = 0;
+    while (!next.empty() && pages < 5) {
+        ++pages;
+        const auto response = rest(node(0), "GET", next, "", "");
+        ASSERT_EQ(response.status, 200) << response.describe();
+        const auto body = boost::json::parse(response.body).as_object();
+        for (const auto& item : body.at("value").as_array()) {
+            listed.emplace_back(item.at("connectionId").as_string());
+        }
+        next.clear();
+        if (const auto* link = body.if_contains("nextLink")) {
+            const std::string url(link->as_string());
+            next = url.substr(url.find("/api/"));
+        }
+    }
+    EXPECT_EQ(pages, 2);
+    EXPECT_EQ(listed, ids);
+}
+
+// Without Redis, a command that needs other nodes cannot say it is in force everywhere: 503, at
+// once; what this node answers alone (its own connections) still answers.
+TEST_F(ScaleOut, CommandsThatNeedOtherNodesAnswer503WhileRedisIsDown) {
+    pubsub_client bob = connect(1, "bob");
+    pubsub_client dave = connect(0, "dave");
+    ASSERT_TRUE(head_becomes(0, connection_path(bob), 200));
+    redis_.stop();
+    ASSERT_TRUE(
+        wait_until([&] { return read_metric(node(0).port(), "hubcast_backplane_connected") == 0; }, 5s));
+    const auto asked = std::chrono::steady_clock::now();
+    const auto response = rest(node(0), "PUT", api(in_group_path("room", bob)), "", "");
+    EXPECT_EQ(response.status, 503) << response.describe();
+    EXPECT_EQ(response.header("x-ms-error-code"), std::optional<std::string>("ServiceUnavailable"));
+    EXPECT_EQ(call(0, "PUT", "/api/hubs/chat/users/bob/groups/room"), 503);
+    EXPECT_EQ(call(0, "GET", "/api/hubs/chat/groups/room/connections"), 503);
+    EXPECT_LT(std::chrono::steady_clock::now() - asked, 1s); // at once, not after a deadline
+    EXPECT_EQ(call(0, "PUT", in_group_path("local", dave)), 200);
+    EXPECT_EQ(call(0, "HEAD", "/api/hubs/chat/groups/local"), 200);
+    // A 503 says the change may be missing on other nodes; where it arrived it stands.
+    EXPECT_EQ(call(0, "POST", "/api/hubs/chat/:closeConnections", "reason=all"), 503);
+    EXPECT_EQ(dave.expect_disconnected_then_close(1008).at("message"), "all");
+    EXPECT_EQ(head(1, connection_path(bob)), 200);
 }
 
 TEST(ScaleOutSettings, AnInvalidRedisUrlIsRefusedAtStart) {

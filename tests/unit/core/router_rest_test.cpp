@@ -254,10 +254,12 @@ TEST(RouterRest, AddingAConnectionToAGroupReportsWhetherItExists) {
 std::vector<group_member> list(manual_node& h, std::string_view group, std::string after, std::size_t limit) {
     std::optional<std::vector<group_member>> result;
     int calls = 0;
-    h.n().list_group_members("chat", group, std::move(after), limit, [&](std::vector<group_member> members) {
-        ++calls;
-        result = std::move(members);
-    });
+    h.n().list_group_members("chat", group, std::move(after), limit,
+                             [&](std::vector<group_member> members, router::reach reach) {
+                                 EXPECT_EQ(reach, router::reach::every_node);
+                                 ++calls;
+                                 result = std::move(members);
+                             });
     h.settle();
     EXPECT_EQ(calls, 1);
     return result.value_or(std::vector<group_member>{});
@@ -370,9 +372,10 @@ TEST(RouterRest, GroupListingGathersFromWorkerThreadsExactlyOnce) {
     for (int round = 0; round < 20; ++round) {
         std::promise<std::vector<group_member>> listed;
         auto future = listed.get_future();
-        n.list_group_members("chat", "g", "", 100, [&listed](std::vector<group_member> members) {
-            listed.set_value(std::move(members));
-        });
+        n.list_group_members("chat", "g", "", 100,
+                             [&listed](std::vector<group_member> members, router::reach) {
+                                 listed.set_value(std::move(members));
+                             });
         ASSERT_EQ(future.wait_for(10s), std::future_status::ready);
         const auto members = future.get();
         std::set<std::string> ids;
@@ -407,8 +410,9 @@ TEST(NodeMembershipApplied, CallbackRunsOnlyAfterEveryTargetShardApplied) {
     const auto a = m.attach(1, "hub", std::string("u"));
     const auto b = m.attach(2, "hub", std::string("u"));
     int applied = 0;
-    m.n().add_user_to_group("hub", "g", "u", [&applied](std::size_t refused) {
+    m.n().add_user_to_group("hub", "g", "u", [&applied](std::size_t refused, router::reach reach) {
         EXPECT_EQ(refused, 0u);
+        EXPECT_EQ(reach, router::reach::every_node);
         ++applied;
     });
     EXPECT_EQ(applied, 0);
@@ -419,12 +423,12 @@ TEST(NodeMembershipApplied, CallbackRunsOnlyAfterEveryTargetShardApplied) {
     EXPECT_TRUE(m.find(a).groups().contains("g"));
     EXPECT_TRUE(m.find(b).groups().contains("g"));
 
-    m.n().add_to_groups("hub", {"h"}, nullptr, [&applied](std::size_t refused) {
+    m.n().add_to_groups("hub", {"h"}, nullptr, [&applied](std::size_t refused, router::reach) {
         EXPECT_EQ(refused, 0u);
         ++applied;
     });
-    m.n().remove_user_from_group("hub", "g", "u", [&applied] { ++applied; });
-    m.n().remove_connection_from_all_groups("hub", a, [&applied] { ++applied; });
+    m.n().remove_user_from_group("hub", "g", "u", [&applied](router::reach) { ++applied; });
+    m.n().remove_connection_from_all_groups("hub", a, [&applied](router::reach) { ++applied; });
     EXPECT_EQ(applied, 1);
     m.settle();
     EXPECT_EQ(applied, 4);
@@ -444,7 +448,8 @@ TEST(NodeMembershipApplied, JoinsTheGroupLimitRefusedAreCounted) {
     m.n().add_connection_to_group("hub", "b", full);
     m.settle();
     std::vector<std::size_t> refused;
-    const auto record = [&refused](std::size_t n) {
+    const auto record = [&refused](std::size_t n, router::reach reach) {
+        EXPECT_EQ(reach, router::reach::every_node);
         refused.push_back(n);
     };
     m.n().add_user_to_group("hub", "c", "u", record);
@@ -467,8 +472,8 @@ TEST(NodeMembershipApplied, JoinsTheGroupLimitRefusedAreCounted) {
 TEST(NodeMembershipApplied, CallbackRunsInlineWhenNothingIsConcerned) {
     manual_node m(2);
     int applied = 0;
-    m.n().add_user_to_group("hub", "g", "nobody", [&applied](std::size_t) { ++applied; });
-    m.n().remove_connection_from_group("hub", "g", "not-an-id", [&applied] { ++applied; });
+    m.n().add_user_to_group("hub", "g", "nobody", [&applied](std::size_t, router::reach) { ++applied; });
+    m.n().remove_connection_from_group("hub", "g", "not-an-id", [&applied](router::reach) { ++applied; });
     EXPECT_EQ(applied, 2);
 }
 

@@ -520,12 +520,15 @@ TEST_P(RouterTest, ACloseForgetsTheConnectionBeforeReportingItApplied) {
 
     std::atomic<int> applied{0};
     std::atomic<bool> gone_when_applied{false};
-    n_.close_connection("chat", kicked, 1008, "Kicked", [&] {
+    n_.close_connection("chat", kicked, 1008, "Kicked", [&](router::reach reach) {
         gone_when_applied = !n_.connection_exists("chat", kicked) && !n_.user_exists("chat", "alice") &&
-                            !n_.group_exists("chat", "g");
+                            !n_.group_exists("chat", "g") && reach == router::reach::every_node;
         ++applied;
     });
-    n_.close_group("chat", "g2", exclusions{{kept}, {}}, 1008, "group", [&] { ++applied; });
+    n_.close_group("chat", "g2", exclusions{{kept}, {}}, 1008, "group", [&](router::reach reach) {
+        EXPECT_EQ(reach, router::reach::every_node) << "a single node is every node";
+        ++applied;
+    });
     h_.settle();
     EXPECT_EQ(applied.load(), 2);
     EXPECT_TRUE(gone_when_applied.load());
@@ -544,8 +547,10 @@ TEST_P(RouterTest, ACloseForgetsTheConnectionBeforeReportingItApplied) {
     EXPECT_EQ(found, std::optional<router::add_result>(router::add_result::no_connection));
     EXPECT_FALSE(n_.group_exists("chat", "g3"));
     std::vector<group_member> members;
-    n_.list_group_members("chat", "g4", "", 100,
-                          [&](std::vector<group_member> m) { members = std::move(m); });
+    n_.list_group_members("chat", "g4", "", 100, [&](std::vector<group_member> m, router::reach reach) {
+        EXPECT_EQ(reach, router::reach::every_node);
+        members = std::move(m);
+    });
     h_.settle();
     EXPECT_EQ(members, (std::vector<group_member>{{kept, "carol"}}));
 }
@@ -619,16 +624,17 @@ TEST_P(RouterTest, PermissionCommandsRunOnTheOwningShard) {
     shard* const owner = &n_.shard_at(*n_.shard_of(id));
     using auth::permission_kind;
 
-    std::vector<std::optional<bool>> checks;
-    std::vector<bool> found;
+    using check_result = router::permission_check;
+    std::vector<check_result> checks;
+    std::vector<router::lookup> found;
     std::vector<shard*> ran_on;
     auto check = [&](permission_kind kind, std::optional<std::string> target) {
-        n_.check_permission("chat", id, kind, std::move(target), [&](std::optional<bool> allowed) {
+        n_.check_permission("chat", id, kind, std::move(target), [&](check_result allowed) {
             ran_on.push_back(router::current_shard());
             checks.push_back(allowed);
         });
     };
-    auto record = [&](bool f) {
+    auto record = [&](router::lookup f) {
         ran_on.push_back(router::current_shard());
         found.push_back(f);
     };
@@ -645,8 +651,10 @@ TEST_P(RouterTest, PermissionCommandsRunOnTheOwningShard) {
     check(permission_kind::join_leave_group, "anything");
     h_.settle();
 
-    EXPECT_EQ(found, (std::vector<bool>{true, true, true}));
-    EXPECT_EQ(checks, (std::vector<std::optional<bool>>{false, true, false, false, false, true, true}));
+    EXPECT_EQ(found, std::vector<router::lookup>(3, router::lookup::found));
+    const auto granted = check_result::granted;
+    const auto denied = check_result::denied;
+    EXPECT_EQ(checks, (std::vector<check_result>{denied, granted, denied, denied, denied, granted, granted}));
     for (shard* s : ran_on) {
         EXPECT_EQ(s, owner);
     }
@@ -659,9 +667,9 @@ TEST_P(RouterTest, PermissionCommandsReportUnknownConnections) {
     // Ids that name no shard are answered on the calling thread, the others on their shard's
     // worker: both write here, hence the lock.
     std::mutex m;
-    std::vector<bool> found;
-    std::vector<std::optional<bool>> checks;
-    auto record = [&](bool f) {
+    std::vector<router::lookup> found;
+    std::vector<router::permission_check> checks;
+    auto record = [&](router::lookup f) {
         const std::lock_guard lock(m);
         found.push_back(f);
     };
@@ -671,14 +679,14 @@ TEST_P(RouterTest, PermissionCommandsReportUnknownConnections) {
         n_.grant_permission(hub, target, permission_kind::send_to_group, std::nullopt, record);
         n_.revoke_permission(hub, target, permission_kind::send_to_group, std::nullopt, record);
         n_.check_permission(hub, target, permission_kind::send_to_group, std::nullopt,
-                            [&](std::optional<bool> c) {
+                            [&](router::permission_check c) {
                                 const std::lock_guard lock(m);
                                 checks.push_back(c);
                             });
     }
     h_.settle();
-    EXPECT_EQ(found, std::vector<bool>(8, false));
-    EXPECT_EQ(checks, std::vector<std::optional<bool>>(4, std::nullopt));
+    EXPECT_EQ(found, std::vector<router::lookup>(8, router::lookup::not_found));
+    EXPECT_EQ(checks, std::vector<router::permission_check>(4, router::permission_check::no_connection));
 }
 
 // Design section 3: a group send is posted only to shards holding members, never to all.
@@ -820,16 +828,16 @@ TEST(NodeRunOn, AFullMailboxStillTakesEveryCommand) {
     while (box.dropped() == 0) {
         n.send_to_group("chat", "g", text(payload));
     }
-    std::optional<bool> answered;
+    std::optional<router::lookup> answered;
     n.grant_permission("chat", id, auth::permission_kind::send_to_group, std::nullopt,
-                       [&](bool found) { answered = found; });
+                       [&](router::lookup found) { answered = found; });
     bool applied = false;
-    n.remove_connection_from_group("chat", "g", id, [&] { applied = true; });
+    n.remove_connection_from_group("chat", "g", id, [&](router::reach) { applied = true; });
     n.close_connection("chat", id, 1000, "bye");
     EXPECT_FALSE(answered.has_value());
     EXPECT_FALSE(applied);
     h.settle();
-    EXPECT_EQ(answered, true);
+    EXPECT_EQ(answered, router::lookup::found);
     EXPECT_TRUE(applied);
     EXPECT_EQ(h.sink(id).closes.size(), 1u);
 }
