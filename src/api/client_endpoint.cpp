@@ -514,6 +514,41 @@ std::unique_ptr<client_session> client_endpoint::open(client_admission admission
     if (firewall_ != nullptr) {
         firewall_->opened(shard_index, connection.id(), core::limit_clock::now());
     }
+    // In a cluster the client hears nothing, `connected` included, until every node can see the
+    // connection and its groups (docs/scale-out.md, "Read your writes"); what arrives for it
+    // meanwhile waits behind `connected` in its queue.
+    const bool fenced = router_.has_other_nodes();
+    if (fenced) {
+        sink.hold_writes();
+    }
+    send_connected(connection);
+    for (const auto& group : admission.groups) {
+        shard.join(connection, group);
+    }
+    if (fenced) {
+        router_.when_visible(shard_index,
+                             [this, id = connection.id(), subprotocol = std::move(admission.subprotocol),
+                              state = std::move(admission.connection_state),
+                              shard_index](core::shard& owner) mutable {
+                                 core::connection* visible = owner.find(id);
+                                 if (visible == nullptr) {
+                                     return; // gone before it was visible: no event was sent, so none ends it
+                                 }
+                                 visible->release_writes();
+                                 open_events(*visible, std::move(subprotocol), std::move(state), shard_index);
+                             });
+    } else {
+        open_events(connection, std::move(admission.subprotocol), std::move(admission.connection_state),
+                    shard_index);
+    }
+    auto session = std::make_unique<client_session>(router_, shard, connection, metrics_);
+    if (firewall_ != nullptr && firewall_->options().limits_inbound()) {
+        session->limit_inbound(firewall_->options());
+    }
+    return session;
+}
+
+void client_endpoint::send_connected(core::connection& connection) {
     // Spec 4.4, 6.3: `connected` is the first frame after the upgrade.
     if (protocol::family_of(connection.kind()) == protocol::frame_family::protobuf) {
         const auto token = connection.is_reliable() ? std::optional<std::string>(reconnection_tokens_.issue(
@@ -531,22 +566,19 @@ std::unique_ptr<client_session> client_endpoint::open(client_admission admission
         connection.send_frame(
             util::make_shared_bytes(protocol::encode_frame(protocol::ws_opcode::text, connected)));
     }
-    for (const auto& group : admission.groups) {
-        shard.join(connection, group);
+}
+
+void client_endpoint::open_events(core::connection& connection, std::string subprotocol,
+                                  std::optional<std::string> state, std::size_t shard_index) {
+    if (events_ == nullptr) {
+        return;
     }
-    if (events_ != nullptr) {
-        // Sends `connected`; the channel lives as long as the connection (reliable recoveries too).
-        connection.set_events(events_->open(core::event_source{.hub = connection.hub(),
-                                                               .connection_id = connection.id(),
-                                                               .user_id = connection.user_id(),
-                                                               .subprotocol = admission.subprotocol},
-                                            std::move(admission.connection_state), shard_index));
-    }
-    auto session = std::make_unique<client_session>(router_, shard, connection, metrics_);
-    if (firewall_ != nullptr && firewall_->options().limits_inbound()) {
-        session->limit_inbound(firewall_->options());
-    }
-    return session;
+    // Sends `connected`; the channel lives as long as the connection (reliable recoveries too).
+    connection.set_events(events_->open(core::event_source{.hub = connection.hub(),
+                                                           .connection_id = connection.id(),
+                                                           .user_id = connection.user_id(),
+                                                           .subprotocol = std::move(subprotocol)},
+                                        std::move(state), shard_index));
 }
 
 void client_endpoint::expire_lifetimes(std::size_t shard_index, core::limit_clock::time_point now) {

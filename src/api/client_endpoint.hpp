@@ -134,6 +134,12 @@ private:
     client_admission admit_recovery(std::string hub, protocol::subprotocol_kind kind, std::string subprotocol,
                                     const std::string& connection_id,
                                     const std::optional<std::string>& reconnection_token);
+    /// The `connected` frame, in the connection's subprotocol (none for simple clients).
+    void send_connected(core::connection& connection);
+    /// The connection's event handler channel, which sends the `connected` event; none without
+    /// an event handler.
+    void open_events(core::connection& connection, std::string subprotocol, std::optional<std::string> state,
+                     std::size_t shard_index);
 
     core::router& router_;
     auth::access_keys keys_;

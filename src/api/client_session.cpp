@@ -149,7 +149,7 @@ void client_session::handle(const protocol::join_group_request& request) {
         }
         return;
     }
-    succeed(request.ack_id);
+    succeed_once_visible(request.ack_id);
 }
 
 void client_session::handle(const protocol::leave_group_request& request) {
@@ -161,7 +161,7 @@ void client_session::handle(const protocol::leave_group_request& request) {
         return;
     }
     shard_.leave(*connection_, request.group);
-    succeed(request.ack_id);
+    succeed_once_visible(request.ack_id);
 }
 
 void client_session::handle(const protocol::send_to_group_request& request) {
@@ -363,6 +363,23 @@ void client_session::succeed(const std::optional<std::uint64_t>& ack_id) {
         connection_->acks().remember(*ack_id);
         send_ack_to(*connection_, *ack_id);
     }
+}
+
+void client_session::succeed_once_visible(const std::optional<std::uint64_t>& ack_id) {
+    if (!ack_id || !router_.has_other_nodes()) {
+        succeed(ack_id);
+        return;
+    }
+    // A join or a leave is in force here at once, but other nodes see it only once Redis has this
+    // node's subscription and presence change: the ack waits for that (docs/scale-out.md, "Read
+    // your writes"). Remembered now, so a repeat meanwhile is a duplicate. The connection is looked up
+    // again: by then it may be gone, or on another transport after a recovery.
+    connection_->acks().remember(*ack_id);
+    router_.when_visible(shard_.index(), [id = connection_->id(), ack = *ack_id](core::shard& shard) {
+        if (auto* connection = shard.find(id); connection != nullptr) {
+            send_ack_to(*connection, ack);
+        }
+    });
 }
 
 void client_session::send_ack_error(std::uint64_t ack_id, std::string_view name, std::string_view message) {

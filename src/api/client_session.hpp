@@ -62,6 +62,8 @@ private:
     /// Forbidden ack with an ackId; silently dropped without one (spec 7.4).
     void refuse(const std::optional<std::uint64_t>& ack_id, std::string_view action, std::string_view group);
     void succeed(const std::optional<std::uint64_t>& ack_id);
+    /// succeed(), but in a cluster the ack goes out once the change is visible to every node.
+    void succeed_once_visible(const std::optional<std::uint64_t>& ack_id);
     void send_ack_error(std::uint64_t ack_id, std::string_view name, std::string_view message);
     /// Replies go in the connection's subprotocol: JSON text frames or protobuf binary frames.
     bool speaks_protobuf() const noexcept;

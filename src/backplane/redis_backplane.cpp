@@ -618,7 +618,7 @@ void redis_backplane::settle_now(std::function<void()> done) {
         std::make_shared<settling>(settling{std::move(done), 0, asio::steady_timer(io_, settle_deadline)});
     if (subscriber_.ready() && subscriber_.command({"PING"})) {
         ++state->waiting;
-        subscriber_pings_.push_back([state] { state->arrive(); });
+        subscriber_pings_.emplace_back([state] { state->arrive(); });
     }
     if (send_publisher({"PING"}, [state](const redisReply*) { state->arrive(); })) {
         ++state->waiting;

@@ -98,6 +98,13 @@ public:
     /// takes a second slot and losing its transport frees none.
     void hold(connection_leases leases);
 
+    /// Ends the sink's hold_writes(), if a transport is bound.
+    void release_writes() {
+        if (sink_ != nullptr) {
+            sink_->release_writes();
+        }
+    }
+
     /// Whether a transport is bound (false while parked).
     bool has_transport() const noexcept { return sink_ != nullptr; }
     /// When a parked session ends; nullopt while a transport is bound.

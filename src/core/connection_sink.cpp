@@ -13,6 +13,10 @@ send_result connection_sink::send_spliced(const util::shared_bytes& head, const 
     return send(util::make_shared_bytes(std::move(frame)), deadline);
 }
 
+void connection_sink::hold_writes() {}
+
+void connection_sink::release_writes() {}
+
 void connection_sink::abandon() {
     // 1001 (going away), not 1008: the session lives on, and this transport is simply replaced.
     close(1001, "The connection was recovered on another transport.");

@@ -39,6 +39,14 @@ public:
     /// never call into the core for this connection (it belongs to the new transport). The
     /// default closes with 1001; sinks that report their end to the core must override it.
     virtual void abandon();
+
+    /// Keeps every frame queued from now on, and what was queued already, unwritten until
+    /// release_writes(); the queue's bounds still apply. The connect fence of a node in a cluster
+    /// (docs/scale-out.md, "Read your writes"): the client hears nothing, `connected` included,
+    /// until the connection is visible to every node. The default writes at once.
+    virtual void hold_writes();
+    /// Writes what was held, in order, and everything after it at once again.
+    virtual void release_writes();
 };
 
 } // namespace hubcast::core

@@ -114,6 +114,14 @@ public:
     /// a control task, which a full mailbox still accepts (mailbox::post). Returns true.
     bool run_on(std::size_t index, std::function<void(shard&)> task);
 
+    /// Whether this node has others (a backplane is set).
+    bool has_other_nodes() const noexcept { return backplane_ != nullptr; }
+    /// Runs `task` on shard `index` once what this node changed so far (connections attached,
+    /// groups joined) is visible to every other node (backplane::settle): the fence of a join's
+    /// ack and of a `connected` frame in a cluster (docs/scale-out.md, "Read your writes"). As
+    /// run_on() without a backplane.
+    void when_visible(std::size_t index, std::function<void(shard&)> task);
+
     /// The mailboxes of every shard together, for metrics.
     mailbox_totals mailbox_stats() const;
 
@@ -181,9 +189,9 @@ public:
     void remove_group_members(std::string_view hub, std::string_view group, exclusions skip = {});
     /// addToGroups / removeFromGroups: every connection of `hub` that `filter` matches (all when
     /// null) joins / leaves each of `groups`, evaluated on each connection's own shard.
-    void add_to_groups(std::string_view hub, std::vector<std::string> groups, filter_ptr filter,
+    void add_to_groups(std::string_view hub, std::vector<std::string> groups, const filter_ptr& filter,
                        joins_applied_callback applied = {});
-    void remove_from_groups(std::string_view hub, std::vector<std::string> groups, filter_ptr filter,
+    void remove_from_groups(std::string_view hub, std::vector<std::string> groups, const filter_ptr& filter,
                             applied_callback applied = {});
     /// Adds the connection to `group`, reporting whether it exists in `hub` and whether the group
     /// limit refused the join.
@@ -239,7 +247,7 @@ public:
     /// from another node runs here. `done` gets this node's answer (command_answer) once every
     /// shard concerned has applied it, exactly once, on the last one's thread or inline. The
     /// caller makes the change visible to other nodes (backplane::settle) before answering.
-    void run_command(const cluster_command& command, std::function<void(command_answer)> done);
+    void run_command(const cluster_command& command, const std::function<void(command_answer)>& done);
 
 private:
     /// The single-node forms of the commands above (router.cpp); the public ones
@@ -248,7 +256,7 @@ private:
     using joins_done = std::function<void(std::size_t refused)>;
     /// Runs `command` here and on every other node; `done` gets every answer, this node's among
     /// them, once each is in force where it ran.
-    void on_every_node(cluster_command command, command_answers done);
+    void on_every_node(const cluster_command& command, command_answers done);
     /// Runs `command` on the node that owns its connection id; `done` gets that node's answer, or
     /// none when no node has the connection.
     void on_owner(cluster_command command, command_answers done);

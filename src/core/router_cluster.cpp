@@ -31,7 +31,7 @@ command_answers to_applied(router::applied_callback applied) {
 }
 
 command_answers to_joins_applied(router::joins_applied_callback applied) {
-    return [applied = std::move(applied)](std::vector<command_answer> answers, bool complete) {
+    return [applied = std::move(applied)](const std::vector<command_answer>& answers, bool complete) {
         std::size_t refused = 0;
         bool all_applied = true;
         for (const auto& answer : answers) {
@@ -78,7 +78,11 @@ void router::settle_then(std::function<void()> done) {
     backplane_->settle(std::move(done));
 }
 
-void router::on_every_node(cluster_command command, command_answers done) {
+void router::when_visible(std::size_t index, std::function<void(shard&)> task) {
+    settle_then([this, index, task = std::move(task)]() mutable { run_on(index, std::move(task)); });
+}
+
+void router::on_every_node(const cluster_command& command, command_answers done) {
     if (backplane_ == nullptr) {
         run_command(command, [done = std::move(done)](command_answer answer) {
             std::vector<command_answer> answers;
@@ -139,7 +143,7 @@ void router::on_owner(cluster_command command, command_answers done) {
     backplane_->command_node(owner_key, std::move(command), std::move(done));
 }
 
-void router::run_command(const cluster_command& command, std::function<void(command_answer)> done) {
+void router::run_command(const cluster_command& command, const std::function<void(command_answer)>& done) {
     const auto value = [done](std::int64_t v) {
         done(command_answer{v, {}});
     };
@@ -237,19 +241,19 @@ void router::add_connection_to_group(std::string_view hub, std::string_view grou
                                      std::string_view connection_id, std::function<void(add_result)> done) {
     auto command = for_connection(command_kind::add_connection_to_group, hub, connection_id);
     command.group = std::string(group);
-    on_owner(
-        std::move(command), [done = std::move(done)](std::vector<command_answer> answers, bool complete) {
-            if (!done) {
-                return;
-            }
-            if (!complete) {
-                done(add_result::unreachable);
-                return;
-            }
-            const auto value = owner_value(answers, static_cast<std::int64_t>(add_result::no_connection));
-            const bool known = value >= 0 && value <= static_cast<std::int64_t>(add_result::group_limit);
-            done(known ? static_cast<add_result>(value) : add_result::unreachable);
-        });
+    on_owner(std::move(command), [done = std::move(done)](const std::vector<command_answer>& answers,
+                                                          bool complete) {
+        if (!done) {
+            return;
+        }
+        if (!complete) {
+            done(add_result::unreachable);
+            return;
+        }
+        const auto value = owner_value(answers, static_cast<std::int64_t>(add_result::no_connection));
+        const bool known = value >= 0 && value <= static_cast<std::int64_t>(add_result::group_limit);
+        done(known ? static_cast<add_result>(value) : add_result::unreachable);
+    });
 }
 
 void router::add_user_to_group(std::string_view hub, std::string_view group, std::string_view user_id,
@@ -257,7 +261,7 @@ void router::add_user_to_group(std::string_view hub, std::string_view group, std
     auto command = for_hub(command_kind::add_user_to_group, hub);
     command.group = std::string(group);
     command.user_id = std::string(user_id);
-    on_every_node(std::move(command), to_joins_applied(std::move(applied)));
+    on_every_node(command, to_joins_applied(std::move(applied)));
 }
 
 void router::remove_user_from_group(std::string_view hub, std::string_view group, std::string_view user_id,
@@ -265,30 +269,30 @@ void router::remove_user_from_group(std::string_view hub, std::string_view group
     auto command = for_hub(command_kind::remove_user_from_group, hub);
     command.group = std::string(group);
     command.user_id = std::string(user_id);
-    on_every_node(std::move(command), to_applied(std::move(applied)));
+    on_every_node(command, to_applied(std::move(applied)));
 }
 
 void router::remove_user_from_all_groups(std::string_view hub, std::string_view user_id,
                                          applied_callback applied) {
     auto command = for_hub(command_kind::remove_user_from_all_groups, hub);
     command.user_id = std::string(user_id);
-    on_every_node(std::move(command), to_applied(std::move(applied)));
+    on_every_node(command, to_applied(std::move(applied)));
 }
 
-void router::add_to_groups(std::string_view hub, std::vector<std::string> groups, filter_ptr filter,
+void router::add_to_groups(std::string_view hub, std::vector<std::string> groups, const filter_ptr& filter,
                            joins_applied_callback applied) {
     auto command = for_hub(command_kind::add_to_groups, hub);
     command.groups = std::move(groups);
     command.filter = filter != nullptr ? filter->source() : std::string();
-    on_every_node(std::move(command), to_joins_applied(std::move(applied)));
+    on_every_node(command, to_joins_applied(std::move(applied)));
 }
 
-void router::remove_from_groups(std::string_view hub, std::vector<std::string> groups, filter_ptr filter,
-                                applied_callback applied) {
+void router::remove_from_groups(std::string_view hub, std::vector<std::string> groups,
+                                const filter_ptr& filter, applied_callback applied) {
     auto command = for_hub(command_kind::remove_from_groups, hub);
     command.groups = std::move(groups);
     command.filter = filter != nullptr ? filter->source() : std::string();
-    on_every_node(std::move(command), to_applied(std::move(applied)));
+    on_every_node(command, to_applied(std::move(applied)));
 }
 
 void router::list_group_members(std::string_view hub, std::string_view group, std::string after,
@@ -298,22 +302,22 @@ void router::list_group_members(std::string_view hub, std::string_view group, st
     command.group = std::string(group);
     command.after = std::move(after);
     command.limit = limit;
-    on_every_node(std::move(command), [limit, done = std::move(done)](std::vector<command_answer> answers,
-                                                                      bool complete) {
-        // Each node sent its first `limit` members after the cursor: the page is the first `limit`
-        // of them all.
-        std::vector<group_member> members;
-        for (auto& answer : answers) {
-            std::move(answer.members.begin(), answer.members.end(), std::back_inserter(members));
-        }
-        std::sort(members.begin(), members.end(), [](const group_member& a, const group_member& b) {
-            return a.connection_id < b.connection_id;
+    on_every_node(
+        command, [limit, done = std::move(done)](std::vector<command_answer> answers, bool complete) {
+            // Each node sent its first `limit` members after the cursor: the page is the first `limit`
+            // of them all.
+            std::vector<group_member> members;
+            for (auto& answer : answers) {
+                std::move(answer.members.begin(), answer.members.end(), std::back_inserter(members));
+            }
+            std::sort(members.begin(), members.end(), [](const group_member& a, const group_member& b) {
+                return a.connection_id < b.connection_id;
+            });
+            if (members.size() > limit) {
+                members.resize(limit);
+            }
+            done(std::move(members), reach_of(complete));
         });
-        if (members.size() > limit) {
-            members.resize(limit);
-        }
-        done(std::move(members), reach_of(complete));
-    });
 }
 
 void router::close_connection(std::string_view hub, std::string_view connection_id, std::uint16_t code,
@@ -347,14 +351,14 @@ void router::close_user(std::string_view hub, std::string_view user_id, exclusio
                         std::string reason, applied_callback applied) {
     auto command = close_command(command_kind::close_user, hub, std::move(skip), code, std::move(reason));
     command.user_id = std::string(user_id);
-    on_every_node(std::move(command), to_applied(std::move(applied)));
+    on_every_node(command, to_applied(std::move(applied)));
 }
 
 void router::close_group(std::string_view hub, std::string_view group, exclusions skip, std::uint16_t code,
                          std::string reason, applied_callback applied) {
     auto command = close_command(command_kind::close_group, hub, std::move(skip), code, std::move(reason));
     command.group = std::string(group);
-    on_every_node(std::move(command), to_applied(std::move(applied)));
+    on_every_node(command, to_applied(std::move(applied)));
 }
 
 namespace {
@@ -368,7 +372,7 @@ cluster_command permission_command(command_kind kind, std::string_view hub, std:
 }
 
 command_answers to_lookup(std::function<void(router::lookup)> done) {
-    return [done = std::move(done)](std::vector<command_answer> answers, bool complete) {
+    return [done = std::move(done)](const std::vector<command_answer>& answers, bool complete) {
         if (!complete) {
             done(router::lookup::unreachable);
             return;
@@ -397,7 +401,7 @@ void router::check_permission(std::string_view hub, std::string_view connection_
                               auth::permission_kind kind, std::optional<std::string> target,
                               std::function<void(permission_check)> done) {
     on_owner(permission_command(command_kind::check_permission, hub, connection_id, kind, std::move(target)),
-             [done = std::move(done)](std::vector<command_answer> answers, bool complete) {
+             [done = std::move(done)](const std::vector<command_answer>& answers, bool complete) {
                  if (!complete) {
                      done(permission_check::unreachable);
                      return;

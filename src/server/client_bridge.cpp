@@ -77,6 +77,18 @@ core::send_result client_bridge::send_spliced(const util::shared_bytes& head, co
     return link_->send_spliced(head, body, deadline);
 }
 
+void client_bridge::hold_writes() {
+    if (link_ != nullptr) {
+        link_->hold_writes();
+    }
+}
+
+void client_bridge::release_writes() {
+    if (link_ != nullptr) {
+        link_->release_writes();
+    }
+}
+
 void client_bridge::abandon() {
     // The session belongs to the new transport now: this one must never report to the core again
     // (its on_closed follows later), so the handler is disowned before the transport goes.

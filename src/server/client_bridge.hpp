@@ -33,6 +33,8 @@ public:
     void close(std::uint16_t code, std::string_view reason) override;
     core::send_result send_spliced(const util::shared_bytes& head, const util::shared_bytes& body,
                                    core::send_deadline deadline = core::no_deadline) override;
+    void hold_writes() override;
+    void release_writes() override;
     /// A recovery on a new transport took the session over: forget it and drop this transport.
     void abandon() override;
 

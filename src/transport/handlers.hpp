@@ -41,6 +41,10 @@ public:
     /// Drops the TCP connection now, without a close handshake (a half-open transport replaced by a
     /// recovery). Nothing queued is written; on_closed (1006) follows from a fresh handler call.
     virtual void abort() = 0;
+    /// Writes nothing, the 101 response included, until release_writes(); frames queue as usual,
+    /// within the same bound. A close ends the hold: the close frame and what precedes it go out.
+    virtual void hold_writes() = 0;
+    virtual void release_writes() = 0;
 };
 
 /// Application side of an accepted WebSocket. Called on the session's worker thread only.

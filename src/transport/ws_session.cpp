@@ -138,6 +138,7 @@ void ws_session::close(std::uint16_t code, std::string_view reason) {
 
 void ws_session::start_close(std::uint16_t code, std::string_view reason, bool expect_reply) {
     state_ = state::closing;
+    writes_held_ = false; // the close frame, and what was held before it, must go out
     close_code_ = code;
     close_reason_ = std::string(reason);
     // After a protocol error the parser ignores input, so a close reply could never be seen.
@@ -153,8 +154,22 @@ void ws_session::start_close(std::uint16_t code, std::string_view reason, bool e
     });
 }
 
+void ws_session::hold_writes() {
+    writes_held_ = true;
+}
+
+void ws_session::release_writes() {
+    if (!writes_held_) {
+        return;
+    }
+    writes_held_ = false;
+    if (!queue_.empty()) {
+        schedule_flush();
+    }
+}
+
 void ws_session::schedule_flush() {
-    if (flush_listed_ || waiting_writable_ || state_ == state::finished) {
+    if (flush_listed_ || waiting_writable_ || writes_held_ || state_ == state::finished) {
         return;
     }
     flush_listed_ = true;
@@ -168,7 +183,8 @@ void ws_session::flush_from_list() {
 }
 
 void ws_session::flush() {
-    if (waiting_writable_ || state_ == state::finished) {
+    // Held writes wait even when a flush was listed before the hold (start() lists the 101).
+    if (waiting_writable_ || writes_held_ || state_ == state::finished) {
         return;
     }
     drop_expired();

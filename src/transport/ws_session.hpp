@@ -42,6 +42,8 @@ public:
     void close(std::uint16_t code, std::string_view reason) override;
     void set_keepalive_interval(std::chrono::seconds interval) override;
     void abort() override;
+    void hold_writes() override;
+    void release_writes() override;
 
 private:
     enum class state : std::uint8_t { open, closing, finished };
@@ -95,6 +97,7 @@ private:
     std::size_t frames_with_deadline_ = 0; // in queue_; flush() reads the clock only when non-zero
     bool waiting_writable_ = false;        // the socket was full; a wait for writability is pending
     bool flush_listed_ = false;
+    bool writes_held_ = false; // hold_writes(): the queue waits for release_writes()
     bool slow_consumer_reported_ = false;
 
     state state_ = state::open;

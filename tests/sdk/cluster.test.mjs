@@ -3,10 +3,9 @@
 // (support/cluster.mjs, as examples/cluster/run.sh). Every client and every REST call goes through
 // nginx, never to a node directly; which node took a client is read from its connection id.
 //
-// A node subscribes to a group's channel, and writes its presence, asynchronously after a join or
-// a connect (docs/scale-out.md, "Not done yet": no read-your-writes across nodes). Where a test
-// needs that state on other nodes, it waits, with a deadline, until Redis holds it, and asserts
-// exactly after that.
+// Read your writes across nodes (docs/scale-out.md): a join is in force on every node when its ack
+// arrives, a connection when its `connected` frame does, and a REST command when it answers; so the
+// tests act at once on the next node the balancer picks, never waiting for Redis.
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
@@ -21,7 +20,6 @@ const ACK_TIMEOUT_MS = 5_000;
 const JOIN = "webpubsub.joinLeaveGroup";
 const SEND = "webpubsub.sendToGroup";
 const HUB = "chat";
-const REDIS_DB = 0; // the URL support/cluster.mjs gives the nodes names no database: 0
 
 function acked(promise, what) {
     return withDeadline(promise, ACK_TIMEOUT_MS, `the ack for ${what}`);
@@ -39,20 +37,6 @@ function recordInbox(sdkClient) {
 function assertOnDistinctNodes(cluster, clients) {
     const owners = clients.map((c) => cluster.nodeOf(c.connectionId).name);
     assert.equal(new Set(owners).size, clients.length, `each client on a node of its own: ${owners}`);
-}
-
-/** Waits until `count` nodes are subscribed to `channel` in Redis. */
-async function waitForSubscribers(cluster, channel, count) {
-    await waitFor(async () => (await cluster.subscribers(channel)) === count, {
-        what: `${count} subscribers of ${channel} in Redis`,
-    });
-}
-
-/** Waits until Redis lists `member` in the presence set `key`. */
-async function waitForPresence(cluster, key, member) {
-    await waitFor(async () => (await cluster.redisCommand("SISMEMBER", key, member)) === 1, {
-        what: `${member} in ${key} in Redis`,
-    });
 }
 
 /**
@@ -84,7 +68,6 @@ test("a client's sendToGroup reaches the members on the other nodes once each, i
     assertOnDistinctNodes(cluster, [alice, bob, carol]);
     await acked(bob.client.joinGroup("room"), "bob's joinGroup");
     await acked(carol.client.joinGroup("room"), "carol's joinGroup");
-    await waitForSubscribers(cluster, `hubcast:${REDIS_DB}:group:${HUB}:room`, 2);
 
     const sent = Array.from({ length: 30 }, (_, i) => `m${i}`);
     // The client writes its requests in call order on its one WebSocket.
@@ -110,7 +93,6 @@ test("noEcho keeps a message from its publisher while a member on another node g
     assertOnDistinctNodes(cluster, [alice, bob]);
     await acked(alice.client.joinGroup("room"), "alice's joinGroup");
     await acked(bob.client.joinGroup("room"), "bob's joinGroup");
-    await waitForSubscribers(cluster, `hubcast:${REDIS_DB}:group:${HUB}:room`, 2);
 
     await acked(alice.client.sendToGroup("room", "quiet", "text", { noEcho: true }), "sendToGroup noEcho");
     await acked(alice.client.sendToGroup("room", "loud", "text", { noEcho: false }), "sendToGroup with echo");
@@ -132,9 +114,6 @@ test("REST sends through the balancer reach their recipients on every node, once
     const dave = await connectSdkClient(t, cluster, HUB, { userId: "dave", groups: ["room"] });
     assertOnDistinctNodes(cluster, [bob, carol, dave]);
     const inboxes = new Map([bob, carol, dave].map((c) => [c.userId, recordInbox(c)]));
-    await waitForSubscribers(cluster, `hubcast:${REDIS_DB}:hub:${HUB}`, 3);
-    await waitForSubscribers(cluster, `hubcast:${REDIS_DB}:user:${HUB}:bob`, 1);
-    await waitForSubscribers(cluster, `hubcast:${REDIS_DB}:group:${HUB}:room`, 2);
 
     // Each call goes to the next node, so every node publishes some of them.
     const service = cluster.serviceClient(HUB);
@@ -169,12 +148,6 @@ test("existence checks through the balancer answer on every node for members on 
     assertOnDistinctNodes(cluster, [bob, carol]);
     await acked(bob.client.joinGroup("room"), "bob's joinGroup");
     const bobNode = cluster.nodeOf(bob.connectionId).nodeKey;
-    const carolNode = cluster.nodeOf(carol.connectionId).nodeKey;
-    await waitForPresence(cluster, `hubcast:${REDIS_DB}:group-nodes:${HUB}:room`, bobNode);
-    await waitForPresence(cluster, `hubcast:${REDIS_DB}:user-nodes:${HUB}:bob`, bobNode);
-    await waitForPresence(cluster, `hubcast:${REDIS_DB}:user-nodes:${HUB}:carol`, carolNode);
-    await waitForPresence(cluster, `hubcast:${REDIS_DB}:connections:${bobNode}`, `${HUB}:${bob.connectionId}`);
-    await waitForPresence(cluster, `hubcast:${REDIS_DB}:connections:${carolNode}`, `${HUB}:${carol.connectionId}`);
 
     const service = cluster.serviceClient(HUB);
     const everyNode = (ask) => askEveryNode(cluster, ask);
@@ -192,4 +165,52 @@ test("existence checks through the balancer answer on every node for members on 
     // do the others, which ask Redis.
     const neverIssued = `${bobNode}______________`;
     assert.deepEqual(await everyNode(() => service.connectionExists(neverIssued)), no, "a connection bob's node never had");
+});
+
+test("an ack, a connected frame or a REST answer is in force on every node at once", async (t) => {
+    const cluster = await startCluster(t);
+    const service = cluster.serviceClient(HUB);
+    const everyNode = (ask) => askEveryNode(cluster, ask);
+    const yes = [true, true, true];
+    const no = [false, false, false];
+
+    // A join, then at once a send through the balancer (the next node in turn) and checks on all.
+    const bob = await connectSdkClient(t, cluster, HUB, { userId: "bob", roles: [JOIN] });
+    for (let i = 0; i < 15; i++) {
+        const group = `room${i}`;
+        await acked(bob.client.joinGroup(group), `bob's joinGroup ${group}`);
+        await call(service.group(group).sendToAll(`m${i}`, { contentType: "text/plain" }), `send to ${group}`);
+        await bob.waitForGroupMessage((m) => m.group === group && m.data === `m${i}`, `bob to receive m${i}`);
+        assert.deepEqual(await everyNode(() => service.groupExists(group)), yes, `groupExists ${group} after the ack`);
+        await acked(bob.client.leaveGroup(group), `bob's leaveGroup ${group}`);
+        assert.deepEqual(await everyNode(() => service.groupExists(group)), no, `groupExists ${group} after the leave`);
+    }
+
+    // A connect: every node finds the connection and its user once the client is connected.
+    for (let i = 0; i < 6; i++) {
+        const client = await connectSdkClient(t, cluster, HUB, { userId: `user${i}` });
+        assert.deepEqual(await everyNode(() => service.userExists(`user${i}`)), yes, `userExists user${i}`);
+        assert.deepEqual(await everyNode(() => service.connectionExists(client.connectionId)), yes, `user${i}'s connection`);
+    }
+
+    // REST commands through the balancer, each answered by a node that need not own the connection.
+    const carol = await connectSdkClient(t, cluster, HUB, { userId: "carol" });
+    await call(service.group("team").addConnection(carol.connectionId), "addConnection to team");
+    const teamMembers = async () => {
+        const ids = [];
+        for await (const member of await service.group("team").listConnections()) ids.push(member.connectionId);
+        return ids;
+    };
+    assert.deepEqual(await everyNode(teamMembers), [[carol.connectionId], [carol.connectionId], [carol.connectionId]], "team lists carol");
+    await call(service.grantPermission(carol.connectionId, "sendToGroup", { targetName: "team" }), "grantPermission");
+    assert.deepEqual(
+        await everyNode(() => service.hasPermission(carol.connectionId, "sendToGroup", { targetName: "team" })),
+        yes,
+        "carol may send to team",
+    );
+    await call(service.group("team").removeUser("carol"), "removeUser from team");
+    assert.deepEqual(await everyNode(() => service.groupExists("team")), no, "team is empty");
+    await call(service.closeConnection(carol.connectionId, { reason: "bye" }), "closeConnection");
+    assert.deepEqual(await everyNode(() => service.connectionExists(carol.connectionId)), no, "carol's connection is gone");
+    assert.deepEqual(await everyNode(() => service.userExists("carol")), no, "carol is gone");
 });

@@ -171,12 +171,6 @@ class Cluster {
     async redisCommand(...args) {
         return withDeadline(redisCommand(this.redisSocket, args), STOP_TIMEOUT_MS, `Redis to answer ${args[0]}`);
     }
-
-    /** Subscribers of a channel in Redis (PUBSUB NUMSUB): one per node subscribed to it. */
-    async subscribers(channel) {
-        const [, count] = await this.redisCommand("PUBSUB", "NUMSUB", channel);
-        return count;
-    }
 }
 
 /** A child process with `exited` (resolves with {code, signal}) and a bounded `terminate()`. */

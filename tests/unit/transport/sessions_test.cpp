@@ -28,9 +28,14 @@ using tcp = asio::ip::tcp;
 /// Echoes every message; records what the session reported.
 class echo_handler final : public ws_handler {
 public:
-    explicit echo_handler(std::promise<std::uint16_t>* closed, std::atomic<int>* slow)
-        : closed_(closed), slow_(slow) {}
-    void on_open(ws_link& link) override { link_ = &link; }
+    echo_handler(std::promise<std::uint16_t>* closed, std::atomic<int>* slow, bool hold_on_open)
+        : closed_(closed), slow_(slow), hold_on_open_(hold_on_open) {}
+    void on_open(ws_link& link) override {
+        link_ = &link;
+        if (hold_on_open_) {
+            link.hold_writes();
+        }
+    }
     void on_message(protocol::ws_opcode opcode, std::string_view payload) override {
         if (payload == "flood") {
             // Far more than the outbound bound, in one loop turn: the session must refuse past it.
@@ -45,6 +50,15 @@ public:
             link_->close(4000, "bye");
             return;
         }
+        if (payload == "hold") {
+            link_->hold_writes();
+            link_->send(util::make_shared_bytes(protocol::encode_frame(opcode, "held")));
+            return;
+        }
+        if (payload == "release") {
+            link_->release_writes();
+            return;
+        }
         link_->send(util::make_shared_bytes(protocol::encode_frame(opcode, payload)));
     }
     void on_slow_consumer() override { ++*slow_; }
@@ -56,14 +70,16 @@ private:
     ws_link* link_ = nullptr;
     std::promise<std::uint16_t>* closed_;
     std::atomic<int>* slow_;
+    bool hold_on_open_;
 };
 
 class test_handler final : public http_handler {
 public:
     void handle(protocol::http_request request, std::shared_ptr<http_responder> responder) override {
         if (request.websocket_upgrade) {
-            responder->accept_websocket("json.webpubsub.azure.v1",
-                                        std::make_unique<echo_handler>(&closed, &slow));
+            responder->accept_websocket(
+                "json.webpubsub.azure.v1",
+                std::make_unique<echo_handler>(&closed, &slow, request.target == "/held"));
             return;
         }
         responder->respond(protocol::http_response::text(200, request.method + " " + request.target + " " +
@@ -152,8 +168,9 @@ protected:
         return {opcode, payload};
     }
 
-    std::string upgrade_request() const {
-        return "GET /client/hubs/chat HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: "
+    std::string upgrade_request(std::string_view target = "/client/hubs/chat") const {
+        return "GET " + std::string(target) +
+               " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: "
                "Upgrade\r\n"
                "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
                "Sec-WebSocket-Protocol: json.webpubsub.azure.v1\r\n\r\n";
@@ -241,6 +258,46 @@ TEST_F(Sessions, ServerCloseSendsTheCodeAndDropsTheConnectionAfterTheReply) {
     char byte;
     asio::read(socket, asio::buffer(&byte, 1), ec);
     EXPECT_EQ(ec, asio::error::eof);
+}
+
+TEST_F(Sessions, HeldWritesWaitForTheReleaseInOrderAndACloseEndsTheHold) {
+    auto socket = connect();
+    asio::write(socket, asio::buffer(upgrade_request()));
+    asio::streambuf buffer;
+    read_response(socket, buffer);
+    asio::write(socket, asio::buffer(masked(protocol::ws_opcode::text, "hold") +
+                                     masked(protocol::ws_opcode::text, "queued") +
+                                     masked(protocol::ws_opcode::ping, "p")));
+    // Nothing marks the moment the server has read all three (its pong is held too), so this
+    // waits well past a loopback turn before checking that nothing came.
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    EXPECT_EQ(socket.available(), 0U);
+    EXPECT_EQ(buffer.size(), 0U);
+
+    asio::write(socket, asio::buffer(masked(protocol::ws_opcode::text, "release")));
+    EXPECT_EQ(read_frame(socket, buffer), std::make_pair(1, std::string("held")));
+    EXPECT_EQ(read_frame(socket, buffer), std::make_pair(1, std::string("queued")));
+    EXPECT_EQ(read_frame(socket, buffer), std::make_pair(0xA, std::string("p")));
+
+    asio::write(socket, asio::buffer(masked(protocol::ws_opcode::text, "hold") +
+                                     masked(protocol::ws_opcode::text, "close me")));
+    EXPECT_EQ(read_frame(socket, buffer), std::make_pair(1, std::string("held")));
+    const auto [opcode, payload] = read_frame(socket, buffer);
+    EXPECT_EQ(opcode, 8);
+    EXPECT_EQ(payload, std::string("\x0f\xa0") + "bye");
+}
+
+TEST_F(Sessions, WritesHeldFromTheOpeningHoldTheUpgradeResponseToo) {
+    auto socket = connect();
+    asio::write(socket, asio::buffer(upgrade_request("/held") + masked(protocol::ws_opcode::text, "early")));
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    EXPECT_EQ(socket.available(), 0U);
+
+    asio::write(socket, asio::buffer(masked(protocol::ws_opcode::text, "release")));
+    asio::streambuf buffer;
+    const auto head = read_response(socket, buffer);
+    EXPECT_NE(head.find("101 Switching Protocols"), std::string::npos) << head;
+    EXPECT_EQ(read_frame(socket, buffer), std::make_pair(1, std::string("early")));
 }
 
 TEST_F(Sessions, AFloodPastTheOutboundBoundReportsASlowConsumerOnce) {
