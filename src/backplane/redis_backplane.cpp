@@ -26,7 +26,8 @@ std::string_view text_of(const redisReply& reply) {
 
 } // namespace
 
-redis_backplane::redis_backplane(core::router& router, redis_endpoint endpoint, std::string node_id)
+redis_backplane::redis_backplane(core::router& router, redis_endpoint endpoint, std::string node_id,
+                                 std::chrono::seconds heartbeat)
     : router_(router), endpoint_(std::move(endpoint)), node_id_(std::move(node_id)),
       channels_(endpoint_.database), node_channel_(channels_.node(router.node_key())),
       commands_channel_(channels_.commands()), work_(asio::make_work_guard(io_)),
@@ -46,7 +47,7 @@ redis_backplane::redis_backplane(core::router& router, redis_endpoint endpoint, 
                            reconnects_.fetch_add(1, std::memory_order_relaxed);
                            release_subscriber_pings();
                        }}),
-      heartbeat_timer_(io_), alive_key_(channels_.alive(router.node_key())),
+      heartbeat_(heartbeat), heartbeat_timer_(io_), alive_key_(channels_.alive(router.node_key())),
       connections_key_(channels_.connections(router.node_key())),
       alive_ttl_(std::to_string(std::chrono::milliseconds(3 * heartbeat).count())) {}
 
@@ -214,7 +215,7 @@ void redis_backplane::answer_waiting_with_nothing() {
 }
 
 void redis_backplane::schedule_heartbeat() {
-    heartbeat_timer_.expires_after(heartbeat);
+    heartbeat_timer_.expires_after(heartbeat_);
     heartbeat_timer_.async_wait([this](boost::system::error_code ec) {
         if (ec || leaving_) {
             return; // a beat after leave() would bring the node back

@@ -43,14 +43,14 @@ namespace hubcast::backplane {
 /// counted (hubcast_backplane_publish_dropped_total); the local recipients still get them.
 /// Messages from other nodes are fanned out through router::deliver_from_node on this thread.
 ///
-/// Presence: every `heartbeat` the node sets its alive key to expire after three heartbeats, and
-/// keeps in Redis the set of its connections (expiring with it) and its membership of the
+/// Presence: every heartbeat (2 s unless configured) the node sets its alive key to expire after three
+/// heartbeats, and keeps in Redis the set of its connections (expiring with it) and its membership of the
 /// user-nodes / group-nodes sets of the users and groups it has. An existence check this node
 /// cannot answer alone runs one Lua script that reads them and ignores (and removes) nodes whose
 /// alive key has expired, so a node that stops heartbeating is forgotten within three heartbeats.
 class redis_backplane final : public core::backplane {
 public:
-    static constexpr std::chrono::seconds heartbeat{2};
+    static constexpr std::chrono::seconds default_heartbeat{2};
     /// How long an existence check waits for Redis before it answers "cannot ask" (REST 503).
     static constexpr std::chrono::seconds query_deadline{1};
     /// How long stop() waits for Redis to forget this node before it closes anyway.
@@ -66,7 +66,8 @@ public:
     /// must cost drops, not the host's memory.
     static constexpr std::size_t max_queued_bytes = 64UL * 1024 * 1024;
 
-    redis_backplane(core::router& router, redis_endpoint endpoint, std::string node_id);
+    redis_backplane(core::router& router, redis_endpoint endpoint, std::string node_id,
+                    std::chrono::seconds heartbeat = default_heartbeat);
     ~redis_backplane() override;
     redis_backplane(const redis_backplane&) = delete;
     redis_backplane& operator=(const redis_backplane&) = delete;
@@ -177,6 +178,7 @@ private:
     std::deque<std::function<void()>> subscriber_pings_;                   // one per PING on the subscriber
     std::unordered_map<std::uint64_t, std::shared_ptr<pending_command>> commands_waiting_;
     std::uint64_t next_request_ = 1;
+    std::chrono::seconds heartbeat_;
     boost::asio::steady_timer heartbeat_timer_; // the heartbeat, then leave()'s deadline
     bool leaving_ = false;
     std::string alive_key_;

@@ -23,8 +23,9 @@ namespace hubcast::server {
 /// [cluster]: scale-out over Redis (docs/scale-out.md). Without `redis` the node is the whole
 /// service and nothing crosses to other processes.
 struct cluster_options {
-    std::string redis;   // none: a single node, the default (no backplane, no cost)
-    std::string node_id; // none: generated from the node key at start, and printed
+    std::string redis;         // none: a single node, the default (no backplane, no cost)
+    std::string node_id;       // none: generated from the node key at start, and printed
+    int heartbeat_seconds = 2; // presence expires after 3 missed heartbeats: a dead node goes in 6 s
 };
 
 /// Every setting of the server process. Precedence: defaults < TOML file < HUBCAST_* environment

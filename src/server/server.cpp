@@ -113,7 +113,8 @@ std::unique_ptr<backplane::redis_backplane> join_cluster(const server_options& o
     std::string node_id =
         options.cluster.node_id.empty() ? "node-" + router.node_key() : options.cluster.node_id;
     auto other_nodes =
-        std::make_unique<backplane::redis_backplane>(router, std::move(endpoint).value(), std::move(node_id));
+        std::make_unique<backplane::redis_backplane>(router, std::move(endpoint).value(), std::move(node_id),
+                                                     std::chrono::seconds(options.cluster.heartbeat_seconds));
     router.set_backplane(other_nodes.get());
     return other_nodes;
 }

@@ -429,6 +429,21 @@ const auto table = std::to_array<setting>({
         .details = "The node key (the first 8 characters of every connection id it makes) is what other "
                    "nodes address it by; it is random per process.",
     },
+    {
+        .section = "cluster",
+        .key = "heartbeat_seconds",
+        .flag = "--heartbeat-seconds",
+        .value_name = "N",
+        .environment = "HUBCAST_HEARTBEAT_SECONDS",
+        .field = cluster_field<&cluster_options::heartbeat_seconds>(),
+        .min = 1,
+        .max = 60,
+        .summary = "How often this node renews its presence in Redis; other nodes forget it after 3 missed "
+                   "heartbeats.",
+        .details = "Lower: a killed node's connections, users and groups vanish from other nodes' checks "
+                   "sooner, for one Redis command per node per heartbeat. Each node's own value decides "
+                   "how soon it is forgotten.",
+    },
 });
 
 constexpr std::array<std::string_view, 3> table_names{"server", "firewall", "cluster"};
