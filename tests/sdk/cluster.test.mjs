@@ -10,6 +10,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { connectSdkClient } from "./support/clients.mjs";
+import { startAppServer, writeConfig } from "./support/app-server.mjs";
 import { startCluster } from "./support/cluster.mjs";
 import { call } from "./support/rest.mjs";
 import { exitPromptlyWhenDone, waitFor, withDeadline } from "./support/server.mjs";
@@ -213,4 +214,55 @@ test("an ack, a connected frame or a REST answer is in force on every node at on
     await call(service.closeConnection(carol.connectionId, { reason: "bye" }), "closeConnection");
     assert.deepEqual(await everyNode(() => service.connectionExists(carol.connectionId)), no, "carol's connection is gone");
     assert.deepEqual(await everyNode(() => service.userExists("carol")), no, "carol is gone");
+});
+
+test("one express event handler serves the clients of every node, and its REST calls reach them all", async (t) => {
+    // The app server: every connection joins "lobby" at connect; the user event "dm" asks the REST
+    // API, through the balancer, to send the text to the user it names; invokeEvent "whoami"
+    // answers with the caller's connection id as the handler saw it.
+    let service;
+    const app = await startAppServer(t, HUB, {
+        handleConnect: (request, response) => response.success({ groups: ["lobby"] }),
+        handleUserEvent: async (request, response) => {
+            if (request.context.eventName === "dm") {
+                const { to, text } = request.data;
+                await service.sendToUser(to, `${request.context.userId}: ${text}`, { contentType: "text/plain" });
+                response.success();
+                return;
+            }
+            response.success(request.context.connectionId, "text");
+        },
+    });
+    const config = writeConfig({
+        [HUB]: { handlers: [{ urlTemplate: app.urlTemplate, userEventPattern: "*", systemEvents: ["connect", "connected", "disconnected"] }] },
+    });
+    const cluster = await startCluster(t, { nodeArgs: ["--config", config] });
+    service = cluster.serviceClient(HUB);
+
+    const users = ["alice", "bob", "carol"];
+    const clients = [];
+    for (const userId of users) clients.push(await connectSdkClient(t, cluster, HUB, { userId }));
+    assertOnDistinctNodes(cluster, clients);
+    for (const client of clients) {
+        await app.waitForEvent((e) => e.event === "connected" && e.context.connectionId === client.connectionId, `${client.userId}'s connected event`);
+        const answer = await withDeadline(client.client.invokeEvent("whoami", "", "text"), ACK_TIMEOUT_MS, `${client.userId}'s invokeEvent`);
+        assert.equal(answer.data, client.connectionId, `${client.userId}'s invoke reached the handler from its own node`);
+    }
+
+    // Joined by the connect handler on each node: a REST send to the group reaches all three.
+    await call(service.group("lobby").sendToAll("welcome", { contentType: "text/plain" }), "send to lobby");
+    for (const client of clients) {
+        await client.waitForGroupMessage((m) => m.group === "lobby" && m.data === "welcome", `${client.userId} to get the lobby message`);
+    }
+
+    // A user event on one node makes the app send to a user on another.
+    const inboxes = clients.map((client) => recordInbox(client));
+    await acked(clients[0].client.sendEvent("dm", { to: "carol", text: "hi" }, "json", { fireAndForget: false }), "alice's dm event");
+    await waitFor(() => inboxes[2].includes("server:alice: hi"), { what: "carol to get alice's dm" });
+    assert.deepEqual(inboxes[1], [], "bob got nothing");
+
+    // Each node reports its own client's end.
+    await clients[1].client.stop();
+    const ended = await app.waitForEvent((e) => e.event === "disconnected" && e.context.connectionId === clients[1].connectionId, "bob's disconnected event");
+    assert.equal(ended.context.userId, "bob");
 });

@@ -30,10 +30,11 @@ process.on("exit", () => {
 
 /**
  * Starts redis-server, `nodes` hubcast nodes and nginx, and resolves once nginx listens. The test
- * context `t` stops everything when the test ends: nginx, then the nodes, then Redis.
+ * context `t` stops everything when the test ends: nginx, then the nodes, then Redis. `nodeArgs`
+ * are given to every node (e.g. `--config` with the hubs' event handlers).
  */
-export async function startCluster(t, { nodes = 3, accessKeys = [randomAccessKey()] } = {}) {
-    const cluster = new Cluster(mkdtempSync(join(tmpdir(), "hubcast-cluster-")), accessKeys);
+export async function startCluster(t, { nodes = 3, accessKeys = [randomAccessKey()], nodeArgs = [] } = {}) {
+    const cluster = new Cluster(mkdtempSync(join(tmpdir(), "hubcast-cluster-")), accessKeys, nodeArgs);
     t.after(() => cluster.stop());
     try {
         await cluster.start(nodes);
@@ -45,9 +46,10 @@ export async function startCluster(t, { nodes = 3, accessKeys = [randomAccessKey
 }
 
 class Cluster {
-    constructor(folder, accessKeys) {
+    constructor(folder, accessKeys, nodeArgs) {
         this.folder = folder;
         this.accessKeys = accessKeys;
+        this.nodeArgs = nodeArgs;
         this.redisSocket = join(folder, "redis.sock");
         /** support/server.mjs Server objects, each with its `name` and `nodeKey`. */
         this.nodes = [];
@@ -77,7 +79,7 @@ class Cluster {
             names.map((name) =>
                 startServer(undefined, {
                     accessKeys: this.accessKeys,
-                    args: ["--redis", `unix://${this.redisSocket}`, "--node-id", name],
+                    args: ["--redis", `unix://${this.redisSocket}`, "--node-id", name, ...this.nodeArgs],
                 }),
             ),
         );
