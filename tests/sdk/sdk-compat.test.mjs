@@ -259,7 +259,7 @@ test("Python REST calls: only aud and exp +60 s, its parameter order and quoting
     assert.equal((await rest("POST", group, { body: "hi", contentType: "text/plain" })).status, 202);
     const list = `${endpoint}/api/hubs/${hub}/groups/room/connections?api-version=2024-12-01&top=100`;
     assert.equal((await rest("GET", list)).status, 200);
-    // Releases before the newest: api-version 2021-10-01 and the user in the ClaimTypes.Name claim.
+    // The 1.0 releases' api-version, and a client built with user=: its name in the ClaimTypes.Name claim.
     const user = `${endpoint}/api/hubs/${hub}/users/someone/:send?api-version=2021-10-01`;
     assert.equal((await rest("POST", user, { body: "[1]", contentType: "application/json" }, user, { user: "app" })).status, 202);
     // reverse_proxy_endpoint: the request goes through the proxy, aud names the service's own URL.

@@ -114,8 +114,8 @@ export function dotnetRestToken(url, key) {
 
 /**
  * Python _patch.py JwtCredentialPolicy: PyJWT's header; aud = the request URL (a reverse proxy's
- * endpoint swapped back to the original one), exp (+60 s) and nothing else; releases before the
- * newest also put the client's `user` in the ClaimTypes.Name claim.
+ * endpoint swapped back to the original one), exp (+60 s), and the ClaimTypes.Name claim only when
+ * the client was built with `user=`.
  */
 export function pythonRestToken(url, key, { user } = {}) {
     const claims = { aud: url, exp: nowSeconds() + 60 };
