@@ -115,8 +115,10 @@ echo "cluster: redis-server on unix://$redis_socket"
 node_ports=()
 for ((i = 1; i <= node_count; i++)); do
     log=$dir/node$i.log
+    # --trusted-proxy: nginx, on loopback, says who the client is (per-address limits) and which
+    # scheme it used (nextLink).
     "$binary" --listen 127.0.0.1:0 --access-key "$key" --redis "unix://$redis_socket" --node-id "n$i" \
-        >"$log" 2>&1 &
+        --trusted-proxy 127.0.0.1 >"$log" 2>&1 &
     pids+=($!) names+=("node n$i")
 done
 for ((i = 1; i <= node_count; i++)); do

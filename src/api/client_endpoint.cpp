@@ -310,7 +310,7 @@ util::result<core::connection_leases, refusal> take_leases(firewall* limits, met
 
 client_endpoint::client_endpoint(core::router& router, auth::access_keys keys, metrics& counters,
                                  client_endpoint_options options)
-    : router_(router), keys_(std::move(keys)), metrics_(counters), options_(options) {}
+    : router_(router), keys_(std::move(keys)), metrics_(counters), options_(std::move(options)) {}
 
 upgrade_decision client_endpoint::admit(const protocol::http_request& request,
                                         const boost::urls::url_view& target) {
@@ -341,7 +341,7 @@ upgrade_decision client_endpoint::admit(const protocol::http_request& request,
 
     std::string decoded_token;
     const std::string_view token = access_token_of(request, query, decoded_token);
-    auto identity = authenticate(request, *hub, token, hub_settings);
+    auto identity = authenticate(*hub, token, hub_settings);
     if (!identity) {
         return identity.error();
     }
@@ -367,8 +367,8 @@ upgrade_decision client_endpoint::admit(const protocol::http_request& request,
 }
 
 util::result<auth::client_identity, http_response>
-client_endpoint::authenticate(const protocol::http_request& request, const std::string& hub,
-                              std::string_view token, const core::hub_settings& hub_settings) {
+client_endpoint::authenticate(const std::string& hub, std::string_view token,
+                              const core::hub_settings& hub_settings) {
     if (token.empty()) {
         // Server spec 6: anonymous_connect lets a client in without a token (its connect handler,
         // if any, may then name the user); a token that is present must still be valid.
@@ -377,11 +377,12 @@ client_endpoint::authenticate(const protocol::http_request& request, const std::
         }
         return auth::client_identity{};
     }
-    auto verified = auth::verify_client_token(token, keys_,
-                                              auth::client_token_context{.hub = hub,
-                                                                         .host = request.header("Host"),
-                                                                         .now = util::unix_seconds(),
-                                                                         .clock_skew = options_.clock_skew});
+    auto verified =
+        auth::verify_client_token(token, keys_,
+                                  auth::client_token_context{.hub = hub,
+                                                             .required_authority = options_.public_authority,
+                                                             .now = util::unix_seconds(),
+                                                             .clock_skew = options_.clock_skew});
     if (!verified) {
         return util::fail(
             refuse(metrics_, 401, "Unauthorized: " + std::string(auth::describe(verified.error()))));

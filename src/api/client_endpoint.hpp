@@ -30,6 +30,8 @@ namespace hubcast::api {
 
 struct client_endpoint_options {
     std::chrono::seconds clock_skew{300}; // spec 2.4: the emulator's 5 minutes
+    /// `--public-endpoint`'s lowercase "host:port" that client tokens must name; empty: any host.
+    std::string public_authority;
 };
 
 /// A recovery request whose reconnection token verified (spec 5.5): the session to resume.
@@ -129,8 +131,7 @@ private:
     /// The identity the access token proves (none without a token, when the hub allows anonymous
     /// connects), or the 401 that refuses the upgrade.
     util::result<auth::client_identity, protocol::http_response>
-    authenticate(const protocol::http_request& request, const std::string& hub, std::string_view token,
-                 const core::hub_settings& hub_settings);
+    authenticate(const std::string& hub, std::string_view token, const core::hub_settings& hub_settings);
     client_admission admit_recovery(std::string hub, protocol::subprotocol_kind kind, std::string subprotocol,
                                     const std::string& connection_id,
                                     const std::optional<std::string>& reconnection_token);

@@ -85,7 +85,7 @@ void rest_router::list_group(call& c) {
         page->top ? std::min<std::size_t>(page->page_size, static_cast<std::size_t>(*page->top))
                   : page->page_size;
     // The next page's link repeats this request with what is left of `top` and where this page ends.
-    std::string link = c.base_url() + "/api/hubs/" + percent_encode(c.route.hub) + "/groups/" +
+    std::string link = base_url(c) + "/api/hubs/" + percent_encode(c.route.hub) + "/groups/" +
                        percent_encode(c.route.group) + "/connections?api-version=" +
                        percent_encode(c.query.first("api-version").value_or(""));
     if (c.query.first("maxpagesize")) {

@@ -37,7 +37,7 @@ std::string unauthorized_message(auth::token_error error) {
 } // namespace
 
 rest_router::rest_router(core::router& router, auth::access_keys keys, rest_options options)
-    : router_(router), keys_(std::move(keys)), options_(options) {}
+    : router_(router), keys_(std::move(keys)), options_(std::move(options)) {}
 
 core::presence_answer rest_router::call::answer_existence() const {
     return [reply = reply, head = head](std::optional<bool> found) {
@@ -49,15 +49,15 @@ core::presence_answer rest_router::call::answer_existence() const {
     };
 }
 
-std::string rest_router::call::base_url() const {
-    const std::string_view forwarded = trim_blanks(request.header("X-Forwarded-Proto"));
-    const std::string_view scheme = protocol::iequals(forwarded, "https") ? "https" : "http";
-    std::string_view host = trim_blanks(request.header("Host"));
+std::string rest_router::base_url(const call& c) const {
+    if (options_.public_endpoint) {
+        return options_.public_endpoint->url;
+    }
+    std::string_view host = trim_blanks(c.request.header("Host"));
     if (host.empty()) {
         host = "localhost";
     }
-    std::string url(scheme);
-    url += "://";
+    std::string url(c.request.secure ? "https://" : "http://");
     url += host;
     return url;
 }
@@ -96,6 +96,8 @@ std::optional<rest_error> rest_router::authenticate(const call& c) const {
             [&c](std::string_view path_and_query) {
                 return audience_names_call(path_and_query, c.request.method, c.route, c.query.pairs());
             },
+        .required_authority = options_.public_endpoint ? std::string_view(options_.public_endpoint->authority)
+                                                       : std::string_view(),
         .now = util::unix_seconds(),
         .clock_skew = options_.clock_skew};
     const auto verified = auth::verify_request_token(bearer_token(c.request), keys_, context);

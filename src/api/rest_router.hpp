@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -10,6 +11,7 @@
 #include "api/rest_params.hpp"
 #include "api/rest_route.hpp"
 #include "auth/access_keys.hpp"
+#include "auth/public_endpoint.hpp"
 #include "core/router.hpp"
 #include "protocol/http_types.hpp"
 #include "protocol/websocket_frame.hpp"
@@ -21,6 +23,9 @@ struct rest_options {
     /// The code of the close frame REST closes send. 1008 tells the Azure client SDKs not to try
     /// recovering the same connection (docs/protocol.md, "Close codes").
     std::uint16_t close_code = protocol::close_code::policy_violation;
+    /// `--public-endpoint`: the host REST tokens must name, and what minted tokens and nextLink
+    /// name; none: any host, and the request's own.
+    std::optional<auth::public_endpoint> public_endpoint;
 };
 
 /// Answers one REST call. Called exactly once, on whatever thread finishes the operation.
@@ -81,10 +86,11 @@ private:
         /// What a cluster-wide existence check answers: 200, 404, or 503 when other nodes could
         /// not be asked (docs/scale-out.md).
         core::presence_answer answer_existence() const;
-        /// "scheme://host" as the caller reached us: the Host header, and `X-Forwarded-Proto` when
-        /// a TLS-terminating proxy says https. For nextLink and minted token audiences.
-        std::string base_url() const;
     };
+
+    /// "scheme://host" for nextLink and minted token audiences: the public endpoint when one is
+    /// set, else as the caller reached us (the Host header; https when a trusted proxy says so).
+    std::string base_url(const call& c) const;
 
     static core::presence_answer answer_existence(const call& c) { return c.answer_existence(); }
     std::optional<rest_error> authenticate(const call& c) const;

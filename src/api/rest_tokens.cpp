@@ -33,7 +33,7 @@ void rest_router::generate_token(call& c) {
                               " times, the most groups one connection may be in."});
         return;
     }
-    const std::string endpoint = c.base_url();
+    const std::string endpoint = base_url(c);
     const std::int64_t now = util::unix_seconds();
     std::string token;
     if (parameters->type == client_type::default_client) {

@@ -9,6 +9,7 @@
 #include <boost/json/value.hpp>
 
 #include "auth/jwt.hpp"
+#include "auth/public_endpoint.hpp"
 #include "util/ascii.hpp"
 #include "util/query_string.hpp"
 
@@ -18,45 +19,23 @@ namespace {
 using util::iequals;
 using util::istarts_with;
 
-/// "host[:port]" lowercased, without the port when it is the default one of `secure`'s scheme
-/// family: clients leave the default port out of both the Host header and the SDK endpoints, but
-/// either side may spell it.
-std::string normalized_authority(std::string_view authority, bool secure) {
-    std::string out = util::to_lower_ascii(authority);
-    const auto colon = out.rfind(':');
-    const auto bracket = out.rfind(']');
-    if (colon == std::string::npos || (bracket != std::string::npos && bracket > colon)) {
-        return out;
-    }
-    const std::string_view port = std::string_view(out).substr(colon + 1);
-    if (port.empty() || port == (secure ? "443" : "80")) {
-        out.resize(colon);
-    }
-    return out;
-}
-
-/// One audience against `<any of http/https/ws/wss>://<host>/client/hubs/<hub>[/]`.
+/// One audience against `<any of http/https/ws/wss>://<host>/client/hubs/<hub>[/]`, the host
+/// the public endpoint's when one is required.
 bool audience_matches(std::string_view audience, const client_token_context& context) {
-    const auto scheme_end = audience.find("://");
-    if (scheme_end == std::string_view::npos) {
-        return false;
+    const auto authority = explicit_authority_of(audience);
+    if (!authority) {
+        return false; // not http/https/ws/wss, user info, or no host
     }
-    const std::string_view scheme = audience.substr(0, scheme_end);
-    const bool secure = iequals(scheme, "https") || iequals(scheme, "wss");
-    if (!secure && !iequals(scheme, "http") && !iequals(scheme, "ws")) {
-        return false;
-    }
-    const std::string_view rest = audience.substr(scheme_end + 3);
-    // A query, a fragment or user info means the token was made for some other URL.
-    if (rest.find_first_of("?#@") != std::string_view::npos) {
+    const std::string_view rest = audience.substr(audience.find("://") + 3);
+    // A query or a fragment means the token was made for some other URL.
+    if (rest.find_first_of("?#") != std::string_view::npos) {
         return false;
     }
     const auto path_start = rest.find('/');
     if (path_start == std::string_view::npos) {
         return false;
     }
-    if (normalized_authority(rest.substr(0, path_start), secure) !=
-        normalized_authority(context.host, secure)) {
+    if (!context.required_authority.empty() && *authority != context.required_authority) {
         return false;
     }
     // .NET's Uri escapes some characters the hub pattern allows (backtick, brackets). Most

@@ -46,21 +46,24 @@ util::result<boost::json::object, token_error> verify_signed_lifetime(std::strin
 
 /// What the token is checked against.
 struct client_token_context {
-    std::string_view hub;  ///< as requested (compared case-insensitively)
-    std::string_view host; ///< the request's Host header, e.g. "127.0.0.1:8080"
-    std::int64_t now = 0;  ///< seconds since the epoch
+    std::string_view hub; ///< as requested (compared case-insensitively)
+    /// The public endpoint's lowercase "host:port" (auth::public_endpoint) the audience must name;
+    /// empty: any host, since the key's signature, not the host, proves the token is ours.
+    std::string_view required_authority;
+    std::int64_t now = 0; ///< seconds since the epoch
     std::chrono::seconds clock_skew{300};
 };
 
 /// Verifies a client access token (spec 2): HS256 with any key, `exp` required and checked, `nbf`
-/// honoured, both with the skew; `aud` (string or array, any element) must name this hub on this
-/// host: schemes http/https/ws/wss are equal, host and hub compare case-insensitively, one
-/// trailing `/` is ignored, path `/client/hubs/<hub>`.
+/// honoured, both with the skew; `aud` (string or array, any element) must name this hub: an
+/// http/https/ws/wss URL (the schemes are equal) with path `/client/hubs/<hub>` (the hub compared
+/// case-insensitively, one trailing `/` ignored), on any host unless `required_authority` is set,
+/// then on that host and port (case-insensitive; a missing port is the aud scheme's default, 80
+/// for http/ws and 443 for https/wss).
 /// Details: `exp` and `nbf` are JSON numbers (integer or not); the token is expired once
-/// `now >= exp + skew` and not yet valid while `now < nbf - skew`. A default port (80 for
-/// http/ws, 443 for https/wss, by the audience's scheme) is ignored on either side; the audience
-/// path is percent-decoded; an audience with a query, fragment or user info never matches. `sub`
-/// must be a non-empty string. The signature is checked before any claim. Thread-safe.
+/// `now >= exp + skew` and not yet valid while `now < nbf - skew`. The audience path is
+/// percent-decoded; an audience with a query, fragment or user info never matches. `sub` must be
+/// a non-empty string. The signature is checked before any claim. Thread-safe.
 util::result<client_identity, token_error>
 verify_client_token(std::string_view token, const access_keys& keys, const client_token_context& context);
 

@@ -7,12 +7,17 @@
 #include <boost/json/value.hpp>
 
 #include "auth/jwt.hpp"
+#include "auth/public_endpoint.hpp"
 
 namespace hubcast::auth {
 namespace {
 
 bool audience_claim_matches(const boost::json::value& audience, const request_token_context& context) {
     const auto names_request = [&context](std::string_view text) {
+        if (!context.required_authority.empty() &&
+            explicit_authority_of(text) != context.required_authority) {
+            return false;
+        }
         const auto path_and_query = audience_path_and_query(text);
         return path_and_query && context.names_this_request(*path_and_query);
     };

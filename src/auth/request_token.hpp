@@ -19,6 +19,9 @@ struct request_token_context {
     /// Whether an audience's path and query (from audience_path_and_query) name the request being
     /// made: the routing layer answers, on the bytes it routes by.
     std::function<bool(std::string_view path_and_query)> names_this_request;
+    /// The public endpoint's lowercase "host:port" (auth::public_endpoint) the audience must name;
+    /// empty: any host.
+    std::string_view required_authority;
     std::int64_t now = 0; ///< seconds since the epoch
     std::chrono::seconds clock_skew{300};
 };
@@ -26,8 +29,9 @@ struct request_token_context {
 /// Verifies the bearer token of a REST call (server-protocol spec 3): HS256 with any configured
 /// key, `exp` required (a JSON number), `nbf` honoured when present, both with the clock skew;
 /// `aud` (a string, or an array of which any element may match) must be an absolute URL whose
-/// path and query `names_this_request`. `typ` is not required (Java's SDK writes none); `iat` is
-/// not checked. The signature is checked before any claim. Returns the claims. Thread-safe.
+/// path and query `names_this_request`, on the `required_authority` when one is set. `typ` is not required
+/// (Java's SDK writes none); `iat` is not checked. The signature is checked before any claim. Returns the
+/// claims. Thread-safe.
 util::result<boost::json::object, token_error>
 verify_request_token(std::string_view token, const access_keys& keys, const request_token_context& context);
 

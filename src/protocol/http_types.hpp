@@ -14,7 +14,8 @@ struct http_request {
     std::string target; ///< origin-form: path and query, still percent-encoded
     std::vector<std::pair<std::string, std::string>> headers;
     std::string body;
-    std::string remote_address;     ///< "ip:port" of the peer
+    std::string remote_address;     ///< "ip:port" of the client: the peer, or what a trusted proxy says
+    bool secure = false;            ///< the client reached us over TLS (a trusted proxy's X-Forwarded-Proto)
     bool websocket_upgrade = false; ///< a valid RFC 6455 upgrade request (checked by the transport)
 
     /// First value of a header, matched case-insensitively; empty if absent.

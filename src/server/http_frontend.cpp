@@ -15,6 +15,9 @@ namespace hubcast::server {
 #endif
 void http_frontend::handle(protocol::http_request request,
                            std::shared_ptr<transport::http_responder> responder) {
+    // The client's own address and scheme, when a trusted proxy forwarded the request: every layer
+    // after this one (per-address limits, links, logs) sees the client, not the proxy.
+    proxies_.apply(request);
     // The responder is thread-safe: a REST answer may come from another worker's shard.
     router_.route(
         std::move(request), [this, responder = std::move(responder)](api::upgrade_decision decision) {

@@ -1,7 +1,10 @@
 #pragma once
 
+#include <utility>
+
 #include "api/client_endpoint.hpp"
 #include "api/http_router.hpp"
+#include "api/trusted_proxies.hpp"
 #include "transport/handlers.hpp"
 
 namespace hubcast::server {
@@ -10,8 +13,9 @@ namespace hubcast::server {
 /// turning an admitted upgrade into a client_bridge.
 class http_frontend final : public transport::http_handler {
 public:
-    http_frontend(api::http_router& router, api::client_endpoint& clients)
-        : router_(router), clients_(clients) {}
+    /// `proxies`: whose X-Forwarded-For and X-Forwarded-Proto each request's are believed.
+    http_frontend(api::http_router& router, api::client_endpoint& clients, api::trusted_proxies proxies)
+        : router_(router), clients_(clients), proxies_(std::move(proxies)) {}
 
     void handle(protocol::http_request request,
                 std::shared_ptr<transport::http_responder> responder) override;
@@ -19,6 +23,7 @@ public:
 private:
     api::http_router& router_;
     api::client_endpoint& clients_;
+    api::trusted_proxies proxies_;
 };
 
 } // namespace hubcast::server

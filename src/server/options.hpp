@@ -32,7 +32,9 @@ struct cluster_options {
 /// < command-line flags (docs/configuration.md). The defaults are the ones below and those of the
 /// aggregates held here; server/settings_table says how each setting is read, checked and printed.
 struct server_options {
-    std::string listen = "127.0.0.1:8080";               // loopback unless asked: safe on a developer machine
+    std::string listen = "127.0.0.1:8080"; // loopback unless asked: safe on a developer machine
+    std::string public_endpoint;           // none: tokens may name any host (the key's signature proves them)
+    std::vector<std::string> trusted_proxies;            // none: X-Forwarded-* from anyone are ignored
     std::vector<std::string> access_keys;                // first signs, all verify (key rotation)
     std::size_t workers = 0;                             // 0: one per core (one shard per core)
     int keepalive_seconds = 20;                          // Azure's default ping interval; 0 disables pings

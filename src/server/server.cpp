@@ -14,6 +14,8 @@
 #include "api/http_router.hpp"
 #include "api/metrics.hpp"
 #include "api/rest_router.hpp"
+#include "api/trusted_proxies.hpp"
+#include "auth/public_endpoint.hpp"
 #include "backplane/redis_backplane.hpp"
 #include "backplane/redis_url.hpp"
 #include "core/hub_settings.hpp"
@@ -102,6 +104,24 @@ upstream::upstream_options upstream_options_from(const server_options& options) 
     return upstream;
 }
 
+/// What client tokens are checked against (validate() checked the public endpoint).
+api::client_endpoint_options client_options_from(const server_options& options) {
+    api::client_endpoint_options client_options;
+    if (!options.public_endpoint.empty()) {
+        client_options.public_authority =
+            auth::parse_public_endpoint(options.public_endpoint).value().authority;
+    }
+    return client_options;
+}
+
+api::rest_options rest_options_from(const server_options& options) {
+    api::rest_options rest_options;
+    if (!options.public_endpoint.empty()) {
+        rest_options.public_endpoint = auth::parse_public_endpoint(options.public_endpoint).value();
+    }
+    return rest_options;
+}
+
 /// The Redis backplane of `options`, not started yet, or null for a single node.
 std::unique_ptr<backplane::redis_backplane> join_cluster(const server_options& options,
                                                          core::router& router) {
@@ -126,9 +146,10 @@ struct serving_parts {
         : hubs(options.hubs), webhooks(hubs, options.access_keys, upstream_options_from(options)),
           returner(main_loop), firewall(options.firewall, options.effective_workers()),
           router(options.effective_workers(), options.mailbox_max_bytes, reliable_options_from(options)),
-          clients(router, auth::access_keys{options.access_keys}, metrics),
-          rest(router, auth::access_keys{options.access_keys}), http(clients, rest, registry),
-          frontend(http, clients) {
+          clients(router, auth::access_keys{options.access_keys}, metrics, client_options_from(options)),
+          rest(router, auth::access_keys{options.access_keys}, rest_options_from(options)),
+          http(clients, rest, registry),
+          frontend(http, clients, api::trusted_proxies::parse(options.trusted_proxies).value()) {
         router.set_max_groups_per_connection(options.max_groups_per_connection);
         router.set_max_invocations_per_connection(options.max_invocations_per_connection);
         other_nodes = join_cluster(options, router);

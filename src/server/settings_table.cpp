@@ -6,6 +6,8 @@
 #include <chrono>
 #include <type_traits>
 
+#include "api/trusted_proxies.hpp"
+#include "auth/public_endpoint.hpp"
 #include "backplane/redis_url.hpp"
 #include "util/decimal.hpp"
 
@@ -74,6 +76,25 @@ std::optional<std::string> check_listen(const std::string& text) {
     return std::nullopt;
 }
 
+std::optional<std::string> check_public_endpoint(const std::string& text) {
+    if (text.empty()) {
+        return std::nullopt;
+    }
+    auto parsed = auth::parse_public_endpoint(text);
+    if (!parsed) {
+        return parsed.error();
+    }
+    return std::nullopt;
+}
+
+std::optional<std::string> check_trusted_proxy(const std::string& text) {
+    auto parsed = api::trusted_proxies::parse({text});
+    if (!parsed) {
+        return parsed.error();
+    }
+    return std::nullopt;
+}
+
 setting_value effective_workers(const server_options& options) {
     return static_cast<std::int64_t>(options.effective_workers());
 }
@@ -128,6 +149,33 @@ const auto table = std::to_array<setting>({
         .check = &check_listen,
         .summary = "Address to listen on; port 0 picks a free port.",
         .details = "IPv6 as `[::1]:8080`.",
+    },
+    {
+        .key = "public_endpoint",
+        .flag = "--public-endpoint",
+        .value_name = "URL",
+        .environment = "HUBCAST_PUBLIC_ENDPOINT",
+        .field = field<&server_options::public_endpoint>(),
+        .check = &check_public_endpoint,
+        .summary =
+            "The address clients and app servers reach hubcast at, `http(s)://host[:port]`; none: any.",
+        .details = "When set, the `aud` of client and REST tokens must name this host and port, and "
+                   "`:generateToken` and `nextLink` name it. When not, tokens may name any host: the "
+                   "access key's signature is what proves a token, and a proxy or load balancer in front "
+                   "may be reached under any name ([configuration.md](configuration.md#behind-a-proxy)).",
+    },
+    {
+        .key = "trusted_proxies",
+        .flag = "--trusted-proxy",
+        .value_name = "ADDRESS",
+        .environment = "HUBCAST_TRUSTED_PROXIES",
+        .field = field<&server_options::trusted_proxies>(),
+        .check = &check_trusted_proxy,
+        .summary = "A proxy whose `X-Forwarded-For` and `X-Forwarded-Proto` are believed: an IPv4 or IPv6 "
+                   "address or range (`10.0.0.0/8`); none: those headers are ignored.",
+        .details = "The client's address (per-address limits, logs) is then the last one in "
+                   "`X-Forwarded-For` that is not a trusted proxy, and `X-Forwarded-Proto: https` makes "
+                   "`nextLink` and minted token audiences https.",
     },
     {
         .key = "access_keys",
@@ -579,6 +627,11 @@ std::optional<std::string> check_value(const setting& setting, const setting_val
         const auto& items = std::get<std::vector<std::string>>(value);
         if (std::any_of(items.begin(), items.end(), [](const std::string& item) { return item.empty(); })) {
             return std::string("must not hold an empty string");
+        }
+        for (const auto& item : items) {
+            if (auto problem = setting.check != nullptr ? setting.check(item) : std::nullopt) {
+                return problem;
+            }
         }
         return std::nullopt;
     }

@@ -51,7 +51,8 @@ struct setting {
     std::string_view zero_means;  ///< integers: 0 is allowed below `min` and means this
     std::string_view at_least;    ///< integers: key of the setting that bounds this one from below
     std::span<const std::string_view> choices; ///< text: the values allowed, if listed
-    std::optional<std::string> (*check)(const std::string&) = nullptr; ///< text: what is wrong, if anything
+    /// text, or each item of a list: what is wrong, if anything
+    std::optional<std::string> (*check)(const std::string&) = nullptr;
     std::string_view required; ///< lists: the name of one item; at least one must be given
     bool secret = false;       ///< masked by --print-config
     setting_value (*printed)(const server_options&) = nullptr; ///< --print-config's value, if not the field

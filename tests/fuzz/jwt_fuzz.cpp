@@ -35,6 +35,7 @@
 
 #include "auth/client_token.hpp"
 #include "auth/jwt.hpp"
+#include "auth/public_endpoint.hpp"
 #include "auth/request_token.hpp"
 #include "fuzz_check.hpp"
 #include "protocol/names.hpp"
@@ -263,8 +264,9 @@ void minted_mode(FuzzedDataProvider& input, std::int64_t now) {
     const std::string token = auth::mint_client_token(minted, configured);
     const std::string target = input.ConsumeRemainingBytesAsString();
 
-    const std::string authority = host + port;
-    const auth::client_token_context client{.hub = minted.hub, .host = authority, .now = now};
+    // Verified as a server whose --public-endpoint is the endpoint the token was minted for.
+    const std::string authority = auth::explicit_authority_of(minted.endpoint).value_or("");
+    const auth::client_token_context client{.hub = minted.hub, .required_authority = authority, .now = now};
     const auto verified = auth::verify_client_token(token, configured, client);
     // Only names a URL can hold unescaped make an audience that means what the fields say.
     if (!host.empty() && is_simple(host) && !minted.hub.empty() && is_simple(minted.hub) &&
@@ -311,11 +313,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         return 0;
     }
     const std::string hub = input.ConsumeRandomLengthString(16);
-    const std::string host = input.ConsumeRandomLengthString(24);
+    // A public endpoint's "host:port", or none (any host), for each kind of token.
+    const std::string client_authority = input.ConsumeBool() ? input.ConsumeRandomLengthString(24) : "";
+    const std::string request_authority = input.ConsumeBool() ? input.ConsumeRandomLengthString(24) : "";
     const std::string target = input.ConsumeRandomLengthString(64);
     const auto skew = std::chrono::seconds(input.ConsumeIntegralInRange<int>(0, 600));
-    const contexts ctx{{.hub = hub, .host = host, .now = now, .clock_skew = skew},
-                       {.names_this_request = names_exactly(target), .now = now, .clock_skew = skew}};
+    const contexts ctx{{.hub = hub, .required_authority = client_authority, .now = now, .clock_skew = skew},
+                       {.names_this_request = names_exactly(target),
+                        .required_authority = request_authority,
+                        .now = now,
+                        .clock_skew = skew}};
     if (mode == 0) {
         verify_everywhere(input.ConsumeRemainingBytesAsString(), ctx);
     } else {

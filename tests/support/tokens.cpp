@@ -99,8 +99,6 @@ std::string_view to_string(bad_token kind) {
         return "NotYetValid";
     case bad_token::wrong_audience:
         return "WrongAudience";
-    case bad_token::wrong_host_audience:
-        return "WrongHostAudience";
     case bad_token::missing_exp:
         return "MissingExp";
     case bad_token::oversized:
@@ -159,9 +157,6 @@ std::string craft_bad_token(bad_token kind, std::uint16_t port, std::string_view
         return auth::sign_hs256(claims, key);
     case bad_token::wrong_audience:
         claims["aud"] = audience(port, std::string(hub) + "other");
-        return auth::sign_hs256(claims, key);
-    case bad_token::wrong_host_audience:
-        claims["aud"] = "http://example.com:" + std::to_string(port) + "/client/hubs/" + std::string(hub);
         return auth::sign_hs256(claims, key);
     case bad_token::missing_exp:
         claims.erase("exp");

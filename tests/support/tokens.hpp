@@ -49,7 +49,6 @@ enum class bad_token {
     expired,             ///< exp 10 minutes ago (beyond the 5-minute skew)
     not_yet_valid,       ///< nbf 10 minutes ahead
     wrong_audience,      ///< aud names another hub
-    wrong_host_audience, ///< aud names another host
     missing_exp,         ///< no exp claim
     oversized,           ///< just over 8 KiB, correctly signed
     bad_base64url,       ///< payload segment with characters outside base64url, correctly signed

@@ -19,7 +19,7 @@ import { randomAccessKey, startServer, waitFor, withDeadline } from "./server.mj
 const START_TIMEOUT_MS = 15_000; // two shared cores, possibly busy compiling
 const STOP_TIMEOUT_MS = 5_000;
 // Debian puts nginx in /usr/sbin, which is not on a normal user's PATH.
-const NGINX = existsSync("/usr/sbin/nginx") ? "/usr/sbin/nginx" : "nginx";
+export const NGINX = existsSync("/usr/sbin/nginx") ? "/usr/sbin/nginx" : "nginx";
 const NGINX_CONFIG_TEMPLATE = join(dirname(fileURLToPath(import.meta.url)), "../../../examples/cluster/nginx.conf.in");
 
 /** redis-server and nginx processes still running, killed if the test process ends early. */
@@ -79,7 +79,7 @@ class Cluster {
             names.map((name) =>
                 startServer(undefined, {
                     accessKeys: this.accessKeys,
-                    args: ["--redis", `unix://${this.redisSocket}`, "--node-id", name, ...this.nodeArgs],
+                    args: ["--redis", `unix://${this.redisSocket}`, "--node-id", name, "--trusted-proxy", "127.0.0.1", ...this.nodeArgs],
                 }),
             ),
         );
@@ -176,7 +176,7 @@ class Cluster {
 }
 
 /** A child process with `exited` (resolves with {code, signal}) and a bounded `terminate()`. */
-function spawnTracked(program, args, what) {
+export function spawnTracked(program, args, what) {
     const child = spawn(program, args, { stdio: ["ignore", "ignore", "pipe"] });
     running.add(child);
     let stderr = "";
@@ -217,7 +217,7 @@ function spawnTracked(program, args, what) {
 }
 
 /** A TCP port on 127.0.0.1 that was free a moment ago. */
-async function freePort() {
+export async function freePort() {
     const server = createServer();
     await new Promise((resolve, reject) => {
         server.once("error", reject);

@@ -30,14 +30,17 @@ std::string js_token(std::string_view audience) {
 }
 
 util::result<boost::json::object, token_error> verify(std::string_view token, std::string_view target,
-                                                      access_keys keys = access_keys{{std::string(key)}}) {
+                                                      access_keys keys = access_keys{{std::string(key)}},
+                                                      std::string_view required_authority = {}) {
     // The routing layer decides what names a request (api::audience_names_call, tested there);
     // here the audience's path and query must be the target itself.
     const auto names_target = [target](std::string_view path_and_query) {
         return path_and_query == target;
     };
     return verify_request_token(token, keys,
-                                request_token_context{.names_this_request = names_target, .now = now});
+                                request_token_context{.names_this_request = names_target,
+                                                      .required_authority = required_authority,
+                                                      .now = now});
 }
 
 TEST(RequestToken, JavaScriptSdkSignsTheFullUrlWithItsQuery) {
@@ -116,6 +119,25 @@ TEST(RequestToken, AnAudienceArrayNeedsOneMatchingElement) {
         R"({"aud":["http://h/api/hubs/other/:send?api-version=2024-12-01","http://h)" + target +
         R"("],"exp":)" + std::to_string(now + 60) + "}";
     EXPECT_TRUE(verify(independent_token(R"({"alg":"HS256"})", payload, key), target));
+}
+
+TEST(RequestToken, APublicEndpointMustBeTheAudiencesHostAndPort) {
+    const std::string target = "/api/hubs/chat/:send?api-version=2024-12-01";
+    const access_keys keys{{std::string(key)}};
+    EXPECT_TRUE(
+        verify(js_token("https://pubsub.example.com" + target), target, keys, "pubsub.example.com:443"));
+    EXPECT_TRUE(
+        verify(js_token("https://PubSub.Example.com:443" + target), target, keys, "pubsub.example.com:443"));
+    EXPECT_EQ(verify(js_token("http://pubsub.example.com" + target), target, keys, "pubsub.example.com:443")
+                  .error(),
+              token_error::wrong_audience);
+    EXPECT_EQ(verify(js_token("https://other.example.com" + target), target, keys, "pubsub.example.com:443")
+                  .error(),
+              token_error::wrong_audience);
+    EXPECT_EQ(
+        verify(js_token("https://user@pubsub.example.com" + target), target, keys, "pubsub.example.com:443")
+            .error(),
+        token_error::wrong_audience);
 }
 
 TEST(RequestToken, ATokenForAnotherRequestIsRefused) {

@@ -54,10 +54,14 @@ setting_value sample_value(const setting& setting) {
             {"log_level", "warn"},
             {"config", "elsewhere.toml"},
             {"redis", "redis://127.0.0.1:6380/1"}, // printed as given: it has no password to mask
-            {"node_id", "node-a"}};
+            {"node_id", "node-a"},
+            {"public_endpoint", "https://chat.example.com"}};
         return samples.at(setting.key);
     }
     case setting_kind::text_list:
+        if (setting.key == "trusted_proxies") {
+            return std::vector<std::string>{"10.0.0.0/8", "::1"};
+        }
         return std::vector<std::string>{"first", "second"};
     }
     return {};
