@@ -211,11 +211,15 @@ verify_client_token(std::string_view token, const access_keys& keys, const clien
 
     client_identity identity;
     if (const auto* sub = claims.if_contains("sub")) {
-        // A user id has at least one character (REST constraint), so "" cannot name a user.
-        if (!sub->is_string() || sub->get_string().empty()) {
+        if (!sub->is_string()) {
             return util::fail(token_error::bad_claim);
         }
-        identity.user_id.emplace(sub->get_string());
+        // "" names no user (a user id has at least one character): .NET's
+        // GenerateClientAccessUri(userId: "") writes it where the JS and Python SDKs leave `sub`
+        // out, and all three mean an anonymous connection (docs/sdk-compatibility.md).
+        if (!sub->get_string().empty()) {
+            identity.user_id.emplace(sub->get_string());
+        }
     }
     if (const auto* role = claims.if_contains("role");
         role != nullptr && !read_strings(*role, identity.roles)) {

@@ -143,6 +143,15 @@ test(".NET GetClientAccessUri: aud = AbsoluteUri + client/hubs/<hub as written>,
     await expectTokenHonoured(t, server, access.url, "SampleChatHub", { user: "dotnet-user", group: "lobby" });
 });
 
+test(".NET GetClientAccessUri with an empty user id writes \"sub\": \"\": the URL connects anonymously", async (t) => {
+    const server = await startServer(t);
+    const { endpoint, accessKey } = dotnetConnectionString(server.connectionString);
+    const access = dotnetClientAccess(endpoint, "chat", accessKey, { userId: "" });
+    assert.equal(jwtClaims(access.token).sub, "");
+    const client = await jsonClientWithUrl(t, access.url, "chat");
+    assert.equal(client.userId ?? null, null, "no user, as JS and Python mean an empty user id");
+});
+
 test("Python get_client_access_token: the lowercased endpoint in aud and URL, the hub's case kept, extra JWT headers", async (t) => {
     const server = await startServer(t);
     const { endpoint, accessKey } = pythonConnectionString(server.connectionString.replace("http://127.0.0.1", "HTTP://127.0.0.1"));
