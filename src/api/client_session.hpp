@@ -39,6 +39,8 @@ public:
     /// The session moved to another transport (a recovery replaced this half-open one): forget the
     /// connection without touching it; nothing is reported to the core any more.
     void disown() noexcept { connection_ = nullptr; }
+    /// The connection served (null once disowned).
+    const core::connection* connection() const noexcept { return connection_; }
 
 private:
     void handle(const protocol::join_group_request& request);

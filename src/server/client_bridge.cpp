@@ -2,6 +2,8 @@
 
 #include <chrono>
 
+#include "server/logging.hpp"
+
 namespace hubcast::server {
 
 client_bridge::client_bridge(api::client_endpoint& endpoint, api::client_admission admission,
@@ -15,6 +17,13 @@ void client_bridge::on_open(transport::ws_link& link) {
     if (admission->keepalive_seconds) {
         link.set_keepalive_interval(std::chrono::seconds{*admission->keepalive_seconds});
     }
+    if (access_log() != nullptr) {
+        access_ = std::make_unique<access_record>(access_record{
+            .connection_id = admission->recovery ? admission->recovery->connection_id : std::string("-"),
+            .hub = admission->hub,
+            .user_id = admission->user_id.value_or("-"),
+            .subprotocol = admission->subprotocol.empty() ? std::string("-") : admission->subprotocol});
+    }
     if (admission->refuse_recovery) {
         endpoint_.refuse_recovery(*admission, *this);
         return;
@@ -27,9 +36,15 @@ void client_bridge::on_open(transport::ws_link& link) {
         return;
     }
     session_ = endpoint_.open(std::move(*admission), *this, worker_);
+    if (access_ && session_ && session_->connection() != nullptr) {
+        access_->connection_id = session_->connection()->id();
+    }
 }
 
 void client_bridge::on_message(protocol::ws_opcode opcode, std::string_view payload) {
+    if (access_) {
+        ++access_->messages_in;
+    }
     if (session_) {
         session_->on_message(opcode, payload);
     }
@@ -54,6 +69,13 @@ void client_bridge::on_protocol_error(std::uint16_t code, std::string_view reaso
 }
 
 void client_bridge::on_closed(std::uint16_t code, std::string_view reason) {
+    if (access_) {
+        const std::chrono::duration<double> lasted = std::chrono::steady_clock::now() - access_->start;
+        access_log()->info("connection {} hub {} user {} subprotocol {} ended {} \"{}\" after {:.3f} s, "
+                           "{} messages in, {} out",
+                           access_->connection_id, access_->hub, access_->user_id, access_->subprotocol, code,
+                           reason, lasted.count(), access_->messages_in, access_->messages_out);
+    }
     if (session_) {
         session_->on_closed(code, reason);
         session_.reset();
@@ -65,6 +87,9 @@ core::send_result client_bridge::send(const util::shared_bytes& frame, core::sen
     if (link_ == nullptr) {
         return core::send_result::dropped;
     }
+    if (access_) {
+        ++access_->messages_out;
+    }
     // core and transport speak util's send_result and send_deadline: passed through as they are.
     return link_->send(frame, deadline);
 }
@@ -73,6 +98,9 @@ core::send_result client_bridge::send_spliced(const util::shared_bytes& head, co
                                               core::send_deadline deadline) {
     if (link_ == nullptr) {
         return core::send_result::dropped;
+    }
+    if (access_) {
+        ++access_->messages_out;
     }
     return link_->send_spliced(head, body, deadline);
 }

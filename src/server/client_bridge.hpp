@@ -1,7 +1,10 @@
 #pragma once
 
+#include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
+#include <string>
 
 #include "api/client_endpoint.hpp"
 #include "api/client_session.hpp"
@@ -46,6 +49,19 @@ private:
     std::size_t worker_;
     transport::ws_link* link_ = nullptr;
     std::unique_ptr<api::client_session> session_;
+
+    /// What the access log says when the transport ends (docs/observability.md); made only while
+    /// the access log is on, so a connection carries nothing of it otherwise.
+    struct access_record {
+        std::string connection_id;
+        std::string hub;
+        std::string user_id;
+        std::string subprotocol;
+        std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+        std::uint64_t messages_in = 0;
+        std::uint64_t messages_out = 0;
+    };
+    std::unique_ptr<access_record> access_;
 };
 
 } // namespace hubcast::server

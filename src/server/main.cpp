@@ -4,10 +4,9 @@
 #include <vector>
 
 #include <CLI/CLI.hpp>
-#include <spdlog/sinks/stdout_color_sinks.h>
-#include <spdlog/spdlog.h>
 
 #include "server/config_template.hpp"
+#include "server/logging.hpp"
 #include "server/options.hpp"
 #include "server/server.hpp"
 #include "server/settings_table.hpp"
@@ -74,8 +73,6 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "hubcast: %s\n", valid.error().c_str());
         return 2;
     }
-    auto logger = spdlog::stderr_color_mt("hubcast");
-    spdlog::set_default_logger(logger);
-    spdlog::set_level(spdlog::level::from_str(options.log_level));
+    hubcast::server::start_logging(options.log_level, options.log_format, options.access_log == "on");
     return hubcast::server::run_server(options);
 }

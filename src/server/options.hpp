@@ -48,6 +48,8 @@ struct server_options {
     // invokes past it answered with an error
     std::size_t max_invocations_per_connection = core::default_max_invocations_per_connection;
     std::string log_level = "info";      // what an operator wants to see by default
+    std::string log_format = "text";     // for people; json for log shippers
+    std::string access_log = "off";      // a line per request and per connection end costs at load
     std::string config_file;             // none: flags and environment only
     core::hub_settings_table hubs;       // [hubs.<name>], [hubs."*"]: reloaded on SIGHUP
     upstream::upstream_options upstream; // [upstream]: how event handlers are called

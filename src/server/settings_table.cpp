@@ -132,6 +132,8 @@ template <auto Member> constexpr setting_field cluster_field() {
 }
 
 constexpr std::string_view log_levels[] = {"trace", "debug", "info", "warn", "error", "critical", "off"};
+constexpr std::string_view log_formats[] = {"text", "json"};
+constexpr std::string_view on_off[] = {"off", "on"};
 
 // Firewall ranges: wide enough for any real deployment, narrow enough that no arithmetic on them
 // (now + lifetime, window totals, token refill) can overflow.
@@ -332,6 +334,28 @@ const auto table = std::to_array<setting>({
         .field = field<&server_options::log_level>(),
         .choices = log_levels,
         .summary = "Least severe level logged; logs go to stderr.",
+    },
+    {
+        .key = "log_format",
+        .flag = "--log-format",
+        .value_name = "FORMAT",
+        .environment = "HUBCAST_LOG_FORMAT",
+        .field = field<&server_options::log_format>(),
+        .choices = log_formats,
+        .summary = "`text` (one line for people) or `json` (one JSON object per line, for log shippers).",
+        .details = "JSON lines hold `time` (UTC, microseconds), `level`, `logger` (`hubcast`, or `access` "
+                   "for the access log) and `msg` ([observability.md](observability.md#logs)).",
+    },
+    {
+        .key = "access_log",
+        .flag = "--access-log",
+        .value_name = "on|off",
+        .environment = "HUBCAST_ACCESS_LOG",
+        .field = field<&server_options::access_log>(),
+        .choices = on_off,
+        .summary = "One log line per HTTP request answered and per WebSocket connection ended.",
+        .details = "Off by default: at tens of thousands of requests a second the lines cost more than "
+                   "the requests ([observability.md](observability.md#access-log)).",
     },
     {
         .key = "config",

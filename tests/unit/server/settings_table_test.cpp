@@ -55,7 +55,9 @@ setting_value sample_value(const setting& setting) {
             {"config", "elsewhere.toml"},
             {"redis", "redis://127.0.0.1:6380/1"}, // printed as given: it has no password to mask
             {"node_id", "node-a"},
-            {"public_endpoint", "https://chat.example.com"}};
+            {"public_endpoint", "https://chat.example.com"},
+            {"log_format", "json"},
+            {"access_log", "on"}};
         return samples.at(setting.key);
     }
     case setting_kind::text_list:
