@@ -1,6 +1,7 @@
 // fuzz-extra-sources: src/server/options.cpp src/server/hub_config.cpp
 // fuzz-extra-sources: src/server/settings_table.cpp src/core/hub_settings.cpp
 // fuzz-extra-sources: src/upstream/webhook_url.cpp src/backplane/redis_url.cpp
+// fuzz-extra-sources: src/api/trusted_proxies.cpp src/auth/public_endpoint.cpp
 //
 // libFuzzer target for the configuration file (src/server/options*, hub_config*): the TOML text
 // the server reads at start and again on SIGHUP, where a bad edit must leave the server running
