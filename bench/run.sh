@@ -250,7 +250,16 @@ stop_redis() {
         redis_pid=0
     fi
 }
-trap 'stop_server; stop_cluster; stop_redis; restore_priority' EXIT
+reader_pids=()
+stop_readers() {
+    local pid
+    for pid in "${reader_pids[@]}"; do
+        kill "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+    reader_pids=()
+}
+trap 'stop_server; stop_cluster; stop_readers; stop_redis; restore_priority' EXIT
 
 # Adds the exact commands, the load average and the fields of $run_extra (a JSON object, e.g. the
 # repeat number) to each JSON line on stdin, appends the lines to results.jsonl and prints them.
@@ -587,7 +596,6 @@ print(json.dumps({"scenario": "scaleout-metrics", "server": "hubcast", "label": 
     payload=$(printf 'x%.0s' $(seq 64))
     publishes=2000000
     [[ $quick == 1 ]] && publishes=200000
-    reader_pids=()
     for subs in 0 1 2 10; do
         while ((${#reader_pids[@]} < subs)); do
             (
@@ -611,10 +619,7 @@ print(json.dumps({"scenario": "scaleout-metrics", "server": "hubcast", "label": 
             run_extra='{}'
         done
     done
-    for pid in "${reader_pids[@]}"; do
-        kill "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
-    done
+    stop_readers
     server_cmd=""
     stop_redis
 fi
