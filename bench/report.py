@@ -364,7 +364,8 @@ def scaleout_section(w, rows, raw_rows):
       "scale-out costs, not what it gains** (a gain needs a core, or a machine, per node). `loadgen bound` "
       "says yes when the loadgen's core was above 90 % busy (compare `loadgen CPU %`: the rest of core 1 is "
       "other processes). Redis's counters (`INFO stats commandstats`) are read by the loadgen just before and "
-      "after the measured interval, without the bytes of those two readings.\n")
+      "after the measured interval, without the bytes of those two readings. What these figures mean for 10 "
+      "and 100 nodes: [scale-out.md, Sizing](scale-out.md#sizing).\n")
     if cells:
         w("### Fan-out across nodes (closed loop, window 16)\n")
         w("| subscribers | configuration | deliveries/s | runs (min–max deliveries/s) | p50 µs | p99 µs | lost | "
@@ -395,7 +396,7 @@ def scaleout_section(w, rows, raw_rows):
         for n in sizes:
             for label, name in SCALEOUT_CONFIGS:
                 r = find(cells, label=label, subscribers=n)
-                if not r or "redis_commands" not in r:
+                if not r or "redis_commands" not in r or label == "scaleout-1node":  # no Redis in use
                     continue
                 w(f"| {n:,} | {name} | {num(r['messages_per_s'])} | "
                   f"{num(per_message(r, 'redis_publish_calls'), 2)} | {num(per_message(r, 'redis_commands'), 2)} | "
