@@ -67,7 +67,7 @@ sdk-test: sdk-deps
 	@cd tests/sdk && HUBCAST_BINARY=$(CURDIR)/$(BUILD_DIR)/hubcast node --test --test-concurrency=1 *.test.mjs
 
 # Benchmarks (never part of `make test`): peers side by side, the ceiling, micro-benchmarks;
-# rewrites docs/benchmarks.md. About 12 minutes; see bench/README.md. BENCH_ONLY, BENCH_QUICK and
+# rewrites docs/benchmarks.md. About 15 minutes; see bench/README.md. BENCH_ONLY, BENCH_QUICK and
 # BENCH_SOURCE select what runs (bench/run.sh).
 bench: deps
 	@./scripts/install-bench-deps.sh

@@ -15,6 +15,12 @@ payload, window and server command) is replaced by the one run with the median d
 lower median for an even count), the whole line, so its CPU and latency columns belong to that same
 run; the min-max of the group is kept beside it ("spread") and shown in the tables and targets.
 Lines without "repeat" (older result directories) are used as they are.
+
+Partial runs: a run of some sections only (`BENCH_ONLY`, recorded as "only" in meta.txt) replaces
+those sections and keeps the others as the last report recorded them: DOCS_DIR/benchmarks/
+results.jsonl holds the raw lines of every section shown, and DOCS_DIR/benchmarks/runs.json says
+which run (commit, date, machine, load) each section comes from. The machine table then has a
+column per run.
 """
 import json
 import os
@@ -25,6 +31,10 @@ import sys
 SERVERS = ["hubcast", "nats", "mosquitto", "ceiling"]
 DATA_DIR = "."  # gnuplot data files go to the result directory, not into docs/
 NAMES = {"hubcast": "hubcast", "nats": "NATS (ws)", "mosquitto": "Mosquitto (ws)", "ceiling": "ceiling"}
+# The sections of bench/run.sh (BENCH_ONLY), in its order.
+SECTIONS = ["micro", "fanout", "window", "scaling", "rooms", "echo", "connect", "idle", "rest", "scaleout"]
+META_KEYS = ("commit", "source", "date", "kernel", "cores", "cpu", "memory_gib", "nofile_hard", "nats", "mosquitto",
+             "redis", "quick", "repeat", "priority")
 
 
 def load(result_dir):
@@ -50,6 +60,53 @@ def load(result_dir):
     if os.path.exists(micro_path):
         micro = json.load(open(micro_path))
     return rows, meta, loads, micro
+
+
+def section_of(r):
+    """The bench/run.sh section that produced a result line."""
+    scenario, label = r.get("scenario"), r.get("label") or ""
+    if scenario in ("redis-publish", "scaleout-metrics") or label.startswith("scaleout"):
+        return "scaleout"
+    if scenario == "fanout":
+        if label.startswith("window"):
+            return "window"
+        return "scaling" if label.startswith("workers") else "fanout"
+    if scenario == "connect":
+        return "scaling" if label.startswith("storm-workers") else "connect"
+    if scenario in ("idle", "probe", "cap-log"):
+        return "idle"
+    if scenario in ("rest", "rest-probe"):
+        return "rest"
+    return scenario
+
+
+def read_jsonl(path):
+    with open(path) as f:
+        return [json.loads(line) for line in f if line.strip().startswith("{")]
+
+
+def merge_recorded(rows, meta, loads, micro, docs_dir):
+    """The lines, micro-benchmarks and runs to report: this run's alone when it ran every section,
+    otherwise this run's sections plus the other sections as docs_dir/benchmarks recorded them."""
+    ran = [s for s in SECTIONS if s in meta.get("only", " ".join(SECTIONS)).split()]
+    record = {"sections": ran, "meta": meta, "loads": loads}
+    recorded = os.path.join(docs_dir, "benchmarks", "results.jsonl")
+    if set(ran) == set(SECTIONS) or not os.path.exists(recorded):
+        return rows, micro, [record]
+    runs_path = os.path.join(docs_dir, "benchmarks", "runs.json")
+    runs = []
+    if os.path.exists(runs_path):
+        for run in json.load(open(runs_path)):
+            left = [s for s in run["sections"] if s not in ran]
+            if left:
+                runs.append(dict(run, sections=left))
+    else:
+        sys.stderr.write(f"report: {runs_path} is missing: the kept sections are shown without their run\n")
+    kept = [r for r in read_jsonl(recorded) if section_of(r) not in ran]
+    micro_path = os.path.join(docs_dir, "benchmarks", "micro.json")
+    if "micro" not in ran and micro is None and os.path.exists(micro_path):
+        micro = json.load(open(micro_path))
+    return kept + rows, micro, runs + [record]
 
 
 def find(rows, **match):
@@ -79,10 +136,11 @@ def median_runs(rows):
         if k in done:
             continue
         done.add(k)
-        runs = sorted(groups[k], key=lambda x: x.get("deliveries_per_s", 0))
+        # redis-benchmark lines (scale-out section) have requests/s where the loadgen's have deliveries/s.
+        runs = sorted(groups[k], key=lambda x: x.get("deliveries_per_s", x.get("requests_per_s", 0)))
         m = dict(runs[(len(runs) - 1) // 2])
         spread = {"runs": len(runs), "of": max(x.get("repeats", len(runs)) for x in runs)}
-        for f in ("deliveries_per_s", "deliveries_per_server_cpu_s"):
+        for f in ("deliveries_per_s", "deliveries_per_server_cpu_s", "requests_per_s"):
             vals = [x[f] for x in runs if x.get(f) is not None]
             if vals:
                 spread[f] = [min(vals), max(vals)]
@@ -264,17 +322,160 @@ plot {plots}
     return os.path.basename(png) if gnuplot(script, png) else None
 
 
+SCALEOUT_CONFIGS = [("scaleout-1node", "1 node, no Redis"), ("scaleout-1node-redis", "1 node + Redis"),
+                    ("scaleout-2nodes", "2 nodes + Redis")]
+
+
+def cluster_cpu(r):
+    """CPU % of every process of the cluster under test: the node the loadgen names with
+    --server-pid, the watched ones (node B, Redis)."""
+    return r["server_cpu_pct"] + sum((r.get("watched_cpu_pct") or {}).values())
+
+
+def per_message(r, key):
+    """A Redis counter of the measured interval per message the loadgen published in it."""
+    messages = r.get("messages_per_s", 0) * r.get("measured_s", 0)
+    return r[key] / messages if messages and key in r else None
+
+
+def loadgen_core_bound(r):
+    """The scale-out rule: the loadgen's core (core 1) above 90 % busy, whoever used it."""
+    busy = r.get("core_busy_pct") or []
+    return len(busy) > 1 and busy[1] > 90
+
+
+def scaleout_section(w, rows, raw_rows):
+    cells = [r for r in rows if r.get("scenario") == "fanout" and section_of(r) == "scaleout"]
+    bench = [r for r in rows if r.get("scenario") == "redis-publish"]
+    if not cells and not bench:
+        return
+    w("## Scale-out over Redis\n")
+    w("Two hubcast nodes and one Redis ([docs/scale-out.md](scale-out.md)) on this 2-core machine: Debian's "
+      "redis-server, node A and node B all pinned to **core 0** (`taskset -c 0`, each node `--workers 1`), the "
+      "loadgen alone on core 1 as in every other section. The publisher is on node A, the subscribers are dealt "
+      "over A and B in turn (`--subscriber-ports A,B`), all in one group; 64 B payloads, closed loop with a "
+      "window of 16. Each send is PUBLISHed once by node A and Redis hands one copy to each subscribed node, "
+      "node A included (it drops its own). The same fan-out runs against one node with Redis (every send still "
+      "PUBLISHed, the one copy back to node A) and one node without Redis.\n")
+    w("Why all of the cluster on core 0: giving node B core 1 would put it beside the loadgen, which is close to "
+      "its own core's limit in the larger fan-outs, and the figure would then measure neither. With the whole "
+      "cluster on one core, its deliveries per cluster CPU-second (node A + node B + Redis, read from /proc over "
+      "the measured interval) compare directly with one node's on the same core: the figures show **what "
+      "scale-out costs, not what it gains** (a gain needs a core, or a machine, per node). `loadgen bound` "
+      "says yes when the loadgen's core was above 90 % busy (compare `loadgen CPU %`: the rest of core 1 is "
+      "other processes). Redis's counters (`INFO stats commandstats`) are read by the loadgen just before and "
+      "after the measured interval, without the bytes of those two readings. What these figures mean for 10 "
+      "and 100 nodes: [scale-out.md, Sizing](scale-out.md#sizing).\n")
+    if cells:
+        w("### Fan-out across nodes (closed loop, window 16)\n")
+        w("| subscribers | configuration | deliveries/s | runs (min–max deliveries/s) | p50 µs | p99 µs | lost | "
+          "node A CPU % | node B CPU % | Redis CPU % | cluster CPU % | deliveries per cluster CPU-s | "
+          "loadgen CPU % | core 0/1 busy % | loadgen bound |")
+        w("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+        sizes = sorted({r["subscribers"] for r in cells})
+        for n in sizes:
+            for label, name in SCALEOUT_CONFIGS:
+                r = find(cells, label=label, subscribers=n)
+                if not r:
+                    continue
+                watched = r.get("watched_cpu_pct") or {}
+                cpu = cluster_cpu(r)
+                w(f"| {n:,} | {name} | {num(r['deliveries_per_s'])} | {spread(r)} | {num(r['p50_us'])} | "
+                  f"{num(r['p99_us'])} | {num(r['lost'])} | {r['server_cpu_pct']:.0f} | "
+                  f"{num(watched.get('node-b')) if 'node-b' in watched else '-'} | {num(watched.get('redis'))} | "
+                  f"{cpu:.0f} | {num(r['deliveries_per_s'] / (cpu / 100.0) if cpu else None)} | "
+                  f"{r['loadgen_cpu_pct']:.0f} | {cores(r)} | {'yes' if loadgen_core_bound(r) else 'no'} |")
+        w("")
+        w("### What Redis did per published message\n")
+        w("Redis's own counters over the measured interval divided by the messages the loadgen published in it "
+          "(closed-loop runs above). Commands include the nodes' heartbeats; bytes are RESP on the wire, "
+          "the hubcast envelope (scope, hub, group, origin node) around the 64 B payload included.\n")
+        w("| subscribers | configuration | messages/s | PUBLISH per message | Redis commands per message | "
+          "bytes into Redis per message | bytes out of Redis per message |")
+        w("|---|---|---|---|---|---|---|")
+        for n in sizes:
+            for label, name in SCALEOUT_CONFIGS:
+                r = find(cells, label=label, subscribers=n)
+                if not r or "redis_commands" not in r or label == "scaleout-1node":  # no Redis in use
+                    continue
+                w(f"| {n:,} | {name} | {num(r['messages_per_s'])} | "
+                  f"{num(per_message(r, 'redis_publish_calls'), 2)} | {num(per_message(r, 'redis_commands'), 2)} | "
+                  f"{num(per_message(r, 'redis_net_input_bytes'))} | {num(per_message(r, 'redis_net_output_bytes'))} |")
+        w("")
+        latency = [r for r in cells if r.get("label", "").endswith("-latency50")]
+        if latency:
+            w("### Latency at 50 % of each configuration's saturated message rate (open loop)\n")
+            w("| subscribers | configuration | offered msg/s | deliveries/s | p50 µs | p99 µs | p99.9 µs | max µs | "
+              "lost | cluster CPU % | core 0/1 busy % |")
+            w("|---|---|---|---|---|---|---|---|---|---|---|")
+            for n in sizes:
+                for label, name in SCALEOUT_CONFIGS:
+                    r = find(latency, label=f"{label}-latency50", subscribers=n)
+                    if r:
+                        w(f"| {n:,} | {name} | {num(r['rate'])} | {num(r['deliveries_per_s'])} | {num(r['p50_us'])} | "
+                          f"{num(r['p99_us'])} | {num(r['p999_us'])} | {num(r['max_us'])} | {num(r['lost'])} | "
+                          f"{cluster_cpu(r):.0f} | {cores(r)} |")
+            w("")
+        metrics = [r for r in rows if r.get("scenario") == "scaleout-metrics"]
+        if metrics:
+            w("The nodes' own counters (`hubcast_backplane_*` on `/metrics`) after all runs of a configuration, "
+              "against the messages the loadgen sent to node A in those runs:\n")
+            w("| configuration | node | messages sent by the loadgen | published_total | received_total | "
+              "publish_dropped_total | malformed_total |")
+            w("|---|---|---|---|---|---|---|")
+            for label, name in SCALEOUT_CONFIGS:
+                sent = sum(r.get("sent", 0) for r in raw_rows if r.get("scenario") == "fanout"
+                           and r.get("label") in (label, f"{label}-latency50") and not r.get("error"))
+                for m in (r for r in metrics if r.get("label") == label):
+                    v = m["metrics"]
+                    w(f"| {name} | {m['node']} | {num(sent)} | {num(v.get('hubcast_backplane_published_total'))} | "
+                      f"{num(v.get('hubcast_backplane_received_total'))} | "
+                      f"{num(v.get('hubcast_backplane_publish_dropped_total'))} | "
+                      f"{num(v.get('hubcast_backplane_malformed_total'))} |")
+            w("")
+        w(commands_block(cells, "Commands (scale-out fan-out)"))
+    if bench:
+        w("### Redis's own PUBLISH throughput (redis-benchmark)\n")
+        w("`redis-benchmark` (Debian's redis-tools) on core 1 against the same redis-server on core 0: PUBLISH of a "
+          "64-byte payload to `hubcast:0:group:chat:room` (the channel of group `room` in hub `chat`), 16 commands "
+          "pipelined per connection, 50 connections (its default), with 0, 1, 2 and 10 subscribers on the channel "
+          "(plain TCP connections drained by `cat` on core 1). Redis's CPU from /proc over the run: below 100 % "
+          "the client side, which shares core 1 with the subscribers' readers, was the bound, and `PUBLISH per "
+          "Redis CPU-s` estimates what one saturated Redis core does.\n")
+        w("| subscribers | PUBLISH/s | runs (min–max) | p50 ms | p99 ms | Redis CPU % | PUBLISH per Redis CPU-s | "
+          "bytes into Redis per PUBLISH | bytes out of Redis per PUBLISH | core 0/1 busy % |")
+        w("|---|---|---|---|---|---|---|---|---|---|")
+        for r in sorted(bench, key=lambda r: r["subscribers"]):
+            calls = r.get("redis_publish_calls") or 0
+            w(f"| {r['subscribers']} | {num(r['requests_per_s'])} | {spread(r, 'requests_per_s')} | "
+              f"{r.get('p50_latency_ms', 0):.2f} | {r.get('p99_latency_ms', 0):.2f} | {r['redis_cpu_pct']:.0f} | "
+              f"{num(calls / (r['redis_cpu_pct'] / 100.0 * r['wall_s']) if r.get('redis_cpu_pct') else None)} | "
+              f"{num(r['redis_net_input_bytes'] / calls if calls else None)} | "
+              f"{num(r['redis_net_output_bytes'] / calls if calls else None)} | {cores(r)} |")
+        w("")
+        w(commands_block(bench, "Commands (redis-benchmark)"))
+
+
 def main():
     global DATA_DIR
     result_dir, docs_dir = sys.argv[1], sys.argv[2]
     DATA_DIR = result_dir
     rows, meta, loads, micro = load(result_dir)
+    rows, micro, runs = merge_recorded(rows, meta, loads, micro, docs_dir)
+    raw_rows = rows
+    run_of = {section: run for run in runs for section in run["sections"]}
+    meta = run_of.get("fanout", runs[-1])["meta"]  # the fan-out text names its run's repeat count
     failed = [r for r in rows if r.get("error")]
     rows = median_runs([r for r in rows if not r.get("error")])
     repeated = any(r.get("spread", {}).get("of", 1) > 1 for r in rows)  # the spread columns are shown
     chart_dir = os.path.join(docs_dir, "benchmarks")
     os.makedirs(chart_dir, exist_ok=True)
-    shutil.copy(os.path.join(result_dir, "results.jsonl"), os.path.join(chart_dir, "results.jsonl"))
+    with open(os.path.join(chart_dir, "results.jsonl"), "w") as f:
+        for r in raw_rows:
+            f.write(json.dumps(r) + "\n")
+    with open(os.path.join(chart_dir, "runs.json"), "w") as f:
+        json.dump(runs, f, indent=1)
+        f.write("\n")
     if micro:
         json.dump(micro, open(os.path.join(chart_dir, "micro.json"), "w"), indent=1)
     out = []
@@ -287,10 +488,20 @@ def main():
       "The analysis at the end (profiles, what changed, what is left) is `bench/analysis.md`, appended as written.\n")
 
     w("## Machine and run\n")
-    w("| item | value |\n|---|---|")
-    for k in ("commit", "source", "date", "kernel", "cores", "cpu", "memory_gib", "nofile_hard", "nats", "mosquitto", "quick", "repeat", "priority"):
-        if k in meta:
-            w(f"| {k} | {meta[k]} |")
+    if len(runs) == 1:
+        w("| item | value |\n|---|---|")
+        for k in META_KEYS:
+            if k in runs[0]["meta"]:
+                w(f"| {k} | {runs[0]['meta'][k]} |")
+    else:
+        w("The sections come from more than one run of `make bench` (`BENCH_ONLY` runs some sections only; the "
+          "others are kept as recorded). One column per run:\n")
+        w("| item | " + " | ".join(f"run {i + 1}" for i in range(len(runs))) + " |")
+        w("|---|" + "---|" * len(runs))
+        w("| sections | " + " | ".join(", ".join(run["sections"]) for run in runs) + " |")
+        for k in META_KEYS:
+            if any(k in run["meta"] for run in runs):
+                w(f"| {k} | " + " | ".join(run["meta"].get(k, "-") for run in runs) + " |")
     w("")
     w("Pinning: the server under test runs on core 0 (`taskset -c 0`; hubcast `--workers 1`, NATS "
       "`GOMAXPROCS=1`; Mosquitto and the ceiling are single-threaded), the loadgen on core 1 "
@@ -298,6 +509,7 @@ def main():
       "from /proc/stat, which also counts anything else running on the machine) and the server's own "
       "CPU. Mosquitto runs with `allow_duplicate_messages true` (its default `false` makes every publish "
       "cost O(subscribers²) in 2.0.11).\n")
+    loads = [parts for run in runs for parts in run["loads"]]
     if loads:
         w("Load average (1, 5, 15 min) when each group of runs started, as a check that the machine was quiet:\n")
         w("| runs | load average |\n|---|---|")
@@ -665,6 +877,9 @@ def main():
         w("Not measured: at this commit `POST /api/hubs/{hub}/:send` answers "
           f"{probe.get('status') if probe else 'nothing'} (the REST data plane has not landed). "
           "`bench/run.sh` probes for it on every run and measures it once it answers.\n")
+
+    # ---------------------------------------------------------------------------------------------
+    scaleout_section(w, rows, raw_rows)
 
     # ---------------------------------------------------------------------------------------------
     if micro:

@@ -25,15 +25,20 @@
 # of the run and puts it back afterwards; the report records whether it was used. Off by default:
 # it slows everyone else's work while it runs.
 #
+# Scale-out (BENCH_ONLY=scaleout): one Debian redis-server and two hubcast nodes on it, all three on
+# core 0, the loadgen alone on core 1 as always; then redis-benchmark's PUBLISH against the same Redis.
+# Why this pinning, and what it can and cannot show: bench/README.md, "Scale-out".
+#
 # Environment: BENCH_PRIORITY, BENCH_BUILD_DIR (default build-bench), BENCH_ONLY (space-separated subset of:
-# micro fanout window scaling rooms echo connect idle rest), BENCH_QUICK=1 (short runs, to try the
+# micro fanout window scaling rooms echo connect idle rest scaleout), BENCH_QUICK=1 (short runs, to try the
 # harness), BENCH_REPORT=0 (skip rewriting docs/benchmarks.md), BENCH_REPEAT (saturation runs per
 # fan-out and window-sweep cell, default 3, 1 with BENCH_QUICK=1; report.py keeps the median).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${BENCH_BUILD_DIR:-$root/build-bench}
-only=${BENCH_ONLY:-micro fanout window scaling rooms echo connect idle rest}
+all_sections="micro fanout window scaling rooms echo connect idle rest scaleout"
+only=${BENCH_ONLY:-$all_sections}
 quick=${BENCH_QUICK:-0}
 source_mode=${BENCH_SOURCE:-head}
 # Saturated closed-loop figures vary by tens of percent between runs on a shared VM: each fan-out
@@ -96,6 +101,9 @@ take_port port_nats
 take_port port_mqtt_ws
 take_port port_mqtt
 take_port port_ceiling
+take_port port_node_a
+take_port port_node_b
+take_port port_redis
 loadgen=$build/bench/hubcast-loadgen
 window=16 # fan-out publisher window (closed loop): the same for every server
 
@@ -141,6 +149,8 @@ record_load() { # label
     echo "nofile_hard=$(ulimit -Hn)"
     echo "nats=$(nats-server --version 2>&1 | head -1)"
     echo "mosquitto=$(mosquitto -h 2>&1 | head -1)"
+    echo "redis=$(redis-server --version 2>&1 | head -1)"
+    echo "only=$only"
     echo "quick=$quick"
     echo "repeat=$repeat"
     echo "priority=$([[ $priority == 1 ]] && echo 'autogroup nice -10 (BENCH_PRIORITY=1)' || echo 'normal')"
@@ -220,7 +230,36 @@ stop_server() {
     fi
     sleep 0.3
 }
-trap 'stop_server; restore_priority' EXIT
+# The scale-out section's processes (bench/README.md, "Scale-out"): Redis and the nodes.
+redis_pid=0
+node_pids=()
+stop_cluster() {
+    local pid
+    for pid in "${node_pids[@]}"; do
+        kill -TERM "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+    node_pids=()
+    server_pid=0
+    sleep 0.3
+}
+stop_redis() {
+    if ((redis_pid > 0)); then
+        kill -TERM "$redis_pid" 2>/dev/null || true
+        wait "$redis_pid" 2>/dev/null || true
+        redis_pid=0
+    fi
+}
+reader_pids=()
+stop_readers() {
+    local pid
+    for pid in "${reader_pids[@]}"; do
+        kill "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+    reader_pids=()
+}
+trap 'stop_server; stop_cluster; stop_readers; stop_redis; restore_priority' EXIT
 
 # Adds the exact commands, the load average and the fields of $run_extra (a JSON object, e.g. the
 # repeat number) to each JSON line on stdin, appends the lines to results.jsonl and prints them.
@@ -463,6 +502,126 @@ PY
             --payload 64 "${timing[@]}" >/dev/null
     fi
     stop_server
+fi
+
+if wants scaleout; then
+    # Scale-out over Redis (docs/scale-out.md): Redis, node A and node B all on core 0, the loadgen
+    # alone on core 1. The publisher is on node A, the subscribers are dealt over A and B in turn,
+    # all in one group. Compared with the same fan-out on one node with Redis (every send still
+    # PUBLISHed, Redis hands it back to that node alone) and on one node without Redis. The loadgen
+    # reads the CPU of every process of the cluster and Redis's own counters (INFO) around the
+    # measured interval only.
+    log "scale-out: redis-server on core 0 (port $port_redis)"
+    taskset -c 0 redis-server --port "$port_redis" --bind 127.0.0.1 --save '' --appendonly no \
+        --dir "$raw" --logfile "$raw/redis.log" &
+    redis_pid=$!
+    wait_port "$port_redis"
+    redis_cmd="taskset -c 0 redis-server --port $port_redis --bind 127.0.0.1 --save '' --appendonly no"
+    redis_url=redis://127.0.0.1:$port_redis/0
+    start_node() { # port node-id with-redis(0|1)
+        local cmd="taskset -c 0 $build/hubcast --listen 127.0.0.1:$1 --access-key $key --workers 1 --log-level warn"
+        if (($3)); then
+            cmd+=" --redis $redis_url --node-id $2"
+        fi
+        $cmd >>"$raw/hubcast-$2.out" 2>>"$raw/hubcast-$2.log" &
+        local pid=$!
+        node_pids+=("$pid")
+        wait_port "$1"
+        local owners
+        owners=$(ss -Hltnp "sport = :$1" | grep -o 'pid=[0-9]*' | sort -u | tr '\n' ' ')
+        if [[ $owners != "pid=$pid " ]]; then
+            log "port $1 is shared with another process ($owners): refusing to measure"
+            exit 1
+        fi
+        server_cmd+="${server_cmd:+; }$cmd"
+    }
+    # The nodes' backplane counters after each configuration, as a check of what crossed Redis.
+    node_metrics() { # label port node-id
+        curl -s "http://127.0.0.1:$2/metrics" | python3 -c '
+import json, sys
+label, node = sys.argv[1], sys.argv[2]
+values = {}
+for line in sys.stdin:
+    if line.startswith("hubcast_backplane_"):
+        name, _, value = line.rpartition(" ")
+        values[name] = float(value)
+print(json.dumps({"scenario": "scaleout-metrics", "server": "hubcast", "label": label, "node": node,
+                  "metrics": values}))
+' "$1" "$3" >>"$results"
+    }
+    scaleout_sizes=(1000 10000)
+    [[ $quick == 1 ]] && scaleout_sizes=(1000)
+    # label:nodes:redis. Node A takes the publisher (and half of the subscribers with two nodes).
+    for config in scaleout-1node:1:0 scaleout-1node-redis:1:1 scaleout-2nodes:2:1; do
+        IFS=: read -r label nodes with_redis <<<"$config"
+        server_cmd="$redis_cmd"
+        start_node "$port_node_a" a "$with_redis"
+        server_pid=${node_pids[0]} server_port=$port_node_a adapter=hubcast
+        watch=(--watch-pid "redis=$redis_pid" --redis-port "$port_redis")
+        ports=$port_node_a
+        if ((nodes == 2)); then
+            start_node "$port_node_b" b 1
+            watch=(--watch-pid "node-b=${node_pids[1]}" "${watch[@]}")
+            ports=$port_node_a,$port_node_b
+        fi
+        sleep 0.5 # the nodes' first heartbeat and presence writes
+        record_load "$label"
+        for n in "${scaleout_sizes[@]}"; do
+            log "scale-out $label: $n subscribers on port(s) $ports, publisher on node A, 64 B, window $window, $repeat run(s)"
+            line=$(saturate "$label" --scenario fanout --subscribers "$n" --subscriber-ports "$ports" --payload 64 \
+                --window "$window" "${watch[@]}" "${timing[@]}")
+            rate=$(python3 -c 'import json,sys; print(int(json.loads(sys.argv[1]).get("messages_per_s",0)*0.5))' "$line" 2>/dev/null || echo 0)
+            if ((rate > 0)); then
+                log "scale-out $label: $n subscribers, latency at 50 % ($rate msg/s)"
+                lg "$label-latency50" --scenario fanout --subscribers "$n" --subscriber-ports "$ports" --payload 64 \
+                    --rate "$rate" "${watch[@]}" "${timing[@]}" >/dev/null
+            fi
+        done
+        if ((with_redis)); then
+            node_metrics "$label" "$port_node_a" a
+            if ((nodes == 2)); then
+                node_metrics "$label" "$port_node_b" b
+            fi
+        fi
+        stop_cluster
+    done
+    server_cmd=""
+
+    # Redis's own PUBLISH throughput on this machine: redis-benchmark on core 1 (Redis on core 0),
+    # 16 commands pipelined per connection, 50 connections (its default), a 64-byte payload, to the
+    # channel a group `room` of hub `chat` uses, with 0, 1, 2 and 10 subscribers on it. A subscriber
+    # is a plain TCP connection read by `cat` on core 1 (Redis formats the message once per
+    # subscriber; the reader only drains the socket).
+    channel=hubcast:0:group:chat:room
+    payload=$(printf 'x%.0s' $(seq 64))
+    publishes=2000000
+    [[ $quick == 1 ]] && publishes=200000
+    for subs in 0 1 2 10; do
+        while ((${#reader_pids[@]} < subs)); do
+            (
+                exec 3<>"/dev/tcp/127.0.0.1/$port_redis"
+                printf 'SUBSCRIBE %s\r\n' "$channel" >&3
+                exec taskset -c 1 cat <&3 >/dev/null
+            ) &
+            reader_pids+=("$!")
+        done
+        for _ in $(seq 100); do
+            [[ $(redis-cli -p "$port_redis" PUBSUB NUMSUB "$channel" | tail -1) == "$subs" ]] && break
+            sleep 0.05
+        done
+        record_load "redis-publish-$subs"
+        for ((i = 1; i <= repeat; i++)); do
+            log "redis-benchmark PUBLISH, $subs subscriber(s), run $i of $repeat"
+            cmd="taskset -c 1 redis-benchmark -p $port_redis -n $publishes -P 16 --csv PUBLISH $channel $payload"
+            server_cmd=$redis_cmd run_extra="{\"repeat\": $i, \"repeats\": $repeat}"
+            python3 "$root/bench/scripts/redis_publish.py" "$port_redis" "$redis_pid" "publish-$subs" -- $cmd |
+                annotate "$cmd" >/dev/null || true
+            run_extra='{}'
+        done
+    done
+    stop_readers
+    server_cmd=""
+    stop_redis
 fi
 
 log "results: $results"

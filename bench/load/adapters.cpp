@@ -64,9 +64,10 @@ public:
     std::string_view name() const override { return "hubcast"; }
     std::string_view subprotocol() const override { return "json.webpubsub.azure.v1"; }
 
-    std::string request_target(std::uint32_t index, std::string_view group, bool subscriber) override {
+    std::string request_target(std::uint32_t index, std::string_view group, bool subscriber,
+                               std::uint16_t port) override {
         auth::client_token_request request;
-        request.endpoint = fmt::format("http://127.0.0.1:{}", settings_.port);
+        request.endpoint = fmt::format("http://127.0.0.1:{}", port);
         request.hub = settings_.hub;
         request.user_id = fmt::format("u{}", index);
         request.roles = {"webpubsub.sendToGroup", "webpubsub.joinLeaveGroup"};
@@ -141,7 +142,7 @@ class nats_adapter final : public protocol_adapter {
 public:
     std::string_view name() const override { return "nats"; }
     std::string_view subprotocol() const override { return {}; }
-    std::string request_target(std::uint32_t, std::string_view, bool) override { return "/"; }
+    std::string request_target(std::uint32_t, std::string_view, bool, std::uint16_t) override { return "/"; }
 
     void on_open(client&) override {}
 
@@ -221,7 +222,9 @@ class mqtt_adapter final : public protocol_adapter {
 public:
     std::string_view name() const override { return "mosquitto"; }
     std::string_view subprotocol() const override { return "mqtt"; }
-    std::string request_target(std::uint32_t, std::string_view, bool) override { return "/mqtt"; }
+    std::string request_target(std::uint32_t, std::string_view, bool, std::uint16_t) override {
+        return "/mqtt";
+    }
 
     void on_open(client& c) override {
         const std::string client_id = fmt::format("lg{}", c.spec().index);
@@ -317,7 +320,8 @@ class ceiling_adapter final : public protocol_adapter {
 public:
     std::string_view name() const override { return "ceiling"; }
     std::string_view subprotocol() const override { return {}; }
-    std::string request_target(std::uint32_t, std::string_view group, bool subscriber) override {
+    std::string request_target(std::uint32_t, std::string_view group, bool subscriber,
+                               std::uint16_t) override {
         // A connection without a group (idle, connect storm) publishes to a group nobody joins.
         return std::string(subscriber ? "/g/" : "/p/") + (group.empty() ? "none" : std::string(group));
     }

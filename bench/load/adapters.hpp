@@ -25,9 +25,10 @@ public:
     virtual std::string_view name() const = 0;
     /// Sec-WebSocket-Protocol to offer, or empty.
     virtual std::string_view subprotocol() const = 0;
-    /// The upgrade request target of connection `index` joining `group` (tokens are minted here,
-    /// before any timing starts).
-    virtual std::string request_target(std::uint32_t index, std::string_view group, bool subscriber) = 0;
+    /// The upgrade request target of connection `index` joining `group` on the server at
+    /// 127.0.0.1:`port` (tokens are minted here, before any timing starts).
+    virtual std::string request_target(std::uint32_t index, std::string_view group, bool subscriber,
+                                       std::uint16_t port) = 0;
     /// Called once the upgrade succeeded.
     virtual void on_open(client& c) = 0;
     /// A data frame's payload (for stream protocols, the next chunk of the stream).
@@ -39,11 +40,11 @@ public:
 struct hubcast_settings {
     std::string access_key;
     std::string hub = "bench";
-    std::uint16_t port = 0;
 };
 
 /// hubcast: `json.webpubsub.azure.v1`; each client carries its own HS256 token (user `u<index>`,
-/// groups joined at connect through the `webpubsub.group` claim), minted with hubcast_auth.
+/// groups joined at connect through the `webpubsub.group` claim, audience the port it connects
+/// to, which hubcast checks against `Host`), minted with hubcast_auth.
 std::unique_ptr<protocol_adapter> make_hubcast_adapter(hubcast_settings settings);
 /// NATS over WebSocket: CONNECT, SUB, PING; ready at the PONG. PUB / MSG.
 std::unique_ptr<protocol_adapter> make_nats_adapter();

@@ -32,6 +32,7 @@ struct client_spec {
     std::string request_target; ///< e.g. /client/hubs/bench?access_token=... (token minted beforehand)
     std::string group;          ///< the group / subject / topic it joins and publishes to
     bool subscriber = true;     ///< joins `group` (otherwise it only publishes)
+    std::uint16_t port = 0;     ///< the server's port on 127.0.0.1 it connects to
 };
 
 /// One WebSocket client connection on loopback: the upgrade, unmasked server frames in, masked
@@ -47,6 +48,8 @@ public:
 
     /// Connects from `source` (a 127.x.y.z address, to spread ephemeral ports) to 127.0.0.1:port.
     void start(const boost::asio::ip::address_v4& source, std::uint16_t port);
+    /// The same, to the port of its spec.
+    void start(const boost::asio::ip::address_v4& source) { start(source, spec_.port); }
     void close();
     /// Abortive close: SO_LINGER 0, so the peer sees a reset instead of an orderly end of stream.
     void reset();

@@ -11,7 +11,12 @@
 // - server CPU (utime+stime of --server-pid over the interval, % of one core), each core's busy
 //   time (/proc/stat), the loadgen's own CPU, and the server's RSS and peak RSS (VmRSS, VmHWM).
 //   `loadgen_bound` is true when the loadgen's core was the saturated one: then the figure says
-//   more about the loadgen than about the server.
+//   more about the loadgen than about the server. With --watch-pid the CPU of further processes
+//   (the other nodes of a cluster, Redis) over the same interval; with --redis-port what Redis
+//   itself counted over it (commands, PUBLISHes, bytes in and out: `INFO stats commandstats`).
+// Scale-out (--subscriber-ports P1,P2,...): the subscribers are dealt over those ports in turn
+// (subscriber i to port i mod n), each with a token for its own port, and the publisher stays on
+// --port, so one group spans several nodes.
 // Closed loop (--window W): at most W messages are published and not yet delivered to every
 // subscriber; the window sets the figure, so compare servers at the same window. Fan-out waits for
 // every queue to drain before it reports (`lost` counts deliveries that never arrived).
@@ -47,6 +52,7 @@
 #include "histogram.hpp"
 #include "monotonic.hpp"
 #include "proc_stats.hpp"
+#include "redis_stats.hpp"
 #include "rest_client.hpp"
 
 namespace hubcast::bench {
@@ -78,6 +84,9 @@ struct options {
     std::string label;
     std::string rest_target = "all";  // rest: all (`:send` to the hub) | user (`users/{id}/:send`)
     std::size_t rest_connections = 4; // rest: HTTP/1.1 keep-alive connections, one request each in flight
+    std::vector<std::uint16_t> subscriber_ports; // fanout: subscribers dealt over these (default: --port)
+    std::vector<std::pair<std::string, int>> watched; // --watch-pid NAME=PID: CPU over the interval
+    std::uint16_t redis_port = 0;                     // Redis whose counters are read around the interval
 };
 
 [[noreturn]] void usage(const char* why) {
@@ -90,7 +99,9 @@ struct options {
         "             echo (--connections N --window W)\n"
         "             connect (--connections N --connect-concurrency C)\n"
         "             idle (--levels 1000,5000,... [--hold S])   probe (--connections N [--hold S])\n"
-        "  common: --server-pid PID --warmup S --duration S --access-key K --hub H --label L\n",
+        "  common: --server-pid PID --warmup S --duration S --access-key K --hub H --label L\n"
+        "  scale-out: --subscriber-ports P1,P2,... (fanout subscribers dealt over these ports, the\n"
+        "             publisher on --port), --watch-pid NAME=PID (repeatable), --redis-port P\n",
         why);
     std::exit(2);
 }
@@ -153,6 +164,20 @@ options parse_options(int argc, char** argv) {
             o.rest_target = value;
         } else if (flag == "--rest-connections") {
             o.rest_connections = std::stoul(value);
+        } else if (flag == "--subscriber-ports") {
+            std::stringstream list(value);
+            std::string item;
+            while (std::getline(list, item, ',')) {
+                o.subscriber_ports.push_back(static_cast<std::uint16_t>(std::stoul(item)));
+            }
+        } else if (flag == "--watch-pid") {
+            const auto eq = value.find('=');
+            if (eq == std::string::npos || eq == 0) {
+                usage("--watch-pid takes NAME=PID");
+            }
+            o.watched.emplace_back(value.substr(0, eq), std::stoi(value.substr(eq + 1)));
+        } else if (flag == "--redis-port") {
+            o.redis_port = static_cast<std::uint16_t>(std::stoul(value));
         } else {
             usage(("unknown flag " + flag).c_str());
         }
@@ -186,6 +211,8 @@ struct cpu_sample {
     cpu_times cores;
     std::uint64_t server_ticks = 0;
     std::uint64_t self_ticks = 0;
+    std::vector<std::uint64_t> watched_ticks; // options::watched, in order
+    std::optional<redis_counters> redis;
     std::uint64_t at_ns = 0;
 };
 
@@ -193,7 +220,11 @@ class driver final : public client_events {
 public:
     driver(options o, std::unique_ptr<protocol_adapter> adapter)
         : o_(std::move(o)), adapter_(std::move(adapter)), work_(asio::make_work_guard(io_)),
-          phase_timer_(io_), tick_timer_(io_), ring_(ring_size, 0), payload_(o_.payload, 'x') {}
+          phase_timer_(io_), tick_timer_(io_), ring_(ring_size, 0), payload_(o_.payload, 'x') {
+        if (o_.redis_port != 0) {
+            redis_ = std::make_unique<redis_stats>(o_.redis_port);
+        }
+    }
 
     int run() {
         if (o_.scenario == "fanout") {
@@ -284,10 +315,11 @@ private:
 
     // --- connections ------------------------------------------------------------------------
 
-    void add_client(std::string group, bool subscriber) {
+    void add_client(std::string group, bool subscriber, std::uint16_t port = 0) {
         client_spec spec;
         spec.index = static_cast<std::uint32_t>(clients_.size());
-        spec.request_target = adapter_->request_target(spec.index, group, subscriber);
+        spec.port = port != 0 ? port : o_.port;
+        spec.request_target = adapter_->request_target(spec.index, group, subscriber, spec.port);
         spec.group = std::move(group);
         spec.subscriber = subscriber;
         clients_.push_back(std::make_unique<client>(io_, std::move(spec), *adapter_, *this));
@@ -300,7 +332,7 @@ private:
             ++outstanding_connects_;
             // 127.0.0.2 .. 127.0.0.201: spreads the 4-tuples over many loopback source addresses.
             const auto source = asio::ip::address_v4(0x7F000002u + static_cast<std::uint32_t>(i % 200));
-            clients_[i]->start(source, o_.port);
+            clients_[i]->start(source);
         }
     }
 
@@ -408,7 +440,15 @@ private:
         s.cores = read_cpu_times();
         s.server_ticks = o_.server_pid > 0 ? read_process_ticks(o_.server_pid) : 0;
         s.self_ticks = read_process_ticks(static_cast<int>(::getpid()));
+        for (const auto& [name, pid] : o_.watched) {
+            s.watched_ticks.push_back(read_process_ticks(pid));
+        }
         s.at_ns = now_ns();
+        // Redis is read after the clock: the interval is the loadgen's, the INFO exchange's own
+        // bytes are taken out (redis_difference).
+        if (redis_) {
+            s.redis = redis_->read();
+        }
         return s;
     }
 
@@ -445,12 +485,28 @@ private:
         const auto memory = o_.server_pid > 0 ? read_process_memory(o_.server_pid) : process_memory{};
         // The loadgen is the bound when its core is saturated and the server's is not.
         const bool loadgen_bound = self_cpu >= 90.0 && server_cpu < 90.0;
-        return fmt::format(R"("server_cpu_pct":{:.1f},"loadgen_cpu_pct":{:.1f},"core_busy_pct":{},)"
-                           R"("server_cpu_s":{:.3f},"loadgen_cpu_s":{:.3f},)"
-                           R"("server_rss_kib":{},"server_peak_rss_kib":{},"loadgen_bound":{})",
-                           server_cpu, self_cpu, busy, server_cpu * seconds / 100.0,
-                           self_cpu * seconds / 100.0, memory.rss_kib, memory.peak_rss_kib,
-                           loadgen_bound ? "true" : "false");
+        std::string out =
+            fmt::format(R"("server_cpu_pct":{:.1f},"loadgen_cpu_pct":{:.1f},"core_busy_pct":{},)"
+                        R"("server_cpu_s":{:.3f},"loadgen_cpu_s":{:.3f},)"
+                        R"("server_rss_kib":{},"server_peak_rss_kib":{},"loadgen_bound":{})",
+                        server_cpu, self_cpu, busy, server_cpu * seconds / 100.0, self_cpu * seconds / 100.0,
+                        memory.rss_kib, memory.peak_rss_kib, loadgen_bound ? "true" : "false");
+        if (!o_.watched.empty() && before.watched_ticks.size() == o_.watched.size() &&
+            after.watched_ticks.size() == o_.watched.size()) {
+            out += R"(,"watched_cpu_pct":{)";
+            for (std::size_t i = 0; i < o_.watched.size(); ++i) {
+                const auto ticks = after.watched_ticks[i] - before.watched_ticks[i];
+                out += fmt::format(R"({}"{}":{:.1f})", i == 0 ? "" : ",", o_.watched[i].first,
+                                   100.0 * static_cast<double>(ticks) / hz / seconds);
+            }
+            out += "}";
+        }
+        if (before.redis && after.redis) {
+            out += "," + redis_fields(redis_difference(*before.redis, *after.redis));
+        } else if (redis_) {
+            out += R"(,"redis_error":"INFO stats commandstats did not answer")";
+        }
+        return out;
     }
 
     std::string latency_fields() const {
@@ -519,7 +575,8 @@ private:
     int run_fanout() {
         ensure_descriptors(o_.subscribers + 1);
         for (std::size_t i = 0; i < o_.subscribers; ++i) {
-            add_client("g0", true);
+            const auto& ports = o_.subscriber_ports;
+            add_client("g0", true, ports.empty() ? o_.port : ports[i % ports.size()]);
         }
         add_client("g0", false);
         publisher_ = o_.subscribers;
@@ -537,8 +594,16 @@ private:
                 pump_window();
             }
         });
-        print_flow(clients_.size(),
-                   fmt::format(R"("subscribers":{},"group_size":{},)", o_.subscribers, o_.subscribers));
+        std::string extra =
+            fmt::format(R"("subscribers":{},"group_size":{},)", o_.subscribers, o_.subscribers);
+        if (!o_.subscriber_ports.empty()) {
+            extra += R"("subscriber_ports":[)";
+            for (std::size_t i = 0; i < o_.subscriber_ports.size(); ++i) {
+                extra += fmt::format("{}{}", i == 0 ? "" : ",", o_.subscriber_ports[i]);
+            }
+            extra += "],";
+        }
+        print_flow(clients_.size(), extra);
         return 0;
     }
 
@@ -773,6 +838,7 @@ private:
 
     options o_;
     std::unique_ptr<protocol_adapter> adapter_;
+    std::unique_ptr<redis_stats> redis_;
     asio::io_context io_{1};
     asio::executor_work_guard<asio::io_context::executor_type> work_;
     asio::steady_timer phase_timer_;
@@ -823,7 +889,7 @@ std::unique_ptr<protocol_adapter> make_adapter(const options& o) {
         if (o.access_key.empty()) {
             usage("hubcast needs --access-key (tokens are minted from it)");
         }
-        return make_hubcast_adapter(hubcast_settings{o.access_key, o.hub, o.port});
+        return make_hubcast_adapter(hubcast_settings{o.access_key, o.hub});
     }
     if (o.server == "nats") {
         return make_nats_adapter();

@@ -165,7 +165,7 @@ public:
         : subprotocol_(subprotocol), events_(events) {}
     std::string_view name() const override { return "hubcast-soak"; }
     std::string_view subprotocol() const override { return subprotocol_; }
-    std::string request_target(std::uint32_t, std::string_view, bool) override { return {}; }
+    std::string request_target(std::uint32_t, std::string_view, bool, std::uint16_t) override { return {}; }
     void on_open(client& c) override { events_.on_open(c); }
     void on_payload(client& c, std::string_view payload) override { events_.on_text(c, payload); }
     void publish(client& c, std::string_view, std::string_view payload) override {
