@@ -167,8 +167,6 @@ rest_error unsupported_media_type(std::string message) {
 /// Continuation tokens (see continuation_token()).
 constexpr char continuation_version = 1;
 constexpr std::size_t continuation_mac_bytes = 16; // 128 bits: nobody forges one by guessing
-/// hubcast's connection ids are far shorter; a token is refused by its length before decoding.
-constexpr std::size_t max_continuation_id_bytes = 256;
 constexpr std::size_t max_continuation_token_chars =
     (1 + continuation_mac_bytes + max_continuation_id_bytes + 2) / 3 * 4;
 

@@ -104,6 +104,9 @@ struct group_scope {
     std::string_view group;
 };
 
+/// The longest connection id a continuation token carries back (see continuation_token()).
+inline constexpr std::size_t max_continuation_id_bytes = 256;
+
 /// `continuationToken` must be one continuation_token() issued for this hub and group (400
 /// otherwise).
 util::result<page_request, rest_error> parse_page_request(const query_parameters& query,
@@ -113,6 +116,8 @@ util::result<page_request, rest_error> parse_page_request(const query_parameters
 /// of a version byte, a MAC with the first access key over the version, hub, group and id, and the
 /// id. connection_after() gives the id back only for a token of this format and scope whose MAC
 /// verifies with one of `keys`, so that a token hubcast did not issue is recognised as such.
+/// Ids longer than max_continuation_id_bytes (hubcast's own are far shorter) do not round-trip:
+/// connection_after() refuses every token longer than such an id would make, before decoding it.
 std::string continuation_token(const auth::access_keys& keys, group_scope scope,
                                std::string_view last_connection_id);
 std::optional<std::string> connection_after(const auth::access_keys& keys, group_scope scope,

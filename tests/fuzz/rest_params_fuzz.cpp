@@ -273,8 +273,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         encoded.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~%") ==
         std::string::npos);
     FUZZ_CHECK(util::percent_decode(encoded, false) == body);
-    // A continuation token names the id it was made from.
-    if (!query.empty()) {
+    // A continuation token names the id it was made from, for ids up to the bound; a token for a
+    // longer id is refused.
+    if (query.size() > api::max_continuation_id_bytes) {
+        FUZZ_CHECK(!api::connection_after(fuzz_keys, fuzz_scope,
+                                          api::continuation_token(fuzz_keys, fuzz_scope, query)));
+    } else if (!query.empty()) {
         FUZZ_CHECK(api::connection_after(fuzz_keys, fuzz_scope,
                                          api::continuation_token(fuzz_keys, fuzz_scope, query)) == query);
         // A token for another group, or signed with a key hubcast does not have, is refused.
