@@ -32,7 +32,7 @@ SERVERS = ["hubcast", "nats", "mosquitto", "ceiling"]
 DATA_DIR = "."  # gnuplot data files go to the result directory, not into docs/
 NAMES = {"hubcast": "hubcast", "nats": "NATS (ws)", "mosquitto": "Mosquitto (ws)", "ceiling": "ceiling"}
 # The sections of bench/run.sh (BENCH_ONLY), in its order.
-SECTIONS = ["micro", "fanout", "window", "scaling", "rooms", "echo", "connect", "idle", "rest", "scaleout"]
+SECTIONS = ["micro", "fanout", "window", "reliable", "scaling", "rooms", "echo", "connect", "idle", "rest", "scaleout"]
 META_KEYS = ("commit", "source", "date", "kernel", "cores", "cpu", "memory_gib", "nofile_hard", "nats", "mosquitto",
              "redis", "quick", "repeat", "priority")
 
@@ -70,6 +70,8 @@ def section_of(r):
     if scenario == "fanout":
         if label.startswith("window"):
             return "window"
+        if label.startswith("reliable"):
+            return "reliable"
         return "scaling" if label.startswith("workers") else "fanout"
     if scenario == "connect":
         return "scaling" if label.startswith("storm-workers") else "connect"
@@ -626,6 +628,35 @@ def main():
               f" | {fmt_ratio(ratio(get(rs['hubcast'], 'deliveries_per_s'), get(rs['ceiling'], 'deliveries_per_s')), True)} |")
         w("")
         w(commands_block(sweep))
+
+    # ---------------------------------------------------------------------------------------------
+    reliable = [r for r in rows if r.get("scenario") == "fanout" and r.get("label", "").startswith("reliable")]
+    if reliable:
+        w("## Reliable fan-out (the official client's default subprotocol)\n")
+        w("hubcast alone, one worker, 1,000 subscribers, 64 B, closed loop: none, half or all of the members on "
+          "`json.reliable.webpubsub.azure.v1`, acknowledging once 300 ids are unacknowledged or a second has "
+          "passed (bench/README.md, \"Reliable fan-out\"). Deliveries/s, in brackets deliveries per server "
+          "CPU-s; the last columns compare with the same run's non-reliable group. A cell whose loadgen core was "
+          "≥ 90 % busy is marked loadgen-bound.\n")
+        if repeated:
+            w("Each cell is the run with the median deliveries/s of several back-to-back runs; in square brackets "
+              "the min–max deliveries/s of those runs.\n")
+        shares = ["0", "0.5", "1"]
+        w("| window | none reliable | half reliable | all reliable | half / none | all / none |")
+        w("|---|---|---|---|---|---|")
+        for wnd in sorted({r["window"] for r in reliable}):
+            rs = {s: find(rows, scenario="fanout", label=f"reliable{s}-w{wnd}", server="hubcast") for s in shares}
+            cells = []
+            for s in shares:
+                bound = " loadgen-bound" if rs[s] is not None and loadgen_core_bound(rs[s]) else ""
+                cells.append(f"{num(get(rs[s], 'deliveries_per_s'))} ({num(get(rs[s], 'deliveries_per_server_cpu_s'))})"
+                             f"{spread(rs[s], brackets=True)}{bound}")
+            none = get(rs["0"], "deliveries_per_s")
+            w(f"| {wnd} | " + " | ".join(cells) +
+              f" | {fmt_ratio(ratio(get(rs['0.5'], 'deliveries_per_s'), none), True)}"
+              f" | {fmt_ratio(ratio(get(rs['1'], 'deliveries_per_s'), none), True)} |")
+        w("")
+        w(commands_block(reliable))
 
     # ---------------------------------------------------------------------------------------------
     scaling = [r for r in rows if r.get("label") in ("workers1", "workers2")]

@@ -30,14 +30,14 @@
 # Why this pinning, and what it can and cannot show: bench/README.md, "Scale-out".
 #
 # Environment: BENCH_PRIORITY, BENCH_BUILD_DIR (default build-bench), BENCH_ONLY (space-separated subset of:
-# micro fanout window scaling rooms echo connect idle rest scaleout), BENCH_QUICK=1 (short runs, to try the
+# micro fanout window reliable scaling rooms echo connect idle rest scaleout), BENCH_QUICK=1 (short runs, to try the
 # harness), BENCH_REPORT=0 (skip rewriting docs/benchmarks.md), BENCH_REPEAT (saturation runs per
 # fan-out and window-sweep cell, default 3, 1 with BENCH_QUICK=1; report.py keeps the median).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${BENCH_BUILD_DIR:-$root/build-bench}
-all_sections="micro fanout window scaling rooms echo connect idle rest scaleout"
+all_sections="micro fanout window reliable scaling rooms echo connect idle rest scaleout"
 only=${BENCH_ONLY:-$all_sections}
 quick=${BENCH_QUICK:-0}
 source_mode=${BENCH_SOURCE:-head}
@@ -366,6 +366,24 @@ if wants window; then
         done
         stop_server
     done
+fi
+
+if wants reliable; then
+    # The official client's default subprotocol: subscribers on json.reliable.webpubsub.azure.v1
+    # acknowledging as a client under load must (bench/load/adapters.hpp, reliable_ack_policy),
+    # none, half and all of a 1,000-member group, at the windows of the sweep above and 256.
+    reliable_windows=(16 64 256)
+    [[ $quick == 1 ]] && reliable_windows=(64)
+    start_server hubcast
+    record_load reliable-hubcast
+    for wnd in "${reliable_windows[@]}"; do
+        for share in 0 0.5 1; do
+            log "reliable fan-out: 1,000 subscribers, 64 B, window $wnd, reliable share $share, $repeat run(s)"
+            saturate "reliable$share-w$wnd" --scenario fanout --subscribers 1000 --payload 64 --window "$wnd" \
+                --reliable-share "$share" "${timing[@]}" >/dev/null
+        done
+    done
+    stop_server
 fi
 
 if wants scaling; then

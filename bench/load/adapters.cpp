@@ -1,5 +1,6 @@
 #include "adapters.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <ctime>
@@ -62,7 +63,9 @@ public:
         keys_.keys.push_back(settings_.access_key);
     }
     std::string_view name() const override { return "hubcast"; }
-    std::string_view subprotocol() const override { return "json.webpubsub.azure.v1"; }
+    std::string_view subprotocol(const client_spec& spec) const override {
+        return is_reliable(spec) ? "json.reliable.webpubsub.azure.v1" : "json.webpubsub.azure.v1";
+    }
 
     std::string request_target(std::uint32_t index, std::string_view group, bool subscriber,
                                std::uint16_t port) override {
@@ -79,10 +82,13 @@ public:
         return "/client/hubs/" + settings_.hub + "?access_token=" + token;
     }
 
-    void on_open(client&) override {}
+    void on_open(client& c) override { c.reliable = is_reliable(c.spec()); }
 
     void on_payload(client& c, std::string_view payload) override {
         if (report_marker(c, payload)) {
+            if (c.reliable) {
+                acknowledge(c, payload);
+            }
             return;
         }
         if (payload.find("\"connected\"") != std::string_view::npos) {
@@ -101,6 +107,44 @@ public:
     }
 
 private:
+    /// Subscriber i is reliable when the running count floor((i + 1) * share) steps up at i, so
+    /// that any share spreads evenly over the indexes (0.5: every second subscriber).
+    bool is_reliable(const client_spec& spec) const {
+        if (!spec.subscriber || settings_.reliable_share <= 0) {
+            return false;
+        }
+        const double share = settings_.reliable_share;
+        return static_cast<std::uint64_t>((spec.index + 1) * share) >
+               static_cast<std::uint64_t>(spec.index * share);
+    }
+
+    /// Reads the data message's `sequenceId` (hubcast writes it first) and acknowledges per
+    /// reliable_ack_policy.
+    void acknowledge(client& c, std::string_view payload) {
+        constexpr std::string_view prefix = R"({"sequenceId":)";
+        if (payload.substr(0, prefix.size()) != prefix) {
+            return;
+        }
+        std::uint64_t id = 0;
+        for (std::size_t i = prefix.size(); i < payload.size() && payload[i] >= '0' && payload[i] <= '9';
+             ++i) {
+            id = id * 10 + static_cast<std::uint64_t>(payload[i] - '0');
+        }
+        c.last_sequence = std::max(c.last_sequence, id);
+        const std::uint64_t now = client::receive_ns();
+        if (c.last_sequence - c.acked_sequence < reliable_ack_policy::max_unacked &&
+            now - c.acked_ns < reliable_ack_policy::max_delay_ns) {
+            return;
+        }
+        std::string& ack = scratch_;
+        ack.assign(R"({"type":"sequenceAck","sequenceId":)");
+        ack += std::to_string(c.last_sequence);
+        ack += '}';
+        c.send_frame(0x1, ack);
+        c.acked_sequence = c.last_sequence;
+        c.acked_ns = now;
+    }
+
     hubcast_settings settings_;
     auth::access_keys keys_;
     std::string scratch_;
@@ -141,7 +185,7 @@ template <typename Take> void consume_stream(client& c, std::string_view chunk, 
 class nats_adapter final : public protocol_adapter {
 public:
     std::string_view name() const override { return "nats"; }
-    std::string_view subprotocol() const override { return {}; }
+    std::string_view subprotocol(const client_spec&) const override { return {}; }
     std::string request_target(std::uint32_t, std::string_view, bool, std::uint16_t) override { return "/"; }
 
     void on_open(client&) override {}
@@ -221,7 +265,7 @@ void put_remaining_length(std::string& out, std::size_t value) {
 class mqtt_adapter final : public protocol_adapter {
 public:
     std::string_view name() const override { return "mosquitto"; }
-    std::string_view subprotocol() const override { return "mqtt"; }
+    std::string_view subprotocol(const client_spec&) const override { return "mqtt"; }
     std::string request_target(std::uint32_t, std::string_view, bool, std::uint16_t) override {
         return "/mqtt";
     }
@@ -319,7 +363,7 @@ private:
 class ceiling_adapter final : public protocol_adapter {
 public:
     std::string_view name() const override { return "ceiling"; }
-    std::string_view subprotocol() const override { return {}; }
+    std::string_view subprotocol(const client_spec&) const override { return {}; }
     std::string request_target(std::uint32_t, std::string_view group, bool subscriber,
                                std::uint16_t) override {
         // A connection without a group (idle, connect storm) publishes to a group nobody joins.

@@ -23,8 +23,8 @@ class protocol_adapter {
 public:
     virtual ~protocol_adapter() = default;
     virtual std::string_view name() const = 0;
-    /// Sec-WebSocket-Protocol to offer, or empty.
-    virtual std::string_view subprotocol() const = 0;
+    /// Sec-WebSocket-Protocol that connection `spec` offers, or empty.
+    virtual std::string_view subprotocol(const client_spec& spec) const = 0;
     /// The upgrade request target of connection `index` joining `group` on the server at
     /// 127.0.0.1:`port` (tokens are minted here, before any timing starts).
     virtual std::string request_target(std::uint32_t index, std::string_view group, bool subscriber,
@@ -40,11 +40,25 @@ public:
 struct hubcast_settings {
     std::string access_key;
     std::string hub = "bench";
+    /// The share of subscribers (0 to 1, spread evenly over the indexes) on
+    /// `json.reliable.webpubsub.azure.v1`, acknowledging as reliable_ack_policy says.
+    double reliable_share = 0;
 };
 
-/// hubcast: `json.webpubsub.azure.v1`; each client carries its own HS256 token (user `u<index>`,
-/// groups joined at connect through the `webpubsub.group` claim, audience the port it connects
-/// to, which hubcast checks against `Host`), minted with hubcast_auth.
+/// When a reliable subscriber sends its cumulative `sequenceAck`. @azure/web-pubsub-client acks
+/// from a 1 s timer (and at once only when the sequence id jumps by more than 300); at fan-out
+/// rates a subscriber receives far more than the server's 1,000 unacknowledged messages in a
+/// second, so the loadgen also acks once 300 are unacknowledged, as a client that keeps its
+/// session alive under load must.
+struct reliable_ack_policy {
+    static constexpr std::uint64_t max_unacked = 300;
+    static constexpr std::uint64_t max_delay_ns = 1'000'000'000;
+};
+
+/// hubcast: `json.webpubsub.azure.v1` (or the reliable one for reliable_share of the
+/// subscribers); each client carries its own HS256 token (user `u<index>`, groups joined at
+/// connect through the `webpubsub.group` claim, audience the port it connects to), minted with
+/// hubcast_auth.
 std::unique_ptr<protocol_adapter> make_hubcast_adapter(hubcast_settings settings);
 /// NATS over WebSocket: CONNECT, SUB, PING; ready at the PONG. PUB / MSG.
 std::unique_ptr<protocol_adapter> make_nats_adapter();

@@ -73,7 +73,7 @@ void client::send_request(std::uint16_t port) {
     out_ += std::to_string(port);
     out_ += "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
             "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n";
-    if (const auto protocol = adapter_.subprotocol(); !protocol.empty()) {
+    if (const auto protocol = adapter_.subprotocol(spec_); !protocol.empty()) {
         out_ += "Sec-WebSocket-Protocol: ";
         out_ += protocol;
         out_ += "\r\n";

@@ -64,7 +64,11 @@ public:
     int state = 0;                                     ///< adapter's per-connection state
     bool ready = false;
     bool failed = false;
-    std::uint32_t in_flight = 0; ///< scenario's per-connection window (echo)
+    std::uint32_t in_flight = 0;      ///< scenario's per-connection window (echo)
+    bool reliable = false;            ///< adapter's: speaks a reliable subprotocol
+    std::uint64_t last_sequence = 0;  ///< adapter's: the highest sequence id received
+    std::uint64_t acked_sequence = 0; ///< adapter's: the last id acknowledged
+    std::uint64_t acked_ns = 0;       ///< adapter's: when it was acknowledged (receive_ns())
 
     std::uint64_t bytes_received() const noexcept { return bytes_received_; }
 

@@ -62,6 +62,7 @@ namespace asio = boost::asio;
 
 struct options {
     std::string server = "hubcast"; // hubcast | nats | mqtt | ceiling
+    double reliable_share = 0;      // hubcast: share of subscribers on the reliable JSON subprotocol
     std::uint16_t port = 0;
     std::string scenario = "fanout"; // fanout | rooms | echo | connect | idle | probe
     std::size_t subscribers = 1000;  // fanout
@@ -99,6 +100,7 @@ struct options {
         "             echo (--connections N --window W)\n"
         "             connect (--connections N --connect-concurrency C)\n"
         "             idle (--levels 1000,5000,... [--hold S])   probe (--connections N [--hold S])\n"
+        "  hubcast: --reliable-share F (0-1: share of subscribers on json.reliable, acking)\n"
         "  common: --server-pid PID --warmup S --duration S --access-key K --hub H --label L\n"
         "  scale-out: --subscriber-ports P1,P2,... (fanout subscribers dealt over these ports, the\n"
         "             publisher on --port), --watch-pid NAME=PID (repeatable), --redis-port P\n",
@@ -176,6 +178,11 @@ options parse_options(int argc, char** argv) {
                 usage("--watch-pid takes NAME=PID");
             }
             o.watched.emplace_back(value.substr(0, eq), std::stoi(value.substr(eq + 1)));
+        } else if (flag == "--reliable-share") {
+            o.reliable_share = std::stod(value);
+            if (!(o.reliable_share >= 0 && o.reliable_share <= 1)) {
+                usage("--reliable-share takes 0 to 1");
+            }
         } else if (flag == "--redis-port") {
             o.redis_port = static_cast<std::uint16_t>(std::stoul(value));
         } else {
@@ -528,8 +535,9 @@ private:
     }
 
     std::string head(std::size_t connections) const {
-        return fmt::format(R"({{"scenario":"{}","server":"{}","label":"{}","connections":{},"payload":{},)",
-                           o_.scenario, adapter_->name(), o_.label, connections, o_.payload);
+        return fmt::format(
+            R"({{"scenario":"{}","server":"{}","label":"{}","connections":{},"payload":{},"reliable_share":{},)",
+            o_.scenario, adapter_->name(), o_.label, connections, o_.payload, o_.reliable_share);
     }
 
     std::string statuses() const {
@@ -889,7 +897,7 @@ std::unique_ptr<protocol_adapter> make_adapter(const options& o) {
         if (o.access_key.empty()) {
             usage("hubcast needs --access-key (tokens are minted from it)");
         }
-        return make_hubcast_adapter(hubcast_settings{o.access_key, o.hub});
+        return make_hubcast_adapter(hubcast_settings{o.access_key, o.hub, o.reliable_share});
     }
     if (o.server == "nats") {
         return make_nats_adapter();

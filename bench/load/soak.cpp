@@ -164,7 +164,7 @@ public:
     soak_adapter(std::string_view subprotocol, soak_events& events)
         : subprotocol_(subprotocol), events_(events) {}
     std::string_view name() const override { return "hubcast-soak"; }
-    std::string_view subprotocol() const override { return subprotocol_; }
+    std::string_view subprotocol(const client_spec&) const override { return subprotocol_; }
     std::string request_target(std::uint32_t, std::string_view, bool, std::uint16_t) override { return {}; }
     void on_open(client& c) override { events_.on_open(c); }
     void on_payload(client& c, std::string_view payload) override { events_.on_text(c, payload); }

@@ -1,10 +1,11 @@
 // Fan-out to reliable members (spec 5.1): every member gets its own sequence id, so its frame differs
 // from every other member's. Measures the two ways of building that frame, behind sinks that queue
 // what they are given the way the WebSocket session does (a shared pointer per piece):
-//   spliced - a per-member head (WebSocket header + `{"sequenceId":N,`) and the body every reliable
-//             member shares, gathered by the transport (what hubcast does);
-//   copied  - the same pieces joined into one contiguous frame per member (connection_sink's
-//             default send_spliced), i.e. a payload copy per recipient.
+//   spliced - the body every reliable member shares, queued with the member's sequence id; the
+//             per-member head (WebSocket header + `{"sequenceId":N,`) is built on the stack when
+//             the frame is written and gathered with the body (what hubcast does);
+//   copied  - head and body joined into one contiguous frame per member (connection_sink's
+//             default send_sequenced), i.e. a payload copy per recipient.
 // and plain JSON members (one shared frame, no sequence id) as the floor. One shard, driven inline;
 // the unacked buffers are acknowledged every 500 sends so they stay bounded, in every variant.
 #include <cstdint>
@@ -15,6 +16,7 @@
 #include <benchmark/benchmark.h>
 
 #include "core/router.hpp"
+#include "protocol/sequence_head.hpp"
 
 namespace {
 
@@ -43,18 +45,20 @@ private:
     std::vector<util::shared_bytes> queued_;
 };
 
-/// Gathers head and body as two queued pieces (the WebSocket session's send_spliced).
+/// Queues the shared body and builds the head as the WebSocket session's write does.
 class gathering_sink final : public queueing_sink {
 public:
-    core::send_result send_spliced(const util::shared_bytes& head, const util::shared_bytes& body,
-                                   core::send_deadline = core::no_deadline) override {
-        queue(head);
+    core::send_result send_sequenced(protocol::frame_family family, std::uint64_t sequence_id,
+                                     const util::shared_bytes& body,
+                                     core::send_deadline = core::no_deadline) override {
         queue(body);
+        const protocol::sequence_head head(family, sequence_id, body->size());
+        benchmark::DoNotOptimize(head);
         return core::send_result::queued;
     }
 };
 
-/// Keeps connection_sink's default send_spliced: one joined copy per member.
+/// Keeps connection_sink's default send_sequenced: one joined copy per member.
 class copying_sink final : public queueing_sink {};
 
 template <typename Sink> struct fixture {

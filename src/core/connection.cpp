@@ -4,6 +4,7 @@
 
 #include "protocol/json_protocol.hpp"
 #include "protocol/protobuf_protocol.hpp"
+#include "protocol/sequence_head.hpp"
 #include "protocol/websocket_frame.hpp"
 
 namespace hubcast::core {
@@ -39,8 +40,8 @@ send_result connection::deliver(const prepared_message& message, send_deadline d
     if (!body) {
         return send_result::dropped; // raw has no reliable form: nothing to number
     }
-    util::shared_bytes head = prepared_message::sequence_head(family, unacked_.next_sequence_id(), body);
-    if (!unacked_.push(head, body, deadline)) {
+    const std::uint64_t sequence_id = unacked_.next_sequence_id();
+    if (!unacked_.push(body, protocol::sequence_head::size_of(family, sequence_id, body->size()), deadline)) {
         if (counters_ != nullptr) {
             counters_->overflows.fetch_add(1, std::memory_order_relaxed);
         }
@@ -50,7 +51,7 @@ send_result connection::deliver(const prepared_message& message, send_deadline d
     if (sink_ == nullptr) {
         return send_result::queued; // parked: kept for the recovery
     }
-    return sink_->send_spliced(head, body, deadline);
+    return sink_->send_sequenced(family, sequence_id, body, deadline);
 }
 
 connection::~connection() {
@@ -91,7 +92,7 @@ void connection::resume(connection_sink& sink) {
     // Spec 5.5: every unacknowledged message, in order and with its original id, before any new
     // traffic; the client drops the ones it had already received.
     for (const auto& entry : unacked_.unacked()) {
-        sink.send_spliced(entry.head, entry.body, entry.deadline);
+        sink.send_sequenced(protocol::family_of(info_.kind), entry.sequence_id, entry.body, entry.deadline);
     }
 }
 

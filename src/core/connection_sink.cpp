@@ -2,13 +2,16 @@
 
 #include <string>
 
+#include "protocol/sequence_head.hpp"
+
 namespace hubcast::core {
 
-send_result connection_sink::send_spliced(const util::shared_bytes& head, const util::shared_bytes& body,
-                                          send_deadline deadline) {
+send_result connection_sink::send_sequenced(protocol::frame_family family, std::uint64_t sequence_id,
+                                            const util::shared_bytes& body, send_deadline deadline) {
+    const protocol::sequence_head head(family, sequence_id, body->size());
     std::string frame;
-    frame.reserve(head->size() + body->size());
-    frame += *head;
+    frame.reserve(head.size() + body->size());
+    frame += head.bytes();
     frame += *body;
     return send(util::make_shared_bytes(std::move(frame)), deadline);
 }

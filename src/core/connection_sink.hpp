@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "protocol/subprotocol.hpp"
 #include "util/send_result.hpp"
 #include "util/shared_bytes.hpp"
 
@@ -27,12 +28,13 @@ public:
     /// Starts the close handshake after the frames already queued. Idempotent.
     virtual void close(std::uint16_t code, std::string_view reason) = 0;
 
-    /// Queues one frame made of two pieces: `head` (this connection's own) then `body` (shared by
-    /// many connections), written back to back as one frame, both or neither (a reliable message,
-    /// spec 5.1: the sequence id is the only per-connection part). The default joins the pieces
-    /// into one buffer and calls send(); a transport that can gather should avoid that copy.
-    virtual send_result send_spliced(const util::shared_bytes& head, const util::shared_bytes& body,
-                                     send_deadline deadline = no_deadline);
+    /// Queues reliable message `sequence_id` (spec 5.1): one frame made of the
+    /// protocol::sequence_head of `family` (this connection's own: the frame header and the id)
+    /// then `body` (shared by every reliable recipient), both or neither. The default joins the
+    /// two into one buffer and calls send(); a transport that can gather should avoid that copy
+    /// and build the head only when it writes it.
+    virtual send_result send_sequenced(protocol::frame_family family, std::uint64_t sequence_id,
+                                       const util::shared_bytes& body, send_deadline deadline = no_deadline);
 
     /// The connection's session moved to another transport (a recovery, spec 5.5) while this one
     /// was still bound (half-open): drop the client without a close handshake, and from now on

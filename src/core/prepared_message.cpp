@@ -62,31 +62,6 @@ util::shared_bytes prepared_message::encode_sequenced_body(protocol::frame_famil
     return body ? util::make_shared_bytes(std::string(*body)) : nullptr;
 }
 
-util::shared_bytes prepared_message::sequence_head(protocol::frame_family family, std::uint64_t sequence_id,
-                                                   const util::shared_bytes& body) {
-    // Once per recipient per message: one allocation for the bytes (the frame header is short
-    // enough for the small-string buffer) and one for the shared pointer.
-    std::string head;
-    switch (family) {
-    case protocol::frame_family::json: {
-        const std::size_t prefix_size = protocol::json_sequence_prefix_size(sequence_id);
-        head = protocol::encode_frame_header(protocol::ws_opcode::text, prefix_size + body->size());
-        head.reserve(head.size() + prefix_size);
-        protocol::append_json_sequence_prefix(head, sequence_id);
-        break;
-    }
-    case protocol::frame_family::protobuf: {
-        const std::string prefix = protocol::protobuf_sequence_prefix(sequence_id, body->size());
-        head = protocol::encode_frame_header(protocol::ws_opcode::binary, prefix.size() + body->size());
-        head += prefix;
-        break;
-    }
-    case protocol::frame_family::raw:
-        return nullptr;
-    }
-    return util::make_shared_bytes(std::move(head));
-}
-
 util::shared_bytes prepared_message::encode(protocol::frame_family family) const {
     switch (family) {
     case protocol::frame_family::raw: {

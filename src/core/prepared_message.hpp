@@ -30,15 +30,12 @@ public:
     /// protobuf → a DownstreamMessage DataMessage in a binary frame (data mapped as spec 6.4 says).
     const util::shared_bytes& frame(protocol::frame_family family) const;
 
-    /// Reliable recipients (spec 5.1) get a frame of their own, sequence_head() followed by this
-    /// body: the message encoded once, shared by every reliable recipient of `family` and by their
-    /// unacked buffers. Built on first use; null for the raw family, which has no reliable form
-    /// (json and protobuf both have one). Thread-safe.
+    /// Reliable recipients (spec 5.1) get a frame of their own, a protocol::sequence_head (the
+    /// frame header and their sequence id) followed by this body: the message encoded once,
+    /// shared by every reliable recipient of `family` and by their unacked buffers. Built on
+    /// first use; null for the raw family, which has no reliable form (json and protobuf both
+    /// have one). Thread-safe.
     const util::shared_bytes& sequenced_body(protocol::frame_family family) const;
-    /// The per-connection piece: the WebSocket header of the whole frame and the sequence id.
-    /// `body` is sequenced_body(family) (non-null).
-    static util::shared_bytes sequence_head(protocol::frame_family family, std::uint64_t sequence_id,
-                                            const util::shared_bytes& body);
 
     /// The bytes this message keeps alive once it is delivered: its payload and names, plus one
     /// frame carrying the payload (recipients of a second family or reliable ones add about as

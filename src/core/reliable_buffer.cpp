@@ -4,15 +4,15 @@
 
 namespace hubcast::core {
 
-bool reliable_buffer::push(util::shared_bytes head, util::shared_bytes body, send_deadline deadline) {
-    const std::size_t size = head->size() + body->size();
+bool reliable_buffer::push(util::shared_bytes body, std::size_t head_size, send_deadline deadline) {
+    const std::size_t size = head_size + body->size();
     if (this->size() >= limits_.max_messages || size > limits_.max_bytes - bytes_) {
         return false;
     }
     if (!entries_) {
         entries_.emplace();
     }
-    entries_->push_back(entry{next_id_, std::move(head), std::move(body), deadline});
+    entries_->push_back(entry{next_id_, std::move(body), deadline, static_cast<std::uint32_t>(head_size)});
     bytes_ += size;
     ++next_id_;
     return true;

@@ -18,17 +18,18 @@ struct reliable_limits {
 
 /// The numbered data messages a reliable session sent and the client has not acknowledged yet
 /// (spec 5.1-5.3). Ids start at 1 and grow by one per message; acknowledgements are cumulative.
-/// Each entry is a frame in two pieces: `head` (WebSocket header and the sequence id, this
-/// session's own) and `body` (shared by every reliable recipient of the message), so holding a
-/// message costs this session the head only. Owned by one connection; not thread-safe.
+/// Each entry is the id and the `body` shared by every reliable recipient of the message: the
+/// rest of the frame, its protocol::sequence_head, is rebuilt from the id when the message is
+/// (re)sent, so holding a message costs this session an entry and nothing on the heap of its own.
+/// Owned by one connection; not thread-safe.
 class reliable_buffer {
 public:
     struct entry {
         std::uint64_t sequence_id;
-        util::shared_bytes head;
         util::shared_bytes body;
-        send_deadline deadline; ///< a replay after it is dropped by the transport, as the first send
-        std::size_t size() const noexcept { return head->size() + body->size(); }
+        send_deadline deadline;  ///< a replay after it is dropped by the transport, as the first send
+        std::uint32_t head_size; ///< the sequence head's bytes, counted under the byte limit
+        std::size_t size() const noexcept { return head_size + body->size(); }
     };
 
     explicit reliable_buffer(reliable_limits limits = {}) : limits_(limits) {}
@@ -38,10 +39,10 @@ public:
     /// The highest id handed out so far (0 before the first message).
     std::uint64_t last_sequence_id() const noexcept { return next_id_ - 1; }
 
-    /// Keeps message next_sequence_id(), whose frame is `head` then `body`, and advances the id.
-    /// Returns false, keeping nothing and not advancing, when the message would pass either limit:
-    /// the session has overflowed and must end for good.
-    bool push(util::shared_bytes head, util::shared_bytes body, send_deadline deadline = no_deadline);
+    /// Keeps message next_sequence_id(), whose frame is a head of `head_size` bytes then `body`,
+    /// and advances the id. Returns false, keeping nothing and not advancing, when the message
+    /// would pass either limit: the session has overflowed and must end for good.
+    bool push(util::shared_bytes body, std::size_t head_size, send_deadline deadline = no_deadline);
 
     /// A cumulative `sequenceAck` (spec 5.2): releases every message with an id up to
     /// `sequence_id`; an id above the last one sent releases all of them. 0 and stale ids release

@@ -1,8 +1,8 @@
 #include "protocol/json_sequence.hpp"
 
+#include <algorithm>
 #include <cassert>
-
-#include "protocol/json_text.hpp"
+#include <charconv>
 
 namespace hubcast::protocol {
 
@@ -11,16 +11,16 @@ constexpr std::string_view sequence_id_member = R"({"sequenceId":)";
 } // namespace
 
 std::string json_sequence_prefix(std::uint64_t sequence_id) {
-    std::string out;
-    out.reserve(json_sequence_prefix_size(sequence_id));
-    append_json_sequence_prefix(out, sequence_id);
+    std::string out(json_sequence_prefix_size(sequence_id), '\0');
+    write_json_sequence_prefix(out.data(), sequence_id);
     return out;
 }
 
-void append_json_sequence_prefix(std::string& out, std::uint64_t sequence_id) {
-    out += sequence_id_member;
-    append_json_uint(out, sequence_id);
-    out += ',';
+char* write_json_sequence_prefix(char* out, std::uint64_t sequence_id) noexcept {
+    out = std::copy(sequence_id_member.begin(), sequence_id_member.end(), out);
+    out = std::to_chars(out, out + 20, sequence_id).ptr; // 20: the digits of the largest uint64
+    *out++ = ',';
+    return out;
 }
 
 std::size_t json_sequence_prefix_size(std::uint64_t sequence_id) noexcept {

@@ -14,9 +14,9 @@ namespace hubcast::protocol {
 
 /// `{"sequenceId":N,` (N is never 0: ids start at 1).
 std::string json_sequence_prefix(std::uint64_t sequence_id);
-/// The same appended to `out`, and its length: a per-recipient head is built in one allocation.
-void append_json_sequence_prefix(std::string& out, std::uint64_t sequence_id);
+/// Its length, and the same written at `out` (which has room for it), returning the end.
 std::size_t json_sequence_prefix_size(std::uint64_t sequence_id) noexcept;
+char* write_json_sequence_prefix(char* out, std::uint64_t sequence_id) noexcept;
 /// `message` (an encode_group_message / encode_server_message result) without its opening brace.
 std::string_view json_sequenced_body(std::string_view message) noexcept;
 

@@ -258,15 +258,16 @@ std::string encode_data_message(const std::string_view* group, const message_dat
 constexpr std::uint8_t data_message_tag = (2 << 3) | 2; // DownstreamMessage.data_message, length-delimited
 constexpr std::uint8_t sequence_id_tag = (4 << 3) | 0;  // DataMessage.sequence_id, varint
 
-void append_varint(std::string& out, std::uint64_t value) {
+char* write_varint(char* out, std::uint64_t value) noexcept {
     while (value >= 0x80) {
-        out += static_cast<char>((value & 0x7f) | 0x80);
+        *out++ = static_cast<char>((value & 0x7f) | 0x80);
         value >>= 7;
     }
-    out += static_cast<char>(value);
+    *out++ = static_cast<char>(value);
+    return out;
 }
 
-std::size_t varint_size(std::uint64_t value) {
+std::size_t varint_size(std::uint64_t value) noexcept {
     std::size_t size = 1;
     while (value >= 0x80) {
         value >>= 7;
@@ -391,14 +392,21 @@ std::optional<std::string_view> protobuf_sequenced_body(std::string_view message
 }
 
 std::string protobuf_sequence_prefix(std::uint64_t sequence_id, std::size_t body_size) {
-    const std::size_t sequence_size = 1 + varint_size(sequence_id);
-    std::string out;
-    out.reserve(1 + varint_size(body_size + sequence_size) + sequence_size);
-    out += static_cast<char>(data_message_tag);
-    append_varint(out, body_size + sequence_size);
-    out += static_cast<char>(sequence_id_tag);
-    append_varint(out, sequence_id);
+    std::string out(protobuf_sequence_prefix_size(sequence_id, body_size), '\0');
+    write_protobuf_sequence_prefix(out.data(), sequence_id, body_size);
     return out;
+}
+
+std::size_t protobuf_sequence_prefix_size(std::uint64_t sequence_id, std::size_t body_size) noexcept {
+    const std::size_t sequence_size = 1 + varint_size(sequence_id);
+    return 1 + varint_size(body_size + sequence_size) + sequence_size;
+}
+
+char* write_protobuf_sequence_prefix(char* out, std::uint64_t sequence_id, std::size_t body_size) noexcept {
+    *out++ = static_cast<char>(data_message_tag);
+    out = write_varint(out, body_size + 1 + varint_size(sequence_id));
+    *out++ = static_cast<char>(sequence_id_tag);
+    return write_varint(out, sequence_id);
 }
 
 } // namespace hubcast::protocol

@@ -66,5 +66,8 @@ std::optional<std::string_view> protobuf_sequenced_body(std::string_view message
 /// The outer tag and length of a DataMessage of `body_size` bytes plus the sequence id, then
 /// sequence_id itself.
 std::string protobuf_sequence_prefix(std::uint64_t sequence_id, std::size_t body_size);
+/// Its length, and the same written at `out` (which has room for it), returning the end.
+std::size_t protobuf_sequence_prefix_size(std::uint64_t sequence_id, std::size_t body_size) noexcept;
+char* write_protobuf_sequence_prefix(char* out, std::uint64_t sequence_id, std::size_t body_size) noexcept;
 
 } // namespace hubcast::protocol

@@ -10,42 +10,46 @@ constexpr bool is_continuation_byte(char c) noexcept {
     return (static_cast<unsigned char>(c) & 0xC0) == 0x80;
 }
 
-std::size_t header_size(std::size_t payload_size) noexcept {
+} // namespace
+
+std::size_t frame_header_size(std::size_t payload_size) noexcept {
     return payload_size < 126 ? 2 : payload_size <= 0xFFFF ? 4 : 10;
 }
 
-void write_header(unsigned char* out, ws_opcode opcode, std::size_t size) noexcept {
-    out[0] = static_cast<unsigned char>(0x80 | static_cast<unsigned>(opcode));
-    if (size < 126) {
-        out[1] = static_cast<unsigned char>(size);
-    } else if (size <= 0xFFFF) {
-        out[1] = 126;
-        out[2] = static_cast<unsigned char>(size >> 8);
-        out[3] = static_cast<unsigned char>(size);
-    } else {
-        out[1] = 127;
-        const auto wide = static_cast<std::uint64_t>(size);
-        for (int i = 0; i < 8; ++i) {
-            out[2 + i] = static_cast<unsigned char>(wide >> (56 - 8 * i));
-        }
+std::size_t write_frame_header(char* out, ws_opcode opcode, std::size_t payload_size) noexcept {
+    auto* bytes = reinterpret_cast<unsigned char*>(out);
+    bytes[0] = static_cast<unsigned char>(0x80 | static_cast<unsigned>(opcode));
+    if (payload_size < 126) {
+        bytes[1] = static_cast<unsigned char>(payload_size);
+        return 2;
     }
+    if (payload_size <= 0xFFFF) {
+        bytes[1] = 126;
+        bytes[2] = static_cast<unsigned char>(payload_size >> 8);
+        bytes[3] = static_cast<unsigned char>(payload_size);
+        return 4;
+    }
+    bytes[1] = 127;
+    const auto wide = static_cast<std::uint64_t>(payload_size);
+    for (int i = 0; i < 8; ++i) {
+        bytes[2 + i] = static_cast<unsigned char>(wide >> (56 - 8 * i));
+    }
+    return 10;
 }
-
-} // namespace
 
 std::string encode_frame(ws_opcode opcode, std::string_view payload) {
     const std::size_t size = payload.size();
-    const std::size_t header = header_size(size);
+    const std::size_t header = frame_header_size(size);
     std::string frame;
     frame.resize(header + size);
-    write_header(reinterpret_cast<unsigned char*>(frame.data()), opcode, size);
+    write_frame_header(frame.data(), opcode, size);
     payload.copy(frame.data() + header, size);
     return frame;
 }
 
 std::string encode_frame_header(ws_opcode opcode, std::size_t payload_size) {
-    std::string header(header_size(payload_size), '\0');
-    write_header(reinterpret_cast<unsigned char*>(header.data()), opcode, payload_size);
+    std::string header(frame_header_size(payload_size), '\0');
+    write_frame_header(header.data(), opcode, payload_size);
     return header;
 }
 

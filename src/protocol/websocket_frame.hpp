@@ -40,6 +40,11 @@ std::string encode_frame(ws_opcode opcode, std::string_view payload);
 /// separately, as when a frame is gathered from pieces shared by several recipients.
 std::string encode_frame_header(ws_opcode opcode, std::size_t payload_size);
 
+/// The header size (2, 4 or 10 bytes) of a frame whose payload has `payload_size` bytes.
+std::size_t frame_header_size(std::size_t payload_size) noexcept;
+/// Writes that header (FIN set, unmasked) at `out`, which has room for it; returns its size.
+std::size_t write_frame_header(char* out, ws_opcode opcode, std::size_t payload_size) noexcept;
+
 /// The payload of a complete frame built by encode_frame (unmasked, FIN set, length as written).
 std::string_view frame_payload(std::string_view frame) noexcept;
 

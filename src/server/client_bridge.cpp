@@ -94,15 +94,16 @@ core::send_result client_bridge::send(const util::shared_bytes& frame, core::sen
     return link_->send(frame, deadline);
 }
 
-core::send_result client_bridge::send_spliced(const util::shared_bytes& head, const util::shared_bytes& body,
-                                              core::send_deadline deadline) {
+core::send_result client_bridge::send_sequenced(protocol::frame_family family, std::uint64_t sequence_id,
+                                                const util::shared_bytes& body,
+                                                core::send_deadline deadline) {
     if (link_ == nullptr) {
         return core::send_result::dropped;
     }
     if (access_) {
         ++access_->messages_out;
     }
-    return link_->send_spliced(head, body, deadline);
+    return link_->send_sequenced(family, sequence_id, body, deadline);
 }
 
 void client_bridge::hold_writes() {

@@ -34,8 +34,9 @@ public:
     core::send_result send(const util::shared_bytes& frame,
                            core::send_deadline deadline = core::no_deadline) override;
     void close(std::uint16_t code, std::string_view reason) override;
-    core::send_result send_spliced(const util::shared_bytes& head, const util::shared_bytes& body,
-                                   core::send_deadline deadline = core::no_deadline) override;
+    core::send_result send_sequenced(protocol::frame_family family, std::uint64_t sequence_id,
+                                     const util::shared_bytes& body,
+                                     core::send_deadline deadline = core::no_deadline) override;
     void hold_writes() override;
     void release_writes() override;
     /// A recovery on a new transport took the session over: forget it and drop this transport.

@@ -144,7 +144,8 @@ std::unique_ptr<backplane::redis_backplane> join_cluster(const server_options& o
 struct serving_parts {
     serving_parts(const server_options& options, asio::io_context& main_loop)
         : hubs(options.hubs), webhooks(hubs, options.access_keys, upstream_options_from(options)),
-          returner(main_loop), firewall(options.firewall, options.effective_workers()),
+          returner(main_loop, options.effective_workers()),
+          firewall(options.firewall, options.effective_workers()),
           router(options.effective_workers(), options.mailbox_max_bytes, reliable_options_from(options)),
           clients(router, auth::access_keys{options.access_keys}, metrics, client_options_from(options)),
           rest(router, auth::access_keys{options.access_keys}, rest_options_from(options)),
@@ -167,6 +168,9 @@ struct serving_parts {
         registry.add_counter("hubcast_memory_trims_total",
                              "Times free allocator memory was returned to the system after a burst.",
                              [this] { return returner.trims(); });
+        registry.add_counter("hubcast_memory_trims_deferred_total",
+                             "Checks that found memory to return but left it, the process being busy.",
+                             [this] { return returner.deferred(); });
         webhooks.counters().register_into(registry);
         if (other_nodes) {
             other_nodes->register_metrics(registry);

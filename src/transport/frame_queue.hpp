@@ -1,21 +1,31 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <utility>
 #include <vector>
 
+#include "protocol/subprotocol.hpp"
 #include "transport/handlers.hpp"
 #include "util/shared_bytes.hpp"
 
 namespace hubcast::transport {
 
-/// One outbound frame of a WebSocket session: shared bytes, never copied per recipient.
+/// One outbound frame of a WebSocket session: shared bytes, never copied per recipient. Either a
+/// whole frame in `bytes`, or a reliable message: sequence_id != 0, no `bytes`, and the frame is
+/// the protocol::sequence_head (`family`, `sequence_id`, the body's size: built when written)
+/// followed by the shared body in `tail`.
 struct queued_frame {
     util::shared_bytes bytes;
     send_deadline deadline = no_deadline;
-    util::shared_bytes tail; ///< a spliced frame's shared body, written right after `bytes`
+    util::shared_bytes tail;       ///< a reliable message's shared body
+    std::uint64_t sequence_id = 0; ///< non-zero: a reliable message
+    std::uint8_t head_size = 0;    ///< the sequence head's size, for size()
+    protocol::frame_family family = protocol::frame_family::raw;
 
-    std::size_t size() const noexcept { return bytes->size() + (tail ? tail->size() : 0); }
+    std::size_t size() const noexcept {
+        return (bytes ? bytes->size() : head_size) + (tail ? tail->size() : 0);
+    }
 };
 
 /// The outbound queue of one session: a ring in one vector. Unlike std::deque it allocates nothing

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "protocol/http_types.hpp"
+#include "protocol/subprotocol.hpp"
 #include "protocol/websocket_frame.hpp"
 #include "util/send_result.hpp"
 #include "util/shared_bytes.hpp"
@@ -30,11 +31,13 @@ public:
     virtual send_result send(const util::shared_bytes& frame, send_deadline deadline = no_deadline) = 0;
     /// Sends a close frame after the queued frames, then ends the session (idempotent).
     virtual void close(std::uint16_t code, std::string_view reason) = 0;
-    /// Queues one frame made of `head` then `body` (a per-connection piece and a piece shared by
-    /// many connections), gathered into the same write without copying: the bound and the
-    /// deadline apply to the pair, and nothing is ever written between the two.
-    virtual send_result send_spliced(const util::shared_bytes& head, const util::shared_bytes& body,
-                                     send_deadline deadline = no_deadline) = 0;
+    /// Queues reliable message `sequence_id` of the session (spec 5.1): the frame is the
+    /// protocol::sequence_head of `family` and then `body` (shared by every reliable recipient),
+    /// gathered into the same write without copying; the head is built when the frame is written
+    /// and never allocated. The bound and the deadline apply to the whole frame.
+    virtual send_result send_sequenced(protocol::frame_family family, std::uint64_t sequence_id,
+                                       const util::shared_bytes& body,
+                                       send_deadline deadline = no_deadline) = 0;
     /// Replaces the keep-alive ping interval of this session (0: no pings), e.g. a hub's own
     /// setting; the next ping is due one new interval from now.
     virtual void set_keepalive_interval(std::chrono::seconds interval) = 0;

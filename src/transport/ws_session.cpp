@@ -1,6 +1,7 @@
 #include "transport/ws_session.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <chrono>
 
@@ -9,6 +10,7 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 
+#include "protocol/sequence_head.hpp"
 #include "transport/worker_io.hpp"
 
 namespace hubcast::transport {
@@ -72,20 +74,22 @@ void ws_session::start() {
 }
 
 send_result ws_session::send(const util::shared_bytes& frame, send_deadline deadline) {
-    return enqueue_data(frame, nullptr, deadline);
+    return enqueue_data(queued_frame{frame, deadline});
 }
 
-send_result ws_session::send_spliced(const util::shared_bytes& head, const util::shared_bytes& body,
-                                     send_deadline deadline) {
-    return enqueue_data(head, body, deadline);
+send_result ws_session::send_sequenced(protocol::frame_family family, std::uint64_t sequence_id,
+                                       const util::shared_bytes& body, send_deadline deadline) {
+    const auto head_size =
+        static_cast<std::uint8_t>(protocol::sequence_head::size_of(family, sequence_id, body->size()));
+    return enqueue_data(queued_frame{nullptr, deadline, body, sequence_id, head_size, family});
 }
 
-send_result ws_session::enqueue_data(const util::shared_bytes& frame, const util::shared_bytes& tail,
-                                     send_deadline deadline) {
+send_result ws_session::enqueue_data(queued_frame frame) {
     if (state_ != state::open || close_queued_) {
         return send_result::dropped;
     }
-    const std::size_t size = frame->size() + (tail ? tail->size() : 0);
+    const std::size_t size = frame.size();
+    const send_deadline deadline = frame.deadline;
     if (queued_bytes_ + size > options_.outbound_hard_bytes) {
         if (!slow_consumer_reported_) {
             slow_consumer_reported_ = true;
@@ -98,7 +102,7 @@ send_result ws_session::enqueue_data(const util::shared_bytes& frame, const util
         }
         return send_result::dropped;
     }
-    queue_.push_back({frame, deadline, tail});
+    queue_.push_back(std::move(frame));
     queued_bytes_ += size;
     if (deadline != no_deadline) {
         ++frames_with_deadline_;
@@ -198,9 +202,12 @@ void ws_session::flush() {
 
 bool ws_session::write_some_frames() {
     iovec iov[max_iovecs];
+    // Reliable messages' heads, built here for this write only (each frame takes two iovecs).
+    std::array<protocol::sequence_head, max_iovecs / 2> heads;
+    std::size_t head_count = 0;
     std::size_t count = 0;
     std::size_t skip = head_written_;
-    const auto add = [&](const std::string& bytes) {
+    const auto add = [&](std::string_view bytes) {
         if (skip >= bytes.size()) {
             skip -= bytes.size();
             return;
@@ -209,9 +216,15 @@ bool ws_session::write_some_frames() {
         skip = 0;
     };
     for (std::size_t i = 0; i < queue_.size() && count + 2 <= max_iovecs; ++i) {
-        add(*queue_[i].bytes);
-        if (const auto& tail = queue_[i].tail) {
-            add(*tail);
+        const queued_frame& frame = queue_[i];
+        if (frame.sequence_id != 0) {
+            heads[head_count] = protocol::sequence_head(frame.family, frame.sequence_id, frame.tail->size());
+            add(heads[head_count++].bytes());
+        } else {
+            add(*frame.bytes);
+        }
+        if (frame.tail) {
+            add(*frame.tail);
         }
     }
     msghdr message{};

@@ -37,8 +37,8 @@ public:
     void start();
 
     send_result send(const util::shared_bytes& frame, send_deadline deadline = no_deadline) override;
-    send_result send_spliced(const util::shared_bytes& head, const util::shared_bytes& body,
-                             send_deadline deadline = no_deadline) override;
+    send_result send_sequenced(protocol::frame_family family, std::uint64_t sequence_id,
+                               const util::shared_bytes& body, send_deadline deadline = no_deadline) override;
     void close(std::uint16_t code, std::string_view reason) override;
     void set_keepalive_interval(std::chrono::seconds interval) override;
     void abort() override;
@@ -62,9 +62,8 @@ private:
     void read_available();
     void wait_readable();
     void on_read_failed();
-    /// A data frame, `tail` (may be null) written right after `frame` as part of the same frame.
-    send_result enqueue_data(const util::shared_bytes& frame, const util::shared_bytes& tail,
-                             send_deadline deadline);
+    /// Queues a data frame within the outbound bound (the slow-consumer close past it).
+    send_result enqueue_data(queued_frame frame);
     void enqueue_control(std::string frame);
     void schedule_flush();
     void flush_from_list();

@@ -5,7 +5,7 @@
 //
 // The input is a program: byte 0 picks the family (JSON or protobuf reliable) and the message
 // limit, byte 1 the byte limit, then each operation is one byte and its operands: push a message
-// (numbered as core::connection numbers it: sequence_head + the shared sequenced_body), a
+// (numbered as core::connection numbers it: a protocol::sequence_head + the shared sequenced_body), a
 // cumulative sequenceAck (ids near the window, 0, stale, past the last one sent, or any 64-bit
 // value), a replay, or the end of the session (clear). A reference model, a plain list of (id,
 // payload), runs beside it. After every operation: nothing acknowledged is kept, everything
@@ -27,6 +27,7 @@
 #include "core/reliable_buffer.hpp"
 #include "fuzz_check.hpp"
 #include "proto/webpubsub.pb.h"
+#include "protocol/sequence_head.hpp"
 #include "protocol/websocket_frame.hpp"
 #include "util/base64.hpp"
 
@@ -86,11 +87,11 @@ public:
         const util::shared_bytes& body = message->sequenced_body(family_);
         FUZZ_CHECK(body != nullptr);
         const std::uint64_t id = buffer_.next_sequence_id();
-        util::shared_bytes head = core::prepared_message::sequence_head(family_, id, body);
-        FUZZ_CHECK(head != nullptr);
-        const std::size_t size = head->size() + body->size();
+        const protocol::sequence_head head(family_, id, body->size());
+        FUZZ_CHECK(head.size() == protocol::sequence_head::size_of(family_, id, body->size()));
+        const std::size_t size = head.size() + body->size();
         const bool fits = model_.size() < limits_.max_messages && model_bytes_ + size <= limits_.max_bytes;
-        FUZZ_CHECK(buffer_.push(head, body) == fits);
+        FUZZ_CHECK(buffer_.push(body, head.size()) == fits);
         if (fits) {
             model_.push_back(model_entry{id, std::move(payload), size});
             model_bytes_ += size;
@@ -114,9 +115,11 @@ public:
         for (std::size_t i = 0; i < kept.size(); ++i) {
             const auto& entry = kept[i];
             FUZZ_CHECK(entry.sequence_id == model_[i].id);
-            FUZZ_CHECK(entry.head != nullptr && entry.body != nullptr);
+            FUZZ_CHECK(entry.body != nullptr);
             FUZZ_CHECK(entry.size() == model_[i].size);
-            const std::string frame = *entry.head + *entry.body;
+            // A replay rebuilds the head from the id (as the transport does when it writes one).
+            const protocol::sequence_head head(family_, entry.sequence_id, entry.body->size());
+            const std::string frame = std::string(head.bytes()) + *entry.body;
             const std::string_view payload = protocol::frame_payload(frame);
             // The whole frame is the header and its payload: nothing of another message follows.
             FUZZ_CHECK(frame.size() - payload.size() <= 10);

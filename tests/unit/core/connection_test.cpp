@@ -37,8 +37,9 @@ TEST(Connection, DeliverSendsTheFrameOfItsFamily) {
     EXPECT_EQ(raw_sink.frames[0], message->frame(frame_family::raw));
     EXPECT_EQ(json_sink.frames[0], message->frame(frame_family::json));
     // Reliable clients get their own numbered frame around the message's shared body.
-    ASSERT_EQ(reliable_sink.spliced.size(), 1u);
-    EXPECT_EQ(reliable_sink.spliced[0].body, message->sequenced_body(frame_family::json));
+    ASSERT_EQ(reliable_sink.sequenced.size(), 1u);
+    EXPECT_EQ(reliable_sink.sequenced[0].body, message->sequenced_body(frame_family::json));
+    EXPECT_EQ(reliable_sink.sequenced[0].sequence_id, 1u);
     EXPECT_EQ(json_of(reliable_sink.frames[0]).at("sequenceId"), 1);
 }
 

@@ -6,6 +6,7 @@
 #include "core/prepared_message.hpp"
 #include "proto/webpubsub.pb.h"
 #include "protocol/protobuf_protocol.hpp"
+#include "protocol/sequence_head.hpp"
 #include "recording_sink.hpp"
 
 namespace hubcast::core {
@@ -123,7 +124,8 @@ TEST(PreparedMessage, ConcurrentFirstUseYieldsOneSharedFrame) {
 }
 
 // Design section 5: reliable recipients share one body; only the head (frame header and sequence
-// id) is theirs, and head + body is one well-formed frame at every header size.
+// id, a protocol::sequence_head) is theirs, and head + body is one well-formed frame at every
+// header size.
 TEST(PreparedMessage, SequencedFramesAreAHeadPlusTheSharedBody) {
     for (const std::size_t size : {1, 100, 110, 125, 126, 65000, 65536, 70000}) {
         const auto message =
@@ -132,8 +134,9 @@ TEST(PreparedMessage, SequencedFramesAreAHeadPlusTheSharedBody) {
         ASSERT_NE(body, nullptr);
         EXPECT_EQ(message->sequenced_body(frame_family::json), body) << "built once";
         for (const std::uint64_t id : {1ULL, 99999ULL, 18446744073709551615ULL}) {
-            const auto head = prepared_message::sequence_head(frame_family::json, id, body);
-            const auto frame = parse_frame(*head + *body);
+            const protocol::sequence_head head(frame_family::json, id, body->size());
+            EXPECT_EQ(head.size(), protocol::sequence_head::size_of(frame_family::json, id, body->size()));
+            const auto frame = parse_frame(std::string(head.bytes()) + *body);
             ASSERT_TRUE(frame.well_formed) << size << " " << id;
             EXPECT_EQ(frame.opcode, ws_opcode::text);
             auto json = boost::json::parse(frame.payload).as_object();
@@ -155,8 +158,10 @@ TEST(PreparedMessage, ProtobufSequencedFramesAreAHeadPlusTheSharedBody) {
         ASSERT_NE(body, nullptr);
         EXPECT_EQ(message->sequenced_body(frame_family::protobuf), body) << "built once";
         for (const std::uint64_t id : {1ULL, 127ULL, 128ULL, 99999ULL, 18446744073709551615ULL}) {
-            const auto head = prepared_message::sequence_head(frame_family::protobuf, id, body);
-            const auto frame = parse_frame(*head + *body);
+            const protocol::sequence_head head(frame_family::protobuf, id, body->size());
+            EXPECT_EQ(head.size(),
+                      protocol::sequence_head::size_of(frame_family::protobuf, id, body->size()));
+            const auto frame = parse_frame(std::string(head.bytes()) + *body);
             ASSERT_TRUE(frame.well_formed) << size << " " << id;
             EXPECT_EQ(frame.opcode, ws_opcode::binary);
             azure::webpubsub::DownstreamMessage sequenced;

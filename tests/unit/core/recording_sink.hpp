@@ -10,6 +10,7 @@
 #include <boost/json.hpp>
 
 #include "core/connection_sink.hpp"
+#include "protocol/sequence_head.hpp"
 #include "protocol/websocket_frame.hpp"
 #include "util/shared_bytes.hpp"
 
@@ -34,23 +35,25 @@ public:
     void close(std::uint16_t code, std::string_view reason) override {
         closes.push_back({code, std::string(reason), frames.size()});
     }
-    /// Records the pieces, and the joined frame in `frames` so that parse_frame/json_of read it.
-    send_result send_spliced(const util::shared_bytes& head, const util::shared_bytes& body,
-                             send_deadline deadline = no_deadline) override {
-        spliced.push_back({head, body, frames.size()});
-        return send(util::make_shared_bytes(*head + *body), deadline);
+    /// Records the call, and the joined frame in `frames` so that parse_frame/json_of read it.
+    send_result send_sequenced(protocol::frame_family family, std::uint64_t sequence_id,
+                               const util::shared_bytes& body,
+                               send_deadline deadline = no_deadline) override {
+        sequenced.push_back({sequence_id, body, frames.size()});
+        const protocol::sequence_head head(family, sequence_id, body->size());
+        return send(util::make_shared_bytes(std::string(head.bytes()) + *body), deadline);
     }
     void abandon() override { ++abandons; }
 
     std::vector<util::shared_bytes> frames;
     std::vector<send_deadline> deadlines; ///< one per frame, no_deadline for most
     std::vector<close_call> closes;
-    struct spliced_call {
-        util::shared_bytes head;
+    struct sequenced_call {
+        std::uint64_t sequence_id;
         util::shared_bytes body;
         std::size_t frame_index; ///< where the joined frame is in `frames`
     };
-    std::vector<spliced_call> spliced;
+    std::vector<sequenced_call> sequenced;
     int abandons = 0;
     send_result answer = send_result::queued;
 };

@@ -86,11 +86,12 @@ TEST(FrameQueue, DropExpiredRemovesWhatIsDueAfterTheExemptFrames) {
     queue.push_back(frame("plain"));
     queue.push_back(frame("at-deadline", t0));
     queue.push_back(frame("later", t0 + std::chrono::milliseconds(1)));
-    queue.push_back({util::make_shared_bytes("spliced-due"), t0, util::make_shared_bytes("body")});
+    // A reliable message: a 20-byte sequence head, built when written, and the shared body.
+    queue.push_back({nullptr, t0, util::make_shared_bytes("body"), 7, 20, protocol::frame_family::json});
     const auto dropped = queue.drop_expired(1, t0);
     EXPECT_EQ(dropped.frames, 3u);
-    EXPECT_EQ(dropped.bytes, std::string("due").size() + std::string("at-deadline").size() +
-                                 std::string("spliced-due").size() + std::string("body").size());
+    EXPECT_EQ(dropped.bytes, std::string("due").size() + std::string("at-deadline").size() + 20 +
+                                 std::string("body").size());
     EXPECT_EQ(contents(queue), (std::vector<std::string>{"head-due", "plain", "later"}));
 
     const auto none = queue.drop_expired(1, t0);
@@ -101,10 +102,10 @@ TEST(FrameQueue, DropExpiredRemovesWhatIsDueAfterTheExemptFrames) {
     EXPECT_EQ(contents(queue), (std::vector<std::string>{"plain", "later"}));
 }
 
-TEST(FrameQueue, SizeCountsTheSplicedTail) {
-    const queued_frame spliced{util::make_shared_bytes("head"), no_deadline,
-                               util::make_shared_bytes("body!")};
-    EXPECT_EQ(spliced.size(), 9u);
+TEST(FrameQueue, SizeCountsTheSequenceHeadAndTheBody) {
+    const queued_frame sequenced{nullptr, no_deadline, util::make_shared_bytes("body!"),
+                                 1,       4,           protocol::frame_family::json};
+    EXPECT_EQ(sequenced.size(), 9u);
     EXPECT_EQ(frame("abc").size(), 3u);
 }
 

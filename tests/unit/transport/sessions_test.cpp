@@ -25,6 +25,13 @@ namespace {
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
+constexpr std::uint64_t sequenced_count = 20000;
+
+/// What follows `{"sequenceId":N,` in reliable message `id` of the "sequenced" command.
+std::string sequenced_body(std::uint64_t id) {
+    return R"("data":")" + std::string(90 + id % 40, 'x') + "\"}";
+}
+
 /// Echoes every message; records what the session reported.
 class echo_handler final : public ws_handler {
 public:
@@ -43,6 +50,15 @@ public:
                 util::make_shared_bytes(protocol::encode_frame(opcode, std::string(4096, 'x')));
             for (int i = 0; i < 64; ++i) {
                 link_->send(frame);
+            }
+            return;
+        }
+        if (payload == "sequenced") {
+            // Reliable messages 1..20,000 (bodies of 90 to 129 characters, around the 126-byte
+            // frame header step; 2.6 MB), queued in one loop turn.
+            for (std::uint64_t id = 1; id <= sequenced_count; ++id) {
+                link_->send_sequenced(protocol::frame_family::json, id,
+                                      util::make_shared_bytes(sequenced_body(id)));
             }
             return;
         }
@@ -93,8 +109,8 @@ class Sessions : public ::testing::Test {
 protected:
     void SetUp() override {
         options_.max_body_bytes = 1024;
-        options_.outbound_hard_bytes = 64 * 1024;
-        options_.outbound_soft_bytes = 32 * 1024;
+        options_.outbound_hard_bytes = outbound_hard_bytes_;
+        options_.outbound_soft_bytes = outbound_hard_bytes_ / 2;
         options_.keepalive_interval = std::chrono::seconds(0);
         auto opened = listener::open(pool_, "127.0.0.1", 0, handler_, options_, counters_);
         ASSERT_TRUE(opened) << opened.error();
@@ -176,6 +192,7 @@ protected:
                "Sec-WebSocket-Protocol: json.webpubsub.azure.v1\r\n\r\n";
     }
 
+    std::size_t outbound_hard_bytes_ = 64 * 1024; // a subclass may set another before SetUp
     session_options options_;
     session_counters counters_;
     worker_pool pool_{2};
@@ -317,6 +334,32 @@ TEST_F(Sessions, AFloodPastTheOutboundBoundReportsASlowConsumerOnce) {
         const auto frame = read_frame(socket, buffer);
         ASSERT_EQ(frame.second.size(), 4096u);
         ++received;
+    }
+}
+
+// A reliable message's head is built when the frame is written. Through a small receive window,
+// writes end anywhere, inside heads too, and resume there: every frame still arrives whole, in
+// order, with its own id.
+class SessionsWithRoom : public Sessions {
+protected:
+    SessionsWithRoom() { outbound_hard_bytes_ = 8 * 1024 * 1024; }
+};
+
+TEST_F(SessionsWithRoom, SequencedFramesArriveWholeThroughPartialWrites) {
+    tcp::socket socket(client_context_);
+    socket.open(tcp::v4());
+    socket.set_option(asio::socket_base::receive_buffer_size(2048));
+    socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), listener_->port()));
+    asio::write(socket, asio::buffer(upgrade_request()));
+    asio::streambuf buffer;
+    ASSERT_NE(read_response(socket, buffer).find("101"), std::string::npos);
+    asio::write(socket, asio::buffer(masked(protocol::ws_opcode::text, "sequenced")));
+    // Not reading for a moment lets the window fill, so that the session waits for writability.
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    for (std::uint64_t id = 1; id <= sequenced_count; ++id) {
+        const auto [opcode, payload] = read_frame(socket, buffer);
+        ASSERT_EQ(opcode, 1) << id;
+        ASSERT_EQ(payload, R"({"sequenceId":)" + std::to_string(id) + "," + sequenced_body(id)) << id;
     }
 }
 
