@@ -612,7 +612,25 @@ private:
             extra += "],";
         }
         print_flow(clients_.size(), extra);
+        leave();
         return 0;
+    }
+
+    /// Ends every connection as a client that stops does: a close frame (1000), then the server's
+    /// close. Without it a reliable member's session would outlive the run, parked for its recovery
+    /// window and still a member of the group, and cost the next run on the same server.
+    void leave() {
+        const char normal_closure[2] = {0x03, static_cast<char>(0xE8)}; // 1000
+        for (auto& c : clients_) {
+            if (c->ready && !c->failed) {
+                c->send_frame(0x8, std::string_view(normal_closure, 2));
+            }
+        }
+        run_until(
+            [this] {
+                return std::all_of(clients_.begin(), clients_.end(), [](const auto& c) { return c->failed; });
+            },
+            2.0);
     }
 
     int run_rooms() {
