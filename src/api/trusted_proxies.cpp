@@ -103,7 +103,8 @@ util::result<trusted_proxies, std::string> trusted_proxies::parse(const std::vec
         if (!address) {
             return util::fail("'" + entry + "' is not an IPv4 or IPv6 address or range (e.g. 10.0.0.0/8)");
         }
-        const bool v4 = boost::urls::parse_ipv4_address(text.substr(0, slash)).has_value();
+        // It parsed, so it is IPv4 exactly when it has no colon (every IPv6 form has one).
+        const bool v4 = text.substr(0, slash).find(':') == std::string_view::npos;
         const unsigned family_bits = v4 ? 32 : 128;
         unsigned bits = family_bits;
         if (slash != std::string_view::npos) {

@@ -97,34 +97,15 @@ class Cluster {
         await this.startNginx();
     }
 
-    /** nginx on a port the kernel just handed out; another process may take it first, so retry. */
+    /** nginx balancing over the nodes. */
     async startNginx() {
         const dir = join(this.folder, "nginx");
         mkdirSync(dir);
         const template = readFileSync(NGINX_CONFIG_TEMPLATE, "utf8");
         const servers = this.nodes.map((node) => `        server 127.0.0.1:${node.port};\n`).join("");
-        let lastError;
-        for (let attempt = 0; attempt < 5; attempt++) {
-            const port = await freePort();
-            const config = template.replaceAll("@DIR@", dir).replaceAll("@PORT@", String(port)).replace("@SERVERS@\n", servers);
-            writeFileSync(join(dir, "nginx.conf"), config);
-            const errorLog = join(dir, "error.log");
-            // -e: nginx opens its built-in error log (/var/log/nginx) before it reads the configuration.
-            const nginx = spawnTracked(NGINX, ["-p", dir, "-c", join(dir, "nginx.conf"), "-e", errorLog], "nginx (scripts/install-deps.sh installs it)");
-            // nginx writes its pid file once its listening socket is bound, and exits if the bind fails.
-            const outcome = await waitFor(() => (nginx.status ? "exited" : existsSync(join(dir, "nginx.pid")) && "listening"), {
-                timeoutMs: START_TIMEOUT_MS,
-                what: "nginx to listen or exit",
-            });
-            if (outcome === "listening") {
-                this.nginx = nginx;
-                this.port = port;
-                return;
-            }
-            lastError = existsSync(errorLog) ? readFileSync(errorLog, "utf8") : "(no error log)";
-            if (!/Address already in use/.test(lastError)) break;
-        }
-        throw new Error(`nginx did not start:\n${lastError}`);
+        const configFor = (port) =>
+            template.replaceAll("@DIR@", dir).replaceAll("@PORT@", String(port)).replace("@SERVERS@\n", servers);
+        ({ nginx: this.nginx, port: this.port } = await launchNginx(dir, configFor));
     }
 
     /** Stops nginx, then the nodes (each deletes its presence in Redis as it exits), then Redis. */
@@ -217,6 +198,31 @@ export function spawnTracked(program, args, what) {
 }
 
 /** A TCP port on 127.0.0.1 that was free a moment ago. */
+/**
+ * Starts Debian's nginx in the foreground from `dir`, with the configuration `configFor(port)`
+ * for a loopback port the kernel just handed out. Another process may take that port first, so a
+ * failed bind is retried on another. Resolves with `{nginx, port}` once nginx listens.
+ */
+export async function launchNginx(dir, configFor) {
+    let lastError;
+    for (let attempt = 0; attempt < 5; attempt++) {
+        const port = await freePort();
+        writeFileSync(join(dir, "nginx.conf"), configFor(port));
+        const errorLog = join(dir, "error.log");
+        // -e: nginx opens its built-in error log (/var/log/nginx) before it reads the configuration.
+        const nginx = spawnTracked(NGINX, ["-p", dir, "-c", join(dir, "nginx.conf"), "-e", errorLog], "nginx (scripts/install-deps.sh installs it)");
+        // nginx writes its pid file once its listening socket is bound, and exits if the bind fails.
+        const outcome = await waitFor(() => (nginx.status ? "exited" : existsSync(join(dir, "nginx.pid")) && "listening"), {
+            timeoutMs: START_TIMEOUT_MS,
+            what: "nginx to listen or exit",
+        });
+        if (outcome === "listening") return { nginx, port };
+        lastError = existsSync(errorLog) ? readFileSync(errorLog, "utf8") : "(no error log)";
+        if (!/Address already in use/.test(lastError)) break;
+    }
+    throw new Error(`nginx did not start:\n${lastError}`);
+}
+
 export async function freePort() {
     const server = createServer();
     await new Promise((resolve, reject) => {

@@ -4,14 +4,11 @@
 // temporary folder, stopped and removed when the test ends.
 
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import tls from "node:tls";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { NGINX, freePort, spawnTracked } from "./cluster.mjs";
-import { waitFor } from "./server.mjs";
-
-const START_TIMEOUT_MS = 15_000;
+import { launchNginx } from "./cluster.mjs";
 
 /** A CA, and a certificate for `localhost` (and 127.0.0.1) it signed, in `folder`. */
 function makeCertificates(folder) {
@@ -90,19 +87,7 @@ export async function startTlsProxy(t, upstreamPort) {
         await nginx?.terminate();
         rmSync(dir, { recursive: true, force: true });
     });
-    let lastError = "";
-    for (let attempt = 0; attempt < 5; attempt++) {
-        const port = await freePort();
-        writeFileSync(join(dir, "nginx.conf"), nginxConfig(dir, port, upstreamPort));
-        const errorLog = join(dir, "error.log");
-        nginx = spawnTracked(NGINX, ["-p", dir, "-c", join(dir, "nginx.conf"), "-e", errorLog], "nginx (scripts/install-deps.sh installs it)");
-        const outcome = await waitFor(() => (nginx.status ? "exited" : existsSync(join(dir, "nginx.pid")) && "listening"), {
-            timeoutMs: START_TIMEOUT_MS,
-            what: "nginx to listen or exit",
-        });
-        if (outcome === "listening") return { port };
-        lastError = existsSync(errorLog) ? readFileSync(errorLog, "utf8") : "(no error log)";
-        if (!/Address already in use/.test(lastError)) break;
-    }
-    throw new Error(`nginx did not start:\n${lastError}`);
+    let port;
+    ({ nginx, port } = await launchNginx(dir, (free) => nginxConfig(dir, free, upstreamPort)));
+    return { port };
 }
