@@ -23,12 +23,16 @@ std::size_t prefix_size(frame_family family, std::uint64_t sequence_id, std::siz
 
 } // namespace
 
-sequence_head::sequence_head(frame_family family, std::uint64_t sequence_id, std::size_t body_size) noexcept {
+sequence_head::sequence_head(frame_family family, std::uint64_t sequence_id, std::size_t body_size) noexcept
+    : size_(static_cast<std::uint8_t>(write(bytes_.data(), family, sequence_id, body_size))) {}
+
+std::size_t sequence_head::write(char* out, frame_family family, std::uint64_t sequence_id,
+                                 std::size_t body_size) noexcept {
     if (family == frame_family::raw) {
-        return;
+        return 0;
     }
     const std::size_t payload_size = prefix_size(family, sequence_id, body_size) + body_size;
-    char* out = bytes_.data();
+    char* const start = out;
     if (family == frame_family::json) {
         out += write_frame_header(out, ws_opcode::text, payload_size);
         out = write_json_sequence_prefix(out, sequence_id);
@@ -36,7 +40,7 @@ sequence_head::sequence_head(frame_family family, std::uint64_t sequence_id, std
         out += write_frame_header(out, ws_opcode::binary, payload_size);
         out = write_protobuf_sequence_prefix(out, sequence_id, body_size);
     }
-    size_ = static_cast<std::uint8_t>(out - bytes_.data());
+    return static_cast<std::size_t>(out - start);
 }
 
 std::size_t sequence_head::size_of(frame_family family, std::uint64_t sequence_id,

@@ -24,7 +24,6 @@ public:
     /// 1 + 10 + 1 + 10 bytes) is shorter.
     static constexpr std::size_t max_size = 10 + 14 + 20 + 1;
 
-    sequence_head() = default;
     /// The head of message `sequence_id` whose sequenced body has `body_size` bytes; empty for the
     /// raw family, which has no reliable form.
     sequence_head(frame_family family, std::uint64_t sequence_id, std::size_t body_size) noexcept;
@@ -35,6 +34,10 @@ public:
     /// bytes().size() of that head, without building it.
     static std::size_t size_of(frame_family family, std::uint64_t sequence_id,
                                std::size_t body_size) noexcept;
+    /// Writes that head at `out`, which has room for max_size bytes; returns its size. For a
+    /// caller that keeps heads in scratch space of its own (a write's heads, on its stack).
+    static std::size_t write(char* out, frame_family family, std::uint64_t sequence_id,
+                             std::size_t body_size) noexcept;
 
 private:
     std::array<char, max_size> bytes_;

@@ -12,21 +12,20 @@
 namespace hubcast::transport {
 
 /// One outbound frame of a WebSocket session: shared bytes, never copied per recipient. Either a
-/// whole frame in `bytes`, or a reliable message: sequence_id != 0, no `bytes`, and the frame is
-/// the protocol::sequence_head (`family`, `sequence_id`, the body's size: built when written)
-/// followed by the shared body in `tail`.
+/// whole frame in `bytes` (sequence_id 0), or a reliable message: the protocol::sequence_head of
+/// `family`, `sequence_id` and the body's size, built when written, followed by the shared body
+/// in `bytes`. 40 bytes, as small as a plain frame's entry was before reliable ones shared it:
+/// every queued delivery writes one.
 struct queued_frame {
     util::shared_bytes bytes;
     send_deadline deadline = no_deadline;
-    util::shared_bytes tail;       ///< a reliable message's shared body
-    std::uint64_t sequence_id = 0; ///< non-zero: a reliable message
-    std::uint8_t head_size = 0;    ///< the sequence head's size, for size()
+    std::uint64_t sequence_id = 0; ///< non-zero: a reliable message, `bytes` its body
+    std::uint8_t head_size = 0;    ///< the sequence head's size (0 for a whole frame)
     protocol::frame_family family = protocol::frame_family::raw;
 
-    std::size_t size() const noexcept {
-        return (bytes ? bytes->size() : head_size) + (tail ? tail->size() : 0);
-    }
+    std::size_t size() const noexcept { return head_size + bytes->size(); }
 };
+static_assert(sizeof(queued_frame) <= 40, "one queue entry per delivery: keep it small");
 
 /// The outbound queue of one session: a ring in one vector. Unlike std::deque it allocates nothing
 /// until the first push (an idle connection holds no node) and keeps its capacity once grown, so

@@ -1,7 +1,6 @@
 #include "transport/ws_session.hpp"
 
 #include <algorithm>
-#include <array>
 #include <cerrno>
 #include <chrono>
 
@@ -81,7 +80,7 @@ send_result ws_session::send_sequenced(protocol::frame_family family, std::uint6
                                        const util::shared_bytes& body, send_deadline deadline) {
     const auto head_size =
         static_cast<std::uint8_t>(protocol::sequence_head::size_of(family, sequence_id, body->size()));
-    return enqueue_data(queued_frame{nullptr, deadline, body, sequence_id, head_size, family});
+    return enqueue_data(queued_frame{body, deadline, sequence_id, head_size, family});
 }
 
 send_result ws_session::enqueue_data(queued_frame frame) {
@@ -202,8 +201,10 @@ void ws_session::flush() {
 
 bool ws_session::write_some_frames() {
     iovec iov[max_iovecs];
-    // Reliable messages' heads, built here for this write only (each frame takes two iovecs).
-    std::array<protocol::sequence_head, max_iovecs / 2> heads;
+    // Reliable messages' heads, built here for this write only (each such frame takes two iovecs).
+    // Left uninitialised: only the heads written are touched, so a write of plain frames pays
+    // nothing for the space.
+    char heads[max_iovecs / 2][protocol::sequence_head::max_size];
     std::size_t head_count = 0;
     std::size_t count = 0;
     std::size_t skip = head_written_;
@@ -218,14 +219,11 @@ bool ws_session::write_some_frames() {
     for (std::size_t i = 0; i < queue_.size() && count + 2 <= max_iovecs; ++i) {
         const queued_frame& frame = queue_[i];
         if (frame.sequence_id != 0) {
-            heads[head_count] = protocol::sequence_head(frame.family, frame.sequence_id, frame.tail->size());
-            add(heads[head_count++].bytes());
-        } else {
-            add(*frame.bytes);
+            char* head = heads[head_count++];
+            add({head,
+                 protocol::sequence_head::write(head, frame.family, frame.sequence_id, frame.bytes->size())});
         }
-        if (frame.tail) {
-            add(*frame.tail);
-        }
+        add(*frame.bytes);
     }
     msghdr message{};
     message.msg_iov = iov;

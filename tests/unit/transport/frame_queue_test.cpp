@@ -13,7 +13,7 @@ namespace hubcast::transport {
 namespace {
 
 queued_frame frame(const std::string& text, send_deadline deadline = no_deadline) {
-    return {util::make_shared_bytes(text), deadline, nullptr};
+    return {util::make_shared_bytes(text), deadline};
 }
 
 std::vector<std::string> contents(const frame_queue& queue) {
@@ -53,8 +53,8 @@ TEST(FrameQueue, GrowsWhileWrappedAroundWithoutReordering) {
 TEST(FrameQueue, PopFrontReleasesTheSharedBytes) {
     frame_queue queue;
     const auto bytes = util::make_shared_bytes("payload");
-    queue.push_back({bytes, no_deadline, bytes});
-    EXPECT_EQ(bytes.use_count(), 3);
+    queue.push_back({bytes, no_deadline});
+    EXPECT_EQ(bytes.use_count(), 2);
     queue.pop_front();
     EXPECT_EQ(bytes.use_count(), 1);
 }
@@ -87,7 +87,7 @@ TEST(FrameQueue, DropExpiredRemovesWhatIsDueAfterTheExemptFrames) {
     queue.push_back(frame("at-deadline", t0));
     queue.push_back(frame("later", t0 + std::chrono::milliseconds(1)));
     // A reliable message: a 20-byte sequence head, built when written, and the shared body.
-    queue.push_back({nullptr, t0, util::make_shared_bytes("body"), 7, 20, protocol::frame_family::json});
+    queue.push_back({util::make_shared_bytes("body"), t0, 7, 20, protocol::frame_family::json});
     const auto dropped = queue.drop_expired(1, t0);
     EXPECT_EQ(dropped.frames, 3u);
     EXPECT_EQ(dropped.bytes, std::string("due").size() + std::string("at-deadline").size() + 20 +
@@ -103,8 +103,8 @@ TEST(FrameQueue, DropExpiredRemovesWhatIsDueAfterTheExemptFrames) {
 }
 
 TEST(FrameQueue, SizeCountsTheSequenceHeadAndTheBody) {
-    const queued_frame sequenced{nullptr, no_deadline, util::make_shared_bytes("body!"),
-                                 1,       4,           protocol::frame_family::json};
+    const queued_frame sequenced{util::make_shared_bytes("body!"), no_deadline, 1, 4,
+                                 protocol::frame_family::json};
     EXPECT_EQ(sequenced.size(), 9u);
     EXPECT_EQ(frame("abc").size(), 3u);
 }
