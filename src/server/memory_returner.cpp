@@ -2,11 +2,11 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <ctime>
 
 #include <fcntl.h>
 #include <malloc.h>
 #include <spdlog/spdlog.h>
-#include <time.h>
 #include <unistd.h>
 
 namespace hubcast::server {
