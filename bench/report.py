@@ -633,28 +633,34 @@ def main():
     reliable = [r for r in rows if r.get("scenario") == "fanout" and r.get("label", "").startswith("reliable")]
     if reliable:
         w("## Reliable fan-out (the official client's default subprotocol)\n")
-        w("hubcast alone, one worker, 1,000 subscribers, 64 B, closed loop: none, half or all of the members on "
+        w("hubcast, one worker, 1,000 subscribers, 64 B, closed loop: none, half or all of the members on "
           "`json.reliable.webpubsub.azure.v1`, acknowledging once 300 ids are unacknowledged or a second has "
           "passed (bench/README.md, \"Reliable fan-out\"). Deliveries/s, in brackets deliveries per server "
-          "CPU-s; the last columns compare with the same run's non-reliable group. A cell whose loadgen core was "
-          "≥ 90 % busy is marked loadgen-bound.\n")
+          "CPU-s; NATS (plain subscriptions) ran the same cells in the same run as the reference. A cell whose "
+          "loadgen core was ≥ 90 % busy is marked loadgen-bound.\n")
         if repeated:
             w("Each cell is the run with the median deliveries/s of several back-to-back runs; in square brackets "
               "the min–max deliveries/s of those runs.\n")
         shares = ["0", "0.5", "1"]
-        w("| window | none reliable | half reliable | all reliable | half / none | all / none |")
-        w("|---|---|---|---|---|---|")
-        for wnd in sorted({r["window"] for r in reliable}):
+        w("| window | none reliable | half reliable | all reliable | NATS (ws), same run | half / none | all / none "
+          "| all reliable / NATS |")
+        w("|---|---|---|---|---|---|---|---|")
+        for wnd in sorted({r["window"] for r in reliable if r.get("server") == "hubcast"}):
             rs = {s: find(rows, scenario="fanout", label=f"reliable{s}-w{wnd}", server="hubcast") for s in shares}
+            nats = find(rows, scenario="fanout", label=f"reliable-nats-w{wnd}", server="nats")
             cells = []
             for s in shares:
                 bound = " loadgen-bound" if rs[s] is not None and loadgen_core_bound(rs[s]) else ""
                 cells.append(f"{num(get(rs[s], 'deliveries_per_s'))} ({num(get(rs[s], 'deliveries_per_server_cpu_s'))})"
                              f"{spread(rs[s], brackets=True)}{bound}")
+            bound = " loadgen-bound" if nats is not None and loadgen_core_bound(nats) else ""
+            cells.append(f"{num(get(nats, 'deliveries_per_s'))} ({num(get(nats, 'deliveries_per_server_cpu_s'))})"
+                         f"{spread(nats, brackets=True)}{bound}")
             none = get(rs["0"], "deliveries_per_s")
             w(f"| {wnd} | " + " | ".join(cells) +
               f" | {fmt_ratio(ratio(get(rs['0.5'], 'deliveries_per_s'), none), True)}"
-              f" | {fmt_ratio(ratio(get(rs['1'], 'deliveries_per_s'), none), True)} |")
+              f" | {fmt_ratio(ratio(get(rs['1'], 'deliveries_per_s'), none), True)}"
+              f" | {fmt_ratio(ratio(get(rs['1'], 'deliveries_per_s'), get(nats, 'deliveries_per_s')))} |")
         w("")
         w(commands_block(reliable))
 

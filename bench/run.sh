@@ -384,6 +384,15 @@ if wants reliable; then
         done
     done
     stop_server
+    # NATS in the same run, at the same windows: the reference of the reliable targets.
+    start_server nats
+    record_load reliable-nats
+    for wnd in "${reliable_windows[@]}"; do
+        log "reliable fan-out: NATS, 1,000 subscribers, 64 B, window $wnd, $repeat run(s)"
+        saturate "reliable-nats-w$wnd" --scenario fanout --subscribers 1000 --payload 64 --window "$wnd" \
+            "${timing[@]}" >/dev/null
+    done
+    stop_server
 fi
 
 if wants scaling; then

@@ -33,14 +33,25 @@ std::size_t prepared_message::footprint() const noexcept {
 const util::shared_bytes& prepared_message::frame(protocol::frame_family family) const {
     const auto slot = static_cast<std::size_t>(family);
     // Workers on several threads may ask for the same family at once: call_once makes exactly one
-    // of them encode while the others wait, and publishes the result to all of them.
-    std::call_once(once_[slot], [&] { frames_[slot] = encode(family); });
+    // of them encode while the others wait, and publishes the result to all of them; once it is
+    // built, the release store makes it visible to every later acquire load.
+    if (!frame_ready_[slot].load(std::memory_order_acquire)) {
+        std::call_once(once_[slot], [&] {
+            frames_[slot] = encode(family);
+            frame_ready_[slot].store(true, std::memory_order_release);
+        });
+    }
     return frames_[slot];
 }
 
 const util::shared_bytes& prepared_message::sequenced_body(protocol::frame_family family) const {
     const auto slot = static_cast<std::size_t>(family);
-    std::call_once(sequenced_once_[slot], [&] { sequenced_bodies_[slot] = encode_sequenced_body(family); });
+    if (!sequenced_ready_[slot].load(std::memory_order_acquire)) {
+        std::call_once(sequenced_once_[slot], [&] {
+            sequenced_bodies_[slot] = encode_sequenced_body(family);
+            sequenced_ready_[slot].store(true, std::memory_order_release);
+        });
+    }
     return sequenced_bodies_[slot];
 }
 

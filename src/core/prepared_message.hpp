@@ -1,6 +1,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -57,9 +58,13 @@ private:
     std::optional<std::string> group_;
     std::optional<std::string> from_user_id_;
     protocol::message_data data_;
+    // Each encoding is built once (the once_flag) and then read per recipient: the ready flags let
+    // those reads skip call_once's out-of-line check, one acquire load instead.
     mutable std::array<std::once_flag, protocol::frame_family_count> once_;
+    mutable std::array<std::atomic<bool>, protocol::frame_family_count> frame_ready_{};
     mutable std::array<util::shared_bytes, protocol::frame_family_count> frames_;
     mutable std::array<std::once_flag, protocol::frame_family_count> sequenced_once_;
+    mutable std::array<std::atomic<bool>, protocol::frame_family_count> sequenced_ready_{};
     mutable std::array<util::shared_bytes, protocol::frame_family_count> sequenced_bodies_;
 };
 

@@ -4,6 +4,8 @@
 #include <cassert>
 #include <charconv>
 
+#include "util/decimal.hpp"
+
 namespace hubcast::protocol {
 
 namespace {
@@ -24,11 +26,7 @@ char* write_json_sequence_prefix(char* out, std::uint64_t sequence_id) noexcept 
 }
 
 std::size_t json_sequence_prefix_size(std::uint64_t sequence_id) noexcept {
-    std::size_t digits = 1;
-    for (; sequence_id >= 10; sequence_id /= 10) {
-        ++digits;
-    }
-    return sequence_id_member.size() + digits + 1;
+    return sequence_id_member.size() + util::decimal_digits(sequence_id) + 1;
 }
 
 std::string_view json_sequenced_body(std::string_view message) noexcept {
