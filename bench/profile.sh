@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # bench/profile.sh: where hubcast spends its instructions and its memory (issue 6, step 6).
 #
-#   bench/profile.sh fanout [SUBSCRIBERS]   callgrind, hubcast fan-out to one group (default 1,000), 64 B
+#   bench/profile.sh fanout [SUBSCRIBERS]   callgrind, hubcast fan-out to one group (default 1,000), 64 B;
+#                                           PROFILE_RELIABLE_SHARE=1 puts the members on the reliable
+#                                           JSON subprotocol (loadgen --reliable-share)
 #   bench/profile.sh ceiling [SUBSCRIBERS]  the same against the ceiling server, for comparison
 #   bench/profile.sh connect [CONNECTIONS]  callgrind, a storm of authenticated connects (default 2,000)
 #   bench/profile.sh idle [CONNECTIONS]     massif (heap) with idle connections (default 2,000)
@@ -89,7 +91,8 @@ fanout | ceiling | connect)
     else
         server=("$hubcast" --listen 127.0.0.1:$port --access-key $key --workers 1 --log-level warn)
         adapter=hubcast
-        count_function=hubcast::transport::ws_session::send # once per recipient
+        # once per recipient: send for a whole frame, send_sequenced for a reliable member's
+        count_function=hubcast::transport::ws_session::send,hubcast::transport::ws_session::send_sequenced
     fi
     taskset -c 0 valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$out/callgrind.out" \
         "${server[@]}" >"$out/server.out" 2>"$out/server.err" &
@@ -97,8 +100,11 @@ fanout | ceiling | connect)
     wait_port
     if [[ $scenario != connect ]]; then
         n=${count:-1000}
+        reliable=()
+        [[ $adapter == hubcast ]] && reliable=(--reliable-share "${PROFILE_RELIABLE_SHARE:-0}")
         taskset -c 1 "$loadgen" --server $adapter --port $port --access-key $key --scenario fanout \
-            --subscribers "$n" --window 16 --warmup 600 --duration 1 --connect-timeout 300 >"$out/loadgen.json" &
+            --subscribers "$n" --window 16 --warmup 600 --duration 1 --connect-timeout 300 "${reliable[@]}" \
+            >"$out/loadgen.json" &
         loadgen_pid=$!
         # Every client connected: the loadgen's sockets to the port, counted from /proc/net/tcp.
         for _ in $(seq 3000); do
@@ -152,7 +158,8 @@ for line in open(raw):
         target = names.get(m.group(1), "") if line.startswith("cfn=") else None
         continue
     if line.startswith("calls=") and target is not None:
-        if target.startswith(function + "(") or target.startswith("(anonymous namespace)::" + function + "("):
+        if any(target.startswith(f + "(") or target.startswith("(anonymous namespace)::" + f + "(")
+               for f in function.split(",")):
             calls += int(line.split()[0][6:])
         target = None
 print(f"instructions in the window (user space): {total:,}")
