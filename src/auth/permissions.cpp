@@ -157,4 +157,48 @@ bool permission_set::check(permission_kind kind, const std::optional<std::string
     return allows(kind, *target);
 }
 
+namespace {
+
+permission_set::kind_parts parts_of(bool all, const auto& literals, const auto& patterns,
+                                    const auto& revoked) {
+    permission_set::kind_parts out{.all = all,
+                                   .literals = {literals.begin(), literals.end()},
+                                   .patterns = {},
+                                   .revoked = {revoked.begin(), revoked.end()}};
+    for (const group_pattern& pattern : patterns) {
+        out.patterns.push_back(pattern.text());
+    }
+    return out;
+}
+
+} // namespace
+
+permission_set::parts permission_set::to_parts() const {
+    return parts{.join_leave = parts_of(join_.all, join_.literals, join_.patterns, join_.revoked),
+                 .send = parts_of(send_.all, send_.literals, send_.patterns, send_.revoked)};
+}
+
+std::optional<permission_set> permission_set::from_parts(const parts& described) {
+    permission_set set;
+    for (const auto kind : {permission_kind::join_leave_group, permission_kind::send_to_group}) {
+        const kind_parts& from =
+            kind == permission_kind::send_to_group ? described.send : described.join_leave;
+        grants& to = set.of(kind);
+        if (from.literals.size() > max_literals_per_kind || from.patterns.size() > max_patterns_per_kind) {
+            return std::nullopt;
+        }
+        to.all = from.all;
+        to.literals.insert(from.literals.begin(), from.literals.end());
+        to.revoked.insert(from.revoked.begin(), from.revoked.end());
+        for (const std::string& text : from.patterns) {
+            auto pattern = group_pattern::compile(text);
+            if (!pattern) {
+                return std::nullopt;
+            }
+            to.patterns.push_back(std::move(*pattern));
+        }
+    }
+    return set;
+}
+
 } // namespace hubcast::auth

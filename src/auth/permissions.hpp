@@ -52,6 +52,24 @@ public:
     /// name such as `**`, with no revoked exception); otherwise allows(kind, *target).
     bool check(permission_kind kind, const std::optional<std::string>& target) const;
 
+    /// One kind's grants as plain data: what a reliable session carries to another node.
+    struct kind_parts {
+        bool all = false;
+        std::vector<std::string> literals; ///< sorted
+        std::vector<std::string> patterns; ///< as written, in grant order
+        std::vector<std::string> revoked;  ///< sorted
+        bool operator==(const kind_parts&) const = default;
+    };
+    struct parts {
+        kind_parts join_leave;
+        kind_parts send;
+        bool operator==(const parts&) const = default;
+    };
+    parts to_parts() const;
+    /// The set `to_parts()` described; nullopt when a pattern does not compile or a part is past
+    /// the limits above (parts that did not come from to_parts()).
+    static std::optional<permission_set> from_parts(const parts& described);
+
 private:
     // Sets with transparent comparison: lookups by string_view on every join/send, no allocation.
     using group_set = std::set<std::string, std::less<>>;

@@ -7,37 +7,6 @@ namespace {
 
 constexpr std::uint8_t last_permission = static_cast<std::uint8_t>(auth::permission_kind::send_to_group);
 
-void put_strings(std::string& out, const std::vector<std::string>& items) {
-    put_integer(out, items.size(), 4);
-    for (const auto& item : items) {
-        put_string(out, item);
-    }
-}
-
-bool read_strings(reader& in, std::vector<std::string>& items) {
-    std::uint64_t count = 0;
-    if (!in.count(count, 4)) {
-        return false;
-    }
-    items.resize(count);
-    for (auto& item : items) {
-        if (!in.string(item)) {
-            return false;
-        }
-    }
-    return true;
-}
-
-/// The byte after the leading kind: a kind or flag that must be at most `last`.
-bool read_small(reader& in, std::uint8_t& value, std::uint8_t last) {
-    std::uint64_t raw = 0;
-    if (!in.integer(raw, 1) || raw > last) {
-        return false;
-    }
-    value = static_cast<std::uint8_t>(raw);
-    return true;
-}
-
 template <typename T> util::result<T, std::string> refused(const char* why) {
     return util::fail(std::string(why));
 }

@@ -10,8 +10,9 @@
 namespace hubcast::backplane {
 
 /// What a message from Redis is, by its first byte: a send (envelope.hpp, whose version byte is
-/// 1), a command for this node, or another node's answer to one of this node's commands.
-enum class wire_kind : std::uint8_t { send = 1, command = 2, answer = 3 };
+/// 4), a command for this node, or another node's answer to one of this node's commands. 1 was
+/// the envelope before sends carried their origin: a node that still sends it is refused.
+enum class wire_kind : std::uint8_t { command = 2, answer = 3, send = 4 };
 
 /// A command as it crosses Redis (docs/scale-out.md, "Commands across nodes"): to the owner's
 /// node channel or the commands channel every node listens on; the answer goes to the node channel

@@ -8,7 +8,7 @@
 namespace hubcast::backplane {
 namespace {
 
-constexpr std::uint8_t version = 1;
+constexpr std::uint8_t version = 4; // also its wire_kind (command_wire.hpp)
 constexpr std::uint8_t from_user_flag = 1;
 constexpr std::uint8_t time_to_live_flag = 2;
 constexpr std::uint8_t last_scope = static_cast<std::uint8_t>(core::send_scope::connection);
@@ -38,6 +38,8 @@ std::string encode_envelope(std::string_view origin, const core::outgoing_send& 
         const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(send.deadline - now).count();
         put_integer(out, left > 0 ? static_cast<std::uint64_t>(left) : 0, 8);
     }
+    put_integer(out, send.origin.stream, 8);
+    put_integer(out, send.origin.position, 8);
     put_string(out, origin);
     put_string(out, send.hub);
     put_string(out, send.target);
@@ -82,7 +84,8 @@ util::result<envelope, std::string> decode_envelope(std::string_view bytes) {
         const auto max = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max() / 1'000'000);
         send.time_to_live = std::chrono::milliseconds(static_cast<std::int64_t>(std::min(milliseconds, max)));
     }
-    if (!in.string(out.origin) || !in.string(send.hub) || !in.string(send.target)) {
+    if (!in.integer(send.origin.stream, 8) || !in.integer(send.origin.position, 8) ||
+        !in.string(out.origin) || !in.string(send.hub) || !in.string(send.target)) {
         return truncated();
     }
     if ((field(3) & from_user_flag) != 0) {

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace hubcast::backplane {
 
@@ -58,5 +59,36 @@ public:
 private:
     std::string_view rest_;
 };
+
+inline void put_strings(std::string& out, const std::vector<std::string>& items) {
+    put_integer(out, items.size(), 4);
+    for (const auto& item : items) {
+        put_string(out, item);
+    }
+}
+
+inline bool read_strings(reader& in, std::vector<std::string>& items) {
+    std::uint64_t count = 0;
+    if (!in.count(count, 4)) {
+        return false;
+    }
+    items.resize(count);
+    for (auto& item : items) {
+        if (!in.string(item)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/// One byte that must be at most `last` (a kind or a flag).
+inline bool read_small(reader& in, std::uint8_t& value, std::uint8_t last) {
+    std::uint64_t raw = 0;
+    if (!in.integer(raw, 1) || raw > last) {
+        return false;
+    }
+    value = static_cast<std::uint8_t>(raw);
+    return true;
+}
 
 } // namespace hubcast::backplane

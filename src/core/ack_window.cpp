@@ -1,6 +1,7 @@
 #include "core/ack_window.hpp"
 
 #include <algorithm>
+#include <cstddef>
 
 namespace hubcast::core {
 
@@ -20,6 +21,13 @@ void ack_window::remember(std::uint64_t ack_id) {
     ids_.erase(order_[oldest_]);
     order_[oldest_] = ack_id;
     oldest_ = oldest_ + 1 == capacity_ ? 0 : oldest_ + 1;
+}
+
+std::vector<std::uint64_t> ack_window::remembered() const {
+    // Before the ring is full oldest_ is 0, so one rotation covers both states.
+    std::vector<std::uint64_t> ids(order_.begin() + static_cast<std::ptrdiff_t>(oldest_), order_.end());
+    ids.insert(ids.end(), order_.begin(), order_.begin() + static_cast<std::ptrdiff_t>(oldest_));
+    return ids;
 }
 
 } // namespace hubcast::core

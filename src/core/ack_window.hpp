@@ -18,6 +18,9 @@ public:
     /// Remembers a successful id, forgetting the oldest past the capacity.
     void remember(std::uint64_t ack_id);
     std::size_t size() const noexcept { return order_.size(); }
+    /// The remembered ids, oldest first: remembering them in this order into an empty window of
+    /// the same capacity rebuilds this one (a reliable session moving to another node).
+    std::vector<std::uint64_t> remembered() const;
 
 private:
     std::size_t capacity_;

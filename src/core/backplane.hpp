@@ -11,6 +11,7 @@
 #include "auth/permissions.hpp"
 #include "core/connection_filter.hpp"
 #include "core/prepared_message.hpp"
+#include "core/send_origin.hpp"
 #include "core/shard.hpp"
 #include "protocol/message_data.hpp"
 
@@ -30,6 +31,7 @@ struct outgoing_send {
     const exclusions& skip;
     const connection_filter* filter = nullptr; ///< its text crosses, and is parsed again there
     send_deadline deadline = no_deadline;
+    send_origin origin; ///< crosses as it is: a send passed on keeps the stream it started in
 };
 
 /// A send that came from another node, decoded, for router::deliver_from_node.
@@ -44,6 +46,7 @@ struct incoming_send {
     /// What was left of messageTtlSeconds when the sender published it; none: no TTL.
     std::optional<std::chrono::milliseconds> time_to_live;
     protocol::message_data data;
+    send_origin origin;
 };
 
 /// What a cluster-wide existence check asks about.

@@ -28,7 +28,7 @@ invocation_table& connection::invocations() {
     return *invocations_;
 }
 
-send_result connection::deliver(const prepared_message& message, send_deadline deadline) {
+send_result connection::deliver(const prepared_message& message, send_deadline deadline, send_origin origin) {
     if (closing_) {
         return send_result::dropped;
     }
@@ -40,18 +40,41 @@ send_result connection::deliver(const prepared_message& message, send_deadline d
     if (!body) {
         return send_result::dropped; // raw has no reliable form: nothing to number
     }
-    const std::uint64_t sequence_id = unacked_.next_sequence_id();
-    if (!unacked_.push(body, protocol::sequence_head::size_of(family, sequence_id, body->size()), deadline)) {
-        if (counters_ != nullptr) {
-            counters_->overflows.fetch_add(1, std::memory_order_relaxed);
+    if (arrival_) {
+        // Its numbering is still on the node that held it: kept, with where it came from, until
+        // that node says which of these it delivered itself. Bounded as the unacked buffer is.
+        if (arrival_->size() >= unacked_.limits().max_messages) {
+            overflow();
+            return send_result::dropped;
         }
-        close(protocol::close_code::policy_violation, overflow_reason);
+        arrival_->push_back(collected{origin, body, deadline});
+        return send_result::queued;
+    }
+    const std::uint64_t sequence_id = unacked_.next_sequence_id();
+    if (!keep(body, deadline)) {
         return send_result::dropped;
     }
     if (sink_ == nullptr) {
         return send_result::queued; // parked: kept for the recovery
     }
     return sink_->send_sequenced(family, sequence_id, body, deadline);
+}
+
+bool connection::keep(util::shared_bytes body, send_deadline deadline) {
+    const std::size_t head_size = protocol::sequence_head::size_of(protocol::family_of(info_.kind),
+                                                                   unacked_.next_sequence_id(), body->size());
+    if (!unacked_.push(std::move(body), head_size, deadline)) {
+        overflow();
+        return false;
+    }
+    return true;
+}
+
+void connection::overflow() {
+    if (counters_ != nullptr) {
+        counters_->overflows.fetch_add(1, std::memory_order_relaxed);
+    }
+    close(protocol::close_code::policy_violation, overflow_reason);
 }
 
 connection::~connection() {
@@ -89,10 +112,14 @@ void connection::resume(connection_sink& sink) {
     }
     sink_ = &sink;
     parked_until_.reset();
+    replay_unacked();
+}
+
+void connection::replay_unacked() {
     // Spec 5.5: every unacknowledged message, in order and with its original id, before any new
     // traffic; the client drops the ones it had already received.
     for (const auto& entry : unacked_.unacked()) {
-        sink.send_sequenced(protocol::family_of(info_.kind), entry.sequence_id, entry.body, entry.deadline);
+        sink_->send_sequenced(protocol::family_of(info_.kind), entry.sequence_id, entry.body, entry.deadline);
     }
 }
 

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_set>
+#include <vector>
 
 #include "auth/permissions.hpp"
 #include "core/ack_window.hpp"
@@ -17,6 +18,7 @@
 #include "core/prepared_message.hpp"
 #include "core/reliable_buffer.hpp"
 #include "core/reliable_sessions.hpp"
+#include "core/send_origin.hpp"
 #include "protocol/subprotocol.hpp"
 
 namespace hubcast::core {
@@ -66,8 +68,10 @@ public:
     /// The transport drops it unwritten once `deadline` passes (REST messageTtlSeconds).
     /// A reliable connection numbers the message and keeps it until acknowledged, with or without
     /// a transport; a message that overflows the unacked buffer ends the session for good (1008,
-    /// counted) and is `dropped`.
-    send_result deliver(const prepared_message& message, send_deadline deadline = no_deadline);
+    /// counted) and is `dropped`. A session arriving from another node (arriving()) keeps the
+    /// message with its `origin` instead, unnumbered, until the arrival settles (shard::settle_arrival).
+    send_result deliver(const prepared_message& message, send_deadline deadline = no_deadline,
+                        send_origin origin = {});
     /// Queues an already-framed message (acks, system messages, pongs). Not numbered, not kept:
     /// dropped while the connection has no transport.
     send_result send_frame(const util::shared_bytes& frame, send_deadline deadline = no_deadline);
@@ -105,6 +109,9 @@ public:
         }
     }
 
+    /// A session taken over from another node that has not settled yet (shard::arrive).
+    bool arriving() const noexcept { return arrival_ != nullptr; }
+
     /// Whether a transport is bound (false while parked).
     bool has_transport() const noexcept { return sink_ != nullptr; }
     /// When a parked session ends; nullopt while a transport is bound.
@@ -120,6 +127,19 @@ private:
     /// Binds a new transport: a still-bound (half-open) one is abandoned first, then every
     /// unacknowledged message is queued on `sink`, oldest first, before anything else.
     void resume(connection_sink& sink);
+    /// Queues every unacknowledged message on the bound sink, oldest first, with its own id.
+    void replay_unacked();
+    /// Numbers and keeps `body` as deliver() does, ending the session when it overflows; false then.
+    bool keep(util::shared_bytes body, send_deadline deadline);
+    /// The unacknowledged messages passed their bound: the session ends for good (1008, counted).
+    void overflow();
+
+    /// What an arriving session was sent before it settled, in the order it was sent.
+    struct collected {
+        send_origin origin;
+        util::shared_bytes body;
+        send_deadline deadline;
+    };
 
     connection_info info_;
     auth::permission_set permissions_;
@@ -134,8 +154,9 @@ private:
     std::optional<std::chrono::steady_clock::time_point> parked_until_;
     std::unique_ptr<connection_events> events_;
     std::optional<std::string> end_reason_;
-    std::unique_ptr<connection_leases> leases_;     // null unless a connection limit is configured
-    std::unique_ptr<invocation_table> invocations_; // null until the first invoke
+    std::unique_ptr<connection_leases> leases_;       // null unless a connection limit is configured
+    std::unique_ptr<invocation_table> invocations_;   // null until the first invoke
+    std::unique_ptr<std::vector<collected>> arrival_; // non-null only while arriving
 };
 
 } // namespace hubcast::core

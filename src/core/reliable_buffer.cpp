@@ -1,5 +1,6 @@
 #include "core/reliable_buffer.hpp"
 
+#include <stdexcept>
 #include <utility>
 
 namespace hubcast::core {
@@ -34,6 +35,14 @@ std::size_t reliable_buffer::acknowledge(std::uint64_t sequence_id) {
 const std::deque<reliable_buffer::entry>& reliable_buffer::unacked() const noexcept {
     static const std::deque<entry> none;
     return entries_ ? *entries_ : none;
+}
+
+void reliable_buffer::start_at(std::uint64_t next_id) {
+    if (size() != 0 || next_id == 0) {
+        throw std::logic_error(
+            "hubcast: a reliable buffer restarts its numbering only while empty, from 1 up");
+    }
+    next_id_ = next_id;
 }
 
 void reliable_buffer::clear() noexcept {

@@ -56,6 +56,10 @@ public:
     std::size_t bytes() const noexcept { return bytes_; }
     const reliable_limits& limits() const noexcept { return limits_; }
 
+    /// Makes `next_id` the id of the next message, so that a session moved from another node
+    /// goes on with its own numbering. Only while it holds no message (std::logic_error otherwise).
+    void start_at(std::uint64_t next_id);
+
     /// Forgets every message (the session ended); ids keep counting.
     void clear() noexcept;
 

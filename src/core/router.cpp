@@ -38,6 +38,16 @@ std::string random_prefix() {
     return util::base64url_encode(bytes);
 }
 
+/// A node's streams (send_origin) begin with its key's 48 bits, so that no two nodes share one.
+std::uint64_t stream_base_of(std::string_view node_key) {
+    const auto bytes = util::base64url_decode(node_key);
+    std::uint64_t base = 0;
+    for (const char b : bytes.value_or(std::string{})) {
+        base = (base << 8) | static_cast<unsigned char>(b);
+    }
+    return base << 16;
+}
+
 // What a send carries to each shard: built once, shared by every shard's task, so posting to a
 // shard copies one pointer whatever the size of the exclusions or names.
 struct fanout {
@@ -47,8 +57,9 @@ struct fanout {
     prepared_message_ptr message;
     filter_ptr filter;
     send_deadline deadline = no_deadline;
+    send_origin origin; // none on a single node
 
-    delivery_options delivery() const { return delivery_options{filter.get(), deadline}; }
+    delivery_options delivery() const { return delivery_options{filter.get(), deadline, origin}; }
     /// What a shard's task keeps alive: the message and this record (the filter is small).
     std::size_t bytes() const { return message->footprint() + hub.size() + target.size() + skip.bytes(); }
 };
@@ -72,13 +83,24 @@ void publish(backplane& other_nodes, send_scope scope, const fanout& job) {
                                       .message = *job.message,
                                       .skip = job.skip,
                                       .filter = job.filter.get(),
-                                      .deadline = job.deadline});
+                                      .deadline = job.deadline,
+                                      .origin = job.origin});
+}
+
+/// The calling thread's number among every thread that ever sent on this process, from 1: the
+/// low 16 bits of its stream (send_origin). Past 65,535 threads numbers repeat, which only a
+/// process that made that many threads and sends from each could notice.
+std::uint64_t thread_number() {
+    static std::atomic<std::uint64_t> threads{0};
+    thread_local const std::uint64_t number = (threads.fetch_add(1, std::memory_order_relaxed) % 0xFFFF) + 1;
+    return number;
 }
 
 } // namespace
 
 router::router(std::size_t shard_count, std::size_t mailbox_max_bytes, reliable_options reliable)
     : registry_(shard_count), reliable_(reliable), id_prefix_(random_prefix()),
+      stream_base_(stream_base_of(id_prefix_)),
       id_counters_(std::make_unique<std::atomic<std::uint64_t>[]>(shard_count)) {
     if (shard_count == 0 || shard_count > max_shards) {
         throw std::invalid_argument("hubcast: shard count must be between 1 and 65536");
@@ -105,8 +127,16 @@ std::string router::new_connection_id(std::size_t shard_index) {
 }
 
 std::optional<std::size_t> router::shard_of(std::string_view connection_id) const {
-    if (connection_id.size() != id_length || connection_id.substr(0, prefix_length) != id_prefix_) {
+    if (connection_id.size() != id_length) {
         return std::nullopt;
+    }
+    if (connection_id.substr(0, prefix_length) != id_prefix_) {
+        if (adopted_count_.load(std::memory_order_acquire) == 0) {
+            return std::nullopt;
+        }
+        const std::lock_guard lock(adopted_mutex_);
+        const auto it = adopted_.find(connection_id);
+        return it == adopted_.end() ? std::nullopt : std::optional<std::size_t>(it->second);
     }
     const auto field = util::base64url_decode(connection_id.substr(prefix_length, shard_field_length));
     if (!field || field->size() != 2) {
@@ -118,6 +148,20 @@ std::optional<std::size_t> router::shard_of(std::string_view connection_id) cons
         return std::nullopt;
     }
     return index;
+}
+
+void router::note_adopted(std::string_view connection_id, std::size_t shard_index) {
+    const std::lock_guard lock(adopted_mutex_);
+    adopted_.insert_or_assign(std::string(connection_id), shard_index);
+    adopted_count_.store(adopted_.size(), std::memory_order_release);
+}
+
+void router::forget_adopted(std::string_view connection_id) {
+    const std::lock_guard lock(adopted_mutex_);
+    if (const auto it = adopted_.find(connection_id); it != adopted_.end()) {
+        adopted_.erase(it);
+    }
+    adopted_count_.store(adopted_.size(), std::memory_order_release);
 }
 
 std::optional<std::string_view> router::node_key_of(std::string_view connection_id) {
@@ -147,8 +191,8 @@ bool router::offer_to(std::size_t index, std::function<void(shard&)> task, std::
     return target.inbox().offer([&target, task = std::move(task)] { task(target); }, bytes);
 }
 
-void router::fan_out(const std::vector<std::size_t>& targets, const std::function<void(shard&)>& task,
-                     std::size_t bytes) {
+bool router::post_to_others(const std::vector<std::size_t>& targets, const std::function<void(shard&)>& task,
+                            std::size_t bytes) {
     shard* here = current_shard();
     bool local = false;
     for (const std::size_t index : targets) {
@@ -161,9 +205,12 @@ void router::fan_out(const std::vector<std::size_t>& targets, const std::functio
         // recipients miss this message, as delivery is at most once.
         static_cast<void>(target.inbox().offer([&target, task] { task(target); }, bytes));
     }
-    if (local) {
-        task(*here);
-    }
+    return local;
+}
+
+send_origin router::next_origin() const {
+    thread_local std::uint64_t position = 0;
+    return send_origin{.stream = stream_base_ | thread_number(), .position = ++position};
 }
 
 void router::run_on_each(const std::vector<std::size_t>& targets, const std::function<void(shard&)>& task) {
@@ -302,22 +349,28 @@ void router::fan_out_send(backplane* publish_to, send_scope scope, const std::ve
     if (targets.empty() && publish_to == nullptr) {
         return;
     }
-    auto job = std::make_shared<const fanout>(make_job());
+    fanout built = make_job();
+    if (publish_to != nullptr) {
+        built.origin = next_origin();
+    }
+    auto job = std::make_shared<const fanout>(std::move(built));
+    const std::size_t bytes = job->bytes();
+    const auto task = [job, run](shard& s) {
+        s.note_processed(job->origin);
+        if (!s.drop_if_expired(job->deadline)) {
+            run(s, *job);
+        }
+    };
+    // Other shards get the send before other nodes do, and this thread's own shard last: a shard
+    // then never processes a send of this thread's stream that another node could have missed
+    // (docs/architecture.md, "Reliable sessions across nodes").
+    const bool here = post_to_others(targets, task, bytes);
     if (publish_to != nullptr) {
         publish(*publish_to, scope, *job);
     }
-    if (targets.empty()) {
-        return;
+    if (here) {
+        task(*current_shard());
     }
-    const std::size_t bytes = job->bytes();
-    fan_out(
-        targets,
-        [job = std::move(job), run](shard& s) {
-            if (!s.drop_if_expired(job->deadline)) {
-                run(s, *job);
-            }
-        },
-        bytes);
 }
 
 void router::send_to_all(std::string_view hub, protocol::message_data data, send_options options) {
@@ -355,8 +408,10 @@ void router::send_to_connection(std::string_view hub, std::string_view connectio
 
 void router::send_to_connection(std::string_view hub, std::string_view connection_id,
                                 protocol::message_data data, send_deadline deadline) {
+    const send_origin origin = backplane_ != nullptr ? next_origin() : send_origin{};
     if (shard_of(connection_id)) {
-        deliver_to_connection(hub, connection_id, prepared_message::for_server(std::move(data)), deadline);
+        deliver_to_connection(hub, connection_id, prepared_message::for_server(std::move(data)), deadline,
+                              origin);
         return;
     }
     const auto owner = node_key_of(connection_id);
@@ -370,11 +425,12 @@ void router::send_to_connection(std::string_view hub, std::string_view connectio
                                       .target = connection_id,
                                       .message = *message,
                                       .skip = nobody,
-                                      .deadline = deadline});
+                                      .deadline = deadline,
+                                      .origin = origin});
 }
 
 void router::deliver_to_connection(std::string_view hub, std::string_view connection_id,
-                                   prepared_message_ptr message, send_deadline deadline) {
+                                   prepared_message_ptr message, send_deadline deadline, send_origin origin) {
     const auto owner = shard_of(connection_id);
     if (!owner) {
         return;
@@ -383,11 +439,12 @@ void router::deliver_to_connection(std::string_view hub, std::string_view connec
     // Refused when the owner's budget is full: counted there, and the message is not delivered.
     static_cast<void>(offer_to(
         *owner,
-        [hub = std::string(hub), id = std::string(connection_id), message = std::move(message),
-         deadline](shard& s) {
+        [hub = std::string(hub), id = std::string(connection_id), message = std::move(message), deadline,
+         origin](shard& s) {
+            s.note_processed(origin);
             connection* c = s.find(id);
             if (c != nullptr && c->hub() == hub && !s.drop_if_expired(deadline)) {
-                c->deliver(*message, deadline);
+                c->deliver(*message, deadline, origin);
             }
         },
         bytes));
@@ -439,7 +496,8 @@ bool router::deliver_from_node(incoming_send send) {
     const auto job = [&](prepared_message_ptr message) {
         return [&, message = std::move(message)]() mutable {
             return fanout{std::move(send.hub), std::move(send.target), std::move(skip),
-                          std::move(message),  std::move(filter),      deadline};
+                          std::move(message),  std::move(filter),      deadline,
+                          send.origin};
         };
     };
     switch (send.scope) {
@@ -462,7 +520,7 @@ bool router::deliver_from_node(incoming_send send) {
     }
     case send_scope::connection:
         deliver_to_connection(send.hub, send.target, prepared_message::for_server(std::move(send.data)),
-                              deadline);
+                              deadline, send.origin);
         break;
     }
     return true;

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -19,6 +20,7 @@
 #include "core/registry.hpp"
 #include "core/reliable_sessions.hpp"
 #include "core/shard.hpp"
+#include "util/string_map.hpp"
 
 namespace hubcast::core {
 
@@ -86,9 +88,15 @@ public:
     /// A new, unique connection id owned by `shard_index`: the owning shard is recoverable from the
     /// id alone (shard_of), so commands go straight to the right worker. 22 base64url characters:
     /// a random per-node prefix (8), the shard index (3), a per-shard counter (11).
-    /// shard_of() returns nullopt for ids this node did not make (another node's, or garbage).
+    /// shard_of() returns nullopt for ids this node did not make (another node's, or garbage),
+    /// unless the connection is a session this node took over from another node (adopted below).
     std::string new_connection_id(std::size_t shard_index);
     std::optional<std::size_t> shard_of(std::string_view connection_id) const;
+
+    /// A session taken over from another node (shard::adopt) keeps its id, which names the node
+    /// that made it; these record on which shard it lives here, for shard_of(). Any thread.
+    void note_adopted(std::string_view connection_id, std::size_t shard_index);
+    void forget_adopted(std::string_view connection_id);
 
     /// This node's key: the prefix of every connection id it makes (random per process), which
     /// names it to other nodes (its backplane channel).
@@ -299,10 +307,13 @@ private:
                                 auth::permission_kind kind, std::optional<std::string> target,
                                 std::function<void(std::optional<bool>)> done);
 
-    /// Offers the fan-out `task`, keeping `bytes` alive, to every shard in `targets` (running
-    /// inline on the current one, last, so the other shards start first); a full shard drops it.
-    void fan_out(const std::vector<std::size_t>& targets, const std::function<void(shard&)>& task,
-                 std::size_t bytes);
+    /// Offers the fan-out `task`, keeping `bytes` alive, to every shard in `targets` but the
+    /// calling thread's own (a full shard drops it); true when that one is among the targets, for
+    /// the caller to run `task` on it inline.
+    bool post_to_others(const std::vector<std::size_t>& targets, const std::function<void(shard&)>& task,
+                        std::size_t bytes);
+    /// The next position in the calling thread's stream of sends (send_origin). Only with a backplane.
+    send_origin next_origin() const;
     /// As run_on() for a fan-out task: false when the shard's mailbox refused it.
     bool offer_to(std::size_t index, std::function<void(shard&)> task, std::size_t bytes);
     /// Posts the control `task` to every shard in `targets` (running inline on the current one,
@@ -321,7 +332,7 @@ private:
                       MakeJob make_job, RunOnShard run);
     /// Queues `message` for `connection_id` on its owning shard of this node, if any.
     void deliver_to_connection(std::string_view hub, std::string_view connection_id,
-                               prepared_message_ptr message, send_deadline deadline);
+                               prepared_message_ptr message, send_deadline deadline, send_origin origin);
     std::vector<std::size_t> all_shards() const;
     /// close_all / close_user / close_group: on each shard in `targets`, closes the `members` it
     /// lists that `skip` does not name.
@@ -354,8 +365,14 @@ private:
     reliable_counters reliable_stats_;
     std::size_t max_groups_per_connection_ = default_max_groups_per_connection;
     std::size_t max_invocations_per_connection_ = default_max_invocations_per_connection;
-    std::string id_prefix_; // random per process: ids never repeat across restarts
+    std::string id_prefix_;     // random per process: ids never repeat across restarts
+    std::uint64_t stream_base_; // the node key's 48 bits, shifted past the thread's 16 (send_origin)
     std::unique_ptr<std::atomic<std::uint64_t>[]> id_counters_; // one per shard, any thread may draw
+    // Sessions adopted from other nodes: connection id -> shard. The count lets shard_of() skip the
+    // lock for the ids of other nodes while there are none (the usual case).
+    mutable std::mutex adopted_mutex_;
+    util::string_map<std::size_t> adopted_;
+    std::atomic<std::size_t> adopted_count_{0};
 };
 
 } // namespace hubcast::core

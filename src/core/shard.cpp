@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "core/router.hpp"
+#include "protocol/sequence_head.hpp"
 
 namespace hubcast::core {
 
@@ -124,6 +125,9 @@ void shard::detach(std::string_view connection_id) {
         }
     }
     owner_.index().remove_connection(c.hub(), c.id(), c.user_id(), index_);
+    if (!c.id().starts_with(owner_.node_key())) {
+        owner_.forget_adopted(c.id()); // a session adopted from another node (adopt())
+    }
     connections_.erase(it);
 }
 
@@ -167,6 +171,117 @@ std::size_t shard::expire_parked(std::chrono::steady_clock::time_point now) {
         detach(id);
     }
     return due.size();
+}
+
+session_snapshot shard::hand_over(connection& c) {
+    assert(!walking_ && "connection_sink must not re-enter the shard");
+    assert(find(c.id()) == &c && "hand_over runs on the connection's own shard");
+    session_snapshot moved{.info = c.info_,
+                           .groups = {c.groups_.begin(), c.groups_.end()},
+                           .permissions = c.permissions_.to_parts(),
+                           .remembered_ack_ids = c.acks_.remembered(),
+                           .next_sequence_id = c.unacked_.next_sequence_id(),
+                           .unacked = {},
+                           .processed = watermarks_};
+    std::sort(moved.groups.begin(), moved.groups.end());
+    for (const auto& entry : c.unacked_.unacked()) {
+        moved.unacked.push_back({entry.sequence_id, entry.body, entry.deadline});
+    }
+    // The session lives on elsewhere: its event handler hears no `disconnected` from here (a
+    // channel destroyed without closed() sends nothing), and its half-open transport, if any, is
+    // dropped without a word.
+    c.events_.reset();
+    if (c.sink_ != nullptr) {
+        c.sink_->abandon();
+        c.sink_ = nullptr;
+    }
+    detach(moved.info.id);
+    return moved;
+}
+
+namespace {
+
+/// Whether `moved`'s unacknowledged messages are numbered as a session numbers them (consecutive,
+/// ending just before its next id) and fit this node's `limits`: what another node sent must not
+/// be trusted to.
+bool fits(const session_snapshot& moved, protocol::frame_family family, const reliable_limits& limits) {
+    // Ids start at 1, so the oldest unacknowledged one is at least 1.
+    if (moved.unacked.size() > limits.max_messages || moved.next_sequence_id <= moved.unacked.size()) {
+        return false;
+    }
+    std::uint64_t expected = moved.next_sequence_id - moved.unacked.size();
+    std::size_t bytes = 0;
+    for (const auto& message : moved.unacked) {
+        if (message.sequence_id != expected++ || !message.body) {
+            return false;
+        }
+        bytes += protocol::sequence_head::size_of(family, message.sequence_id, message.body->size()) +
+                 message.body->size();
+    }
+    return bytes <= limits.max_bytes;
+}
+
+} // namespace
+
+connection* shard::arrive(const session_snapshot& announced, connection_sink& sink) {
+    assert(!walking_ && "connection_sink must not re-enter the shard");
+    auto permissions = auth::permission_set::from_parts(announced.permissions);
+    if (!protocol::is_reliable(announced.info.kind) || !permissions ||
+        !router::node_key_of(announced.info.id) || find(announced.info.id) != nullptr) {
+        return nullptr;
+    }
+    connection& c = attach(announced.info, std::move(*permissions), sink);
+    owner_.note_adopted(c.id(), index_);
+    c.arrival_ = std::make_unique<std::vector<connection::collected>>();
+    for (const std::string& group : announced.groups) {
+        try_join(c, group);
+    }
+    return &c;
+}
+
+bool shard::settle_arrival(connection& c, const session_snapshot& moved) {
+    assert(!walking_ && "connection_sink must not re-enter the shard");
+    assert(find(c.id()) == &c && c.arriving() && "settle_arrival runs once, on the session's own shard");
+    auto permissions = auth::permission_set::from_parts(moved.permissions);
+    if (moved.info.id != c.id() || moved.info.kind != c.kind() || !permissions ||
+        !fits(moved, protocol::family_of(c.kind()), owner_.reliable().limits)) {
+        c.arrival_.reset();
+        detach(c.id());
+        return false;
+    }
+    const auto collected = std::move(c.arrival_);
+    c.permissions_ = std::move(*permissions);
+    for (const std::uint64_t id : moved.remembered_ack_ids) {
+        c.acks_.remember(id);
+    }
+    adopt_groups(c, moved.groups);
+    c.unacked_.start_at(moved.next_sequence_id - moved.unacked.size());
+    for (const auto& message : moved.unacked) {
+        c.keep(message.body, message.deadline); // fits() checked this node's bounds
+    }
+    for (const auto& message : *collected) {
+        const auto processed = moved.processed.find(message.origin.stream);
+        const bool delivered_there =
+            processed != moved.processed.end() && message.origin.position <= processed->second;
+        if (!delivered_there && !c.keep(message.body, message.deadline)) {
+            return true; // overflowed and closed, as any session would
+        }
+    }
+    c.replay_unacked();
+    return true;
+}
+
+void shard::adopt_groups(connection& c, const std::vector<std::string>& groups) {
+    // Membership may have changed on the holding node between its two answers.
+    const std::vector<std::string> now(c.groups_.begin(), c.groups_.end());
+    for (const std::string& group : now) {
+        if (!std::binary_search(groups.begin(), groups.end(), group)) {
+            leave(c, group);
+        }
+    }
+    for (const std::string& group : groups) {
+        try_join(c, group);
+    }
 }
 
 connection* shard::find(std::string_view connection_id) {

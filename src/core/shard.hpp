@@ -1,5 +1,6 @@
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -17,6 +18,7 @@
 #include "core/connection_filter.hpp"
 #include "core/mailbox.hpp"
 #include "core/prepared_message.hpp"
+#include "core/session_snapshot.hpp"
 #include "util/string_map.hpp"
 
 namespace hubcast::core {
@@ -39,6 +41,7 @@ struct exclusions {
 struct delivery_options {
     const connection_filter* filter = nullptr;
     send_deadline deadline = no_deadline;
+    send_origin origin; ///< none on a single node
 };
 
 /// One member of a group, as ListConnectionsInGroup reports it.
@@ -103,6 +106,28 @@ public:
     std::size_t expire_parked(std::chrono::steady_clock::time_point now);
     std::size_t parked_count() const noexcept { return parked_.size(); }
 
+    // Reliable sessions across nodes (docs/architecture.md, "Reliable sessions across nodes").
+
+    /// Lets reliable connection `c` go to another node: returns what it is, then forgets it
+    /// without a trace on this node (no `disconnected` to its client or its event handler; a
+    /// transport still bound is abandoned). `c` is destroyed.
+    session_snapshot hand_over(connection& c);
+    /// Taking over a session from another node, step one: the session `announced` describes (its
+    /// identity, groups and permissions as the holding node reported them) is registered here,
+    /// bound to `sink`, keeping its id (which names the node that made it). Until it settles it
+    /// sends nothing and keeps what is sent to it, with each send's origin (connection::arriving).
+    /// Null, with nothing changed, when it is not a reliable session with a connection id, is
+    /// already here, or its permissions do not parse.
+    connection* arrive(const session_snapshot& announced, connection_sink& sink);
+    /// Step two: the holding node let the session go as `moved`. Its numbering goes on from there;
+    /// of what `c` kept meanwhile, the sends the holding node had processed (moved.processed) are
+    /// dropped and the rest numbered after moved's unacknowledged messages; its groups, permissions
+    /// and remembered ackIds become moved's; then everything unacknowledged is queued on the sink,
+    /// oldest first. False when `moved` is malformed or does not fit this node's limits: then `c`
+    /// is detached, and its client must be refused. The session may also end overflowed (1008),
+    /// as any session whose unacknowledged messages pass the bound.
+    bool settle_arrival(connection& c, const session_snapshot& moved);
+
     /// Membership changes for local connections. Return false when nothing changed; a closing
     /// connection joins nothing (it has been forgotten).
     bool join(connection& c, std::string_view group) { return try_join(c, group) == join_result::joined; }
@@ -125,6 +150,16 @@ public:
     /// delivered late).
     bool drop_if_expired(send_deadline deadline);
     std::size_t expired_sends() const noexcept { return expired_sends_; }
+
+    /// Records that this shard has processed the send at `origin` (delivered, filtered out or
+    /// expired alike); a send with no origin changes nothing. Call once per send task.
+    void note_processed(send_origin origin) {
+        if (origin.stream != 0) {
+            auto& last = watermarks_[origin.stream];
+            last = std::max(last, origin.position);
+        }
+    }
+    const stream_watermarks& watermarks() const noexcept { return watermarks_; }
 
     /// Local members of `group` whose connection id sorts after `after` (all when empty), in
     /// ascending id order, at most `limit` of them: one shard's part of a paged group listing.
@@ -185,6 +220,8 @@ private:
 
     void deliver_to_members(const member_list& members, const prepared_message& message,
                             const exclusions& skip, const delivery_options& options);
+    /// Makes `c`'s groups exactly `groups` (sorted): an arriving session's final memberships.
+    void adopt_groups(connection& c, const std::vector<std::string>& groups);
     /// Removes `c` from the local index of `group` and from the registry; c.groups_ is the caller's.
     void unindex_member(connection& c, std::string_view group);
     hub_members* members_of(std::string_view hub);
@@ -205,6 +242,7 @@ private:
     bool walking_ = false;
     std::unordered_set<connection*> parked_; // reliable sessions without a transport
     std::size_t expired_sends_ = 0;
+    stream_watermarks watermarks_; // empty on a single node
 };
 
 } // namespace hubcast::core

@@ -259,5 +259,32 @@ TEST(Permissions, JoiningDoesNotImplySending) {
     EXPECT_FALSE(set.check(send, std::string("g")));
 }
 
+// What a reliable session carries to another node: the set rebuilt from its parts answers as the
+// original, revoked exceptions and patterns included.
+TEST(Permissions, PartsRebuildTheSameSet) {
+    auto original = permission_set::from_roles(
+        {"webpubsub.joinLeaveGroups.team-*", "webpubsub.sendToGroup", "webpubsub.joinLeaveGroup.lobby"});
+    original.revoke(permission_kind::send_to_group, std::string("secret"));
+    const auto rebuilt = permission_set::from_parts(original.to_parts());
+    ASSERT_TRUE(rebuilt);
+    EXPECT_EQ(rebuilt->to_parts(), original.to_parts());
+    for (const std::string group : {"team-a", "team-b.x", "lobby", "secret", "other"}) {
+        for (const auto kind : {permission_kind::join_leave_group, permission_kind::send_to_group}) {
+            EXPECT_EQ(rebuilt->allows(kind, group), original.allows(kind, group)) << group;
+        }
+    }
+    EXPECT_FALSE(rebuilt->allows(permission_kind::send_to_group, "secret"));
+    EXPECT_TRUE(rebuilt->allows(permission_kind::join_leave_group, "team-a"));
+}
+
+TEST(Permissions, PartsWithABadPatternOrPastTheLimitsAreRefused) {
+    permission_set::parts bad_pattern;
+    bad_pattern.send.patterns = {"a\\q"};
+    EXPECT_FALSE(permission_set::from_parts(bad_pattern));
+    permission_set::parts too_many;
+    too_many.join_leave.patterns.assign(permission_set::max_patterns_per_kind + 1, "a*");
+    EXPECT_FALSE(permission_set::from_parts(too_many));
+}
+
 } // namespace
 } // namespace hubcast::auth

@@ -22,7 +22,8 @@ std::string encode_group_send(const core::exclusions& skip, const core::connecti
                                                .message = *message,
                                                .skip = skip,
                                                .filter = filter,
-                                               .deadline = deadline},
+                                               .deadline = deadline,
+                                               .origin = {0x0102030405060708ULL, 99}},
                            now);
 }
 
@@ -34,6 +35,7 @@ TEST(Envelope, AGroupSendComesBackWhole) {
     ASSERT_TRUE(decoded) << decoded.error();
     EXPECT_EQ(decoded->origin, "AbCdEfGh");
     const auto& send = decoded->send;
+    EXPECT_EQ(send.origin, (core::send_origin{0x0102030405060708ULL, 99}));
     EXPECT_EQ(send.scope, core::send_scope::group);
     EXPECT_EQ(send.hub, "chat");
     EXPECT_EQ(send.target, "room");
@@ -93,9 +95,10 @@ TEST(Envelope, TrailingBytesAndForeignHeadersAreRefused) {
 }
 
 TEST(Envelope, AHugeExclusionCountIsRefusedWithoutReservingForIt) {
-    // version 1, scope hub, json, no flags; empty origin, hub, target, filter, no-echo; then a
-    // count of 2^32 - 1 ids with no bytes behind it.
-    std::string bytes("\x01\x00\x00\x00", 4);
+    // version 4, scope hub, json, no flags; stream and position 0; empty origin, hub, target,
+    // filter, no-echo; then a count of 2^32 - 1 ids with no bytes behind it.
+    std::string bytes("\x04\x00\x00\x00", 4);
+    bytes.append(std::string(16, '\0'));
     for (int field = 0; field < 5; ++field) {
         bytes.append(std::string(4, '\0'));
     }

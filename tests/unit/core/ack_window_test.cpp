@@ -110,5 +110,29 @@ TEST(AckWindow, ZeroCapacityRemembersNothing) {
     EXPECT_EQ(window.size(), 0u);
 }
 
+// A session moving to another node rebuilds its window from remembered(): same ids, same order
+// of eviction.
+TEST(AckWindow, RememberedListsTheIdsOldestFirstAcrossTheRing) {
+    ack_window window(3);
+    for (const std::uint64_t id : {1, 2, 3, 4, 5}) {
+        window.remember(id);
+    }
+    EXPECT_EQ(window.remembered(), (std::vector<std::uint64_t>{3, 4, 5}));
+    ack_window rebuilt(3);
+    for (const std::uint64_t id : window.remembered()) {
+        rebuilt.remember(id);
+    }
+    rebuilt.remember(6);
+    EXPECT_FALSE(rebuilt.contains(3)) << "the oldest goes first, as in the original";
+    EXPECT_TRUE(rebuilt.contains(4));
+}
+
+TEST(AckWindow, RememberedBeforeTheRingIsFullIsArrivalOrder) {
+    ack_window window(10);
+    window.remember(9);
+    window.remember(2);
+    EXPECT_EQ(window.remembered(), (std::vector<std::uint64_t>{9, 2}));
+}
+
 } // namespace
 } // namespace hubcast::core

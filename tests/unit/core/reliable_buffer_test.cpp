@@ -1,3 +1,4 @@
+#include <stdexcept>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -93,6 +94,22 @@ TEST(ReliableBuffer, ClearForgetsMessagesButNotTheCount) {
     EXPECT_EQ(buffer.size(), 0u);
     EXPECT_EQ(buffer.bytes(), 0u);
     EXPECT_EQ(buffer.next_sequence_id(), 3u);
+}
+
+// A session moving to another node goes on with its own numbering there.
+TEST(ReliableBuffer, StartAtContinuesTheNumberingOfAnotherBuffer) {
+    reliable_buffer buffer;
+    buffer.start_at(41);
+    EXPECT_EQ(buffer.last_sequence_id(), 40u);
+    EXPECT_TRUE(buffer.push(bytes(1), 1));
+    EXPECT_EQ(ids(buffer), (std::vector<std::uint64_t>{41}));
+}
+
+TEST(ReliableBuffer, StartAtIsRefusedWhileMessagesAreHeldOrForIdZero) {
+    reliable_buffer buffer;
+    EXPECT_THROW(buffer.start_at(0), std::logic_error);
+    ASSERT_TRUE(buffer.push(bytes(1), 1));
+    EXPECT_THROW(buffer.start_at(5), std::logic_error);
 }
 
 } // namespace

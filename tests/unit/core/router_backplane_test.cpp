@@ -4,6 +4,7 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -160,6 +161,67 @@ TEST(RouterFromNode, AFilterThatDoesNotParseDeliversNothing) {
     EXPECT_FALSE(node.r().deliver_from_node(std::move(send)));
     node.settle();
     EXPECT_EQ(node.frames(a), 0u);
+}
+
+/// The backplane port as a test double: records what the router publishes and answers nothing
+/// (no other node). Only the calls these tests make do anything.
+class recording_backplane final : public backplane {
+public:
+    void publish(const outgoing_send& send) override { published.push_back(send.origin); }
+    void interest_changed(send_scope, std::string_view, std::string_view) override {}
+    void connection_changed(std::string_view, std::string_view, bool) override {}
+    void ask_exists(presence_kind, std::string_view, std::string_view, presence_answer done) override {
+        done(std::nullopt);
+    }
+    void command_node(std::string_view, cluster_command, command_answers done) override { done({}, true); }
+    void command_others(cluster_command, command_answers done) override { done({}, true); }
+    void settle(std::function<void()> done) override { done(); }
+
+    std::vector<send_origin> published;
+};
+
+// Reliable sessions across nodes rest on this: each thread's sends are numbered in the order it
+// made them, in a stream of its own that names the node, and each shard knows how far it got.
+TEST(RouterOrigins, WithABackplaneEachThreadsSendsAreNumberedInOrder) {
+    router node(1);
+    recording_backplane others;
+    node.set_backplane(&others);
+    const auto send = [&node] {
+        node.send_to_group("chat", "room", protocol::message_data{protocol::data_type::text, "x"});
+    };
+    send();
+    send();
+    std::thread([&send] { send(); }).join();
+    node.set_backplane(nullptr);
+    ASSERT_EQ(others.published.size(), 3u);
+    EXPECT_EQ(others.published[0].stream, others.published[1].stream);
+    EXPECT_EQ(others.published[1].position, others.published[0].position + 1);
+    EXPECT_NE(others.published[2].stream, others.published[0].stream) << "another thread, another stream";
+    EXPECT_EQ(others.published[0].stream >> 16, others.published[2].stream >> 16) << "the same node";
+    EXPECT_NE(others.published[0].stream >> 16, 0u);
+}
+
+TEST(RouterOrigins, ASingleNodeNumbersNothing) {
+    two_shard_node node;
+    const auto member = node.attach(0, "alice", {"room"});
+    node.r().send_to_group("chat", "room", protocol::message_data{protocol::data_type::text, "x"});
+    node.settle();
+    EXPECT_EQ(node.frames(member), 1u);
+    EXPECT_TRUE(node.r().shard_at(0).watermarks().empty());
+}
+
+TEST(RouterOrigins, AShardRecordsHowFarItProcessedEachStream) {
+    two_shard_node node;
+    node.attach(0, "alice", {"room"});
+    node.attach(1, "bob", {"other"});
+    for (const std::uint64_t position : {4, 5}) {
+        auto send = group_send("room", "x");
+        send.origin = send_origin{0x77, position};
+        ASSERT_TRUE(node.r().deliver_from_node(std::move(send)));
+    }
+    node.settle();
+    EXPECT_EQ(node.r().shard_at(0).watermarks(), (stream_watermarks{{0x77, 5}}));
+    EXPECT_TRUE(node.r().shard_at(1).watermarks().empty()) << "a shard without members gets no task";
 }
 
 } // namespace
