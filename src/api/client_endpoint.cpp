@@ -394,15 +394,40 @@ client_admission client_endpoint::admit_recovery(std::string hub, protocol::subp
                                                  std::string subprotocol, const std::string& connection_id,
                                                  const std::optional<std::string>& reconnection_token) {
     client_admission admission{.hub = std::move(hub), .kind = kind, .subprotocol = std::move(subprotocol)};
-    // The token is checked here, on whichever worker took the request: it needs no shard. Whether
-    // the session still exists is known only on its own shard (resume()).
-    const auto shard = router_.shard_of(connection_id);
-    if (!protocol::is_reliable(kind) || !reconnection_token || !shard ||
-        !reconnection_tokens_.verify(*reconnection_token, connection_id, util::unix_seconds())) {
+    if (!protocol::is_reliable(kind) || !reconnection_token) {
         admission.refuse_recovery = true;
         return admission;
     }
-    admission.recovery = session_recovery{.connection_id = connection_id, .shard = *shard};
+    std::string digest = auth::reconnection_tokens::digest(*reconnection_token);
+    // A session of this node is checked here, on whichever worker took the request: it needs no
+    // shard. Whether the session still exists, and was given this very token, is known only on its
+    // own shard (resume()); a session taken over from another node has only that check, as this
+    // node cannot verify a token another node signed.
+    const auto shard = router_.shard_of(connection_id);
+    const auto owner = core::router::node_key_of(connection_id);
+    const bool made_here = owner && *owner == router_.node_key();
+    if (made_here && !reconnection_tokens_.verify(*reconnection_token, connection_id, util::unix_seconds())) {
+        admission.refuse_recovery = true;
+        return admission;
+    }
+    if (made_here && shard && router_.moved_to(connection_id)) {
+        // Made here, moved to another node since, and back: taken over from there, on its shard.
+        admission.takeover = session_takeover{
+            .connection_id = connection_id, .recovery_digest = std::move(digest), .shard = *shard};
+        return admission;
+    }
+    if (shard) {
+        admission.recovery = session_recovery{
+            .connection_id = connection_id, .shard = *shard, .recovery_digest = std::move(digest)};
+        return admission;
+    }
+    if (owner && !made_here && router_.clustered()) {
+        // Held by another node (it made the id, or the session moved on from there).
+        admission.takeover = session_takeover{
+            .connection_id = connection_id, .recovery_digest = std::move(digest), .shard = {}};
+        return admission;
+    }
+    admission.refuse_recovery = true;
     return admission;
 }
 
@@ -542,28 +567,25 @@ std::unique_ptr<client_session> client_endpoint::open(client_admission admission
         open_events(connection, std::move(admission.subprotocol), std::move(admission.connection_state),
                     shard_index);
     }
-    auto session = std::make_unique<client_session>(router_, shard, connection, metrics_);
-    if (firewall_ != nullptr && firewall_->options().limits_inbound()) {
-        session->limit_inbound(firewall_->options());
-    }
-    return session;
+    return make_session(shard, connection);
 }
 
 void client_endpoint::send_connected(core::connection& connection) {
     // Spec 4.4, 6.3: `connected` is the first frame after the upgrade.
+    std::optional<std::string> token;
+    if (connection.is_reliable()) {
+        token = reconnection_tokens_.issue(connection.id(), util::unix_seconds());
+        // What a recovery must present, on whichever node holds the session by then.
+        connection.set_recovery_digest(auth::reconnection_tokens::digest(*token));
+    }
     if (protocol::family_of(connection.kind()) == protocol::frame_family::protobuf) {
-        const auto token = connection.is_reliable() ? std::optional<std::string>(reconnection_tokens_.issue(
-                                                          connection.id(), util::unix_seconds()))
-                                                    : std::nullopt;
         connection.send_frame(util::make_shared_bytes(protocol::encode_frame(
             protocol::ws_opcode::binary,
             protocol::encode_protobuf_connected(connection.user_id(), connection.id(), token))));
     } else if (connection.is_pubsub()) {
         const std::string connected =
-            connection.is_reliable() ? protocol::encode_connected(
-                                           connection.user_id(), connection.id(),
-                                           reconnection_tokens_.issue(connection.id(), util::unix_seconds()))
-                                     : protocol::encode_connected(connection.user_id(), connection.id());
+            token ? protocol::encode_connected(connection.user_id(), connection.id(), *token)
+                  : protocol::encode_connected(connection.user_id(), connection.id());
         connection.send_frame(
             util::make_shared_bytes(protocol::encode_frame(protocol::ws_opcode::text, connected)));
     }
@@ -606,12 +628,52 @@ std::unique_ptr<client_session> client_endpoint::resume(const client_admission& 
     assert(core::router::current_shard() == &shard && "a session is resumed on its own shard's worker");
     core::connection* connection = shard.find(admission.recovery->connection_id);
     if (connection == nullptr || connection->hub() != admission.hub || connection->kind() != admission.kind ||
-        connection->closing()) {
+        connection->closing() || connection->recovery_digest() != admission.recovery->recovery_digest) {
         return nullptr;
     }
     shard.resume(*connection, sink);
     stats.recovered.fetch_add(1, std::memory_order_relaxed);
-    auto session = std::make_unique<client_session>(router_, shard, *connection, metrics_);
+    return make_session(shard, *connection);
+}
+
+void client_endpoint::take_over(const client_admission& admission,
+                                std::shared_ptr<core::connection_sink*> sink, std::size_t shard_index,
+                                std::function<void(std::unique_ptr<client_session>)> done) {
+    router_.take_over_session(
+        admission.hub, admission.takeover->connection_id, admission.kind, admission.takeover->recovery_digest,
+        shard_index,
+        [this, hub = admission.hub, subprotocol = admission.subprotocol, sink = std::move(sink), shard_index,
+         done = std::move(done)](core::connection* connection, std::optional<std::string> state) mutable {
+            auto& shard = router_.shard_at(shard_index);
+            if (connection != nullptr && (connection->hub() != hub || connection->closing())) {
+                connection = nullptr; // another hub's session, or it ended as it arrived (overflowed)
+            }
+            if (connection != nullptr && events_ != nullptr) {
+                // The handler had `connected` from the first node: the channel goes on without it.
+                connection->set_events(
+                    events_->adopt(core::event_source{.hub = connection->hub(),
+                                                      .connection_id = connection->id(),
+                                                      .user_id = connection->user_id(),
+                                                      .subprotocol = std::move(subprotocol)},
+                                   std::move(state), shard_index));
+            }
+            if (*sink == nullptr) {
+                return; // the client went away meanwhile: the session waits here, parked
+            }
+            if (connection == nullptr) {
+                done(nullptr);
+                return;
+            }
+            shard.resume(*connection, **sink);
+            router_.reliable_stats().recovered.fetch_add(1, std::memory_order_relaxed);
+            router_.reliable_stats().taken_over.fetch_add(1, std::memory_order_relaxed);
+            done(make_session(shard, *connection));
+        });
+}
+
+std::unique_ptr<client_session> client_endpoint::make_session(core::shard& shard,
+                                                              core::connection& connection) {
+    auto session = std::make_unique<client_session>(router_, shard, connection, metrics_);
     if (firewall_ != nullptr && firewall_->options().limits_inbound()) {
         session->limit_inbound(firewall_->options());
     }

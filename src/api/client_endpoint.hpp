@@ -40,6 +40,19 @@ struct session_recovery {
     /// The shard that owns the session. Only its worker may serve the new transport: a session and
     /// its transport always share one thread (docs/architecture.md, "Reliable sessions").
     std::size_t shard = 0;
+    /// The digest of the reconnection token presented (auth::reconnection_tokens::digest), which
+    /// the session must have been given.
+    std::string recovery_digest;
+};
+
+/// A recovery of a session that another node holds (docs/architecture.md, "Reliable sessions
+/// across nodes"): this node takes it over, on whichever worker took the request.
+struct session_takeover {
+    std::string connection_id;
+    std::string recovery_digest;
+    /// For a session made on this node that comes back: the shard its id names, whose worker
+    /// must serve it; none for another node's session (any worker).
+    std::optional<std::size_t> shard;
 };
 
 /// An upgrade request that passed every check: who the client is and what it speaks.
@@ -52,6 +65,8 @@ struct client_admission {
     std::vector<std::string> groups;
     /// Set for a recovery to attempt: serve it with resume(), on the session's shard.
     std::optional<session_recovery> recovery;
+    /// Set for a recovery of another node's session: serve it with take_over().
+    std::optional<session_takeover> takeover;
     /// A recovery request that cannot succeed (bad or missing token, an id this node never made,
     /// not a reliable subprotocol): accept the upgrade, then refuse_recovery() (spec 5.5 step 5).
     bool refuse_recovery = false;
@@ -70,7 +85,9 @@ struct client_admission {
 
     /// The worker that must accept this WebSocket; nullopt: the one the request arrived on.
     std::optional<std::size_t> required_worker() const {
-        return recovery ? std::optional<std::size_t>(recovery->shard) : std::nullopt;
+        return recovery   ? std::optional<std::size_t>(recovery->shard)
+               : takeover ? takeover->shard
+                          : std::nullopt;
     }
 };
 
@@ -118,6 +135,14 @@ public:
     /// none). Null, with nothing sent, when the session is gone (window passed, ended, another hub
     /// or subprotocol): then call refuse_recovery().
     std::unique_ptr<client_session> resume(const client_admission& admission, core::connection_sink& sink);
+    /// Serves an admission with `takeover` on the calling worker's shard `shard_index`: asks the
+    /// node holding the session for it (core::router::take_over_session) and, once it settled here,
+    /// binds it to `*sink` as resume() does. `done` runs on this worker, later, with the session,
+    /// or null when it cannot be taken over (then call refuse_recovery()). When `*sink` is null by
+    /// then (the transport is gone), `done` is not called and the session stays parked here for
+    /// its recovery window, as any session whose client dropped.
+    void take_over(const client_admission& admission, std::shared_ptr<core::connection_sink*> sink,
+                   std::size_t shard_index, std::function<void(std::unique_ptr<client_session>)> done);
     /// Tells a recovering client its session cannot be recovered: `disconnected` (JSON clients),
     /// then close 1008, after which the SDKs start a new connection instead of retrying (spec 5.7).
     void refuse_recovery(const client_admission& admission, core::connection_sink& sink);
@@ -137,6 +162,8 @@ private:
                                     const std::optional<std::string>& reconnection_token);
     /// The `connected` frame, in the connection's subprotocol (none for simple clients).
     void send_connected(core::connection& connection);
+    /// The client side of a session bound to a transport (open, resume, take_over).
+    std::unique_ptr<client_session> make_session(core::shard& shard, core::connection& connection);
     /// The connection's event handler channel, which sends the `connected` event; none without
     /// an event handler.
     void open_events(core::connection& connection, std::string subprotocol, std::optional<std::string> state,

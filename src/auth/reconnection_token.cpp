@@ -4,6 +4,7 @@
 #include <utility>
 
 #include <boost/json/object.hpp>
+#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include "auth/jwt.hpp"
@@ -46,6 +47,17 @@ std::string reconnection_tokens::issue(std::string_view connection_id, std::int6
     claims["nbf"] = now;
     claims["exp"] = now + lifetime_.count();
     return sign_hs256(claims, secret_.signing_key());
+}
+
+std::string reconnection_tokens::digest(std::string_view token) {
+    std::string out(32, '\0');
+    unsigned int size = 0;
+    if (EVP_Digest(token.data(), token.size(), reinterpret_cast<unsigned char*>(out.data()), &size,
+                   EVP_sha256(), nullptr) != 1 ||
+        size != out.size()) {
+        throw std::runtime_error("hubcast: OpenSSL could not compute a SHA-256 digest");
+    }
+    return out;
 }
 
 bool reconnection_tokens::verify(std::string_view token, std::string_view connection_id,

@@ -33,6 +33,9 @@ public:
     /// True only for a token this object issued for exactly `connection_id` and not yet expired
     /// at `now`. No clock skew: the issuer is this process.
     bool verify(std::string_view token, std::string_view connection_id, std::int64_t now) const;
+    /// The SHA-256 of `token` (32 bytes): what a reliable session keeps of the token it was given,
+    /// so that any node holding the session checks a recovery without this object's secret.
+    static std::string digest(std::string_view token);
 
 private:
     access_keys secret_;

@@ -40,9 +40,14 @@ public:
     //   hubcast:<db>:connections:<node key>     set of "<hub>:<connection id>" (expires with it)
     //   hubcast:<db>:user-nodes:<hub>:<user>    set of node keys with a connection of the user
     //   hubcast:<db>:group-nodes:<hub>:<group>  set of node keys with a member of the group
+    //   hubcast:<db>:moved                      hash: connection id -> node key of a moved session
     std::string alive_prefix() const { return prefix_ + "alive:"; }
     std::string alive(std::string_view node_key) const { return alive_prefix().append(node_key); }
     std::string connections(std::string_view node_key) const;
+    std::string connections_prefix() const { return prefix_ + "connections:"; }
+    /// Hash of connection id -> node key, for sessions that moved to a node other than the one
+    /// their id names (a reliable session taken over).
+    std::string moved() const { return prefix_ + "moved"; }
     /// The set of nodes with members for (scope, hub, name); scope is user or group, else empty.
     std::string member_nodes(core::send_scope scope, std::string_view hub, std::string_view name) const;
 

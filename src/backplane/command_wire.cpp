@@ -1,11 +1,14 @@
 #include "backplane/command_wire.hpp"
 
+#include "backplane/session_wire.hpp"
 #include "backplane/wire.hpp"
 
 namespace hubcast::backplane {
 namespace {
 
 constexpr std::uint8_t last_permission = static_cast<std::uint8_t>(auth::permission_kind::send_to_group);
+constexpr std::uint8_t last_subprotocol =
+    static_cast<std::uint8_t>(protocol::subprotocol_kind::protobuf_reliable);
 
 template <typename T> util::result<T, std::string> refused(const char* why) {
     return util::fail(std::string(why));
@@ -37,6 +40,9 @@ std::string encode_command(const command_message& message) {
     }
     put_string(out, c.after);
     put_integer(out, c.limit, 8);
+    put_string(out, c.node);
+    put_string(out, c.recovery_digest);
+    out.push_back(static_cast<char>(c.subprotocol));
     return out;
 }
 
@@ -71,9 +77,12 @@ util::result<command_message, std::string> decode_command(std::string_view bytes
             return refused<command_message>("truncated command");
         }
     }
-    if (!in.string(c.after) || !in.integer(c.limit, 8)) {
-        return refused<command_message>("truncated command");
+    std::uint8_t subprotocol = 0;
+    if (!in.string(c.after) || !in.integer(c.limit, 8) || !in.string(c.node) ||
+        !in.string(c.recovery_digest) || !read_small(in, subprotocol, last_subprotocol)) {
+        return refused<command_message>("truncated or malformed command");
     }
+    c.subprotocol = static_cast<protocol::subprotocol_kind>(subprotocol);
     if (!in.done()) {
         return refused<command_message>("bytes after the command");
     }
@@ -92,6 +101,11 @@ std::string encode_answer(const answer_message& message) {
         if (member.user_id) {
             put_string(out, *member.user_id);
         }
+    }
+    // The clock only turns deadlines into time left; both ends use their own.
+    out.push_back(static_cast<char>(message.answer.session ? 1 : 0));
+    if (message.answer.session) {
+        put_string(out, encode_session(*message.answer.session, std::chrono::steady_clock::now()));
     }
     return out;
 }
@@ -122,6 +136,21 @@ util::result<answer_message, std::string> decode_answer(std::string_view bytes) 
                 return refused<answer_message>("truncated answer");
             }
         }
+    }
+    std::uint8_t has_session = 0;
+    if (!read_small(in, has_session, 1)) {
+        return refused<answer_message>("truncated answer");
+    }
+    if (has_session != 0) {
+        std::string session;
+        if (!in.string(session)) {
+            return refused<answer_message>("truncated answer");
+        }
+        auto decoded = decode_session(session, std::chrono::steady_clock::now());
+        if (!decoded) {
+            return refused<answer_message>("malformed session in the answer");
+        }
+        out.answer.session = std::move(*decoded);
     }
     if (!in.done()) {
         return refused<answer_message>("bytes after the answer");

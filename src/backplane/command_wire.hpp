@@ -22,7 +22,8 @@ enum class wire_kind : std::uint8_t { command = 2, answer = 3, send = 4 };
 ///   u8 2, u8 command kind, u64 request, string origin, string hub, string connection id,
 ///   string user id, string group, u32 count + count × string group, string filter,
 ///   u32 count + count × string excluded id, u16 close code, string reason, u8 permission,
-///   u8 has target (0/1), [string target], string after, u64 limit.
+///   u8 has target (0/1), [string target], string after, u64 limit, string node,
+///   string recovery digest, u8 subprotocol.
 struct command_message {
     std::uint64_t request = 0;
     std::string origin; ///< node key of the node that waits for the answer
@@ -30,7 +31,8 @@ struct command_message {
 };
 
 /// An answer: u8 3, u64 request, u64 value (two's complement), u32 count + count × member
-/// (string connection id, u8 has user id, [string user id]).
+/// (string connection id, u8 has user id, [string user id]), u8 has session, [string session
+/// (session_wire.hpp)].
 struct answer_message {
     std::uint64_t request = 0;
     core::command_answer answer;

@@ -48,7 +48,7 @@ redis_backplane::redis_backplane(core::router& router, redis_endpoint endpoint, 
                            release_subscriber_pings();
                        }}),
       heartbeat_(heartbeat), heartbeat_timer_(io_), alive_key_(channels_.alive(router.node_key())),
-      connections_key_(channels_.connections(router.node_key())),
+      connections_key_(channels_.connections(router.node_key())), moved_key_(channels_.moved()),
       alive_ttl_(std::to_string(std::chrono::milliseconds(3 * heartbeat).count())) {}
 
 redis_backplane::~redis_backplane() {
@@ -116,7 +116,8 @@ void redis_backplane::leave() {
 }
 
 void redis_backplane::publish(const core::outgoing_send& send) {
-    std::string channel = channels_.for_send(send.scope, send.hub, send.target);
+    std::string channel = send.to_node.empty() ? channels_.for_send(send.scope, send.hub, send.target)
+                                               : channels_.node(send.to_node);
     if (channel.empty()) {
         return;
     }
@@ -317,6 +318,7 @@ void redis_backplane::reconcile_interests() {
     // Connections arrive and leave in the order their shards reported them; one connection's
     // add always precedes its removal, as both come from its own shard.
     for (auto& [member, present] : connections) {
+        publish_relocation(member, present);
         if (present) {
             send_publisher({"SADD", connections_key_, member});
             send_publisher({"PEXPIRE", connections_key_, alive_ttl_});
@@ -325,6 +327,30 @@ void redis_backplane::reconcile_interests() {
             send_publisher({"SREM", connections_key_, member});
             local_connections_.erase(member);
         }
+    }
+}
+
+namespace {
+
+// Removes field ARGV[1] of hash KEYS[1] only while it still names node ARGV[2]: a session that
+// moved on from here was written there by its new node first.
+constexpr std::string_view remove_if_mine = R"(
+if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then return redis.call('HDEL', KEYS[1], ARGV[1]) end
+return 0)";
+
+} // namespace
+
+void redis_backplane::publish_relocation(std::string_view member, bool present) {
+    // A session taken over from another node keeps an id that names that node: the moved hash
+    // says where it is now, for other nodes' existence checks (docs/scale-out.md, "Presence").
+    const std::string_view id = member.substr(member.find(':') + 1);
+    if (id.starts_with(router_.node_key())) {
+        return;
+    }
+    if (present) {
+        send_publisher({"HSET", moved_key_, id, router_.node_key()});
+    } else {
+        send_publisher({"EVAL", remove_if_mine, "1", moved_key_, id, router_.node_key()});
     }
 }
 
@@ -340,10 +366,18 @@ for _, node in ipairs(nodes) do
 end
 return 0)";
 
-// Whether node KEYS[1] is alive and its connection set KEYS[2] holds ARGV[1].
+// Whether connection ARGV[1] (member ARGV[2] of a connection set) is on a live node: the node the
+// moved hash KEYS[1] names for it, else the node its id names (ARGV[3]). Alive keys start with
+// ARGV[4], connection sets with ARGV[5]. A moved entry of a dead node is removed on the way.
 constexpr std::string_view alive_connection = R"(
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-return redis.call('SISMEMBER', KEYS[2], ARGV[1]))";
+local node = redis.call('HGET', KEYS[1], ARGV[1])
+local moved = node
+if not node then node = ARGV[3] end
+if redis.call('EXISTS', ARGV[4] .. node) == 0 then
+  if moved then redis.call('HDEL', KEYS[1], ARGV[1]) end
+  return 0
+end
+return redis.call('SISMEMBER', ARGV[5] .. node, ARGV[2]))";
 
 } // namespace
 
@@ -389,8 +423,8 @@ void redis_backplane::run_query(core::presence_kind kind, const std::string& hub
     if (kind == core::presence_kind::connection) {
         const auto owner = core::router::node_key_of(name);
         const std::string member = hub + ":" + name;
-        sent = owner && send_publisher({"EVAL", alive_connection, "2", channels_.alive(*owner),
-                                        channels_.connections(*owner), member},
+        sent = owner && send_publisher({"EVAL", alive_connection, "1", moved_key_, name, member, *owner,
+                                        channels_.alive_prefix(), channels_.connections_prefix()},
                                        on_reply);
     } else {
         const auto scope =

@@ -123,6 +123,8 @@ private:
     void beat();
     void leave();
     void schedule_heartbeat();
+    /// For a session taken over from another node ("<hub>:<id>"), where the moved hash says it is.
+    void publish_relocation(std::string_view member, bool present);
     /// SADD / SREM of this node in the user-nodes or group-nodes set of `what`.
     void publish_membership(const interest& what, bool present);
     void run_query(core::presence_kind kind, const std::string& hub, const std::string& name,
@@ -183,6 +185,7 @@ private:
     bool leaving_ = false;
     std::string alive_key_;
     std::string connections_key_;
+    std::string moved_key_;
     std::string alive_ttl_; // three heartbeats, in milliseconds, as PX takes it
 
     std::atomic<bool> publisher_up_{false};

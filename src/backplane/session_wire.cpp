@@ -109,6 +109,11 @@ std::string encode_session(const core::session_snapshot& session, std::chrono::s
         put_integer(out, stream, 8);
         put_integer(out, position, 8);
     }
+    put_string(out, session.recovery_digest);
+    out.push_back(static_cast<char>(session.connection_state ? 1 : 0));
+    if (session.connection_state) {
+        put_string(out, *session.connection_state);
+    }
     return out;
 }
 
@@ -139,6 +144,11 @@ util::result<core::session_snapshot, std::string> decode_session(std::string_vie
             return util::fail(std::string("truncated session"));
         }
         out.processed[stream] = position;
+    }
+    std::uint8_t has_state = 0;
+    if (!in.string(out.recovery_digest) || !read_small(in, has_state, 1) ||
+        (has_state != 0 && !in.string(out.connection_state.emplace()))) {
+        return util::fail(std::string("truncated or malformed session"));
     }
     if (!in.done()) {
         return util::fail(std::string("bytes after the session"));

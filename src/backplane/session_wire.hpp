@@ -19,7 +19,8 @@ namespace hubcast::backplane {
 ///   strings patterns, strings revoked; u32 count + count x u64 remembered ackId,
 ///   u64 next sequence id, u32 count + count x (u64 sequence id, u64 milliseconds left or
 ///   2^64-1 for none, string body), u32 count + count x (u64 stream, u64 position): the
-///   watermarks of the shard it left (core::send_origin).
+///   watermarks of the shard it left (core::send_origin), string recovery digest, u8 has
+///   connection state, [string connection state].
 /// A deadline crosses as the time left when it is encoded, not as a clock time: node clocks
 /// need not agree.
 std::string encode_session(const core::session_snapshot& session, std::chrono::steady_clock::time_point now);

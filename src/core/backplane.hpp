@@ -12,6 +12,7 @@
 #include "core/connection_filter.hpp"
 #include "core/prepared_message.hpp"
 #include "core/send_origin.hpp"
+#include "core/session_snapshot.hpp"
 #include "core/shard.hpp"
 #include "protocol/message_data.hpp"
 
@@ -32,6 +33,9 @@ struct outgoing_send {
     const connection_filter* filter = nullptr; ///< its text crosses, and is parsed again there
     send_deadline deadline = no_deadline;
     send_origin origin; ///< crosses as it is: a send passed on keeps the stream it started in
+    /// send_scope::connection: the node to carry it to when it is not the one the id names (a
+    /// session that moved); empty otherwise.
+    std::string_view to_node;
 };
 
 /// A send that came from another node, decoded, for router::deliver_from_node.
@@ -67,6 +71,9 @@ enum class command_kind : std::uint8_t {
     grant_permission,
     revoke_permission,
     check_permission,
+    take_session,    ///< a reliable session's move, step one: may `node` take it? (docs/architecture.md)
+    release_session, ///< step two: let it go to `node`, answering with all of it
+    session_moved,   ///< to the node that made the id: the session is now on `node` (empty: it ended)
     add_user_to_group,
     remove_user_from_group,
     remove_user_from_all_groups,
@@ -81,7 +88,7 @@ inline constexpr command_kind last_command_kind = command_kind::list_group_membe
 
 /// Whether a command of `kind` goes to one node, the owner of its connection id.
 constexpr bool addressed_to_owner(command_kind kind) noexcept {
-    return kind <= command_kind::check_permission;
+    return kind <= command_kind::session_moved;
 }
 
 /// A command as it crosses nodes: every field a kind may use; the others stay empty.
@@ -100,6 +107,9 @@ struct cluster_command {
     std::optional<std::string> permission_target; ///< none: every group
     std::string after;                            ///< list_group_members: the page starts after this id
     std::uint64_t limit = 0;                      ///< list_group_members: at most this many
+    std::string node;                             ///< the session commands: the node taking it over
+    std::string recovery_digest; ///< take_session, release_session: what the client presented
+    protocol::subprotocol_kind subprotocol = protocol::subprotocol_kind::none; ///< take_session
     bool operator==(const cluster_command&) const = default;
 };
 
@@ -109,9 +119,12 @@ struct cluster_command {
 /// granted, 0 denied, -1 no such connection; add_user_to_group and add_to_groups the joins the
 /// group limit refused; -2 when the node could not carry the command out (a filter that does not
 /// parse there). `members`: list_group_members only.
+/// take_session and release_session: 1 with `session` when granted (step one: without its
+/// messages), else 0.
 struct command_answer {
     std::int64_t value = 0;
     std::vector<group_member> members;
+    std::optional<session_snapshot> session;
     bool operator==(const command_answer&) const = default;
 };
 inline constexpr std::int64_t command_not_carried_out = -2;

@@ -85,6 +85,29 @@ connection::~connection() {
     }
 }
 
+const std::string& connection::recovery_digest() const noexcept {
+    static const std::string none;
+    return recovery_ ? recovery_->digest : none;
+}
+
+void connection::set_recovery_digest(std::string digest) {
+    if (!recovery_) {
+        recovery_ = std::make_unique<recovery_state>();
+    }
+    recovery_->digest = std::move(digest);
+}
+
+void connection::begin_handover(std::chrono::steady_clock::time_point until) {
+    if (!recovery_) {
+        recovery_ = std::make_unique<recovery_state>();
+    }
+    recovery_->handover_until = until;
+}
+
+bool connection::handing_over(std::chrono::steady_clock::time_point now) const noexcept {
+    return recovery_ && recovery_->handover_until && now < *recovery_->handover_until;
+}
+
 void connection::set_end_reason(std::string_view reason) {
     if (!end_reason_) {
         end_reason_ = std::string(reason);

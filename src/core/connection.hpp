@@ -28,6 +28,7 @@ struct connection_info {
     std::string hub; ///< lowercase
     std::optional<std::string> user_id;
     protocol::subprotocol_kind kind = protocol::subprotocol_kind::none;
+    bool operator==(const connection_info&) const = default;
 };
 
 /// The core's view of one client: identity, groups, permissions, ack history and the sink its
@@ -112,6 +113,16 @@ public:
     /// A session taken over from another node that has not settled yet (shard::arrive).
     bool arriving() const noexcept { return arrival_ != nullptr; }
 
+    /// What a recovery of this reliable session must present: a digest of the reconnection token
+    /// it was given, computed by whoever issues tokens; empty when none was issued. It moves with
+    /// the session, so a node that takes it over checks recoveries without the issuer's secret.
+    const std::string& recovery_digest() const noexcept;
+    void set_recovery_digest(std::string digest);
+    /// Another node is taking this session over (router: take_session) until `until`: a second
+    /// taker is refused meanwhile.
+    void begin_handover(std::chrono::steady_clock::time_point until);
+    bool handing_over(std::chrono::steady_clock::time_point now) const noexcept;
+
     /// Whether a transport is bound (false while parked).
     bool has_transport() const noexcept { return sink_ != nullptr; }
     /// When a parked session ends; nullopt while a transport is bound.
@@ -157,6 +168,12 @@ private:
     std::unique_ptr<connection_leases> leases_;       // null unless a connection limit is configured
     std::unique_ptr<invocation_table> invocations_;   // null until the first invoke
     std::unique_ptr<std::vector<collected>> arrival_; // non-null only while arriving
+    // Made for reliable sessions only (a token was issued), so other connections pay one pointer.
+    struct recovery_state {
+        std::string digest;
+        std::optional<std::chrono::steady_clock::time_point> handover_until;
+    };
+    std::unique_ptr<recovery_state> recovery_;
 };
 
 } // namespace hubcast::core

@@ -77,6 +77,9 @@ public:
     /// The connection is gone: queued events are dropped, `disconnected` with `reason` follows the
     /// one in flight. No callback runs after this.
     virtual void closed(std::string reason) = 0;
+    /// The state the handler set last (`ce-connectionState`), none when never set: it moves with
+    /// a reliable session that another node takes over.
+    virtual std::optional<std::string> connection_state() const = 0;
 };
 
 /// Port (implemented by the upstream layer): where a hub's events go, per its settings. Every call
@@ -93,6 +96,10 @@ public:
     /// state the connect handler set, and returns the channel for its later events.
     virtual std::unique_ptr<connection_events> open(event_source source, std::optional<std::string> state,
                                                     std::size_t worker) = 0;
+    /// The channel of a reliable session that another node held until now: as open(), but
+    /// without `connected`, which the handler had when the session began.
+    virtual std::unique_ptr<connection_events> adopt(event_source source, std::optional<std::string> state,
+                                                     std::size_t worker) = 0;
 };
 
 } // namespace hubcast::core

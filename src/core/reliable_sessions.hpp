@@ -20,6 +20,7 @@ struct reliable_counters {
     std::atomic<std::uint64_t> overflows{0};          ///< sessions ended by a full unacked buffer
     std::atomic<std::uint64_t> expired{0};            ///< sessions ended by their recovery window
     std::atomic<std::uint64_t> recovered{0};          ///< recoveries that resumed a session
+    std::atomic<std::uint64_t> taken_over{0};         ///< of those, sessions taken over from another node
     std::atomic<std::uint64_t> recoveries_refused{0}; ///< recovery requests closed with 1008
 };
 

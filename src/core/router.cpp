@@ -156,12 +156,61 @@ void router::note_adopted(std::string_view connection_id, std::size_t shard_inde
     adopted_count_.store(adopted_.size(), std::memory_order_release);
 }
 
-void router::forget_adopted(std::string_view connection_id) {
-    const std::lock_guard lock(adopted_mutex_);
-    if (const auto it = adopted_.find(connection_id); it != adopted_.end()) {
-        adopted_.erase(it);
+void router::forget_adopted(std::string_view connection_id, bool ended) {
+    {
+        const std::lock_guard lock(adopted_mutex_);
+        if (const auto it = adopted_.find(connection_id); it != adopted_.end()) {
+            adopted_.erase(it);
+        }
+        adopted_count_.store(adopted_.size(), std::memory_order_release);
     }
-    adopted_count_.store(adopted_.size(), std::memory_order_release);
+    const auto origin = node_key_of(connection_id);
+    if (ended && backplane_ != nullptr && origin) {
+        cluster_command over;
+        over.kind = command_kind::session_moved;
+        over.connection_id = std::string(connection_id);
+        backplane_->command_node(*origin, std::move(over), [](std::vector<command_answer>, bool) {});
+    }
+}
+
+std::optional<std::string> router::moved_to(std::string_view connection_id) const {
+    if (moved_count_.load(std::memory_order_acquire) == 0) {
+        return std::nullopt;
+    }
+    const std::lock_guard lock(moved_mutex_);
+    const auto it = moved_.find(connection_id);
+    return it == moved_.end() ? std::nullopt : std::optional<std::string>(it->second);
+}
+
+void router::note_moved(std::string_view connection_id, std::string node) {
+    const std::lock_guard lock(moved_mutex_);
+    moved_.insert_or_assign(std::string(connection_id), std::move(node));
+    moved_count_.store(moved_.size(), std::memory_order_release);
+}
+
+void router::forget_moved(std::string_view connection_id) {
+    const std::lock_guard lock(moved_mutex_);
+    if (const auto it = moved_.find(connection_id); it != moved_.end()) {
+        moved_.erase(it);
+    }
+    moved_count_.store(moved_.size(), std::memory_order_release);
+}
+
+void router::pass_on_moved(std::string_view hub, std::string_view connection_id,
+                           const prepared_message& message, send_deadline deadline, send_origin origin) {
+    const auto to = moved_to(connection_id);
+    if (!to || backplane_ == nullptr) {
+        return;
+    }
+    const exclusions nobody;
+    backplane_->publish(outgoing_send{.scope = send_scope::connection,
+                                      .hub = hub,
+                                      .target = connection_id,
+                                      .message = message,
+                                      .skip = nobody,
+                                      .deadline = deadline,
+                                      .origin = origin,
+                                      .to_node = *to});
 }
 
 std::optional<std::string_view> router::node_key_of(std::string_view connection_id) {
@@ -439,11 +488,13 @@ void router::deliver_to_connection(std::string_view hub, std::string_view connec
     // Refused when the owner's budget is full: counted there, and the message is not delivered.
     static_cast<void>(offer_to(
         *owner,
-        [hub = std::string(hub), id = std::string(connection_id), message = std::move(message), deadline,
-         origin](shard& s) {
+        [this, hub = std::string(hub), id = std::string(connection_id), message = std::move(message),
+         deadline, origin](shard& s) {
             s.note_processed(origin);
             connection* c = s.find(id);
-            if (c != nullptr && c->hub() == hub && !s.drop_if_expired(deadline)) {
+            if (c == nullptr) {
+                pass_on_moved(hub, id, *message, deadline, origin);
+            } else if (c->hub() == hub && !s.drop_if_expired(deadline)) {
                 c->deliver(*message, deadline, origin);
             }
         },
@@ -816,10 +867,10 @@ void router::ask_exists(presence_kind kind, std::string_view hub, std::string_vi
         return;
     }
     if (kind == presence_kind::connection) {
-        // Only the node that made an id can hold it: this node's own ids, and strings that are
-        // no connection id at all, are answered here.
+        // Only the node that made an id can hold it, unless its session moved: this node's own
+        // ids that stayed here, and strings that are no connection id at all, are answered here.
         const auto owner = node_key_of(name);
-        if (!owner || *owner == id_prefix_) {
+        if (!owner || (*owner == id_prefix_ && !moved_to(name))) {
             done(false);
             return;
         }

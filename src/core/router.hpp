@@ -1,6 +1,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -93,10 +94,28 @@ public:
     std::string new_connection_id(std::size_t shard_index);
     std::optional<std::size_t> shard_of(std::string_view connection_id) const;
 
-    /// A session taken over from another node (shard::adopt) keeps its id, which names the node
+    /// A session taken over from another node (shard::arrive) keeps its id, which names the node
     /// that made it; these record on which shard it lives here, for shard_of(). Any thread.
+    /// `ended`: the session is over (not moving on to yet another node), which the node that made
+    /// its id is told, so that it stops passing the session's sends on.
     void note_adopted(std::string_view connection_id, std::size_t shard_index);
-    void forget_adopted(std::string_view connection_id);
+    void forget_adopted(std::string_view connection_id, bool ended);
+
+    // Reliable sessions across nodes (docs/architecture.md, "Reliable sessions across nodes").
+
+    /// How long a node that granted take_session waits for release_session before another node
+    /// may ask (a taker that died halfway).
+    static constexpr std::chrono::seconds handover_window{10};
+    /// Takes over the reliable session `connection_id` of `hub` from the node that holds it, for a
+    /// client that reconnected here with `kind` and a reconnection token whose digest is
+    /// `recovery_digest`, onto shard `shard_index`. `done` runs on that shard's thread, exactly
+    /// once: with the session, settled and parked (resume() binds the client), and the state its
+    /// event handler had set; or with null when it cannot be taken over (no such session, its
+    /// window passed, another hub or subprotocol, another token, its node gone or unreachable).
+    void
+    take_over_session(std::string_view hub, std::string_view connection_id, protocol::subprotocol_kind kind,
+                      std::string recovery_digest, std::size_t shard_index,
+                      std::function<void(connection*, std::optional<std::string> connection_state)> done);
 
     /// This node's key: the prefix of every connection id it makes (random per process), which
     /// names it to other nodes (its backplane channel).
@@ -105,6 +124,10 @@ public:
     /// connection id (22 base64url characters). Pure: says nothing of whether that node exists.
     static std::optional<std::string_view> node_key_of(std::string_view connection_id);
 
+    /// The node a session of this node moved to, if it did (its sends and commands go there).
+    std::optional<std::string> moved_to(std::string_view connection_id) const;
+    /// Whether other nodes share this node's hubs (a backplane is set).
+    bool clustered() const noexcept { return backplane_ != nullptr; }
     /// Connects this node to others (scale-out); null, the default, keeps every send local at no
     /// cost. Set before the workers start and cleared only after they and the backplane stopped:
     /// the pointer itself is not synchronised. The backplane must outlive its use here.
@@ -271,6 +294,18 @@ private:
     /// Calls `done` once what this node changed is visible to other nodes (backplane::settle),
     /// inline without a backplane.
     void settle_then(std::function<void()> done);
+    /// run_command's switch, for a command that is this node's to run.
+    void run_here(const cluster_command& command, const std::function<void(command_answer)>& done);
+    /// The session commands, on the session's shard.
+    void take_session(shard& s, connection* c, const cluster_command& command,
+                      const std::function<void(command_answer)>& done);
+    void release_session(shard& s, connection* c, const cluster_command& command,
+                         const std::function<void(command_answer)>& done);
+    /// Step two of take_over_session, once this node's interest in the arriving session is in force.
+    void settle_session(const std::string& owner, cluster_command ask, std::size_t shard_index,
+                        std::function<void(connection*, std::optional<std::string>)> done);
+    void note_moved(std::string_view connection_id, std::string node);
+    void forget_moved(std::string_view connection_id);
     void local_remove_connection_from_group(std::string_view hub, std::string_view group,
                                             std::string_view connection_id, done_callback applied);
     void local_remove_connection_from_all_groups(std::string_view hub, std::string_view connection_id,
@@ -330,6 +365,9 @@ private:
     template <typename MakeJob, typename RunOnShard>
     void fan_out_send(backplane* publish_to, send_scope scope, const std::vector<std::size_t>& targets,
                       MakeJob make_job, RunOnShard run);
+    /// A send for a session that moved from this node: carried to its node, keeping its origin.
+    void pass_on_moved(std::string_view hub, std::string_view connection_id, const prepared_message& message,
+                       send_deadline deadline, send_origin origin);
     /// Queues `message` for `connection_id` on its owning shard of this node, if any.
     void deliver_to_connection(std::string_view hub, std::string_view connection_id,
                                prepared_message_ptr message, send_deadline deadline, send_origin origin);
@@ -373,6 +411,11 @@ private:
     mutable std::mutex adopted_mutex_;
     util::string_map<std::size_t> adopted_;
     std::atomic<std::size_t> adopted_count_{0};
+    // Sessions that moved from this node to another: connection id -> that node's key. Sends and
+    // commands that still come here for them are passed on. Same lock-skipping count as above.
+    mutable std::mutex moved_mutex_;
+    util::string_map<std::string> moved_;
+    std::atomic<std::size_t> moved_count_{0};
 };
 
 } // namespace hubcast::core

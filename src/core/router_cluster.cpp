@@ -144,8 +144,32 @@ void router::on_owner(cluster_command command, command_answers done) {
 }
 
 void router::run_command(const cluster_command& command, const std::function<void(command_answer)>& done) {
+    const auto index = addressed_to_owner(command.kind) && command.kind != command_kind::session_moved &&
+                               backplane_ != nullptr
+                           ? shard_of(command.connection_id)
+                           : std::nullopt;
+    if (!index) {
+        run_here(command, done);
+        return;
+    }
+    // Asked on the session's own shard, where it is handed over: a command that finds it gone
+    // and moved goes on to its new node, whose answer is this node's (docs/architecture.md).
+    run_on(*index, [this, command, done](shard& s) {
+        if (s.find(command.connection_id) == nullptr) {
+            if (auto to = moved_to(command.connection_id)) {
+                backplane_->command_node(*to, command, [done](std::vector<command_answer> answers, bool) {
+                    done(answers.empty() ? command_answer{} : std::move(answers.front()));
+                });
+                return;
+            }
+        }
+        run_here(command, done);
+    });
+}
+
+void router::run_here(const cluster_command& command, const std::function<void(command_answer)>& done) {
     const auto value = [done](std::int64_t v) {
-        done(command_answer{v, {}});
+        done(command_answer{v, {}, std::nullopt});
     };
     const auto applied = [done] {
         done(command_answer{});
@@ -178,6 +202,26 @@ void router::run_command(const cluster_command& command, const std::function<voi
     case command_kind::check_permission:
         local_check_permission(c.hub, c.connection_id, c.permission, c.permission_target,
                                [value](std::optional<bool> has) { value(has ? (*has ? 1 : 0) : -1); });
+        return;
+    case command_kind::take_session:
+    case command_kind::release_session:
+        if (!with_connection(c.hub, c.connection_id, [this, c, done](shard& s, connection* session) {
+                if (c.kind == command_kind::take_session) {
+                    take_session(s, session, c, done);
+                } else {
+                    release_session(s, session, c, done);
+                }
+            })) {
+            value(0);
+        }
+        return;
+    case command_kind::session_moved:
+        if (c.node.empty() || c.node == id_prefix_) {
+            forget_moved(c.connection_id);
+        } else {
+            note_moved(c.connection_id, c.node);
+        }
+        value(1);
         return;
     case command_kind::add_user_to_group:
         local_add_user_to_group(c.hub, c.group, c.user_id,
@@ -217,11 +261,128 @@ void router::run_command(const cluster_command& command, const std::function<voi
     case command_kind::list_group_members:
         local_list_group_members(c.hub, c.group, c.after, static_cast<std::size_t>(c.limit),
                                  [done](std::vector<group_member> members) {
-                                     done(command_answer{0, std::move(members)});
+                                     done(command_answer{0, std::move(members), std::nullopt});
                                  });
         return;
     }
     value(command_not_carried_out); // a kind this build does not know: decoding refuses those
+}
+
+void router::take_session(shard& s, connection* session, const cluster_command& command,
+                          const std::function<void(command_answer)>& done) {
+    const auto now = std::chrono::steady_clock::now();
+    // A session is given only to the client that was given its token, in the subprotocol it
+    // began with, and to one taker at a time.
+    if (session == nullptr || !session->is_reliable() || session->kind() != command.subprotocol ||
+        session->recovery_digest().empty() || session->recovery_digest() != command.recovery_digest ||
+        session->handing_over(now) || command.node.empty()) {
+        done(command_answer{});
+        return;
+    }
+    session->begin_handover(now + handover_window);
+    done(command_answer{1, {}, s.describe(*session, false)});
+}
+
+void router::release_session(shard& s, connection* session, const cluster_command& command,
+                             const std::function<void(command_answer)>& done) {
+    if (session == nullptr || !session->handing_over(std::chrono::steady_clock::now()) ||
+        session->recovery_digest() != command.recovery_digest || command.node.empty()) {
+        done(command_answer{});
+        return;
+    }
+    const bool made_here = session->id().starts_with(id_prefix_);
+    session_snapshot moved = s.hand_over(*session);
+    note_moved(moved.info.id, command.node);
+    if (!made_here) {
+        // The node that made the id passes the session's sends on: it must know where it went.
+        cluster_command over;
+        over.kind = command_kind::session_moved;
+        over.connection_id = moved.info.id;
+        over.node = command.node;
+        if (const auto origin = node_key_of(moved.info.id)) {
+            backplane_->command_node(*origin, std::move(over), [](std::vector<command_answer>, bool) {});
+        }
+    }
+    done(command_answer{1, {}, std::move(moved)});
+}
+
+void router::take_over_session(std::string_view hub, std::string_view connection_id,
+                               protocol::subprotocol_kind kind, std::string recovery_digest,
+                               std::size_t shard_index,
+                               std::function<void(connection*, std::optional<std::string>)> done) {
+    const auto refuse = [this,
+                         shard_index](std::function<void(connection*, std::optional<std::string>)> told) {
+        run_on(shard_index, [told = std::move(told)](shard&) { told(nullptr, std::nullopt); });
+    };
+    // A session made elsewhere is asked of the node that made it (which passes the question on if
+    // the session moved); a session made here that moved away is asked of the node it moved to.
+    const auto made_by = node_key_of(connection_id);
+    const auto holder = !made_by                 ? std::nullopt
+                        : *made_by == id_prefix_ ? moved_to(connection_id)
+                                                 : std::optional<std::string>(*made_by);
+    if (backplane_ == nullptr || !holder || recovery_digest.empty()) {
+        refuse(std::move(done));
+        return;
+    }
+    cluster_command ask = for_connection(command_kind::take_session, hub, connection_id);
+    ask.node = id_prefix_;
+    ask.recovery_digest = std::move(recovery_digest);
+    ask.subprotocol = kind;
+    const std::string& owner_key = *holder;
+    // Step one: the holding node grants the session and says who it is. It is registered here at
+    // once, so that what is sent to it from now on reaches this node too (it keeps that).
+    backplane_->command_node(
+        owner_key, ask,
+        [this, owner_key, ask, shard_index, refuse,
+         done = std::move(done)](std::vector<command_answer> answers, bool complete) mutable {
+            if (!complete || answers.empty() || answers.front().value != 1 || !answers.front().session) {
+                refuse(std::move(done));
+                return;
+            }
+            run_on(shard_index, [this, owner_key, ask = std::move(ask), shard_index, done = std::move(done),
+                                 announced = std::move(*answers.front().session)](shard& s) mutable {
+                if (s.arrive(announced, std::chrono::steady_clock::now()) == nullptr) {
+                    done(nullptr, std::nullopt);
+                    return;
+                }
+                // Step two once this node's subscriptions for it are in force in Redis: whatever
+                // the holding node has not processed when it lets go then reaches this node.
+                settle_then(
+                    [this, owner_key, ask = std::move(ask), shard_index, done = std::move(done)]() mutable {
+                        settle_session(owner_key, std::move(ask), shard_index, std::move(done));
+                    });
+            });
+        });
+}
+
+void router::settle_session(const std::string& owner, cluster_command ask, std::size_t shard_index,
+                            std::function<void(connection*, std::optional<std::string>)> done) {
+    ask.kind = command_kind::release_session;
+    const std::string id = ask.connection_id;
+    backplane_->command_node(
+        owner, std::move(ask),
+        [this, id, shard_index, done = std::move(done)](std::vector<command_answer> answers,
+                                                        bool complete) mutable {
+            run_on(shard_index, [id, answers = std::move(answers), complete,
+                                 done = std::move(done)](shard& s) mutable {
+                connection* c = s.find(id);
+                if (c == nullptr || !c->arriving()) {
+                    done(nullptr, std::nullopt); // ended meanwhile (closed, or its window passed)
+                    return;
+                }
+                if (!complete || answers.empty() || answers.front().value != 1 || !answers.front().session) {
+                    s.detach(id);
+                    done(nullptr, std::nullopt);
+                    return;
+                }
+                session_snapshot& moved = *answers.front().session;
+                if (!s.settle_arrival(*c, moved)) {
+                    done(nullptr, std::nullopt);
+                    return;
+                }
+                done(c, std::move(moved.connection_state));
+            });
+        });
 }
 
 void router::remove_connection_from_group(std::string_view hub, std::string_view group,

@@ -12,6 +12,9 @@ void register_router_metrics(util::metrics_registry& registry, router& owner) {
                          reliable.expired);
     registry.add_counter("hubcast_reliable_sessions_recovered_total",
                          "Reliable sessions resumed by a recovery.", reliable.recovered);
+    registry.add_counter("hubcast_reliable_sessions_taken_over_total",
+                         "Reliable sessions this node took over from another node (among those recovered).",
+                         reliable.taken_over);
     registry.add_counter("hubcast_reliable_recoveries_refused_total",
                          "Recovery requests closed with 1008 (session gone, bad token, not reliable).",
                          reliable.recoveries_refused);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,10 @@ struct session_snapshot {
         std::uint64_t sequence_id = 0;
         util::shared_bytes body; ///< the frame body of the connection's family (sequence_head omitted)
         util::send_deadline deadline = util::no_deadline;
+        bool operator==(const message& other) const {
+            return sequence_id == other.sequence_id && deadline == other.deadline &&
+                   (body == other.body || (body && other.body && *body == *other.body));
+        }
     };
 
     connection_info info;
@@ -33,6 +38,11 @@ struct session_snapshot {
     /// What the session's shard had processed when it left: every send of a stream up to its
     /// watermark that was for this session is among the messages above (or was acknowledged).
     stream_watermarks processed;
+    /// What a recovery must present (connection::recovery_digest); empty when none was issued.
+    std::string recovery_digest;
+    /// The state its event handler set (`ce-connectionState`), carried for the event channel.
+    std::optional<std::string> connection_state;
+    bool operator==(const session_snapshot&) const = default;
 };
 
 } // namespace hubcast::core

@@ -126,7 +126,7 @@ void shard::detach(std::string_view connection_id) {
     }
     owner_.index().remove_connection(c.hub(), c.id(), c.user_id(), index_);
     if (!c.id().starts_with(owner_.node_key())) {
-        owner_.forget_adopted(c.id()); // a session adopted from another node (adopt())
+        owner_.forget_adopted(c.id(), !handing_over_); // a session taken over from another node (arrive())
     }
     connections_.erase(it);
 }
@@ -173,20 +173,33 @@ std::size_t shard::expire_parked(std::chrono::steady_clock::time_point now) {
     return due.size();
 }
 
+session_snapshot shard::describe(const connection& c, bool whole) const {
+    session_snapshot out{.info = c.info_,
+                         .groups = {c.groups_.begin(), c.groups_.end()},
+                         .permissions = c.permissions_.to_parts(),
+                         .remembered_ack_ids = c.acks_.remembered(),
+                         .next_sequence_id = c.unacked_.next_sequence_id(),
+                         .unacked = {},
+                         .processed = {},
+                         .recovery_digest = c.recovery_digest(),
+                         .connection_state = std::nullopt};
+    std::sort(out.groups.begin(), out.groups.end());
+    if (whole) {
+        for (const auto& entry : c.unacked_.unacked()) {
+            out.unacked.push_back({entry.sequence_id, entry.body, entry.deadline});
+        }
+        out.processed = watermarks_;
+        if (c.events_) {
+            out.connection_state = c.events_->connection_state();
+        }
+    }
+    return out;
+}
+
 session_snapshot shard::hand_over(connection& c) {
     assert(!walking_ && "connection_sink must not re-enter the shard");
     assert(find(c.id()) == &c && "hand_over runs on the connection's own shard");
-    session_snapshot moved{.info = c.info_,
-                           .groups = {c.groups_.begin(), c.groups_.end()},
-                           .permissions = c.permissions_.to_parts(),
-                           .remembered_ack_ids = c.acks_.remembered(),
-                           .next_sequence_id = c.unacked_.next_sequence_id(),
-                           .unacked = {},
-                           .processed = watermarks_};
-    std::sort(moved.groups.begin(), moved.groups.end());
-    for (const auto& entry : c.unacked_.unacked()) {
-        moved.unacked.push_back({entry.sequence_id, entry.body, entry.deadline});
-    }
+    session_snapshot moved = describe(c, true);
     // The session lives on elsewhere: its event handler hears no `disconnected` from here (a
     // channel destroyed without closed() sends nothing), and its half-open transport, if any, is
     // dropped without a word.
@@ -195,11 +208,30 @@ session_snapshot shard::hand_over(connection& c) {
         c.sink_->abandon();
         c.sink_ = nullptr;
     }
+    handing_over_ = true;
     detach(moved.info.id);
+    handing_over_ = false;
     return moved;
 }
 
 namespace {
+
+/// Where an arriving session is attached before it has a client here; it is parked at once, so
+/// nothing is ever written to it.
+class no_client_sink final : public connection_sink {
+public:
+    send_result send(const util::shared_bytes&, send_deadline) override { return send_result::dropped; }
+    void close(std::uint16_t, std::string_view) override {}
+    send_result send_sequenced(protocol::frame_family, std::uint64_t, const util::shared_bytes&,
+                               send_deadline) override {
+        return send_result::dropped;
+    }
+};
+
+connection_sink& no_client() {
+    static no_client_sink sink;
+    return sink;
+}
 
 /// Whether `moved`'s unacknowledged messages are numbered as a session numbers them (consecutive,
 /// ending just before its next id) and fit this node's `limits`: what another node sent must not
@@ -223,15 +255,19 @@ bool fits(const session_snapshot& moved, protocol::frame_family family, const re
 
 } // namespace
 
-connection* shard::arrive(const session_snapshot& announced, connection_sink& sink) {
+connection* shard::arrive(const session_snapshot& announced, std::chrono::steady_clock::time_point now) {
     assert(!walking_ && "connection_sink must not re-enter the shard");
     auto permissions = auth::permission_set::from_parts(announced.permissions);
     if (!protocol::is_reliable(announced.info.kind) || !permissions ||
         !router::node_key_of(announced.info.id) || find(announced.info.id) != nullptr) {
         return nullptr;
     }
-    connection& c = attach(announced.info, std::move(*permissions), sink);
-    owner_.note_adopted(c.id(), index_);
+    // No client yet: bound to a sink that takes nothing until resume() binds the real one.
+    connection& c = attach(announced.info, std::move(*permissions), no_client());
+    park(c, now);
+    if (!c.id().starts_with(owner_.node_key())) {
+        owner_.note_adopted(c.id(), index_); // a session made here that comes back is found by its id
+    }
     c.arrival_ = std::make_unique<std::vector<connection::collected>>();
     for (const std::string& group : announced.groups) {
         try_join(c, group);
@@ -242,6 +278,10 @@ connection* shard::arrive(const session_snapshot& announced, connection_sink& si
 bool shard::settle_arrival(connection& c, const session_snapshot& moved) {
     assert(!walking_ && "connection_sink must not re-enter the shard");
     assert(find(c.id()) == &c && c.arriving() && "settle_arrival runs once, on the session's own shard");
+    if (c.closing()) {
+        c.arrival_.reset(); // closed while it arrived (overflowed, or closed by a command)
+        return true;
+    }
     auto permissions = auth::permission_set::from_parts(moved.permissions);
     if (moved.info.id != c.id() || moved.info.kind != c.kind() || !permissions ||
         !fits(moved, protocol::family_of(c.kind()), owner_.reliable().limits)) {
@@ -251,6 +291,7 @@ bool shard::settle_arrival(connection& c, const session_snapshot& moved) {
     }
     const auto collected = std::move(c.arrival_);
     c.permissions_ = std::move(*permissions);
+    c.set_recovery_digest(moved.recovery_digest);
     for (const std::uint64_t id : moved.remembered_ack_ids) {
         c.acks_.remember(id);
     }
@@ -267,7 +308,6 @@ bool shard::settle_arrival(connection& c, const session_snapshot& moved) {
             return true; // overflowed and closed, as any session would
         }
     }
-    c.replay_unacked();
     return true;
 }
 
@@ -396,7 +436,7 @@ void shard::deliver_to_members(const member_list& members, const prepared_messag
         if (m.reliable) {
             // Numbered per session: the connection splices its own sequence id onto the body the
             // message shares with every reliable recipient, and keeps it until acknowledged.
-            c->deliver(message, options.deadline);
+            c->deliver(message, options.deadline, options.origin);
             continue;
         }
         const auto slot = static_cast<std::size_t>(m.family);

@@ -108,24 +108,28 @@ public:
 
     // Reliable sessions across nodes (docs/architecture.md, "Reliable sessions across nodes").
 
-    /// Lets reliable connection `c` go to another node: returns what it is, then forgets it
-    /// without a trace on this node (no `disconnected` to its client or its event handler; a
+    /// What reliable connection `c` is, for another node taking it over: with its messages and
+    /// this shard's watermarks (`whole`), or only who it is (identity, groups, permissions).
+    session_snapshot describe(const connection& c, bool whole) const;
+    /// Lets reliable connection `c` go to another node: returns all of it (describe), then forgets
+    /// it without a trace on this node (no `disconnected` to its client or its event handler; a
     /// transport still bound is abandoned). `c` is destroyed.
     session_snapshot hand_over(connection& c);
     /// Taking over a session from another node, step one: the session `announced` describes (its
     /// identity, groups and permissions as the holding node reported them) is registered here,
-    /// bound to `sink`, keeping its id (which names the node that made it). Until it settles it
-    /// sends nothing and keeps what is sent to it, with each send's origin (connection::arriving).
-    /// Null, with nothing changed, when it is not a reliable session with a connection id, is
-    /// already here, or its permissions do not parse.
-    connection* arrive(const session_snapshot& announced, connection_sink& sink);
+    /// keeping its id (which names the node that made it), parked as of `now`: if step two never
+    /// comes, it ends with the recovery window as any parked session. Until it settles it keeps
+    /// what is sent to it, unnumbered, with each send's origin (connection::arriving). Null, with
+    /// nothing changed, when it is not a reliable session with a connection id, is already here,
+    /// or its permissions do not parse.
+    connection* arrive(const session_snapshot& announced, std::chrono::steady_clock::time_point now);
     /// Step two: the holding node let the session go as `moved`. Its numbering goes on from there;
     /// of what `c` kept meanwhile, the sends the holding node had processed (moved.processed) are
     /// dropped and the rest numbered after moved's unacknowledged messages; its groups, permissions
-    /// and remembered ackIds become moved's; then everything unacknowledged is queued on the sink,
-    /// oldest first. False when `moved` is malformed or does not fit this node's limits: then `c`
-    /// is detached, and its client must be refused. The session may also end overflowed (1008),
-    /// as any session whose unacknowledged messages pass the bound.
+    /// and remembered ackIds become moved's. It stays parked: resume() binds its client and queues
+    /// everything unacknowledged, oldest first. False when `moved` is malformed or does not fit
+    /// this node's limits: then `c` is detached, and its client must be refused. The session may
+    /// also end overflowed (1008), as any session whose unacknowledged messages pass the bound.
     bool settle_arrival(connection& c, const session_snapshot& moved);
 
     /// Membership changes for local connections. Return false when nothing changed; a closing
@@ -243,6 +247,7 @@ private:
     std::unordered_set<connection*> parked_; // reliable sessions without a transport
     std::size_t expired_sends_ = 0;
     stream_watermarks watermarks_; // empty on a single node
+    bool handing_over_ = false;    // hand_over() is detaching: the session moves on, it does not end
 };
 
 } // namespace hubcast::core

@@ -19,7 +19,9 @@ void client_bridge::on_open(transport::ws_link& link) {
     }
     if (access_log() != nullptr) {
         access_ = std::make_unique<access_record>(access_record{
-            .connection_id = admission->recovery ? admission->recovery->connection_id : std::string("-"),
+            .connection_id = admission->recovery   ? admission->recovery->connection_id
+                             : admission->takeover ? admission->takeover->connection_id
+                                                   : std::string("-"),
             .hub = admission->hub,
             .user_id = admission->user_id.value_or("-"),
             .subprotocol = admission->subprotocol.empty() ? std::string("-") : admission->subprotocol});
@@ -35,9 +37,43 @@ void client_bridge::on_open(transport::ws_link& link) {
         }
         return;
     }
+    if (admission->takeover) {
+        take_over(*admission);
+        return;
+    }
     session_ = endpoint_.open(std::move(*admission), *this, worker_);
     if (access_ && session_ && session_->connection() != nullptr) {
         access_->connection_id = session_->connection()->id();
+    }
+}
+
+void client_bridge::take_over(const api::client_admission& admission) {
+    waiting_ = std::make_shared<core::connection_sink*>(this);
+    // Only what refuse_recovery() reads is kept for the answer.
+    api::client_admission refused{.hub = admission.hub, .kind = admission.kind};
+    // The endpoint calls back only while the slot still names this bridge: the transport is open.
+    endpoint_.take_over(admission, waiting_, worker_,
+                        [this, refused = std::move(refused)](std::unique_ptr<api::client_session> session) {
+                            on_taken_over(refused, std::move(session));
+                        });
+}
+
+void client_bridge::on_taken_over(const api::client_admission& refused,
+                                  std::unique_ptr<api::client_session> session) {
+    waiting_.reset();
+    if (!session) {
+        held_.clear();
+        endpoint_.refuse_recovery(refused, *this);
+        return;
+    }
+    session_ = std::move(session);
+    auto held = std::move(held_);
+    held_bytes_ = 0;
+    for (const auto& [opcode, payload] : held) {
+        if (!session_) {
+            break; // a frame closed the session
+        }
+        session_->on_message(opcode, payload);
     }
 }
 
@@ -47,6 +83,17 @@ void client_bridge::on_message(protocol::ws_opcode opcode, std::string_view payl
     }
     if (session_) {
         session_->on_message(opcode, payload);
+        return;
+    }
+    if (waiting_) {
+        held_bytes_ += payload.size();
+        if (held_bytes_ > max_held_bytes) {
+            held_.clear();
+            close(protocol::close_code::policy_violation,
+                  "Too much was sent before the session was recovered.");
+            return;
+        }
+        held_.emplace_back(opcode, std::string(payload));
     }
 }
 
@@ -79,6 +126,9 @@ void client_bridge::on_closed(std::uint16_t code, std::string_view reason) {
     if (session_) {
         session_->on_closed(code, reason);
         session_.reset();
+    }
+    if (waiting_) {
+        *waiting_ = nullptr; // the session, when it arrives, waits parked for another recovery
     }
     link_ = nullptr;
 }

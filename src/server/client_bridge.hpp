@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "api/client_endpoint.hpp"
 #include "api/client_session.hpp"
@@ -42,7 +44,16 @@ public:
     /// A recovery on a new transport took the session over: forget it and drop this transport.
     void abandon() override;
 
+    /// What a client may send before a session taken over from another node is here (it is then
+    /// handed to the session in order); past it the client is closed with 1008.
+    static constexpr std::size_t max_held_bytes = 1024 * 1024;
+
 private:
+    /// Asks the node holding the admitted session for it (api::client_endpoint::take_over).
+    void take_over(const api::client_admission& admission);
+    /// The session taken over is here (or not: null refuses the recovery).
+    void on_taken_over(const api::client_admission& refused, std::unique_ptr<api::client_session> session);
+
     api::client_endpoint& endpoint_;
     // Needed only until on_open: held on the heap and freed there, so an open connection does not
     // carry its ~0.5 KB admission (and its strings) for its whole life.
@@ -50,6 +61,11 @@ private:
     std::size_t worker_;
     transport::ws_link* link_ = nullptr;
     std::unique_ptr<api::client_session> session_;
+    // While a session is being taken over from another node: the slot the endpoint reads this
+    // sink from (cleared when the transport closes first), and what the client sent meanwhile.
+    std::shared_ptr<core::connection_sink*> waiting_;
+    std::vector<std::pair<protocol::ws_opcode, std::string>> held_;
+    std::size_t held_bytes_ = 0;
 
     /// What the access log says when the transport ends (docs/observability.md); made only while
     /// the access log is on, so a connection carries nothing of it otherwise.

@@ -66,7 +66,9 @@ void http_frontend::handle(protocol::http_request request,
         const std::size_t worker = admission.required_worker().value_or(responder->worker_index());
         if (worker != responder->worker_index()) {
             spdlog::debug("recovery of {} arrived on worker {}: moving it to worker {}",
-                          admission.recovery->connection_id, responder->worker_index(), worker);
+                          admission.recovery ? admission.recovery->connection_id
+                                             : admission.takeover->connection_id,
+                          responder->worker_index(), worker);
         }
         // The hub's connect handler, if any, answers before the 101 (server spec 4.3).
         clients_.complete(std::move(admission), worker,

@@ -48,6 +48,7 @@ public:
     bool user_event(std::string name, protocol::message_data data,
                     std::function<void(core::user_event_reply)> done) override;
     void closed(std::string reason) override;
+    std::optional<std::string> connection_state() const override { return state_->connection_state; }
 
     /// Sends `connected` as the first event of the channel; user events queue behind its first
     /// attempt, so a handler sees connected before anything else of the connection.

@@ -110,12 +110,24 @@ void webhook_dispatcher::connect(core::connect_request request, std::size_t work
 
 std::unique_ptr<core::connection_events>
 webhook_dispatcher::open(core::event_source source, std::optional<std::string> state, std::size_t worker) {
+    return make_channel(std::move(source), std::move(state), worker, true);
+}
+
+std::unique_ptr<core::connection_events>
+webhook_dispatcher::adopt(core::event_source source, std::optional<std::string> state, std::size_t worker) {
+    return make_channel(std::move(source), std::move(state), worker, false);
+}
+
+std::unique_ptr<core::connection_events> webhook_dispatcher::make_channel(core::event_source source,
+                                                                          std::optional<std::string> state,
+                                                                          std::size_t worker, bool announce) {
     auto shared = std::make_shared<connection_channel::state>();
     shared->owner = this;
     shared->on = &lane_of(worker);
     shared->source = std::move(source);
     shared->connection_state = std::move(state);
-    if (hubs_.snapshot()->of(shared->source.hub).handler_for(core::system_event::connected) != nullptr) {
+    if (announce &&
+        hubs_.snapshot()->of(shared->source.hub).handler_for(core::system_event::connected) != nullptr) {
         connection_channel::send_connected(shared);
     }
     return std::make_unique<connection_channel>(std::move(shared));

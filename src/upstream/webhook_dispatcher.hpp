@@ -57,8 +57,15 @@ public:
                  std::function<void(core::connect_outcome)> done) override;
     std::unique_ptr<core::connection_events> open(core::event_source source, std::optional<std::string> state,
                                                   std::size_t worker) override;
+    std::unique_ptr<core::connection_events>
+    adopt(core::event_source source, std::optional<std::string> state, std::size_t worker) override;
 
 private:
+    /// A new channel on the lane of `worker`; `announce`: it sends `connected` first (when a
+    /// handler takes it).
+    std::unique_ptr<core::connection_events> make_channel(core::event_source source,
+                                                          std::optional<std::string> state,
+                                                          std::size_t worker, bool announce);
     friend class connection_channel;
     struct lane;
     struct notification;

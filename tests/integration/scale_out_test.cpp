@@ -10,16 +10,21 @@
 #include <algorithm>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <gtest/gtest.h>
 
+#include "support/encoding.hpp"
 #include "support/hubcast_process.hpp"
 #include "support/metrics.hpp"
 #include "support/pubsub_client.hpp"
 #include "support/redis_process.hpp"
 #include "support/rest_client.hpp"
+#include "support/test_failure.hpp"
+#include "support/tokens.hpp"
 
 namespace hubcast::test {
 namespace {
@@ -117,6 +122,76 @@ protected:
             EXPECT_EQ(message.at("type"), "message");
             EXPECT_EQ(message.at("from"), "server");
             EXPECT_EQ(message.at("data"), text.c_str());
+        }
+    }
+
+    pubsub_client connect_reliable(std::size_t on, std::string user) {
+        return pubsub_client::connect(
+            node(on), client_options{.user = std::move(user),
+                                     .roles = publisher_roles,
+                                     .subprotocols = {std::string(json_reliable_subprotocol)}});
+    }
+    /// The recovery WebSocket of `session` opened on node `on` as the JS SDK opens it: the
+    /// original URL (here with an access token that expired long ago) plus the two awps_*
+    /// parameters. Always a 101, whether or not the session can be recovered.
+    ws_client recover_on(std::size_t on, const pubsub_client& session, std::string_view token_override = {}) {
+        const token_request expired{.user = "whoever", .lifetime = std::chrono::minutes(-30)};
+        const std::string token = token_override.empty()
+                                      ? string_at(session.connected_message(), "reconnectionToken")
+                                      : std::string(token_override);
+        const std::string path =
+            client_path("chat", mint_token(node(on).port(), node(on).access_key(), expired)) +
+            "&awps_connection_id=" + url_encode(session.connection_id()) +
+            "&awps_reconnection_token=" + url_encode(token);
+        ws_client ws;
+        const http_response response =
+            ws.connect(node(on).port(), path, {}, {std::string(json_reliable_subprotocol)});
+        if (response.status != 101) {
+            throw test_failure("a recovery must be upgraded, got:\n" + response.describe());
+        }
+        return ws;
+    }
+    /// The next frames on `ws` are data messages numbered from `first_id` on, carrying `texts` in
+    /// this order: each once, none missing.
+    static void expect_numbered(ws_client& ws, std::uint64_t first_id,
+                                const std::vector<std::string>& texts) {
+        std::vector<std::string> expected;
+        std::vector<std::string> received;
+        for (std::size_t i = 0; i < texts.size(); ++i) {
+            expected.push_back(std::to_string(first_id + i) + " " + texts[i]);
+            const auto message = ws.expect_json();
+            if (message.at("type") != "message") {
+                received.push_back(boost::json::serialize(message));
+                break;
+            }
+            received.push_back(std::to_string(message.at("sequenceId").to_number<std::uint64_t>()) + " " +
+                               std::string(message.at("data").as_string()));
+        }
+        // Where they part, with some context: gtest would print only the first few of hundreds.
+        std::size_t at = 0;
+        while (at < received.size() && at < expected.size() && received[at] == expected[at]) {
+            ++at;
+        }
+        if (at < expected.size()) {
+            std::string context;
+            for (std::size_t i = at; i < std::min(received.size(), at + 8); ++i) {
+                context.append("\n  received ").append(received[i]);
+            }
+            ADD_FAILURE() << "expected \"" << expected[at] << "\" at position " << at << context;
+        }
+    }
+    static std::vector<std::string> texts(std::string_view stem, int from, int to) {
+        std::vector<std::string> out;
+        for (int i = from; i <= to; ++i) {
+            out.push_back(std::string(stem).append(std::to_string(i)));
+        }
+        return out;
+    }
+    static void publish_acked(pubsub_client& from, std::string_view group,
+                              const std::vector<std::string>& items, std::uint64_t& ack) {
+        for (const auto& text : items) {
+            from.send_text(group, text, ++ack);
+            from.expect_ack(ack);
         }
     }
 
@@ -585,6 +660,107 @@ TEST_F(ScaleOut, CommandsThatNeedOtherNodesAnswer503WhileRedisIsDown) {
     EXPECT_EQ(call(0, "POST", "/api/hubs/chat/:closeConnections", "reason=all"), 503);
     EXPECT_EQ(dave.expect_disconnected_then_close(1008).at("message"), "all");
     EXPECT_EQ(head(1, connection_path(bob)), 200);
+}
+
+// A reliable client whose reconnect lands on another node (a round-robin balancer) recovers
+// there: the new node takes the session over while a publisher on a third node keeps sending, and
+// every message arrives once, in order, numbered as on one node (docs/scale-out.md).
+TEST_F(ScaleOut, AReliableSessionRecoversOnAnotherNodeWithEveryMessageOnceInOrder) {
+    pubsub_client session = connect_reliable(0, "alice");
+    session.join_acked("room", 1);
+    pubsub_client publisher = connect(2, "pub");
+    std::uint64_t ack = 0;
+    publish_acked(publisher, "room", texts("before-", 1, 3), ack);
+    expect_numbered(session.ws(), 1, texts("before-", 1, 3));
+    session.ws().connection().close(); // TCP gone, no close frame: the session waits on node 0
+
+    // The publisher goes on from its own thread while the client recovers on node 1.
+    std::thread sender(
+        [&publisher, &ack] { publish_acked(publisher, "room", texts("during-", 1, 300), ack); });
+    ws_client recovered = recover_on(1, session);
+    sender.join();
+    publish_acked(publisher, "room", {"after"}, ack);
+
+    auto expected = texts("before-", 1, 3);
+    for (auto& text : texts("during-", 1, 300)) {
+        expected.push_back(std::move(text));
+    }
+    expected.push_back("after");
+    expect_numbered(recovered, 1, expected); // nothing was acknowledged: replayed from 1
+    EXPECT_EQ(read_metric(node(1).port(), "hubcast_reliable_sessions_taken_over_total"), 1);
+}
+
+// After the takeover the session is the new node's: sends, checks and commands from any node,
+// the node that made its id included, reach it there.
+TEST_F(ScaleOut, ASessionTakenOverIsReachedFromEveryNode) {
+    pubsub_client session = connect_reliable(0, "alice");
+    session.ws().connection().close();
+    ws_client recovered = recover_on(1, session);
+    const std::string path = connection_path(session);
+    for (std::size_t on = 0; on < node_count; ++on) {
+        ASSERT_TRUE(head_becomes(on, path, 200)) << "node " << on; // the new node's presence lands in Redis
+    }
+    // One at a time: sends from different nodes have no order between them.
+    rest_send(2, path + "/:send", "from-2");
+    expect_numbered(recovered, 1, {"from-2"});
+    rest_send(0, path + "/:send", "from-0");
+    expect_numbered(recovered, 2, {"from-0"});
+    ASSERT_EQ(call(2, "PUT", in_group_path("second", session)), 200);
+    rest_send(0, "/api/hubs/chat/groups/second/:send", "to-group");
+    expect_numbered(recovered, 3, {"to-group"});
+    ASSERT_EQ(call(0, "DELETE", path), 204);
+    EXPECT_EQ(recovered.expect_json().at("event"), "disconnected");
+    EXPECT_EQ(recovered.expect_close().code, 1008); // a REST close ends the session: no recovery
+    for (std::size_t on = 0; on < node_count; ++on) {
+        EXPECT_EQ(head(on, path), 404) << "node " << on;
+    }
+}
+
+// The session moves on again, and back to the node that made it: each time the node holding it
+// lets it go, and nothing is lost or repeated.
+TEST_F(ScaleOut, ASessionMovesOnAndBackHome) {
+    pubsub_client session = connect_reliable(0, "alice");
+    session.join_acked("room", 1);
+    pubsub_client publisher = connect(2, "pub");
+    std::uint64_t ack = 0;
+    ws_client* current = &session.ws();
+    std::vector<ws_client> hops;
+    std::uint64_t next = 1;
+    for (const std::size_t to : {1, 2, 0}) {
+        const std::string label = std::string("to-").append(std::to_string(to)).append("-");
+        publish_acked(publisher, "room", texts(label, 1, 2), ack);
+        expect_numbered(*current, next, texts(label, 1, 2));
+        current->send_json(R"({"type":"sequenceAck","sequenceId":)" + std::to_string(next + 1) + "}");
+        current->send_json(std::string(ping_message));
+        ASSERT_EQ(current->expect_json().at("type"), "pong"); // the ack was handled
+        current->connection().close();
+        hops.push_back(recover_on(to, session));
+        current = &hops.back();
+        next += 2;
+    }
+    publish_acked(publisher, "room", {"home"}, ack);
+    expect_numbered(*current, next, {"home"});
+}
+
+// A session whose node is gone cannot be recovered anywhere: the recovery is refused as an
+// expired one, and the client starts over.
+TEST_F(ScaleOut, ARecoveryOnAnotherNodeAfterItsNodeDiedIsRefused) {
+    pubsub_client session = connect_reliable(0, "alice");
+    node(0).kill();
+    ws_client recovery = recover_on(1, session);
+    const auto disconnected = recovery.expect_json();
+    EXPECT_EQ(disconnected.at("event"), "disconnected");
+    EXPECT_EQ(recovery.expect_close().code, 1008);
+}
+
+TEST_F(ScaleOut, ARecoveryOnAnotherNodeWithAnotherTokenIsRefusedAndTheSessionStays) {
+    pubsub_client session = connect_reliable(0, "alice");
+    pubsub_client other = connect_reliable(0, "bob");
+    ws_client recovery = recover_on(1, session, string_at(other.connected_message(), "reconnectionToken"));
+    EXPECT_EQ(recovery.expect_json().at("event"), "disconnected");
+    EXPECT_EQ(recovery.expect_close().code, 1008);
+    rest_send(2, connection_path(session) + "/:send", "still-here");
+    expect_numbered(session.ws(), 1, {"still-here"});
 }
 
 TEST(ScaleOutSettings, AnInvalidRedisUrlIsRefusedAtStart) {

@@ -9,7 +9,10 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { WebPubSubClient } from "@azure/web-pubsub-client";
 import { connectSdkClient } from "./support/clients.mjs";
+import { startProxy } from "./support/cuttable-proxy.mjs";
+import { assertNegotiated, RELIABLE_PROTOCOLS } from "./support/protobuf.mjs";
 import { startAppServer, writeConfig } from "./support/app-server.mjs";
 import { startCluster } from "./support/cluster.mjs";
 import { call } from "./support/rest.mjs";
@@ -266,3 +269,56 @@ test("one express event handler serves the clients of every node, and its REST c
     const ended = await app.waitForEvent((e) => e.event === "disconnected" && e.context.connectionId === clients[1].connectionId, "bob's disconnected event");
     assert.equal(ended.context.userId, "bob");
 });
+
+/** A node's counter from its /metrics (0 when absent). */
+async function nodeMetric(node, name) {
+    const text = await (await fetch(`${node.httpUrl}/metrics`)).text();
+    const line = text.split("\n").find((l) => l.startsWith(`${name} `));
+    return line ? Number(line.split(" ")[1]) : 0;
+}
+
+for (const variant of RELIABLE_PROTOCOLS) {
+    test(`${variant.name}: a client cut from its node recovers on the next one the balancer picks, every message once and in order`, async (t) => {
+        const cluster = await startCluster(t);
+        // SDK client -> the test's cuttable proxy -> nginx -> a node. The SDK's recovery is a new
+        // request to nginx, which round robin hands to the next node.
+        const proxy = await startProxy(t, cluster.port);
+        const client = new WebPubSubClient(
+            {
+                getClientAccessUrl: async () =>
+                    (await cluster.clientAccess(HUB, { userId: "alice", roles: [JOIN] })).url.replace(`:${cluster.port}/`, `:${proxy.port}/`),
+            },
+            variant.options(),
+        );
+        const events = { connected: [], disconnected: [], messages: [] };
+        client.on("connected", (e) => events.connected.push(e));
+        client.on("disconnected", (e) => events.disconnected.push(e));
+        client.on("group-message", (e) => events.messages.push(e.message.data));
+        t.after(() => client.stop());
+        await withDeadline(client.start(), ACK_TIMEOUT_MS, "the SDK client to open");
+        await acked(client.joinGroup("room"), "joinGroup");
+        const publisher = await connectSdkClient(t, cluster, HUB, { userId: "bob", roles: [SEND] });
+        const first = cluster.nodeOf(events.connected[0].connectionId).name;
+
+        const total = 240;
+        for (let n = 1; n <= total; n += 1) {
+            await acked(publisher.client.sendToGroup("room", String(n), "text"), `message ${n}`);
+            // Nothing else goes through nginx meanwhile: the first recovery lands on the node after
+            // the publisher's, the second on the one after that, the session's first node.
+            if (n === 60 || n === 160) proxy.cut();
+        }
+        await acked(publisher.client.sendToGroup("room", "end", "text"), "the last message");
+        await waitFor(() => events.messages.at(-1) === "end", { timeoutMs: 20_000, what: `the last message (have ${events.messages.length})` });
+        const expected = [...Array.from({ length: total }, (_, i) => String(i + 1)), "end"];
+        assert.deepEqual(events.messages, expected, "every message exactly once, in order");
+        assert.equal(events.connected.length, 1, "a recovery is not a new connection");
+        assert.deepEqual(events.disconnected, [], "the SDK never saw the session end");
+        assert.ok(!proxy.closeCodes.includes(1008), `no close code 1008 (${proxy.closeCodes})`);
+        assertNegotiated(proxy, variant);
+        assert.equal(proxy.subprotocols.length, 3, "the first connection and one recovery per cut");
+        let takenOver = 0;
+        for (const node of cluster.nodes) takenOver += await nodeMetric(node, "hubcast_reliable_sessions_taken_over_total");
+        assert.equal(takenOver, 2, `both recoveries moved the session (it began on ${first})`);
+    });
+}
+

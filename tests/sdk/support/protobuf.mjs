@@ -8,6 +8,7 @@
 // "text", json_data → "json" (parsed), binary_data → "binary" (an ArrayBuffer), protobuf_data →
 // "protobuf" (the google.protobuf.Any as {type_url, value}).
 
+import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import protobuf from "protobufjs";
 
@@ -163,4 +164,24 @@ export function protobufProtocol({ reliable = false } = {}) {
             return toArrayBuffer(Upstream.encode(Upstream.create(upstreamFields(message))).finish());
         },
     };
+}
+
+/**
+ * The two reliable protocols an SDK client can speak (style rule 14: one test per variant): JSON,
+ * the SDK's default, and protobuf through protobufProtocol(). `options()` are the SDK client
+ * options selecting it; the default one passes none.
+ */
+export const RELIABLE_PROTOCOLS = [
+    { name: "json.reliable.webpubsub.azure.v1 (the SDK default)", subprotocol: "json.reliable.webpubsub.azure.v1", options: () => ({}) },
+    {
+        name: PROTOBUF_RELIABLE_SUBPROTOCOL,
+        subprotocol: PROTOBUF_RELIABLE_SUBPROTOCOL,
+        options: () => ({ protocol: protobufProtocol({ reliable: true }) }),
+    },
+];
+
+/** Every upgrade `proxy` (support/cuttable-proxy.mjs) saw, at least one, negotiated `variant`'s subprotocol. */
+export function assertNegotiated(proxy, variant) {
+    assert.ok(proxy.subprotocols.length > 0, "no upgrade went through the proxy");
+    assert.deepEqual(proxy.subprotocols, proxy.subprotocols.map(() => variant.subprotocol), "the negotiated subprotocols");
 }

@@ -24,6 +24,8 @@ core::session_snapshot full_session(clock_type::time_point now) {
     s.unacked = {{41, util::make_shared_bytes(std::string("\x00\x01 body", 7)), util::no_deadline},
                  {42, util::make_shared_bytes(""), now + milliseconds(1500)}};
     s.processed = {{0x0102030405060001ULL, 77}, {5, 0}};
+    s.recovery_digest = std::string("\x00\x01\xFF digest", 10);
+    s.connection_state = R"({"k":1})";
     return s;
 }
 
@@ -41,6 +43,9 @@ TEST(SessionWire, EveryFieldComesBack) {
     EXPECT_EQ(decoded->remembered_ack_ids, sent.remembered_ack_ids);
     EXPECT_EQ(decoded->next_sequence_id, 43u);
     EXPECT_EQ(decoded->processed, sent.processed);
+    EXPECT_EQ(decoded->recovery_digest, sent.recovery_digest);
+    EXPECT_EQ(decoded->connection_state, sent.connection_state);
+    EXPECT_EQ(*decoded, sent) << "and nothing else";
     ASSERT_EQ(decoded->unacked.size(), 2u);
     for (std::size_t i = 0; i < 2; ++i) {
         EXPECT_EQ(decoded->unacked[i].sequence_id, sent.unacked[i].sequence_id);
@@ -49,13 +54,15 @@ TEST(SessionWire, EveryFieldComesBack) {
     }
 }
 
-TEST(SessionWire, AnAnonymousSessionStaysAnonymous) {
+TEST(SessionWire, AnAnonymousSessionWithoutStateStaysSo) {
     const auto now = clock_type::now();
     auto sent = full_session(now);
     sent.info.user_id.reset();
+    sent.connection_state.reset();
     const auto decoded = decode_session(encode_session(sent, now), now);
     ASSERT_TRUE(decoded) << decoded.error();
     EXPECT_EQ(decoded->info.user_id, std::nullopt);
+    EXPECT_EQ(decoded->connection_state, std::nullopt);
 }
 
 // Node clocks need not agree: the receiver counts the time left from its own now.
@@ -106,8 +113,11 @@ TEST(SessionWire, ACountPastTheBytesLeftIsRefusedBeforeAnythingIsReserved) {
     const auto now = clock_type::now();
     auto sent = full_session(now);
     sent.processed.clear();
+    sent.recovery_digest.clear();
+    sent.connection_state.reset();
     std::string bytes = encode_session(sent, now);
-    bytes.replace(bytes.size() - 4, 4, "\xFF\xFF\xFF\xFF");
+    // The watermark count, before the empty digest (4 bytes) and the state flag (1).
+    bytes.replace(bytes.size() - 9, 4, "\xFF\xFF\xFF\xFF");
     EXPECT_FALSE(decode_session(bytes, now));
 }
 

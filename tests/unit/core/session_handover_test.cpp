@@ -22,6 +22,7 @@ using protocol::message_data;
 using protocol::subprotocol_kind;
 using testing::json_of;
 using testing::recording_sink;
+using clock_type = std::chrono::steady_clock;
 
 class SessionHandover : public ::testing::Test {
 protected:
@@ -71,8 +72,12 @@ protected:
     /// Both steps of a takeover on `node`, with `moved` announced and then settled: the session,
     /// or null when either step refused it.
     static connection* take_over(router& node, const session_snapshot& moved, recording_sink& sink) {
-        connection* c = on(node).arrive(announced(moved), sink);
-        return c != nullptr && on(node).settle_arrival(*c, moved) ? c : nullptr;
+        connection* c = on(node).arrive(announced(moved), clock_type::now());
+        if (c == nullptr || !on(node).settle_arrival(*c, moved)) {
+            return nullptr;
+        }
+        on(node).resume(*c, sink);
+        return c;
     }
     /// What the holding node says first: who the session is, without its messages.
     static session_snapshot announced(const session_snapshot& moved) {
@@ -206,18 +211,21 @@ TEST_F(SessionHandover, PermissionsThatDoNotParseAreRefused) {
     EXPECT_EQ(take_over(b_, moved, sinks_.emplace_back()), nullptr);
 }
 
-// Between the two steps the session is registered on the new node and keeps what is sent to it:
-// nothing reaches its client until the holding node has said what it delivered itself.
-TEST_F(SessionHandover, AnArrivingSessionSendsNothingAndKeepsWhatIsSentToIt) {
-    const session_snapshot moved = moved_from(a_);
-    recording_sink& fresh = sinks_.emplace_back();
-    connection* c = on(b_).arrive(announced(moved), fresh);
+// Between the two steps the session is registered on the new node and keeps what is sent to it,
+// unnumbered and with no client: it has none until the holding node said what it delivered.
+TEST_F(SessionHandover, AnArrivingSessionIsRegisteredParkedAndKeepsWhatIsSentToItUnnumbered) {
+    session_snapshot moved = moved_from(a_);
+    connection* c = on(b_).arrive(announced(moved), clock_type::now());
     ASSERT_NE(c, nullptr);
     EXPECT_TRUE(c->arriving());
+    EXPECT_FALSE(c->has_transport());
+    EXPECT_EQ(on(b_).parked_count(), 1u) << "ends with the recovery window if step two never comes";
     EXPECT_TRUE(b_.group_exists("chat", "g1")) << "registered at once: sends from here reach it";
     publish(b_, "g1", "early");
-    EXPECT_TRUE(fresh.frames.empty());
     EXPECT_EQ(c->unacked().size(), 0u);
+    moved.processed.clear();
+    ASSERT_TRUE(on(b_).settle_arrival(*c, moved));
+    EXPECT_EQ(c->unacked().size(), 3u) << "m2, m3, then what it kept";
 }
 
 // What the holding node processed of a stream it delivered itself; the rest is numbered after its
@@ -225,7 +233,7 @@ TEST_F(SessionHandover, AnArrivingSessionSendsNothingAndKeepsWhatIsSentToIt) {
 TEST_F(SessionHandover, SettlingDropsWhatTheHoldingNodeProcessedAndNumbersTheRest) {
     session_snapshot moved = moved_from(a_);
     recording_sink& fresh = sinks_.emplace_back();
-    connection* c = on(b_).arrive(announced(moved), fresh);
+    connection* c = on(b_).arrive(announced(moved), clock_type::now());
     ASSERT_NE(c, nullptr);
     const std::uint64_t stream = 0xABCD0001;
     for (std::uint64_t position = 4; position <= 7; ++position) {
@@ -236,6 +244,8 @@ TEST_F(SessionHandover, SettlingDropsWhatTheHoldingNodeProcessedAndNumbersTheRes
     moved.processed = {{stream, 5}, {0x99, 40}};
     ASSERT_TRUE(on(b_).settle_arrival(*c, moved));
     EXPECT_FALSE(c->arriving());
+    EXPECT_TRUE(fresh.frames.empty()) << "parked until its client is bound";
+    on(b_).resume(*c, fresh);
     EXPECT_EQ(received(fresh),
               (Numbered{{2, "m2"}, {3, "m3"}, {4, "s6"}, {5, "s7"}, {6, "other-stream"}, {7, "unnumbered"}}));
 }
@@ -244,8 +254,7 @@ TEST_F(SessionHandover, SettlingTakesTheGroupsTheHoldingNodeEndedWith) {
     session_snapshot moved = moved_from(a_);
     session_snapshot first = announced(moved);
     first.groups = {"g1", "gone"};
-    recording_sink& fresh = sinks_.emplace_back();
-    connection* c = on(b_).arrive(first, fresh);
+    connection* c = on(b_).arrive(first, clock_type::now());
     ASSERT_NE(c, nullptr);
     EXPECT_TRUE(b_.group_exists("chat", "gone"));
     ASSERT_TRUE(on(b_).settle_arrival(*c, moved));
@@ -256,29 +265,49 @@ TEST_F(SessionHandover, SettlingTakesTheGroupsTheHoldingNodeEndedWith) {
 
 TEST_F(SessionHandover, AMalformedSettlementForgetsTheArrivingSession) {
     session_snapshot moved = moved_from(a_);
-    recording_sink& fresh = sinks_.emplace_back();
-    connection* c = on(b_).arrive(announced(moved), fresh);
+    connection* c = on(b_).arrive(announced(moved), clock_type::now());
     ASSERT_NE(c, nullptr);
     moved.unacked[1].sequence_id = 9;
     EXPECT_FALSE(on(b_).settle_arrival(*c, moved));
     EXPECT_FALSE(b_.connection_exists("chat", moved.info.id));
     EXPECT_EQ(b_.shard_of(moved.info.id), std::nullopt);
-    EXPECT_TRUE(fresh.frames.empty());
+    EXPECT_EQ(on(b_).parked_count(), 0u);
 }
 
 TEST_F(SessionHandover, AnArrivingSessionSentMoreThanItsBoundEndsOverflowed) {
     router small(1, mailbox::default_max_bytes, reliable_options{reliable_limits{.max_messages = 2}, {}});
     session_snapshot moved = moved_from(a_);
     moved.unacked.clear();
-    recording_sink& fresh = sinks_.emplace_back();
-    connection* c = on(small).arrive(announced(moved), fresh);
+    connection* c = on(small).arrive(announced(moved), clock_type::now());
     ASSERT_NE(c, nullptr);
     for (std::uint64_t position = 1; position <= 3; ++position) {
         c->deliver(*group_message("x"), no_deadline, send_origin{7, position});
     }
     EXPECT_TRUE(c->closing());
-    ASSERT_EQ(fresh.closes.size(), 1u);
-    EXPECT_EQ(fresh.closes[0].code, 1008);
+    EXPECT_TRUE(on(small).settle_arrival(*c, moved)) << "it settles closed: its client is refused";
+    EXPECT_TRUE(c->closing());
+    EXPECT_FALSE(c->arriving());
+}
+
+// The path a send from another node takes: through the router to the shard, with its origin.
+TEST_F(SessionHandover, ASendFromAnotherNodeReachesAnArrivingSessionWithItsOrigin) {
+    session_snapshot moved = moved_from(a_);
+    connection* c = on(b_).arrive(announced(moved), clock_type::now());
+    ASSERT_NE(c, nullptr);
+    for (const std::uint64_t position : {1, 2}) {
+        incoming_send send;
+        send.scope = send_scope::group;
+        send.hub = "chat";
+        send.target = "g1";
+        send.data = message_data{data_type::text, fmt::format("p{}", position)};
+        send.origin = send_origin{0x5150, position};
+        ASSERT_TRUE(b_.deliver_from_node(std::move(send)));
+    }
+    moved.processed = {{0x5150, 1}};
+    ASSERT_TRUE(on(b_).settle_arrival(*c, moved));
+    recording_sink& fresh = sinks_.emplace_back();
+    on(b_).resume(*c, fresh);
+    EXPECT_EQ(received(fresh), (Numbered{{2, "m2"}, {3, "m3"}, {4, "p2"}}));
 }
 
 } // namespace
