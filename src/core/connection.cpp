@@ -50,8 +50,10 @@ send_result connection::deliver(const prepared_message& message, send_deadline d
         arrival_->push_back(collected{origin, body, deadline});
         return send_result::queued;
     }
+    // keep()'s work, written out: this is the hot path of every reliable delivery.
     const std::uint64_t sequence_id = unacked_.next_sequence_id();
-    if (!keep(body, deadline)) {
+    if (!unacked_.push(body, protocol::sequence_head::size_of(family, sequence_id, body->size()), deadline)) {
+        overflow();
         return send_result::dropped;
     }
     if (sink_ == nullptr) {
