@@ -164,13 +164,22 @@ void router::forget_adopted(std::string_view connection_id, bool ended) {
         }
         adopted_count_.store(adopted_.size(), std::memory_order_release);
     }
-    const auto origin = node_key_of(connection_id);
-    if (ended && backplane_ != nullptr && origin) {
-        cluster_command over;
-        over.kind = command_kind::session_moved;
-        over.connection_id = std::string(connection_id);
-        backplane_->command_node(*origin, std::move(over), [](std::vector<command_answer>, bool) {});
+    if (ended) {
+        report_session(connection_id, {});
     }
+}
+
+void router::report_session(std::string_view connection_id, std::string node) {
+    const auto origin = node_key_of(connection_id);
+    if (backplane_ == nullptr || !origin) {
+        return;
+    }
+    cluster_command report;
+    report.kind = command_kind::session_moved;
+    report.connection_id = std::string(connection_id);
+    report.node = std::move(node);
+    // Nothing waits for the answer: a node that is gone passes nothing on any more.
+    backplane_->command_node(*origin, std::move(report), [](const std::vector<command_answer>&, bool) {});
 }
 
 std::optional<std::string> router::moved_to(std::string_view connection_id) const {

@@ -305,6 +305,9 @@ private:
     void settle_session(const std::string& owner, cluster_command ask, std::size_t shard_index,
                         std::function<void(connection*, std::optional<std::string>)> done);
     void note_moved(std::string_view connection_id, std::string node);
+    /// Tells the node that made `connection_id` where its session is now: on `node`, or nowhere
+    /// (empty: it ended). Nothing waits for the answer.
+    void report_session(std::string_view connection_id, std::string node);
     void forget_moved(std::string_view connection_id);
     void local_remove_connection_from_group(std::string_view hub, std::string_view group,
                                             std::string_view connection_id, done_callback applied);

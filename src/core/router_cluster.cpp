@@ -295,13 +295,7 @@ void router::release_session(shard& s, connection* session, const cluster_comman
     note_moved(moved.info.id, command.node);
     if (!made_here) {
         // The node that made the id passes the session's sends on: it must know where it went.
-        cluster_command over;
-        over.kind = command_kind::session_moved;
-        over.connection_id = moved.info.id;
-        over.node = command.node;
-        if (const auto origin = node_key_of(moved.info.id)) {
-            backplane_->command_node(*origin, std::move(over), [](std::vector<command_answer>, bool) {});
-        }
+        report_session(moved.info.id, command.node);
     }
     done(command_answer{1, {}, std::move(moved)});
 }
