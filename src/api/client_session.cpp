@@ -361,8 +361,25 @@ void client_session::refuse(const std::optional<std::uint64_t>& ack_id, std::str
 void client_session::succeed(const std::optional<std::uint64_t>& ack_id) {
     if (ack_id) {
         connection_->acks().remember(*ack_id);
-        send_ack_to(*connection_, *ack_id);
+        send_ack_in_order([ack = *ack_id](core::connection& connection) { send_ack_to(connection, ack); });
     }
+}
+
+void client_session::send_ack_in_order(std::function<void(core::connection&)> write) {
+    if (*fenced_acks_ == 0) {
+        write(*connection_);
+        return;
+    }
+    // Fences complete in the order they began (one Redis connection), and their tasks reach this
+    // shard in that order: behind one more fence, this ack leaves after the ones waiting.
+    ++*fenced_acks_;
+    router_.when_visible(shard_.index(), [id = connection_->id(), fenced = fenced_acks_,
+                                          write = std::move(write)](core::shard& shard) {
+        --*fenced;
+        if (auto* connection = shard.find(id); connection != nullptr) {
+            write(*connection);
+        }
+    });
 }
 
 void client_session::succeed_once_visible(const std::optional<std::uint64_t>& ack_id) {
@@ -375,15 +392,21 @@ void client_session::succeed_once_visible(const std::optional<std::uint64_t>& ac
     // your writes"). Remembered now, so a repeat meanwhile is a duplicate. The connection is looked up
     // again: by then it may be gone, or on another transport after a recovery.
     connection_->acks().remember(*ack_id);
-    router_.when_visible(shard_.index(), [id = connection_->id(), ack = *ack_id](core::shard& shard) {
-        if (auto* connection = shard.find(id); connection != nullptr) {
-            send_ack_to(*connection, ack);
-        }
-    });
+    ++*fenced_acks_;
+    router_.when_visible(shard_.index(),
+                         [id = connection_->id(), ack = *ack_id, fenced = fenced_acks_](core::shard& shard) {
+                             --*fenced;
+                             if (auto* connection = shard.find(id); connection != nullptr) {
+                                 send_ack_to(*connection, ack);
+                             }
+                         });
 }
 
 void client_session::send_ack_error(std::uint64_t ack_id, std::string_view name, std::string_view message) {
-    send_ack_error_to(*connection_, ack_id, name, message);
+    send_ack_in_order(
+        [ack_id, name = std::string(name), message = std::string(message)](core::connection& connection) {
+            send_ack_error_to(connection, ack_id, name, message);
+        });
 }
 
 bool client_session::speaks_protobuf() const noexcept {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string_view>
 
@@ -67,6 +68,9 @@ private:
     /// succeed(), but in a cluster the ack goes out once the change is visible to every node.
     void succeed_once_visible(const std::optional<std::uint64_t>& ack_id);
     void send_ack_error(std::uint64_t ack_id, std::string_view name, std::string_view message);
+    /// Writes an ack with `write`, after any ack still waiting for the cluster's fence, so that a
+    /// client's acks keep its requests' order on a node with others as on one node.
+    void send_ack_in_order(std::function<void(core::connection&)> write);
     /// Replies go in the connection's subprotocol: JSON text frames or protobuf binary frames.
     bool speaks_protobuf() const noexcept;
     void send_payload(protocol::ws_opcode opcode, std::string_view payload);
@@ -76,6 +80,9 @@ private:
     core::connection* connection_;
     metrics& metrics_;
     std::unique_ptr<inbound_meter> inbound_; // null unless an inbound limit is configured
+    // Acks of this session waiting for the fence (succeed_once_visible), shared with their tasks,
+    // which run on this session's shard: while any waits, later acks queue behind it.
+    std::shared_ptr<std::size_t> fenced_acks_ = std::make_shared<std::size_t>(0);
 };
 
 } // namespace hubcast::api

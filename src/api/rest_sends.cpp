@@ -1,5 +1,5 @@
 // Spec 2.3 #6, #9, #13, #22: the four sends. Fire-and-forget: 202 once the message is handed to
-// the core, whether or not anyone receives it.
+// the core (on a cluster, once Redis has it), whether or not anyone receives it.
 #include <chrono>
 
 #include "api/rest_router.hpp"
@@ -42,22 +42,36 @@ void rest_router::send(call& c) {
     if (operation == rest_operation::send_to_all || operation == rest_operation::send_to_group) {
         options.skip.connection_ids = excluded_connections(c.query);
     }
-    const auto& route = c.route;
-    switch (operation) {
-    case rest_operation::send_to_all:
-        router_.send_to_all(route.hub_key, std::move(data).value(), std::move(options));
-        break;
-    case rest_operation::send_to_group:
-        router_.send_to_group(route.hub_key, route.group, std::move(data).value(), std::move(options));
-        break;
-    case rest_operation::send_to_user:
-        router_.send_to_user(route.hub_key, route.user_id, std::move(data).value(), std::move(options));
-        break;
-    default:
-        router_.send_to_connection(route.hub_key, route.connection_id, std::move(data).value(), deadline);
-        break;
+    auto send_now = [this, operation, hub = c.route.hub_key, group = c.route.group, user = c.route.user_id,
+                     connection = c.route.connection_id, data = std::move(data).value(),
+                     options = std::move(options), deadline]() mutable {
+        switch (operation) {
+        case rest_operation::send_to_all:
+            router_.send_to_all(hub, std::move(data), std::move(options));
+            break;
+        case rest_operation::send_to_group:
+            router_.send_to_group(hub, group, std::move(data), std::move(options));
+            break;
+        case rest_operation::send_to_user:
+            router_.send_to_user(hub, user, std::move(data), std::move(options));
+            break;
+        default:
+            router_.send_to_connection(hub, connection, std::move(data), deadline);
+            break;
+        }
+    };
+    if (!router_.clustered()) {
+        send_now();
+        c.answer(empty_response(202));
+        return;
     }
-    c.answer(empty_response(202));
+    // On a cluster an app that waits for each 202 must see its sends arrive in its order, whichever
+    // nodes answer (docs/scale-out.md, "Read your writes"): this node first reads what other nodes
+    // published before (a send answered there comes first), and answers once Redis has this one.
+    router_.after_settling([this, send_now = std::move(send_now), reply = c.reply]() mutable {
+        send_now();
+        router_.after_settling([reply] { reply(empty_response(202)); });
+    });
 }
 
 } // namespace hubcast::api

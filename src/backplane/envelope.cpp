@@ -11,6 +11,7 @@ namespace {
 constexpr std::uint8_t version = 4; // also its wire_kind (command_wire.hpp)
 constexpr std::uint8_t from_user_flag = 1;
 constexpr std::uint8_t time_to_live_flag = 2;
+constexpr std::uint8_t metadata_flag = 4;
 constexpr std::uint8_t last_scope = static_cast<std::uint8_t>(core::send_scope::connection);
 constexpr std::uint8_t last_data_type = static_cast<std::uint8_t>(protocol::data_type::protobuf);
 
@@ -26,14 +27,16 @@ std::string encode_envelope(std::string_view origin, const core::outgoing_send& 
     const auto& from_user = send.message.from_user_id();
     const bool has_from_user = send.scope == core::send_scope::group && from_user.has_value();
     const bool has_time_to_live = send.deadline != core::no_deadline;
+    const bool has_metadata = !data.metadata.empty();
     std::string out;
     out.reserve(64 + origin.size() + send.hub.size() + send.target.size() + data.bytes.size() +
                 send.skip.bytes());
     out.push_back(static_cast<char>(version));
     out.push_back(static_cast<char>(send.scope));
     out.push_back(static_cast<char>(data.type));
-    out.push_back(
-        static_cast<char>((has_from_user ? from_user_flag : 0) | (has_time_to_live ? time_to_live_flag : 0)));
+    out.push_back(static_cast<char>((has_from_user ? from_user_flag : 0) |
+                                    (has_time_to_live ? time_to_live_flag : 0) |
+                                    (has_metadata ? metadata_flag : 0)));
     if (has_time_to_live) {
         const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(send.deadline - now).count();
         put_integer(out, left > 0 ? static_cast<std::uint64_t>(left) : 0, 8);
@@ -52,6 +55,13 @@ std::string encode_envelope(std::string_view origin, const core::outgoing_send& 
     for (const auto& id : send.skip.connection_ids) {
         put_string(out, id);
     }
+    if (has_metadata) {
+        put_integer(out, data.metadata.size(), 4);
+        for (const auto& [key, value] : data.metadata) {
+            put_string(out, key);
+            put_string(out, value);
+        }
+    }
     put_string(out, data.bytes);
     return out;
 }
@@ -69,7 +79,7 @@ util::result<envelope, std::string> decode_envelope(std::string_view bytes) {
         return util::fail("unknown envelope version " + std::to_string(field(0)));
     }
     if (field(1) > last_scope || field(2) > last_data_type ||
-        (field(3) & ~(from_user_flag | time_to_live_flag)) != 0) {
+        (field(3) & ~(from_user_flag | time_to_live_flag | metadata_flag)) != 0) {
         return util::fail(std::string("malformed envelope header"));
     }
     envelope out;
@@ -107,6 +117,23 @@ util::result<envelope, std::string> decode_envelope(std::string_view bytes) {
     for (auto& id : send.excluded) {
         if (!in.string(id)) {
             return truncated();
+        }
+    }
+    if ((field(3) & metadata_flag) != 0) {
+        std::uint64_t pairs = 0;
+        // A pair takes at least its two 4-byte lengths.
+        if (!in.count(pairs, 8)) {
+            return truncated();
+        }
+        send.data.metadata.resize(pairs);
+        for (auto& [key, value] : send.data.metadata) {
+            if (!in.string(key) || !in.string(value)) {
+                return truncated();
+            }
+        }
+        // What recipients get is what any node would accept from a client.
+        if (send.data.metadata.empty() || !protocol::metadata_error(send.data.metadata).empty()) {
+            return util::fail(std::string("malformed metadata in the envelope"));
         }
     }
     if (!in.string(send.data.bytes)) {

@@ -14,11 +14,12 @@ namespace hubcast::backplane {
 /// fan-out (scope, names, exclusions, the filter's text, the time left to live).
 ///
 /// Wire form (all integers big-endian; a string is a u32 length then its bytes):
-///   u8 version (4), u8 scope, u8 data type, u8 flags (1: from user, 2: time to live)
+///   u8 version (4), u8 scope, u8 data type, u8 flags (1: from user, 2: time to live, 4: metadata)
 ///   [u64 milliseconds to live], u64 stream and u64 position of the send (core::send_origin),
 ///   string origin node key, string hub, string target,
 ///   [string from user], string filter, string no-echo connection, u32 count, count × string
-///   excluded id, string payload.
+///   excluded id, [u32 count, count × (string key, string value): the payload's metadata],
+///   string payload.
 /// Nothing follows the payload. decode() accepts exactly what encode() writes and refuses
 /// anything else (a truncated, padded or foreign message) with the reason.
 struct envelope {

@@ -128,6 +128,10 @@ public:
     std::optional<std::string> moved_to(std::string_view connection_id) const;
     /// Whether other nodes share this node's hubs (a backplane is set).
     bool clustered() const noexcept { return backplane_ != nullptr; }
+    /// Runs `done` once this node has read every message other nodes had published before the
+    /// call, and Redis has taken everything this node published before it (backplane::settle),
+    /// on the backplane's thread; inline on a single node.
+    void after_settling(std::function<void()> done) { settle_then(std::move(done)); }
     /// Connects this node to others (scale-out); null, the default, keeps every send local at no
     /// cost. Set before the workers start and cleared only after they and the backplane stopped:
     /// the pointer itself is not synchronised. The backplane must outlive its use here.

@@ -67,10 +67,15 @@ function numbers(from, to) {
     return Array.from({ length: to - from + 1 }, (_, i) => String(from + i));
 }
 
+/** A counter of the whole service: the sum over its processes (one, or a cluster's nodes). */
 async function metric(server, name) {
-    const text = await (await fetch(`${server.httpUrl}/metrics`)).text();
-    const line = text.split("\n").find((l) => l.startsWith(`${name} `));
-    return line ? Number(line.split(" ")[1]) : 0;
+    let sum = 0;
+    for (const url of server.processUrls) {
+        const text = await (await fetch(`${url}/metrics`)).text();
+        const line = text.split("\n").find((l) => l.startsWith(`${name} `));
+        sum += line ? Number(line.split(" ")[1]) : 0;
+    }
+    return sum;
 }
 
 for (const variant of RELIABLE_PROTOCOLS) {

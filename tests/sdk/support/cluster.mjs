@@ -14,7 +14,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { WebPubSubServiceClient } from "@azure/web-pubsub";
-import { randomAccessKey, startServer, waitFor, withDeadline } from "./server.mjs";
+import { randomAccessKey, startProcess, waitFor, withDeadline } from "./server.mjs";
 
 const START_TIMEOUT_MS = 15_000; // two shared cores, possibly busy compiling
 const STOP_TIMEOUT_MS = 5_000;
@@ -77,7 +77,7 @@ class Cluster {
         const names = Array.from({ length: nodeCount }, (_, i) => `n${i + 1}`);
         const started = await Promise.allSettled(
             names.map((name) =>
-                startServer(undefined, {
+                startProcess(undefined, {
                     accessKeys: this.accessKeys,
                     args: ["--redis", `unix://${this.redisSocket}`, "--node-id", name, "--trusted-proxy", "127.0.0.1", ...this.nodeArgs],
                 }),
@@ -153,6 +153,79 @@ class Cluster {
     /** One command to this cluster's Redis; resolves with its reply (arrays as arrays). */
     async redisCommand(...args) {
         return withDeadline(redisCommand(this.redisSocket, args), STOP_TIMEOUT_MS, `Redis to answer ${args[0]}`);
+    }
+}
+
+/**
+ * A cluster of `nodes` standing in for one server (support/server.mjs startServer with
+ * HUBCAST_SDK_NODES): the options of a single server go to every node, and the object answers as
+ * a single server does, its address being nginx's.
+ */
+export async function startClusterAsServer(t, nodes, { accessKeys = [randomAccessKey()], workers, keepaliveSeconds, args = [] } = {}) {
+    const nodeArgs = [...args];
+    if (workers !== undefined) nodeArgs.push("--workers", String(workers));
+    if (keepaliveSeconds !== undefined) nodeArgs.push("--keepalive-seconds", String(keepaliveSeconds));
+    return new ClusterAsServer(await startCluster(t, { nodes, accessKeys, nodeArgs }));
+}
+
+class ClusterAsServer {
+    constructor(cluster) {
+        this.cluster = cluster;
+        this.accessKeys = cluster.accessKeys;
+        this.port = cluster.port;
+        this.connectionString = cluster.connectionString;
+    }
+
+    get stdout() {
+        return this.cluster.nodes.flatMap((node) => node.stdout);
+    }
+
+    get stderr() {
+        return this.cluster.nodes.map((node) => node.stderr).join("");
+    }
+
+    /** What a test does to the server's process, it does to every node's (a SIGHUP reload). */
+    get child() {
+        return { kill: (signal) => this.cluster.nodes.forEach((node) => node.child.kill(signal)) };
+    }
+
+    get httpUrl() {
+        return `http://127.0.0.1:${this.port}`;
+    }
+
+    get wsUrl() {
+        return `ws://127.0.0.1:${this.port}`;
+    }
+
+    get processUrls() {
+        return this.cluster.nodes.map((node) => node.httpUrl);
+    }
+
+    serviceClient(hub, connectionString = this.connectionString) {
+        return new WebPubSubServiceClient(connectionString, hub);
+    }
+
+    connectionStringWithKey(key) {
+        return this.connectionString.replace(/AccessKey=[^;]*/, `AccessKey=${key}`);
+    }
+
+    async clientAccess(hub, options = {}, connectionString = this.connectionString) {
+        return this.serviceClient(hub, connectionString).getClientAccessToken(options);
+    }
+
+    /**
+     * SIGTERM to every node, each ending its clients as one server does (disconnected, 1001, through
+     * nginx), then the rest of the cluster. The nodes' exit status, when they all agree.
+     */
+    async terminate() {
+        const statuses = await Promise.all(this.cluster.nodes.map((node) => node.terminate()));
+        await this.cluster.stop();
+        const differing = statuses.find((s) => s.code !== statuses[0].code || s.signal !== statuses[0].signal);
+        return differing ? { statuses } : statuses[0];
+    }
+
+    kill() {
+        this.cluster.stop().catch(() => {});
     }
 }
 

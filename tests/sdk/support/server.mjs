@@ -42,8 +42,23 @@ export function randomAccessKey() {
 /**
  * Starts hubcast on 127.0.0.1:0 and resolves once it printed its port and connection string.
  * Pass the test context `t` to stop the server (SIGKILL if still running) when the test ends.
+ *
+ * With HUBCAST_SDK_NODES=N (N > 1, `make sdk-test-cluster`) the "server" is N nodes over Redis
+ * behind nginx round robin instead (support/cluster.mjs), with the same interface: every client
+ * and REST call of the test goes through nginx to the next node, so a test written for one node
+ * runs again with its callers and recipients spread over the cluster (docs/testing.md).
  */
-export async function startServer(t, { accessKeys = [randomAccessKey()], workers, keepaliveSeconds, args = [] } = {}) {
+export async function startServer(t, options = {}) {
+    const nodes = Number(process.env.HUBCAST_SDK_NODES ?? "1");
+    if (nodes > 1) {
+        const { startClusterAsServer } = await import("./cluster.mjs");
+        return startClusterAsServer(t, nodes, options);
+    }
+    return startProcess(t, options);
+}
+
+/** startServer() for one process, whatever HUBCAST_SDK_NODES says (a cluster's nodes). */
+export async function startProcess(t, { accessKeys = [randomAccessKey()], workers, keepaliveSeconds, args = [] } = {}) {
     const argv = ["--listen", "127.0.0.1:0"];
     for (const key of accessKeys) argv.push("--access-key", key);
     if (workers !== undefined) argv.push("--workers", String(workers));
@@ -105,6 +120,11 @@ class Server {
 
     get wsUrl() {
         return `ws://127.0.0.1:${this.port}`;
+    }
+
+    /** The address of each process serving (this one): where per-process counters are read. */
+    get processUrls() {
+        return [this.httpUrl];
     }
 
     /** A server SDK client for `hub`, built from the connection string the server printed. */

@@ -94,6 +94,42 @@ TEST(Envelope, TrailingBytesAndForeignHeadersAreRefused) {
     }
 }
 
+// A message's metadata (client sendToGroup, REST X-WebPubSub-Metadata-*) reaches recipients on
+// every node, in its order; metadata no client could send is refused on arrival.
+TEST(Envelope, MetadataCrossesInOrder) {
+    protocol::message_data data{protocol::data_type::text, "x"};
+    data.metadata = {{"trace-id", "t-1"}, {"b", "2"}};
+    const auto message = core::prepared_message::for_group("room", std::nullopt, std::move(data));
+    const core::exclusions nobody;
+    const auto bytes = encode_envelope("AbCdEfGh",
+                                       core::outgoing_send{.scope = core::send_scope::group,
+                                                           .hub = "chat",
+                                                           .target = "room",
+                                                           .message = *message,
+                                                           .skip = nobody},
+                                       now);
+    const auto decoded = decode_envelope(bytes);
+    ASSERT_TRUE(decoded) << decoded.error();
+    EXPECT_EQ(decoded->send.data.metadata, (protocol::message_metadata{{"trace-id", "t-1"}, {"b", "2"}}));
+    EXPECT_EQ(decoded->send.data.bytes, "x");
+    for (std::size_t size = 0; size < bytes.size(); ++size) {
+        EXPECT_FALSE(decode_envelope(bytes.substr(0, size))) << size;
+    }
+}
+
+TEST(Envelope, MetadataNoClientCouldSendIsRefused) {
+    protocol::message_data data{protocol::data_type::text, "x"};
+    data.metadata = {{"bad key", "v"}};
+    const auto message = core::prepared_message::for_server(std::move(data));
+    const core::exclusions nobody;
+    const auto bytes = encode_envelope(
+        "AbCdEfGh",
+        core::outgoing_send{
+            .scope = core::send_scope::hub, .hub = "chat", .message = *message, .skip = nobody},
+        now);
+    EXPECT_FALSE(decode_envelope(bytes));
+}
+
 TEST(Envelope, AHugeExclusionCountIsRefusedWithoutReservingForIt) {
     // version 4, scope hub, json, no flags; stream and position 0; empty origin, hub, target,
     // filter, no-echo; then a count of 2^32 - 1 ids with no bytes behind it.
