@@ -662,6 +662,23 @@ TEST_F(ScaleOut, CommandsThatNeedOtherNodesAnswer503WhileRedisIsDown) {
     EXPECT_EQ(head(1, connection_path(bob)), 200);
 }
 
+// An app that waits for each 202 sees its sends arrive in its order, whichever nodes answered
+// them: a node reads what others published before it sends, and answers once Redis has it.
+TEST_F(ScaleOut, RestSendsAnsweredByDifferentNodesArriveInTheAppsOrder) {
+    pubsub_client bob = connect(1, "bob");
+    bob.join_acked("room", 1);
+    for (int round = 0; round < 100; ++round) {
+        const std::string first = std::string("a-").append(std::to_string(round));
+        const std::string second = std::string("b-").append(std::to_string(round));
+        rest_send(0, "/api/hubs/chat/groups/room/:send", first);
+        rest_send(2, "/api/hubs/chat/groups/room/:send", second);
+        for (const auto& text : {first, second}) {
+            const auto message = bob.expect_group_message("room");
+            ASSERT_EQ(message.at("data"), text.c_str()) << "round " << round;
+        }
+    }
+}
+
 // A reliable client whose reconnect lands on another node (a round-robin balancer) recovers
 // there: the new node takes the session over while a publisher on a third node keeps sending, and
 // every message arrives once, in order, numbered as on one node (docs/scale-out.md).
