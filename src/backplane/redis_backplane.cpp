@@ -129,7 +129,9 @@ void redis_backplane::publish(const core::outgoing_send& send) {
             publish_dropped_.fetch_add(1, std::memory_order_relaxed);
             return;
         }
-        outbox_.emplace_back(std::move(channel), std::move(bytes));
+        const bool relocatable = send.scope == core::send_scope::connection && send.to_node.empty();
+        outbox_.push_back(outgoing{std::move(channel), std::move(bytes),
+                                   relocatable ? std::string(send.target) : std::string()});
         outbox_bytes_ += size;
         if (flush_posted_) {
             return;
@@ -140,7 +142,7 @@ void redis_backplane::publish(const core::outgoing_send& send) {
 }
 
 void redis_backplane::flush_publishes() {
-    std::vector<std::pair<std::string, std::string>> batch;
+    std::vector<outgoing> batch;
     {
         const std::lock_guard lock(mutex_);
         batch.swap(outbox_);
@@ -153,10 +155,44 @@ void redis_backplane::flush_publishes() {
     }
     // One write for the whole batch (redis_link coalesces a turn's commands): publisher order is
     // kept, per channel and across channels, because one connection carries them all.
-    for (const auto& [channel, bytes] : batch) {
-        send_publisher({"PUBLISH", channel, bytes});
+    for (auto& item : batch) {
+        if (item.connection_id.empty()) {
+            send_publisher({"PUBLISH", item.channel, item.envelope});
+        } else {
+            publish_to(std::move(item.channel), std::move(item.envelope), std::move(item.connection_id));
+        }
     }
     published_.fetch_add(batch.size(), std::memory_order_relaxed);
+}
+
+void redis_backplane::publish_to(std::string channel, std::string bytes, std::string connection_id,
+                                 std::function<void(const redisReply*)> listeners) {
+    const std::vector<std::string_view> arguments{"PUBLISH", channel, bytes};
+    send_publisher(arguments, [this, channel, bytes = std::move(bytes), id = std::move(connection_id),
+                               listeners = std::move(listeners)](const redisReply* reply) mutable {
+        const bool nobody = reply != nullptr && reply->type == REDIS_REPLY_INTEGER && reply->integer == 0;
+        if (!nobody) {
+            if (listeners) {
+                listeners(reply);
+            }
+            return;
+        }
+        // The node the id names is gone; the session may live on elsewhere.
+        send_publisher({"HGET", moved_key_, id}, [this, channel = std::move(channel),
+                                                  bytes = std::move(bytes), listeners = std::move(listeners),
+                                                  // An integer reply owns no memory: a copy outlives it.
+                                                  reply_if_not = *reply](const redisReply* found) mutable {
+            if (found == nullptr || found->type != REDIS_REPLY_STRING ||
+                channels_.node(text_of(*found)) == channel) {
+                if (listeners) {
+                    listeners(found == nullptr ? nullptr : &reply_if_not);
+                }
+                return;
+            }
+            relocated_.fetch_add(1, std::memory_order_relaxed);
+            send_publisher({"PUBLISH", channels_.node(text_of(*found)), bytes}, std::move(listeners));
+        });
+    });
 }
 
 bool redis_backplane::send_publisher(const std::vector<std::string_view>& arguments,
@@ -579,11 +615,15 @@ void redis_backplane::send_command(const std::string& channel, core::cluster_com
         return;
     }
     const std::uint64_t request = next_request_++;
-    const std::string bytes = encode_command({request, router_.node_key(), std::move(command)});
+    // A command for one connection follows its session if the node its id names is gone.
+    const std::string relocatable = core::addressed_to_owner(command.kind) && channel != commands_channel_
+                                        ? command.connection_id
+                                        : std::string();
+    std::string bytes = encode_command({request, router_.node_key(), std::move(command)});
     auto waiting = std::make_shared<pending_command>(
         pending_command{std::move(done), {}, std::nullopt, 0, asio::steady_timer(io_, command_deadline)});
     commands_waiting_.emplace(request, waiting);
-    send_publisher({"PUBLISH", channel, bytes}, [this, request](const redisReply* reply) {
+    const auto on_published = [this, request](const redisReply* reply) {
         const auto found = commands_waiting_.find(request);
         if (found == commands_waiting_.end()) {
             return;
@@ -594,7 +634,12 @@ void redis_backplane::send_command(const std::string& channel, core::cluster_com
         }
         found->second->expected = static_cast<std::uint64_t>(reply->integer);
         finish_if_answered(request);
-    });
+    };
+    if (relocatable.empty()) {
+        send_publisher({"PUBLISH", channel, bytes}, on_published);
+    } else {
+        publish_to(channel, std::move(bytes), relocatable, on_published);
+    }
     waiting->deadline.async_wait([this, request](boost::system::error_code ec) {
         if (!ec) {
             finish_command(request, false);
@@ -710,6 +755,10 @@ void redis_backplane::register_metrics(util::metrics_registry& registry) const {
         commands_incomplete_);
     registry.add_counter("hubcast_backplane_commands_run_total",
                          "Commands from other nodes run on this node.", commands_run_);
+    registry.add_counter("hubcast_backplane_relocated_total",
+                         "Sends and commands for a moved session sent again to its node, the node its id "
+                         "names being gone.",
+                         relocated_);
     registry.add_gauge("hubcast_backplane_subscriptions",
                        "Hub, group and user channels this node is subscribed to.",
                        [this] { return subscriptions_.load(std::memory_order_relaxed); });

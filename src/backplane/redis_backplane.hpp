@@ -140,6 +140,12 @@ private:
         boost::asio::steady_timer deadline;
     };
     void send_command(const std::string& channel, core::cluster_command command, core::command_answers done);
+    /// PUBLISH of `bytes` to `channel` on the publisher connection. `connection_id` set: when no
+    /// node listens there (the node the id names is gone), `bytes` go again to the node the moved
+    /// hash names for that connection, if any (docs/scale-out.md, "Reliable sessions across
+    /// nodes"). `listeners` gets how many nodes received them (null: the connection was lost).
+    void publish_to(std::string channel, std::string bytes, std::string connection_id,
+                    std::function<void(const redisReply*)> listeners = {});
     void finish_command(std::uint64_t request, bool complete);
     void finish_if_answered(std::uint64_t request);
     /// A message on this node's channel or the commands channel: a send, a command or an answer.
@@ -164,8 +170,15 @@ private:
     redis_link subscriber_;
     std::thread thread_;
 
-    std::mutex mutex_;                                        // guards the queues below
-    std::vector<std::pair<std::string, std::string>> outbox_; // channel, envelope
+    std::mutex mutex_; // guards the queues below
+    /// A send waiting to be published; `connection_id` is set for a send to one connection by the
+    /// node its id names, which may have moved on (a reliable session taken over).
+    struct outgoing {
+        std::string channel;
+        std::string envelope;
+        std::string connection_id;
+    };
+    std::vector<outgoing> outbox_;
     std::size_t outbox_bytes_ = 0;
     bool flush_posted_ = false;
     std::vector<interest> changed_;
@@ -202,6 +215,7 @@ private:
     std::atomic<std::uint64_t> commands_sent_{0};
     std::atomic<std::uint64_t> commands_incomplete_{0};
     std::atomic<std::uint64_t> commands_run_{0};
+    std::atomic<std::uint64_t> relocated_{0};
 };
 
 } // namespace hubcast::backplane

@@ -759,6 +759,27 @@ TEST_F(ScaleOut, ASessionMovesOnAndBackHome) {
     expect_numbered(*current, next, {"home"});
 }
 
+// Once the node that made its id is gone, a moved session is still reached from every node: what
+// would have gone through that node goes to the session's node, which Redis names.
+TEST_F(ScaleOut, ASessionTakenOverIsReachedAfterTheNodeThatMadeItsIdDied) {
+    pubsub_client session = connect_reliable(0, "alice");
+    session.ws().connection().close();
+    ws_client recovered = recover_on(1, session);
+    // Its pong comes once the session is on node 1: what the client sends meanwhile waits for it.
+    recovered.send_json(std::string(ping_message));
+    ASSERT_EQ(recovered.expect_json().at("type"), "pong");
+    const std::string path = connection_path(session);
+    ASSERT_TRUE(head_becomes(2, path, 200)); // the new node's presence lands in Redis
+    node(0).kill();
+    rest_send(2, path + "/:send", "from-2");
+    expect_numbered(recovered, 1, {"from-2"});
+    EXPECT_EQ(call(2, "PUT", in_group_path("later", session)), 200);
+    rest_send(2, "/api/hubs/chat/groups/later/:send", "to-group");
+    expect_numbered(recovered, 2, {"to-group"});
+    EXPECT_EQ(head(2, path), 200);
+    EXPECT_EQ(read_metric(node(2).port(), "hubcast_backplane_relocated_total"), 2);
+}
+
 // A session whose node is gone cannot be recovered anywhere: the recovery is refused as an
 // expired one, and the client starts over.
 TEST_F(ScaleOut, ARecoveryOnAnotherNodeAfterItsNodeDiedIsRefused) {
