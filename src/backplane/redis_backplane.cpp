@@ -167,30 +167,42 @@ void redis_backplane::flush_publishes() {
 
 void redis_backplane::publish_to(std::string channel, std::string bytes, std::string connection_id,
                                  std::function<void(const redisReply*)> listeners) {
-    const std::vector<std::string_view> arguments{"PUBLISH", channel, bytes};
-    send_publisher(arguments, [this, channel, bytes = std::move(bytes), id = std::move(connection_id),
-                               listeners = std::move(listeners)](const redisReply* reply) mutable {
+    // Held where the command's arguments point, for as long as a retry may need them.
+    struct message {
+        std::string channel;
+        std::string bytes;
+        std::string connection_id;
+        std::function<void(const redisReply*)> listeners;
+    };
+    auto held = std::make_shared<message>(
+        message{std::move(channel), std::move(bytes), std::move(connection_id), std::move(listeners)});
+    send_publisher({"PUBLISH", held->channel, held->bytes}, [this, held](const redisReply* reply) {
         const bool nobody = reply != nullptr && reply->type == REDIS_REPLY_INTEGER && reply->integer == 0;
         if (!nobody) {
-            if (listeners) {
-                listeners(reply);
+            if (held->listeners) {
+                held->listeners(reply);
             }
             return;
         }
         // The node the id names is gone; the session may live on elsewhere.
-        send_publisher({"HGET", moved_key_, id}, [this, channel = std::move(channel),
-                                                  bytes = std::move(bytes), listeners = std::move(listeners),
-                                                  // An integer reply owns no memory: a copy outlives it.
-                                                  reply_if_not = *reply](const redisReply* found) mutable {
-            if (found == nullptr || found->type != REDIS_REPLY_STRING ||
-                channels_.node(text_of(*found)) == channel) {
-                if (listeners) {
-                    listeners(found == nullptr ? nullptr : &reply_if_not);
+        send_publisher({"HGET", moved_key_, held->connection_id}, [this, held](const redisReply* found) {
+            const bool elsewhere = found != nullptr && found->type == REDIS_REPLY_STRING &&
+                                   channels_.node(text_of(*found)) != held->channel;
+            if (!elsewhere) {
+                if (held->listeners) {
+                    redisReply none{};
+                    none.type = REDIS_REPLY_INTEGER; // nobody received it: a command ends unanswered
+                    held->listeners(found == nullptr ? nullptr : &none);
                 }
                 return;
             }
             relocated_.fetch_add(1, std::memory_order_relaxed);
-            send_publisher({"PUBLISH", channels_.node(text_of(*found)), bytes}, std::move(listeners));
+            held->channel = channels_.node(text_of(*found));
+            send_publisher({"PUBLISH", held->channel, held->bytes}, [held](const redisReply* again) {
+                if (held->listeners) {
+                    held->listeners(again);
+                }
+            });
         });
     });
 }
