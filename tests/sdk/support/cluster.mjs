@@ -14,7 +14,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { WebPubSubServiceClient } from "@azure/web-pubsub";
-import { randomAccessKey, startProcess, waitFor, withDeadline } from "./server.mjs";
+import { randomAccessKey, ServerAddress, startProcess, waitFor, withDeadline } from "./server.mjs";
 
 const START_TIMEOUT_MS = 15_000; // two shared cores, possibly busy compiling
 const STOP_TIMEOUT_MS = 5_000;
@@ -168,8 +168,9 @@ export async function startClusterAsServer(t, nodes, { accessKeys = [randomAcces
     return new ClusterAsServer(await startCluster(t, { nodes, accessKeys, nodeArgs }));
 }
 
-class ClusterAsServer {
+class ClusterAsServer extends ServerAddress {
     constructor(cluster) {
+        super();
         this.cluster = cluster;
         this.accessKeys = cluster.accessKeys;
         this.port = cluster.port;
@@ -189,28 +190,8 @@ class ClusterAsServer {
         return { kill: (signal) => this.cluster.nodes.forEach((node) => node.child.kill(signal)) };
     }
 
-    get httpUrl() {
-        return `http://127.0.0.1:${this.port}`;
-    }
-
-    get wsUrl() {
-        return `ws://127.0.0.1:${this.port}`;
-    }
-
     get processUrls() {
         return this.cluster.nodes.map((node) => node.httpUrl);
-    }
-
-    serviceClient(hub, connectionString = this.connectionString) {
-        return new WebPubSubServiceClient(connectionString, hub);
-    }
-
-    connectionStringWithKey(key) {
-        return this.connectionString.replace(/AccessKey=[^;]*/, `AccessKey=${key}`);
-    }
-
-    async clientAccess(hub, options = {}, connectionString = this.connectionString) {
-        return this.serviceClient(hub, connectionString).getClientAccessToken(options);
     }
 
     /**

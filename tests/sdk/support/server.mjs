@@ -79,8 +79,38 @@ export async function startProcess(t, { accessKeys = [randomAccessKey()], worker
     return server;
 }
 
-class Server {
+/**
+ * What a test reaches a server at, from its `port` and `connectionString`: shared by one process
+ * (Server) and a cluster standing in for one (support/cluster.mjs).
+ */
+export class ServerAddress {
+    get httpUrl() {
+        return `http://127.0.0.1:${this.port}`;
+    }
+
+    get wsUrl() {
+        return `ws://127.0.0.1:${this.port}`;
+    }
+
+    /** A server SDK client for `hub`, built from the connection string the server printed. */
+    serviceClient(hub, connectionString = this.connectionString) {
+        return new WebPubSubServiceClient(connectionString, hub);
+    }
+
+    /** The connection string for another access key (one of --access-key, or a wrong one). */
+    connectionStringWithKey(key) {
+        return this.connectionString.replace(/AccessKey=[^;]*/, `AccessKey=${key}`);
+    }
+
+    /** `{token, baseUrl, url}` signed locally by @azure/web-pubsub with the access key. */
+    async clientAccess(hub, options = {}, connectionString = this.connectionString) {
+        return this.serviceClient(hub, connectionString).getClientAccessToken(options);
+    }
+}
+
+class Server extends ServerAddress {
     constructor(child, accessKeys) {
+        super();
         this.child = child;
         this.accessKeys = accessKeys;
         this.stdout = [];
@@ -114,32 +144,9 @@ class Server {
         });
     }
 
-    get httpUrl() {
-        return `http://127.0.0.1:${this.port}`;
-    }
-
-    get wsUrl() {
-        return `ws://127.0.0.1:${this.port}`;
-    }
-
     /** The address of each process serving (this one): where per-process counters are read. */
     get processUrls() {
         return [this.httpUrl];
-    }
-
-    /** A server SDK client for `hub`, built from the connection string the server printed. */
-    serviceClient(hub, connectionString = this.connectionString) {
-        return new WebPubSubServiceClient(connectionString, hub);
-    }
-
-    /** The connection string for another access key (one of --access-key, or a wrong one). */
-    connectionStringWithKey(key) {
-        return this.connectionString.replace(/AccessKey=[^;]*/, `AccessKey=${key}`);
-    }
-
-    /** `{token, baseUrl, url}` signed locally by @azure/web-pubsub with the access key. */
-    async clientAccess(hub, options = {}, connectionString = this.connectionString) {
-        return this.serviceClient(hub, connectionString).getClientAccessToken(options);
     }
 
     /** Sends SIGTERM and waits (bounded) for the exit; returns {code, signal}. */
