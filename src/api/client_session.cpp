@@ -184,7 +184,9 @@ void client_session::handle(const protocol::send_to_group_request& request) {
             : std::chrono::steady_clock::now() + std::chrono::seconds(request.ttl_seconds);
     router_.send_to_group(connection_->hub(), request.group, request.data, std::move(skip),
                           connection_->user_id(), deadline);
-    succeed(request.ack_id);
+    // On a cluster the ack waits until Redis has the message: a send that the app makes after it,
+    // by any client on any node, then reaches every node after this one (docs/scale-out.md).
+    succeed_once_visible(request.ack_id);
 }
 
 void client_session::handle(const protocol::event_request& request) {
