@@ -53,6 +53,12 @@ std::int64_t owner_value(const std::vector<command_answer>& answers, std::int64_
     return answers.empty() ? absent : answers.front().value;
 }
 
+/// Whether the holding node answered a session command (take_session, release_session) with the
+/// session: granted, and carrying it.
+bool granted(const std::vector<command_answer>& answers, bool complete) {
+    return complete && !answers.empty() && answers.front().value == 1 && answers.front().session.has_value();
+}
+
 cluster_command for_connection(command_kind kind, std::string_view hub, std::string_view connection_id) {
     cluster_command command;
     command.kind = kind;
@@ -329,7 +335,7 @@ void router::take_over_session(std::string_view hub, std::string_view connection
         owner_key, ask,
         [this, owner_key, ask, shard_index, refuse,
          done = std::move(done)](std::vector<command_answer> answers, bool complete) mutable {
-            if (!complete || answers.empty() || answers.front().value != 1 || !answers.front().session) {
+            if (!granted(answers, complete)) {
                 refuse(std::move(done));
                 return;
             }
@@ -357,25 +363,25 @@ void router::settle_session(const std::string& owner, cluster_command ask, std::
         owner, std::move(ask),
         [this, id, shard_index, done = std::move(done)](std::vector<command_answer> answers,
                                                         bool complete) mutable {
-            run_on(shard_index, [id, answers = std::move(answers), complete,
-                                 done = std::move(done)](shard& s) mutable {
-                connection* c = s.find(id);
-                if (c == nullptr || !c->arriving()) {
-                    done(nullptr, std::nullopt); // ended meanwhile (closed, or its window passed)
-                    return;
-                }
-                if (!complete || answers.empty() || answers.front().value != 1 || !answers.front().session) {
-                    s.detach(id);
-                    done(nullptr, std::nullopt);
-                    return;
-                }
-                session_snapshot& moved = *answers.front().session;
-                if (!s.settle_arrival(*c, moved)) {
-                    done(nullptr, std::nullopt);
-                    return;
-                }
-                done(c, std::move(moved.connection_state));
-            });
+            run_on(shard_index,
+                   [id, answers = std::move(answers), complete, done = std::move(done)](shard& s) mutable {
+                       connection* c = s.find(id);
+                       if (c == nullptr || !c->arriving()) {
+                           done(nullptr, std::nullopt); // ended meanwhile (closed, or its window passed)
+                           return;
+                       }
+                       if (!granted(answers, complete)) {
+                           s.detach(id);
+                           done(nullptr, std::nullopt);
+                           return;
+                       }
+                       session_snapshot& moved = *answers.front().session;
+                       if (!s.settle_arrival(*c, moved)) {
+                           done(nullptr, std::nullopt);
+                           return;
+                       }
+                       done(c, std::move(moved.connection_state));
+                   });
         });
 }
 
