@@ -4,12 +4,15 @@
 
 namespace hubcast::backplane {
 
-channel_names::channel_names(int database) : prefix_("hubcast:" + std::to_string(database) + ":") {}
+channel_names::channel_names(int database, bool cluster)
+    : prefix_("hubcast:" + std::to_string(database) + ":"),
+      key_prefix_(cluster ? "{hubcast:" + std::to_string(database) + "}:" : prefix_) {}
 
-std::string channel_names::named(std::string_view kind, std::string_view hub, std::string_view name) const {
+std::string channel_names::named(std::string_view prefix, std::string_view kind, std::string_view hub,
+                                 std::string_view name) {
     std::string channel;
-    channel.reserve(prefix_.size() + kind.size() + hub.size() + name.size() + 2);
-    channel.append(prefix_).append(kind).append(":").append(hub);
+    channel.reserve(prefix.size() + kind.size() + hub.size() + name.size() + 2);
+    channel.append(prefix).append(kind).append(":").append(hub);
     if (!name.empty()) {
         channel.append(":").append(name);
     }
@@ -17,19 +20,19 @@ std::string channel_names::named(std::string_view kind, std::string_view hub, st
 }
 
 std::string channel_names::hub(std::string_view hub) const {
-    return named("hub", hub, {});
+    return named(prefix_, "hub", hub, {});
 }
 
 std::string channel_names::group(std::string_view hub, std::string_view group) const {
-    return named("group", hub, group);
+    return named(prefix_, "group", hub, group);
 }
 
 std::string channel_names::user(std::string_view hub, std::string_view user_id) const {
-    return named("user", hub, user_id);
+    return named(prefix_, "user", hub, user_id);
 }
 
 std::string channel_names::node(std::string_view node_key) const {
-    return named("node", node_key, {});
+    return named(prefix_, "node", node_key, {});
 }
 
 std::string channel_names::for_send(core::send_scope scope, std::string_view hub,
@@ -55,16 +58,16 @@ std::string channel_names::for_interest(core::send_scope scope, std::string_view
 }
 
 std::string channel_names::connections(std::string_view node_key) const {
-    return named("connections", node_key, {});
+    return named(key_prefix_, "connections", node_key, {});
 }
 
 std::string channel_names::member_nodes(core::send_scope scope, std::string_view hub,
                                         std::string_view name) const {
     switch (scope) {
     case core::send_scope::user:
-        return named("user-nodes", hub, name);
+        return named(key_prefix_, "user-nodes", hub, name);
     case core::send_scope::group:
-        return named("group-nodes", hub, name);
+        return named(key_prefix_, "group-nodes", hub, name);
     case core::send_scope::hub:
     case core::send_scope::connection:
         break;

@@ -19,7 +19,10 @@ namespace hubcast::backplane {
 /// Hub names hold no ':' (protocol::is_valid_hub_name), so every name maps to one channel.
 class channel_names {
 public:
-    explicit channel_names(int database);
+    /// `cluster`: the names for a Redis Cluster, where the presence keys below share one hash tag,
+    /// `{hubcast:0}:...`, so that they live in one slot and each presence script reads its keys on
+    /// one master; channels keep their plain names and spread over the masters by their own slots.
+    explicit channel_names(int database, bool cluster = false);
 
     std::string hub(std::string_view hub) const;
     std::string group(std::string_view hub, std::string_view group) const;
@@ -41,20 +44,22 @@ public:
     //   hubcast:<db>:user-nodes:<hub>:<user>    set of node keys with a connection of the user
     //   hubcast:<db>:group-nodes:<hub>:<group>  set of node keys with a member of the group
     //   hubcast:<db>:moved                      hash: connection id -> node key of a moved session
-    std::string alive_prefix() const { return prefix_ + "alive:"; }
+    std::string alive_prefix() const { return key_prefix_ + "alive:"; }
     std::string alive(std::string_view node_key) const { return alive_prefix().append(node_key); }
     std::string connections(std::string_view node_key) const;
-    std::string connections_prefix() const { return prefix_ + "connections:"; }
+    std::string connections_prefix() const { return key_prefix_ + "connections:"; }
     /// Hash of connection id -> node key, for sessions that moved to a node other than the one
     /// their id names (a reliable session taken over).
-    std::string moved() const { return prefix_ + "moved"; }
+    std::string moved() const { return key_prefix_ + "moved"; }
     /// The set of nodes with members for (scope, hub, name); scope is user or group, else empty.
     std::string member_nodes(core::send_scope scope, std::string_view hub, std::string_view name) const;
 
 private:
-    std::string named(std::string_view kind, std::string_view hub, std::string_view name) const;
+    static std::string named(std::string_view prefix, std::string_view kind, std::string_view hub,
+                             std::string_view name);
 
-    std::string prefix_; // "hubcast:<db>:"
+    std::string prefix_;     // "hubcast:<db>:"
+    std::string key_prefix_; // the same, or "{hubcast:0}:" on a Redis Cluster
 };
 
 } // namespace hubcast::backplane

@@ -1,5 +1,6 @@
 #include "backplane/redis_backplane.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 
@@ -29,36 +30,93 @@ std::string_view text_of(const redisReply& reply) {
 redis_backplane::redis_backplane(core::router& router, redis_endpoint endpoint, std::string node_id,
                                  std::chrono::seconds heartbeat)
     : router_(router), endpoint_(std::move(endpoint)), node_id_(std::move(node_id)),
-      channels_(endpoint_.database), node_channel_(channels_.node(router.node_key())),
-      commands_channel_(channels_.commands()), work_(asio::make_work_guard(io_)),
-      publisher_(io_, endpoint_, "publisher",
-                 {.ready = [this] { on_publisher_ready(); },
-                  .reply = [this](const redisReply& reply) { on_publisher_reply(reply); },
-                  .lost =
-                      [this](const std::string&) {
-                          on_publisher_lost();
-                      }}),
-      subscriber_(io_, endpoint_, "subscriber",
-                  {.ready = [this] { subscribe_everything(); },
-                   .reply = [this](const redisReply& reply) { on_subscriber_reply(reply); },
-                   .lost =
-                       [this](const std::string&) {
-                           subscriber_up_.store(false, std::memory_order_relaxed);
-                           reconnects_.fetch_add(1, std::memory_order_relaxed);
-                           release_subscriber_pings();
-                       }}),
-      heartbeat_(heartbeat), heartbeat_timer_(io_), alive_key_(channels_.alive(router.node_key())),
+      channels_(endpoint_.database, endpoint_.is_cluster()), node_channel_(channels_.node(router.node_key())),
+      commands_channel_(channels_.commands()), publish_verb_(endpoint_.is_cluster() ? "SPUBLISH" : "PUBLISH"),
+      subscribe_verb_(endpoint_.is_cluster() ? "SSUBSCRIBE" : "SUBSCRIBE"),
+      unsubscribe_verb_(endpoint_.is_cluster() ? "SUNSUBSCRIBE" : "UNSUBSCRIBE"),
+      work_(asio::make_work_guard(io_)), rediscover_timer_(io_), heartbeat_(heartbeat), heartbeat_timer_(io_),
+      alive_key_(channels_.alive(router.node_key())),
       connections_key_(channels_.connections(router.node_key())), moved_key_(channels_.moved()),
-      alive_ttl_(std::to_string(std::chrono::milliseconds(3 * heartbeat).count())) {}
+      alive_ttl_(std::to_string(std::chrono::milliseconds(3 * heartbeat).count())) {
+    if (!endpoint_.is_cluster()) {
+        add_server(endpoint_);
+    }
+}
 
 redis_backplane::~redis_backplane() {
     stop();
 }
 
+redis_backplane::redis_server& redis_backplane::add_server(redis_endpoint endpoint) {
+    auto owned = std::make_unique<redis_server>();
+    redis_server* server = owned.get();
+    server->endpoint = std::move(endpoint);
+    server->publisher = std::make_unique<redis_link>(
+        io_, server->endpoint, "publisher",
+        redis_link::callbacks{
+            .ready = [this, server] { on_publisher_ready(*server); },
+            .reply = [this, server](const redisReply& reply) { on_publisher_reply(*server, reply); },
+            .lost =
+                [this, server](const std::string&) {
+                    on_publisher_lost(*server);
+                }});
+    server->subscriber = std::make_unique<redis_link>(
+        io_, server->endpoint, "subscriber",
+        redis_link::callbacks{
+            .ready = [this, server] { subscribe_everything(*server); },
+            .reply = [this, server](const redisReply& reply) { on_subscriber_reply(*server, reply); },
+            .lost =
+                [this, server](const std::string&) {
+                    reconnects_.fetch_add(1, std::memory_order_relaxed);
+                    release_subscriber_pings(*server);
+                    update_connected();
+                    rediscover("a connection to a master was lost");
+                }});
+    servers_.push_back(std::move(owned));
+    return *server;
+}
+
+redis_backplane::redis_server* redis_backplane::server_for(std::string_view name) const {
+    if (!endpoint_.is_cluster()) {
+        return servers_.empty() ? nullptr : servers_.front().get();
+    }
+    if (!layout_) {
+        return nullptr;
+    }
+    return servers_.at(layout_->master_of_slot.at(key_slot(name))).get();
+}
+
+std::uint16_t redis_backplane::lane_of(core::send_scope scope, std::string_view hub,
+                                       std::string_view target) const {
+    if (!endpoint_.is_cluster()) {
+        return 0;
+    }
+    return lane_of_slot_.at(key_slot(channels_.for_send(scope, hub, target))).load(std::memory_order_relaxed);
+}
+
+void redis_backplane::update_connected() {
+    bool up = !servers_.empty();
+    for (const auto& server : servers_) {
+        up = up && server->publisher->ready() && server->subscriber->ready();
+    }
+    connected_.store(up, std::memory_order_relaxed);
+}
+
+void redis_backplane::stop_server(redis_server& server) {
+    server.publisher->stop();
+    server.subscriber->stop();
+    answer_waiting_with_nothing(server);
+    release_subscriber_pings(server);
+}
+
 void redis_backplane::start() {
     asio::post(io_, [this] {
-        publisher_.start();
-        subscriber_.start();
+        if (endpoint_.is_cluster()) {
+            discover();
+        } else {
+            servers_.front()->publisher->start();
+            servers_.front()->subscriber->start();
+        }
         schedule_heartbeat();
     });
     thread_ = std::thread([this] { io_.run(); });
@@ -78,6 +136,108 @@ void redis_backplane::stop() {
     }
 }
 
+void redis_backplane::discover() {
+    if (leaving_) {
+        return;
+    }
+    // The seeds first, then the masters last seen: any node of the cluster knows its layout.
+    std::vector<redis_endpoint::address> candidates = endpoint_.cluster_seeds;
+    if (layout_) {
+        for (const auto& master : layout_->masters) {
+            if (std::find(candidates.begin(), candidates.end(), master) == candidates.end()) {
+                candidates.push_back(master);
+            }
+        }
+    }
+    if (probe_ && probe_->ready()) {
+        probe_->command({"CLUSTER", "SLOTS"});
+        return;
+    }
+    const redis_endpoint::address asked = candidates.at(next_seed_++ % candidates.size());
+    if (probe_) {
+        probe_->stop();
+        retired_probes_.push_back(std::move(probe_));
+    }
+    probe_ = std::make_unique<redis_link>(
+        io_, endpoint_.at(asked), "cluster layout",
+        redis_link::callbacks{.ready =
+                                  [this] {
+                                      probe_->command({"CLUSTER", "SLOTS"});
+                                  },
+                              .reply = [this, asked](const redisReply& reply) { on_layout(reply, asked); },
+                              .lost =
+                                  [this](const std::string&) {
+                                      rediscover("a seed did not answer");
+                                  }});
+    probe_->start();
+}
+
+void redis_backplane::on_layout(const redisReply& reply, const redis_endpoint::address& asked) {
+    auto layout = parse_cluster_slots(reply, asked);
+    if (!layout) {
+        const std::string why =
+            reply.type == REDIS_REPLY_ERROR ? std::string(text_of(reply)) : std::string(layout.error());
+        spdlog::warn("backplane: no Redis Cluster layout from {}:{}: {}", asked.host, asked.port, why);
+        probe_->stop(); // the next attempt asks another node
+        rediscover("no layout yet");
+        return;
+    }
+    apply_layout(std::move(layout).value());
+}
+
+void redis_backplane::apply_layout(cluster_layout layout) {
+    if (layout_ && *layout_ == layout) {
+        // Nothing moved: a lost connection reconnects by itself. But Redis said a slot moved, and
+        // the master asked may not know yet (the news spreads between masters): ask again.
+        if (layout_retries_ > 0) {
+            --layout_retries_;
+            rediscover("the layout read is the one in use, while a slot moved");
+        }
+        return;
+    }
+    layout_retries_ = 0;
+    layout_changes_.fetch_add(1, std::memory_order_relaxed);
+    // A layout change is rare (a resharding, a failover): every connection starts afresh on the
+    // new layout, subscribing again and writing presence again, as after a Redis restart.
+    retired_servers_.clear();
+    retired_probes_.clear();
+    for (auto& server : servers_) {
+        stop_server(*server);
+        retired_servers_.push_back(std::move(server));
+    }
+    servers_.clear();
+    layout_ = std::move(layout);
+    for (const auto& master : layout_->masters) {
+        add_server(endpoint_.at(master));
+    }
+    for (std::size_t slot = 0; slot < cluster_slot_count; ++slot) {
+        lane_of_slot_.at(slot).store(layout_->master_of_slot.at(slot), std::memory_order_relaxed);
+    }
+    cluster_masters_.store(layout_->masters.size(), std::memory_order_relaxed);
+    spdlog::info("backplane: Redis Cluster {} has {} master(s)", endpoint_.describe(),
+                 layout_->masters.size());
+    for (const auto& server : servers_) {
+        server->publisher->start();
+        server->subscriber->start();
+    }
+    update_connected();
+}
+
+void redis_backplane::rediscover(std::string_view why) {
+    if (!endpoint_.is_cluster() || leaving_ || rediscover_pending_) {
+        return;
+    }
+    rediscover_pending_ = true;
+    spdlog::info("backplane: reading the Redis Cluster layout again ({})", why);
+    rediscover_timer_.expires_after(std::chrono::milliseconds(500));
+    rediscover_timer_.async_wait([this](boost::system::error_code ec) {
+        rediscover_pending_ = false;
+        if (!ec) {
+            discover();
+        }
+    });
+}
+
 void redis_backplane::leave() {
     leaving_ = true;
     heartbeat_timer_.cancel();
@@ -90,10 +250,13 @@ void redis_backplane::leave() {
         }
         *closed = true;
         heartbeat_timer_.cancel();
-        publisher_.stop();
-        answer_waiting_with_nothing(); // the checks still waiting answer "cannot ask"
-        subscriber_.stop();
-        release_subscriber_pings();
+        rediscover_timer_.cancel();
+        if (probe_) {
+            probe_->stop();
+        }
+        for (const auto& server : servers_) {
+            stop_server(*server); // the checks still waiting answer "cannot ask"
+        }
         auto commands = std::move(commands_waiting_);
         commands_waiting_.clear();
         for (auto& [request, command] : commands) {
@@ -103,7 +266,8 @@ void redis_backplane::leave() {
         work_.reset();
         io_.stop();
     };
-    if (!send_publisher({"DEL", alive_key_, connections_key_}, [close](const redisReply*) { close(); })) {
+    if (!send_for(alive_key_, {"DEL", alive_key_, connections_key_},
+                  [close](const redisReply*) { close(); })) {
         close();
         return;
     }
@@ -149,20 +313,22 @@ void redis_backplane::flush_publishes() {
         outbox_bytes_ = 0;
         flush_posted_ = false;
     }
-    if (!publisher_.ready()) {
-        publish_dropped_.fetch_add(batch.size(), std::memory_order_relaxed);
-        return;
-    }
-    // One write for the whole batch (redis_link coalesces a turn's commands): publisher order is
-    // kept, per channel and across channels, because one connection carries them all.
+    // One write per Redis server for the whole batch (redis_link coalesces a turn's commands):
+    // publisher order is kept per channel, and across the channels one connection carries (all of
+    // them on one Redis, those of one master on a cluster: a lane, backplane::lane_of).
     for (auto& item : batch) {
+        redis_server* server = server_for(item.channel);
+        if (server == nullptr || !server->publisher->ready()) {
+            publish_dropped_.fetch_add(1, std::memory_order_relaxed);
+            continue;
+        }
         if (item.connection_id.empty()) {
-            send_publisher({"PUBLISH", item.channel, item.envelope});
+            send_publisher(server, {publish_verb_, item.channel, item.envelope});
         } else {
             publish_to(std::move(item.channel), std::move(item.envelope), std::move(item.connection_id));
         }
+        published_.fetch_add(1, std::memory_order_relaxed);
     }
-    published_.fetch_add(batch.size(), std::memory_order_relaxed);
 }
 
 void redis_backplane::publish_to(std::string channel, std::string bytes, std::string connection_id,
@@ -176,52 +342,69 @@ void redis_backplane::publish_to(std::string channel, std::string bytes, std::st
     };
     auto held = std::make_shared<message>(
         message{std::move(channel), std::move(bytes), std::move(connection_id), std::move(listeners)});
-    send_publisher({"PUBLISH", held->channel, held->bytes}, [this, held](const redisReply* reply) {
-        const bool nobody = reply != nullptr && reply->type == REDIS_REPLY_INTEGER && reply->integer == 0;
-        if (!nobody) {
-            if (held->listeners) {
-                held->listeners(reply);
-            }
-            return;
-        }
-        // The node the id names is gone; the session may live on elsewhere.
-        send_publisher({"HGET", moved_key_, held->connection_id}, [this, held](const redisReply* found) {
-            const bool elsewhere = found != nullptr && found->type == REDIS_REPLY_STRING &&
-                                   channels_.node(text_of(*found)) != held->channel;
-            if (!elsewhere) {
+    send_for(
+        held->channel, {publish_verb_, held->channel, held->bytes}, [this, held](const redisReply* reply) {
+            const bool nobody = reply != nullptr && reply->type == REDIS_REPLY_INTEGER && reply->integer == 0;
+            if (!nobody) {
                 if (held->listeners) {
-                    redisReply none{};
-                    none.type = REDIS_REPLY_INTEGER; // nobody received it: a command ends unanswered
-                    held->listeners(found == nullptr ? nullptr : &none);
+                    held->listeners(reply);
                 }
                 return;
             }
-            relocated_.fetch_add(1, std::memory_order_relaxed);
-            held->channel = channels_.node(text_of(*found));
-            send_publisher({"PUBLISH", held->channel, held->bytes}, [held](const redisReply* again) {
-                if (held->listeners) {
-                    held->listeners(again);
-                }
-            });
+            // The node the id names is gone; the session may live on elsewhere.
+            send_for(
+                moved_key_, {"HGET", moved_key_, held->connection_id}, [this, held](const redisReply* found) {
+                    const bool elsewhere = found != nullptr && found->type == REDIS_REPLY_STRING &&
+                                           channels_.node(text_of(*found)) != held->channel;
+                    if (!elsewhere) {
+                        if (held->listeners) {
+                            redisReply none{};
+                            none.type = REDIS_REPLY_INTEGER; // nobody received it: a command ends unanswered
+                            held->listeners(found == nullptr ? nullptr : &none);
+                        }
+                        return;
+                    }
+                    relocated_.fetch_add(1, std::memory_order_relaxed);
+                    held->channel = channels_.node(text_of(*found));
+                    send_for(held->channel, {publish_verb_, held->channel, held->bytes},
+                             [held](const redisReply* again) {
+                                 if (held->listeners) {
+                                     held->listeners(again);
+                                 }
+                             });
+                });
         });
-    });
 }
 
-bool redis_backplane::send_publisher(const std::vector<std::string_view>& arguments,
+bool redis_backplane::send_publisher(redis_server* server, const std::vector<std::string_view>& arguments,
                                      std::function<void(const redisReply*)> on_reply) {
-    if (!publisher_.command(arguments)) {
+    if (server == nullptr || !server->publisher->command(arguments)) {
         return false;
     }
-    publisher_waiting_.push_back(std::move(on_reply));
+    server->waiting.push_back(std::move(on_reply));
     return true;
 }
 
-void redis_backplane::on_publisher_reply(const redisReply& reply) {
-    if (publisher_waiting_.empty()) {
+namespace {
+
+/// Redis Cluster answers these when a slot is not (or no longer, or not yet) served where asked.
+bool is_misrouted(std::string_view error) {
+    return error.starts_with("MOVED") || error.starts_with("ASK") || error.starts_with("CLUSTERDOWN") ||
+           error.starts_with("TRYAGAIN");
+}
+
+} // namespace
+
+void redis_backplane::on_publisher_reply(redis_server& server, const redisReply& reply) {
+    if (server.waiting.empty()) {
         return; // cannot happen: one reply per command
     }
-    auto on_reply = std::move(publisher_waiting_.front());
-    publisher_waiting_.pop_front();
+    auto on_reply = std::move(server.waiting.front());
+    server.waiting.pop_front();
+    if (reply.type == REDIS_REPLY_ERROR && is_misrouted(text_of(reply))) {
+        layout_retries_ = max_layout_retries;
+        rediscover(text_of(reply));
+    }
     if (on_reply) {
         on_reply(&reply);
     } else if (reply.type == REDIS_REPLY_ERROR) {
@@ -230,32 +413,39 @@ void redis_backplane::on_publisher_reply(const redisReply& reply) {
     }
 }
 
-void redis_backplane::on_publisher_ready() {
-    publisher_up_.store(true, std::memory_order_relaxed);
-    spdlog::info("backplane: publisher connected to Redis {}", endpoint_.describe());
+void redis_backplane::on_publisher_ready(redis_server& server) {
+    update_connected();
+    spdlog::info("backplane: publisher connected to Redis {}", server.endpoint.describe());
+    if (&server == presence_server()) {
+        write_presence();
+    }
+}
+
+void redis_backplane::write_presence() {
     // Presence again, as after a Redis restart nothing of it is left: the heartbeat first, so
     // that no check reads this node's sets while its alive key is missing.
     beat();
     if (!local_connections_.empty()) {
         std::vector<std::string_view> arguments{"SADD", connections_key_};
         arguments.insert(arguments.end(), local_connections_.begin(), local_connections_.end());
-        send_publisher(arguments);
-        send_publisher({"PEXPIRE", connections_key_, alive_ttl_});
+        send_for(connections_key_, arguments);
+        send_for(connections_key_, {"PEXPIRE", connections_key_, alive_ttl_});
     }
     for (const auto& entry : subscribed_) {
         publish_membership(entry.second, true);
     }
 }
 
-void redis_backplane::on_publisher_lost() {
-    publisher_up_.store(false, std::memory_order_relaxed);
+void redis_backplane::on_publisher_lost(redis_server& server) {
     reconnects_.fetch_add(1, std::memory_order_relaxed);
-    answer_waiting_with_nothing();
+    answer_waiting_with_nothing(server);
+    update_connected();
+    rediscover("a connection to a master was lost");
 }
 
-void redis_backplane::answer_waiting_with_nothing() {
-    auto waiting = std::move(publisher_waiting_);
-    publisher_waiting_.clear();
+void redis_backplane::answer_waiting_with_nothing(redis_server& server) {
+    auto waiting = std::move(server.waiting);
+    server.waiting.clear();
     for (auto& on_reply : waiting) {
         if (on_reply) {
             on_reply(nullptr);
@@ -270,21 +460,35 @@ void redis_backplane::schedule_heartbeat() {
             return; // a beat after leave() would bring the node back
         }
         beat();
+        if (probe_ && probe_->ready()) {
+            // A cluster's layout may change without a word to this node (it got no MOVED yet).
+            probe_->command({"CLUSTER", "SLOTS"});
+        }
         schedule_heartbeat();
     });
 }
 
 void redis_backplane::beat() {
-    send_publisher({"SET", alive_key_, node_id_, "PX", alive_ttl_});
+    // A cluster that lost a master refuses every command (CLUSTERDOWN) without closing the
+    // connection: once it takes the heartbeat again, whatever expired meanwhile is written again.
+    send_for(alive_key_, {"SET", alive_key_, node_id_, "PX", alive_ttl_}, [this](const redisReply* reply) {
+        const bool taken = reply != nullptr && reply->type != REDIS_REPLY_ERROR;
+        if (!taken) {
+            presence_refused_ = true;
+        } else if (presence_refused_) {
+            presence_refused_ = false;
+            write_presence();
+        }
+    });
     if (!local_connections_.empty()) {
-        send_publisher({"PEXPIRE", connections_key_, alive_ttl_});
+        send_for(connections_key_, {"PEXPIRE", connections_key_, alive_ttl_});
     }
 }
 
 void redis_backplane::publish_membership(const interest& what, bool present) {
     const std::string key = channels_.member_nodes(what.scope, what.hub, what.name);
     if (!key.empty()) {
-        send_publisher({present ? "SADD" : "SREM", key, router_.node_key()});
+        send_for(key, {present ? "SADD" : "SREM", key, router_.node_key()});
     }
 }
 
@@ -352,12 +556,17 @@ void redis_backplane::reconcile_interests() {
         std::string channel = channels_.for_interest(what.scope, what.hub, what.name);
         const bool want = wanted(what);
         const auto found = subscribed_.find(channel);
+        redis_server* server = server_for(channel);
         if (want && found == subscribed_.end()) {
-            subscriber_.command({"SUBSCRIBE", channel});
+            if (server != nullptr) {
+                server->subscriber->command({subscribe_verb_, channel});
+            }
             publish_membership(what, true);
             subscribed_.emplace(std::move(channel), std::move(what));
         } else if (!want && found != subscribed_.end()) {
-            subscriber_.command({"UNSUBSCRIBE", channel});
+            if (server != nullptr) {
+                server->subscriber->command({unsubscribe_verb_, channel});
+            }
             publish_membership(what, false);
             subscribed_.erase(found);
         }
@@ -368,11 +577,11 @@ void redis_backplane::reconcile_interests() {
     for (auto& [member, present] : connections) {
         publish_relocation(member, present);
         if (present) {
-            send_publisher({"SADD", connections_key_, member});
-            send_publisher({"PEXPIRE", connections_key_, alive_ttl_});
+            send_for(connections_key_, {"SADD", connections_key_, member});
+            send_for(connections_key_, {"PEXPIRE", connections_key_, alive_ttl_});
             local_connections_.insert(std::move(member));
         } else {
-            send_publisher({"SREM", connections_key_, member});
+            send_for(connections_key_, {"SREM", connections_key_, member});
             local_connections_.erase(member);
         }
     }
@@ -396,9 +605,9 @@ void redis_backplane::publish_relocation(std::string_view member, bool present) 
         return;
     }
     if (present) {
-        send_publisher({"HSET", moved_key_, id, router_.node_key()});
+        send_for(moved_key_, {"HSET", moved_key_, id, router_.node_key()});
     } else {
-        send_publisher({"EVAL", remove_if_mine, "1", moved_key_, id, router_.node_key()});
+        send_for(moved_key_, {"EVAL", remove_if_mine, "1", moved_key_, id, router_.node_key()});
     }
 }
 
@@ -471,15 +680,15 @@ void redis_backplane::run_query(core::presence_kind kind, const std::string& hub
     if (kind == core::presence_kind::connection) {
         const auto owner = core::router::node_key_of(name);
         const std::string member = hub + ":" + name;
-        sent = owner && send_publisher({"EVAL", alive_connection, "1", moved_key_, name, member, *owner,
-                                        channels_.alive_prefix(), channels_.connections_prefix()},
-                                       on_reply);
+        sent = owner && send_for(moved_key_,
+                                 {"EVAL", alive_connection, "1", moved_key_, name, member, *owner,
+                                  channels_.alive_prefix(), channels_.connections_prefix()},
+                                 on_reply);
     } else {
         const auto scope =
             kind == core::presence_kind::user ? core::send_scope::user : core::send_scope::group;
-        sent = send_publisher({"EVAL", any_alive_member, "1", channels_.member_nodes(scope, hub, name),
-                               channels_.alive_prefix()},
-                              on_reply);
+        const std::string key = channels_.member_nodes(scope, hub, name);
+        sent = send_for(key, {"EVAL", any_alive_member, "1", key, channels_.alive_prefix()}, on_reply);
     }
     if (!sent) {
         queries_unanswered_.fetch_add(1, std::memory_order_relaxed);
@@ -494,27 +703,61 @@ void redis_backplane::run_query(core::presence_kind kind, const std::string& hub
     });
 }
 
-void redis_backplane::subscribe_everything() {
-    std::vector<std::string_view> arguments{"SUBSCRIBE", node_channel_, commands_channel_};
+void redis_backplane::subscribe_everything(redis_server& server) {
+    std::vector<std::string_view> channels;
+    const auto add_if_here = [&](std::string_view channel) {
+        if (server_for(channel) == &server) {
+            channels.push_back(channel);
+        }
+    };
+    add_if_here(node_channel_);
+    add_if_here(commands_channel_);
     for (const auto& entry : subscribed_) {
-        arguments.push_back(entry.first);
+        add_if_here(entry.first);
     }
-    subscriber_.command(arguments);
-    subscriber_up_.store(true, std::memory_order_relaxed);
-    spdlog::info("backplane: subscriber connected to Redis {} ({} channel(s))", endpoint_.describe(),
-                 arguments.size() - 1);
+    if (endpoint_.is_cluster()) {
+        // One SSUBSCRIBE per channel: Redis takes several in one only when they share a slot.
+        for (const auto channel : channels) {
+            server.subscriber->command({subscribe_verb_, channel});
+        }
+    } else if (!channels.empty()) {
+        std::vector<std::string_view> arguments{subscribe_verb_};
+        arguments.insert(arguments.end(), channels.begin(), channels.end());
+        server.subscriber->command(arguments);
+    }
+    update_connected();
+    spdlog::info("backplane: subscriber connected to Redis {} ({} channel(s))", server.endpoint.describe(),
+                 channels.size());
 }
 
-void redis_backplane::on_subscriber_reply(const redisReply& reply) {
-    if (reply.type == REDIS_REPLY_ARRAY && reply.elements >= 1 && is_text(*reply.element[0], "pong")) {
-        if (!subscriber_pings_.empty()) {
-            auto done = std::move(subscriber_pings_.front());
-            subscriber_pings_.pop_front();
+void redis_backplane::on_subscriber_reply(redis_server& server, const redisReply& reply) {
+    // A connection with subscriptions answers PING with ["pong", ""]; one with none (a master of
+    // a cluster that carries none of this node's channels) with a plain PONG.
+    const bool pong =
+        reply.type == REDIS_REPLY_STATUS ||
+        (reply.type == REDIS_REPLY_ARRAY && reply.elements >= 1 && is_text(*reply.element[0], "pong"));
+    if (pong) {
+        if (!server.pings.empty()) {
+            auto done = std::move(server.pings.front());
+            server.pings.pop_front();
             done();
         }
         return;
     }
-    if (reply.type != REDIS_REPLY_ARRAY || reply.elements != 3 || !is_text(*reply.element[0], "message") ||
+    if (reply.type != REDIS_REPLY_ARRAY || reply.elements != 3) {
+        return;
+    }
+    if (is_text(*reply.element[0], "sunsubscribe") && reply.element[1]->type == REDIS_REPLY_STRING) {
+        // Redis drops a sharded subscription whose slot moved to another master.
+        const std::string_view channel = text_of(*reply.element[1]);
+        if (channel == node_channel_ || channel == commands_channel_ ||
+            subscribed_.contains(std::string(channel))) {
+            layout_retries_ = max_layout_retries;
+            rediscover("Redis ended a subscription that is still wanted");
+        }
+        return;
+    }
+    if ((!is_text(*reply.element[0], "message") && !is_text(*reply.element[0], "smessage")) ||
         reply.element[2]->type != REDIS_REPLY_STRING) {
         return; // subscribe / unsubscribe confirmations
     }
@@ -580,10 +823,10 @@ void redis_backplane::on_command(std::string_view bytes) {
                                               core::command_answer answer) mutable {
         asio::post(io_, [this, request, answer_channel = std::move(answer_channel),
                          answer = std::move(answer)]() mutable {
-            settle_now(
-                [this, request, answer_channel = std::move(answer_channel), answer = std::move(answer)] {
-                    send_publisher({"PUBLISH", answer_channel, encode_answer({request, answer})});
-                });
+            settle_now([this, request, answer_channel = std::move(answer_channel),
+                        answer = std::move(answer)] {
+                send_for(answer_channel, {publish_verb_, answer_channel, encode_answer({request, answer})});
+            });
         });
     });
 }
@@ -621,7 +864,8 @@ void redis_backplane::command_others(core::cluster_command command, core::comman
 void redis_backplane::send_command(const std::string& channel, core::cluster_command command,
                                    core::command_answers done) {
     commands_sent_.fetch_add(1, std::memory_order_relaxed);
-    if (leaving_ || !publisher_.ready()) {
+    redis_server* server = server_for(channel);
+    if (leaving_ || server == nullptr || !server->publisher->ready()) {
         commands_incomplete_.fetch_add(1, std::memory_order_relaxed);
         done({}, false);
         return;
@@ -648,7 +892,7 @@ void redis_backplane::send_command(const std::string& channel, core::cluster_com
         finish_if_answered(request);
     };
     if (relocatable.empty()) {
-        send_publisher({"PUBLISH", channel, bytes}, on_published);
+        send_publisher(server, {publish_verb_, channel, bytes}, on_published);
     } else {
         publish_to(channel, std::move(bytes), relocatable, on_published);
     }
@@ -686,9 +930,10 @@ void redis_backplane::settle(std::function<void()> done) {
 }
 
 void redis_backplane::settle_now(std::function<void()> done) {
-    // A PING on each connection answers after every command sent on it before: once both PONGs
-    // are back, Redis has taken this node's earlier SUBSCRIBEs (subscriber) and presence writes
-    // (publisher). Runs `done` exactly once, at the latest after settle_deadline.
+    // A PING on each connection answers after every command sent on it before: once every PONG
+    // is back, Redis has taken this node's earlier SUBSCRIBEs (subscribers) and presence writes
+    // and publishes (publishers), on every master of a cluster. Runs `done` exactly once, at the
+    // latest after settle_deadline.
     struct settling {
         std::function<void()> done;
         int waiting = 0;
@@ -708,12 +953,14 @@ void redis_backplane::settle_now(std::function<void()> done) {
     };
     auto state =
         std::make_shared<settling>(settling{std::move(done), 0, asio::steady_timer(io_, settle_deadline)});
-    if (subscriber_.ready() && subscriber_.command({"PING"})) {
-        ++state->waiting;
-        subscriber_pings_.emplace_back([state] { state->arrive(); });
-    }
-    if (send_publisher({"PING"}, [state](const redisReply*) { state->arrive(); })) {
-        ++state->waiting;
+    for (const auto& server : servers_) {
+        if (server->subscriber->command({"PING"})) {
+            ++state->waiting;
+            server->pings.emplace_back([state] { state->arrive(); });
+        }
+        if (send_publisher(server.get(), {"PING"}, [state](const redisReply*) { state->arrive(); })) {
+            ++state->waiting;
+        }
     }
     if (state->waiting == 0) {
         state->give_up(); // Redis is away: local service does not wait for it
@@ -726,9 +973,9 @@ void redis_backplane::settle_now(std::function<void()> done) {
     });
 }
 
-void redis_backplane::release_subscriber_pings() {
-    auto waiting = std::move(subscriber_pings_);
-    subscriber_pings_.clear();
+void redis_backplane::release_subscriber_pings(redis_server& server) {
+    auto waiting = std::move(server.pings);
+    server.pings.clear();
     for (auto& done : waiting) {
         done();
     }
@@ -736,7 +983,8 @@ void redis_backplane::release_subscriber_pings() {
 
 void redis_backplane::register_metrics(util::metrics_registry& registry) const {
     registry.add_gauge("hubcast_backplane_connected",
-                       "1 while both Redis connections (publisher, subscriber) are up, else 0.",
+                       "1 while every Redis connection (publisher and subscriber, to each master of a "
+                       "Redis Cluster) is up, else 0.",
                        [this] { return connected() ? 1 : 0; });
     registry.add_counter("hubcast_backplane_published_total", "Sends published to Redis for other nodes.",
                          published_);
@@ -771,6 +1019,13 @@ void redis_backplane::register_metrics(util::metrics_registry& registry) const {
                          "Sends and commands for a moved session sent again to its node, the node its id "
                          "names being gone.",
                          relocated_);
+    registry.add_gauge("hubcast_backplane_cluster_masters",
+                       "Masters of the Redis Cluster in the layout this node uses (0: not a cluster, or "
+                       "no layout yet).",
+                       [this] { return cluster_masters_.load(std::memory_order_relaxed); });
+    registry.add_counter("hubcast_backplane_cluster_layout_changes_total",
+                         "Times this node took a new Redis Cluster layout (the first included).",
+                         layout_changes_);
     registry.add_gauge("hubcast_backplane_subscriptions",
                        "Hub, group and user channels this node is subscribed to.",
                        [this] { return subscriptions_.load(std::memory_order_relaxed); });

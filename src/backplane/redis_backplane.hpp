@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -21,6 +22,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "backplane/channels.hpp"
+#include "backplane/cluster_slots.hpp"
 #include "backplane/redis_link.hpp"
 #include "backplane/redis_url.hpp"
 #include "core/backplane.hpp"
@@ -42,6 +44,12 @@ namespace hubcast::backplane {
 /// connected, or when the queue is past its byte bound, sends to other nodes are dropped and
 /// counted (hubcast_backplane_publish_dropped_total); the local recipients still get them.
 /// Messages from other nodes are fanned out through router::deliver_from_node on this thread.
+///
+/// On a Redis Cluster (redis+cluster://) the same runs over every master: the node learns the
+/// layout from CLUSTER SLOTS, keeps a publisher and a subscriber connection to each master, and
+/// sends each channel's SPUBLISH and SSUBSCRIBE to the master of its slot (sharded pub/sub), while
+/// presence, whose keys share one hash tag, lives on the master of that slot. A MOVED answer, a
+/// channel Redis unsubscribed (a slot that moved) or a lost master makes it read the layout again.
 ///
 /// Presence: every heartbeat (2 s unless configured) the node sets its alive key to expire after three
 /// heartbeats, and keeps in Redis the set of its connections (expiring with it) and its membership of the
@@ -90,11 +98,13 @@ public:
     void settle(std::function<void()> done) override;
 
     const std::string& node_id() const noexcept { return node_id_; }
-    /// Both connections are up (subscriptions sent).
-    bool connected() const noexcept {
-        return publisher_up_.load(std::memory_order_relaxed) &&
-               subscriber_up_.load(std::memory_order_relaxed);
-    }
+    /// Every connection is up (subscriptions sent), to the Redis or to each master of the cluster.
+    bool connected() const noexcept { return connected_.load(std::memory_order_relaxed); }
+
+    /// On a Redis Cluster, the master that carries the send's channel (in the layout known now);
+    /// else 0.
+    std::uint16_t lane_of(core::send_scope scope, std::string_view hub,
+                          std::string_view target) const override;
 
     /// hubcast_backplane_* on /metrics.
     void register_metrics(util::metrics_registry& registry) const;
@@ -105,22 +115,56 @@ private:
         std::string hub;
         std::string name;
     };
+    /// One Redis server (the Redis, or one master of a cluster) and this node's two connections to
+    /// it, with what waits for their answers.
+    struct redis_server {
+        redis_endpoint endpoint;
+        std::unique_ptr<redis_link> publisher;
+        std::unique_ptr<redis_link> subscriber;
+        std::deque<std::function<void(const redisReply*)>> waiting; // one per publisher command
+        std::deque<std::function<void()>> pings;                    // one per subscriber PING
+    };
+
+    redis_server& add_server(redis_endpoint endpoint);
+    /// The server that carries `name` (a channel or a key): its slot's master on a cluster, else
+    /// the one Redis. Null while a cluster's layout is unknown.
+    redis_server* server_for(std::string_view name) const;
+    /// Where the presence keys live (one hash tag on a cluster).
+    redis_server* presence_server() const { return server_for(alive_key_); }
+    void update_connected();
+    void stop_server(redis_server& server);
+
+    // Redis Cluster: the layout, read from any seed or known master.
+    void discover();
+    void on_layout(const redisReply& reply, const redis_endpoint::address& asked);
+    void apply_layout(cluster_layout layout);
+    /// Reads the layout again soon (at most once a second): it may have changed.
+    void rediscover(std::string_view why);
 
     void flush_publishes();
     void reconcile_interests();
     bool wanted(const interest& what) const;
-    void subscribe_everything();
-    void on_subscriber_reply(const redisReply& reply);
-    void on_publisher_reply(const redisReply& reply);
-    /// A command on the publisher connection, whose reply goes to `on_reply` (null: ignored);
-    /// on_reply gets null if the connection is lost first. False when it is not connected.
-    bool send_publisher(const std::vector<std::string_view>& arguments,
+    void subscribe_everything(redis_server& server);
+    void on_subscriber_reply(redis_server& server, const redisReply& reply);
+    void on_publisher_reply(redis_server& server, const redisReply& reply);
+    /// A command on the publisher connection of `server`, whose reply goes to `on_reply` (null:
+    /// ignored); on_reply gets null if the connection is lost first. False when it is not
+    /// connected (or `server` is null).
+    bool send_publisher(redis_server* server, const std::vector<std::string_view>& arguments,
                         std::function<void(const redisReply*)> on_reply = {});
-    void on_publisher_ready();
-    void on_publisher_lost();
-    /// Calls every waiting reply handler with null (the connection is gone).
-    void answer_waiting_with_nothing();
+    /// The same, on the server that carries `name` (the channel or key in `arguments`).
+    bool send_for(std::string_view name, const std::vector<std::string_view>& arguments,
+                  std::function<void(const redisReply*)> on_reply = {}) {
+        return send_publisher(server_for(name), arguments, std::move(on_reply));
+    }
+    void on_publisher_ready(redis_server& server);
+    void on_publisher_lost(redis_server& server);
+    /// Calls every reply handler waiting on `server` with null (the connection is gone).
+    static void answer_waiting_with_nothing(redis_server& server);
+    /// Calls every settle() waiting for a PONG from `server`'s subscriber (the connection is gone).
+    static void release_subscriber_pings(redis_server& server);
     void beat();
+    void write_presence();
     void leave();
     void schedule_heartbeat();
     /// For a session taken over from another node ("<hub>:<id>"), where the moved hash says it is.
@@ -140,10 +184,10 @@ private:
         boost::asio::steady_timer deadline;
     };
     void send_command(const std::string& channel, core::cluster_command command, core::command_answers done);
-    /// PUBLISH of `bytes` to `channel` on the publisher connection. `connection_id` set: when no
-    /// node listens there (the node the id names is gone), `bytes` go again to the node the moved
-    /// hash names for that connection, if any (docs/scale-out.md, "Reliable sessions across
-    /// nodes"). `listeners` gets how many nodes received them (null: the connection was lost).
+    /// PUBLISH of `bytes` to `channel`. `connection_id` set: when no node listens there (the node
+    /// the id names is gone), `bytes` go again to the node the moved hash names for that
+    /// connection, if any (docs/scale-out.md, "Reliable sessions across nodes"). `listeners` gets
+    /// how many nodes received them (null: the connection was lost).
     void publish_to(std::string channel, std::string bytes, std::string connection_id,
                     std::function<void(const redisReply*)> listeners = {});
     void finish_command(std::uint64_t request, bool complete);
@@ -154,8 +198,6 @@ private:
     void on_command(std::string_view bytes);
     void on_answer(std::string_view bytes);
     void settle_now(std::function<void()> done);
-    /// Calls every settle() waiting for a subscriber PONG (the connection is gone).
-    void release_subscriber_pings();
 
     core::router& router_;
     redis_endpoint endpoint_;
@@ -163,11 +205,13 @@ private:
     channel_names channels_;
     std::string node_channel_;
     std::string commands_channel_;
+    // PUBLISH, SUBSCRIBE, UNSUBSCRIBE; on a cluster their sharded forms.
+    std::string_view publish_verb_;
+    std::string_view subscribe_verb_;
+    std::string_view unsubscribe_verb_;
 
     boost::asio::io_context io_;
     boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
-    redis_link publisher_;
-    redis_link subscriber_;
     std::thread thread_;
 
     std::mutex mutex_; // guards the queues below
@@ -186,23 +230,37 @@ private:
     bool reconcile_posted_ = false;
     bool stopped_ = false;
 
-    // This thread only: every channel this node should be subscribed to (its node channel aside).
+    // This thread only.
+    std::vector<std::unique_ptr<redis_server>> servers_; // one, or one per master of the cluster
+    /// Servers and probes of an earlier cluster layout, stopped: their connections' last handlers
+    /// may still be queued, so they are freed at the next layout change, not at once.
+    std::vector<std::unique_ptr<redis_server>> retired_servers_;
+    std::vector<std::unique_ptr<redis_link>> retired_probes_;
+    std::optional<cluster_layout> layout_;
+    std::unique_ptr<redis_link> probe_; // the connection that asks CLUSTER SLOTS
+    std::size_t next_seed_ = 0;         // which seed (then known master) the next probe asks
+    boost::asio::steady_timer rediscover_timer_;
+    bool rediscover_pending_ = false;
+    /// How many more times to read a layout that has not changed, after Redis said a slot moved.
+    static constexpr int max_layout_retries = 10;
+    int layout_retries_ = 0;
+    /// Every channel this node should be subscribed to (its node channel aside).
     std::unordered_map<std::string, interest> subscribed_;
     std::unordered_set<std::string> local_connections_; // "<hub>:<id>", what the presence set holds
-    std::deque<std::function<void(const redisReply*)>> publisher_waiting_; // one per command sent
-    std::deque<std::function<void()>> subscriber_pings_;                   // one per PING on the subscriber
     std::unordered_map<std::uint64_t, std::shared_ptr<pending_command>> commands_waiting_;
     std::uint64_t next_request_ = 1;
     std::chrono::seconds heartbeat_;
     boost::asio::steady_timer heartbeat_timer_; // the heartbeat, then leave()'s deadline
     bool leaving_ = false;
+    bool presence_refused_ = false; // a heartbeat was refused: presence is written again when one is taken
     std::string alive_key_;
     std::string connections_key_;
     std::string moved_key_;
     std::string alive_ttl_; // three heartbeats, in milliseconds, as PX takes it
 
-    std::atomic<bool> publisher_up_{false};
-    std::atomic<bool> subscriber_up_{false};
+    /// Read by workers (lane_of): each slot's master in the current layout.
+    std::array<std::atomic<std::uint16_t>, cluster_slot_count> lane_of_slot_{};
+    std::atomic<bool> connected_{false};
     std::atomic<std::uint64_t> published_{0};
     std::atomic<std::uint64_t> publish_dropped_{0};
     std::atomic<std::uint64_t> publish_errors_{0};
@@ -216,6 +274,8 @@ private:
     std::atomic<std::uint64_t> commands_incomplete_{0};
     std::atomic<std::uint64_t> commands_run_{0};
     std::atomic<std::uint64_t> relocated_{0};
+    std::atomic<std::uint64_t> layout_changes_{0};
+    std::atomic<std::uint64_t> cluster_masters_{0};
 };
 
 } // namespace hubcast::backplane

@@ -96,15 +96,70 @@ util::result<redis_endpoint, std::string> parse_unix(std::string_view rest) {
     return out;
 }
 
+/// "host[:port]" or "[v6]:port", one seed of a cluster URL.
+util::result<redis_endpoint::address, std::string> parse_seed(std::string_view text) {
+    auto parsed = parse_tcp(text);
+    if (!parsed) {
+        return util::fail(parsed.error());
+    }
+    if (text.find('/') != std::string_view::npos || text.find('@') != std::string_view::npos) {
+        return util::fail(std::string("invalid Redis URL: a cluster node is host[:port] (credentials go "
+                                      "before the first node; Redis Cluster has database 0 only)"));
+    }
+    return redis_endpoint::address{parsed->host, parsed->port};
+}
+
+util::result<redis_endpoint, std::string> parse_cluster(std::string_view rest) {
+    redis_endpoint out;
+    if (!take_credentials(rest, out)) {
+        return refuse("credentials must be [user]:password@ with a password");
+    }
+    while (true) {
+        const auto comma = rest.find(',');
+        auto seed = parse_seed(rest.substr(0, comma));
+        if (!seed) {
+            return util::fail(seed.error());
+        }
+        out.cluster_seeds.push_back(*seed);
+        if (comma == std::string_view::npos) {
+            break;
+        }
+        rest.remove_prefix(comma + 1);
+    }
+    out.host = out.cluster_seeds.front().host;
+    out.port = out.cluster_seeds.front().port;
+    return out;
+}
+
 } // namespace
+
+redis_endpoint redis_endpoint::at(const address& where) const {
+    redis_endpoint node;
+    node.host = where.host;
+    node.port = where.port;
+    node.user = user;
+    node.password = password;
+    return node;
+}
 
 std::string redis_endpoint::describe() const {
     const std::string login = password.empty() ? std::string{} : user + ":***@";
     if (!socket_path.empty()) {
         return "unix://" + login + socket_path + "?db=" + std::to_string(database);
     }
-    const std::string shown_host = host.find(':') != std::string::npos ? "[" + host + "]" : host;
-    return "redis://" + login + shown_host + ":" + std::to_string(port) + "/" + std::to_string(database);
+    const auto shown = [](const address& where) {
+        const std::string host =
+            where.host.find(':') != std::string::npos ? "[" + where.host + "]" : where.host;
+        return host + ":" + std::to_string(where.port);
+    };
+    if (is_cluster()) {
+        std::string seeds;
+        for (const auto& seed : cluster_seeds) {
+            seeds.append(seeds.empty() ? "" : ",").append(shown(seed));
+        }
+        return "redis+cluster://" + login + seeds;
+    }
+    return "redis://" + login + shown({host, port}) + "/" + std::to_string(database);
 }
 
 util::result<redis_endpoint, std::string> parse_redis_url(std::string_view url) {
@@ -114,8 +169,10 @@ util::result<redis_endpoint, std::string> parse_redis_url(std::string_view url) 
     if (url.starts_with("unix://")) {
         return parse_unix(url.substr(7));
     }
-    return refuse(
-        "it must start with redis:// or unix:// (rediss:// and Redis Cluster are not supported yet)");
+    if (url.starts_with("redis+cluster://")) {
+        return parse_cluster(url.substr(16));
+    }
+    return refuse("it must start with redis://, unix:// or redis+cluster:// (rediss:// is not supported)");
 }
 
 } // namespace hubcast::backplane

@@ -179,6 +179,16 @@ public:
     /// when it does not answer within its deadline, it runs `done` anyway: local service never
     /// waits for Redis for long.
     virtual void settle(std::function<void()> done) = 0;
+
+    /// Which of the backplane's ordered paths a send of (scope, hub, target) takes between nodes:
+    /// sends on one lane reach each node in the order they were published, sends on different
+    /// lanes need not (a Redis Cluster carries each master's channels on connections of their
+    /// own). Each lane of each thread is a stream of its own (send_origin). At most max_lanes.
+    virtual std::uint16_t lane_of(send_scope /*scope*/, std::string_view /*hub*/,
+                                  std::string_view /*target*/) const {
+        return 0;
+    }
+    static constexpr std::uint16_t max_lanes = 1U << 14;
 };
 
 } // namespace hubcast::core

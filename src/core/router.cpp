@@ -38,14 +38,20 @@ std::string random_prefix() {
     return util::base64url_encode(bytes);
 }
 
-/// A node's streams (send_origin) begin with its key's 48 bits, so that no two nodes share one.
+/// A stream (send_origin) is 34 bits of its node's key, then 14 bits of lane (backplane::lane_of),
+/// then 16 of thread (thread_number): 34 random bits keep any two live nodes' streams apart.
+constexpr int thread_bits = 16;
+constexpr int lane_bits = 14;
+static_assert(backplane::max_lanes == 1U << lane_bits);
+
 std::uint64_t stream_base_of(std::string_view node_key) {
     const auto bytes = util::base64url_decode(node_key);
     std::uint64_t base = 0;
     for (const char b : bytes.value_or(std::string{})) {
         base = (base << 8) | static_cast<unsigned char>(b);
     }
-    return base << 16;
+    constexpr int key_bits = 64 - lane_bits - thread_bits;
+    return (base & ((std::uint64_t{1} << key_bits) - 1)) << (lane_bits + thread_bits);
 }
 
 // What a send carries to each shard: built once, shared by every shard's task, so posting to a
@@ -266,9 +272,15 @@ bool router::post_to_others(const std::vector<std::size_t>& targets, const std::
     return local;
 }
 
-send_origin router::next_origin() const {
-    thread_local std::uint64_t position = 0;
-    return send_origin{.stream = stream_base_ | thread_number(), .position = ++position};
+send_origin router::next_origin(std::uint16_t lane) const {
+    // One counter per lane this thread sent on: a Redis Cluster has a lane per master, so a handful.
+    thread_local std::vector<std::uint64_t> positions;
+    lane = std::min<std::uint16_t>(lane, backplane::max_lanes - 1);
+    if (positions.size() <= lane) {
+        positions.resize(lane + 1U, 0);
+    }
+    return send_origin{.stream = stream_base_ | (std::uint64_t{lane} << thread_bits) | thread_number(),
+                       .position = ++positions[lane]};
 }
 
 void router::run_on_each(const std::vector<std::size_t>& targets, const std::function<void(shard&)>& task) {
@@ -409,7 +421,7 @@ void router::fan_out_send(backplane* publish_to, send_scope scope, const std::ve
     }
     fanout built = make_job();
     if (publish_to != nullptr) {
-        built.origin = next_origin();
+        built.origin = next_origin(publish_to->lane_of(scope, built.hub, built.target));
     }
     auto job = std::make_shared<const fanout>(std::move(built));
     const std::size_t bytes = job->bytes();
@@ -466,7 +478,9 @@ void router::send_to_connection(std::string_view hub, std::string_view connectio
 
 void router::send_to_connection(std::string_view hub, std::string_view connection_id,
                                 protocol::message_data data, send_deadline deadline) {
-    const send_origin origin = backplane_ != nullptr ? next_origin() : send_origin{};
+    const send_origin origin =
+        backplane_ != nullptr ? next_origin(backplane_->lane_of(send_scope::connection, hub, connection_id))
+                              : send_origin{};
     if (shard_of(connection_id)) {
         deliver_to_connection(hub, connection_id, prepared_message::for_server(std::move(data)), deadline,
                               origin);

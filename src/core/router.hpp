@@ -354,8 +354,9 @@ private:
     /// the caller to run `task` on it inline.
     bool post_to_others(const std::vector<std::size_t>& targets, const std::function<void(shard&)>& task,
                         std::size_t bytes);
-    /// The next position in the calling thread's stream of sends (send_origin). Only with a backplane.
-    send_origin next_origin() const;
+    /// The next position in the calling thread's stream of sends on `lane` (send_origin,
+    /// backplane::lane_of). Only with a backplane.
+    send_origin next_origin(std::uint16_t lane) const;
     /// As run_on() for a fan-out task: false when the shard's mailbox refused it.
     bool offer_to(std::size_t index, std::function<void(shard&)> task, std::size_t bytes);
     /// Posts the control `task` to every shard in `targets` (running inline on the current one,
@@ -411,7 +412,7 @@ private:
     std::size_t max_groups_per_connection_ = default_max_groups_per_connection;
     std::size_t max_invocations_per_connection_ = default_max_invocations_per_connection;
     std::string id_prefix_;     // random per process: ids never repeat across restarts
-    std::uint64_t stream_base_; // the node key's 48 bits, shifted past the thread's 16 (send_origin)
+    std::uint64_t stream_base_; // the node key's 34 bits, shifted past lane and thread (send_origin)
     std::unique_ptr<std::atomic<std::uint64_t>[]> id_counters_; // one per shard, any thread may draw
     // Sessions adopted from other nodes: connection id -> shard. The count lets shard_of() skip the
     // lock for the ids of other nodes while there are none (the usual case).

@@ -44,10 +44,29 @@ TEST(RedisUrl, UnixSocketWithDatabase) {
     EXPECT_TRUE(parsed->host.empty());
 }
 
+TEST(RedisUrl, AClusterIsItsSeedsWithOneLogin) {
+    const auto parsed = parse_redis_url("redis+cluster://app:pw@10.0.0.1:7000,10.0.0.2,[::1]:7002");
+    ASSERT_TRUE(parsed) << parsed.error();
+    ASSERT_TRUE(parsed->is_cluster());
+    ASSERT_EQ(parsed->cluster_seeds.size(), 3U);
+    EXPECT_EQ(parsed->cluster_seeds[0], (redis_endpoint::address{"10.0.0.1", 7000}));
+    EXPECT_EQ(parsed->cluster_seeds[1], (redis_endpoint::address{"10.0.0.2", 6379}));
+    EXPECT_EQ(parsed->cluster_seeds[2], (redis_endpoint::address{"::1", 7002}));
+    EXPECT_EQ(parsed->database, 0);
+    EXPECT_EQ(parsed->describe(), "redis+cluster://app:***@10.0.0.1:7000,10.0.0.2:6379,[::1]:7002");
+    const auto master = parsed->at({"10.0.0.5", 7005});
+    EXPECT_FALSE(master.is_cluster());
+    EXPECT_EQ(master.user, "app");
+    EXPECT_EQ(master.password, "pw");
+    EXPECT_EQ(master.describe(), "redis://app:***@10.0.0.5:7005/0");
+    EXPECT_FALSE(parse_redis_url("redis://h")->is_cluster());
+}
+
 TEST(RedisUrl, RefusalsSayWhyWithoutThePassword) {
     for (const char* bad : {"http://h", "redis://", "redis://h:0", "redis://h:70000", "redis://h:x",
                             "redis://h/x", "redis://user@h", "redis://[::1", "unix://relative",
-                            "unix:///s?x=1", "rediss://h", "redis+cluster://a:1,b:2"}) {
+                            "unix:///s?x=1", "rediss://h", "redis+cluster://", "redis+cluster://a:1,",
+                            "redis+cluster://a:1/2", "redis+cluster://a:1,b:x", "redis+cluster://a:0"}) {
         const auto parsed = parse_redis_url(bad);
         EXPECT_FALSE(parsed) << bad;
     }

@@ -176,6 +176,10 @@ public:
     void command_node(std::string_view, cluster_command, command_answers done) override { done({}, true); }
     void command_others(cluster_command, command_answers done) override { done({}, true); }
     void settle(std::function<void()> done) override { done(); }
+    /// Lane 1 for group "b", lane 0 for anything else, as a cluster with two masters might say.
+    std::uint16_t lane_of(send_scope, std::string_view, std::string_view target) const override {
+        return target == "b" ? 1 : 0;
+    }
 
     std::vector<send_origin> published;
 };
@@ -197,8 +201,32 @@ TEST(RouterOrigins, WithABackplaneEachThreadsSendsAreNumberedInOrder) {
     EXPECT_EQ(others.published[0].stream, others.published[1].stream);
     EXPECT_EQ(others.published[1].position, others.published[0].position + 1);
     EXPECT_NE(others.published[2].stream, others.published[0].stream) << "another thread, another stream";
-    EXPECT_EQ(others.published[0].stream >> 16, others.published[2].stream >> 16) << "the same node";
-    EXPECT_NE(others.published[0].stream >> 16, 0u);
+    EXPECT_EQ(others.published[0].stream >> 16, others.published[2].stream >> 16) << "the same node and lane";
+    EXPECT_NE(others.published[0].stream >> 30, 0u);
+}
+
+// On a Redis Cluster sends to channels of different masters may overtake each other between
+// nodes: each lane is a stream of its own, numbered on its own, so that order within a stream holds.
+TEST(RouterOrigins, EachLaneOfAThreadIsAStreamNumberedOnItsOwn) {
+    router node(1);
+    recording_backplane others;
+    node.set_backplane(&others);
+    const auto send = [&node](std::string_view group) {
+        node.send_to_group("chat", group, protocol::message_data{protocol::data_type::text, "x"});
+    };
+    send("a");
+    send("b");
+    send("a");
+    send("b");
+    node.set_backplane(nullptr);
+    ASSERT_EQ(others.published.size(), 4u);
+    EXPECT_NE(others.published[0].stream, others.published[1].stream);
+    EXPECT_EQ(others.published[0].stream, others.published[2].stream);
+    EXPECT_EQ(others.published[1].stream, others.published[3].stream);
+    EXPECT_EQ(others.published[2].position, others.published[0].position + 1);
+    EXPECT_EQ(others.published[3].position, others.published[1].position + 1);
+    EXPECT_EQ(others.published[0].stream >> 30, others.published[1].stream >> 30) << "the same node";
+    EXPECT_EQ(others.published[0].stream & 0xFFFF, others.published[1].stream & 0xFFFF) << "the same thread";
 }
 
 TEST(RouterOrigins, ASingleNodeNumbersNothing) {
