@@ -108,7 +108,8 @@ def merge_recorded(rows, meta, loads, micro, docs_dir):
     micro_path = os.path.join(docs_dir, "benchmarks", "micro.json")
     if "micro" not in ran and micro is None and os.path.exists(micro_path):
         micro = json.load(open(micro_path))
-    return kept + rows, micro, runs + [record]
+    # A run of no section (re-rendering what is recorded, e.g. after a report change) adds no run.
+    return kept + rows, micro, runs + ([record] if ran else [])
 
 
 def find(rows, **match):
@@ -340,6 +341,23 @@ def per_message(r, key):
     return r[key] / messages if messages and key in r else None
 
 
+def loadgen_ns(r):
+    """The loadgen's own CPU time per delivery, in ns: what measuring one delivery costs the
+    measuring side (loadgen CPU % of one core over the run, divided by deliveries/s)."""
+    if not r or not r.get("deliveries_per_s") or r.get("loadgen_cpu_pct") is None:
+        return None
+    return r["loadgen_cpu_pct"] * 1e7 / r["deliveries_per_s"]
+
+
+def loadgen_cell(r):
+    """`loadgen ns per delivery (core 1 busy %)`, marked when the loadgen's core was the bound."""
+    if not r:
+        return "-"
+    busy = r.get("core_busy_pct") or []
+    core = f" ({busy[1]:.0f} %)" if len(busy) > 1 else ""
+    return f"{num(loadgen_ns(r))}{core}" + (" loadgen-bound" if loadgen_core_bound(r) else "")
+
+
 def loadgen_core_bound(r):
     """The scale-out rule: the loadgen's core (core 1) above 90 % busy, whoever used it."""
     busy = r.get("core_busy_pct") or []
@@ -554,8 +572,8 @@ def main():
             w("Per busy server core, CPU and bounds of the same runs:\n")
             extra_head = (" deliveries/s | runs (min–max deliveries/s) | runs (min–max per server CPU-s) |"
                           if repeated else "")
-            w("| subscribers | server |" + extra_head + " deliveries per server CPU-s | server CPU % | loadgen CPU % | core 0/1 busy % | loadgen bound | lost | p99 µs (saturated) |")
-            w("|---|---|" + ("---|---|---|" if repeated else "") + "---|---|---|---|---|---|---|")
+            w("| subscribers | server |" + extra_head + " deliveries per server CPU-s | server CPU % | loadgen CPU % | loadgen CPU ns per delivery | core 0/1 busy % | loadgen bound | lost | p99 µs (saturated) |")
+            w("|---|---|" + ("---|---|---|" if repeated else "") + "---|---|---|---|---|---|---|---|")
             for n in sizes:
                 for s in SERVERS:
                     r = find(rows, scenario="fanout", server=s, label="saturation", subscribers=n, payload=p)
@@ -563,7 +581,7 @@ def main():
                         extra = (f" {num(r.get('deliveries_per_s'))} | {spread(r)} | {spread(r, 'deliveries_per_server_cpu_s')} |"
                                  if repeated else "")
                         w(f"| {n:,} | {NAMES[s]} |{extra} {num(r.get('deliveries_per_server_cpu_s'))} | {r['server_cpu_pct']:.0f} | "
-                          f"{r['loadgen_cpu_pct']:.0f} | {cores(r)} | {'yes' if r['loadgen_bound'] else 'no'} | "
+                          f"{r['loadgen_cpu_pct']:.0f} | {num(loadgen_ns(r))} | {cores(r)} | {'yes' if r['loadgen_bound'] else 'no'} | "
                           f"{num(r['lost'])} | {num(r['p99_us'])} |")
             w("")
             w(f"### {p} B payload: latency at 50 % of each server's saturated rate (open loop)\n")
@@ -627,6 +645,15 @@ def main():
               f" | {fmt_ratio(ratio(get(rs['hubcast'], 'deliveries_per_s'), get(rs['nats'], 'deliveries_per_s')))}"
               f" | {fmt_ratio(ratio(get(rs['hubcast'], 'deliveries_per_s'), get(rs['ceiling'], 'deliveries_per_s')), True)} |")
         w("")
+        w("The loadgen's own cost in the same runs: its CPU ns per delivery and, in brackets, how busy its "
+          "core (core 1) was; a cell at ≥ 90 % is marked loadgen-bound and shows the loadgen's limit, not "
+          "the server's.\n")
+        w("| window | " + " | ".join(NAMES[s] for s in SERVERS) + " |")
+        w("|---|" + "---|" * len(SERVERS))
+        for wnd in windows:
+            w(f"| {wnd} | " + " | ".join(loadgen_cell(find(rows, scenario="fanout", label=f"window{wnd}", server=s))
+                                        for s in SERVERS) + " |")
+        w("")
         w(commands_block(sweep))
 
     # ---------------------------------------------------------------------------------------------
@@ -661,6 +688,15 @@ def main():
               f" | {fmt_ratio(ratio(get(rs['0.5'], 'deliveries_per_s'), none), True)}"
               f" | {fmt_ratio(ratio(get(rs['1'], 'deliveries_per_s'), none), True)}"
               f" | {fmt_ratio(ratio(get(rs['1'], 'deliveries_per_s'), get(nats, 'deliveries_per_s')))} |")
+        w("")
+        w("The loadgen's own CPU ns per delivery in the same runs (in brackets its core's busy %):\n")
+        w("| window | none reliable | half reliable | all reliable | NATS (ws) |")
+        w("|---|---|---|---|---|")
+        for wnd in sorted({r["window"] for r in reliable if r.get("server") == "hubcast"}):
+            cells = [loadgen_cell(find(rows, scenario="fanout", label=f"reliable{s}-w{wnd}", server="hubcast"))
+                     for s in shares]
+            cells.append(loadgen_cell(find(rows, scenario="fanout", label=f"reliable-nats-w{wnd}", server="nats")))
+            w(f"| {wnd} | " + " | ".join(cells) + " |")
         w("")
         w(commands_block(reliable))
 

@@ -106,6 +106,18 @@ protected:
                                       client_options{.user = std::move(user), .roles = publisher_roles});
     }
 
+    struct two_members {
+        pubsub_client alice;
+        pubsub_client bob;
+    };
+    /// alice on node 0 and bob on node 1, each a member of group "room" (joins acked).
+    two_members members_of_room_on_nodes_0_and_1() {
+        two_members members{connect(0, "alice"), connect(1, "bob")};
+        members.alice.join_acked("room", 1);
+        members.bob.join_acked("room", 1);
+        return members;
+    }
+
     // Built with append: `"literal" + std::string` trips GCC 12's -Wrestrict false positive.
     static std::string group_channel(std::string_view group) {
         return std::string("hubcast:0:group:chat:").append(group);
@@ -364,10 +376,7 @@ TEST_P(ScaleOut, NodesSubscribeOnlyWhileTheyHaveMembers) {
 }
 
 TEST_P(ScaleOutOneRedis, RedisRestartCostsOnlyCrossNodeMessagesAndHeals) {
-    pubsub_client alice = connect(0, "alice");
-    pubsub_client bob = connect(1, "bob");
-    alice.join_acked("room", 1);
-    bob.join_acked("room", 1);
+    auto [alice, bob] = members_of_room_on_nodes_0_and_1();
     ASSERT_TRUE(wait_for_subscribers(group_channel("room"), 2));
 
     redis().stop();
@@ -396,10 +405,7 @@ TEST_P(ScaleOutOneRedis, RedisRestartCostsOnlyCrossNodeMessagesAndHeals) {
 }
 
 TEST_P(ScaleOutOneRedis, AStalledRedisNeverStallsLocalService) {
-    pubsub_client alice = connect(0, "alice");
-    pubsub_client bob = connect(1, "bob");
-    alice.join_acked("room", 1);
-    bob.join_acked("room", 1);
+    auto [alice, bob] = members_of_room_on_nodes_0_and_1();
     ASSERT_TRUE(wait_for_subscribers(group_channel("room"), 2));
 
     redis().pause();
@@ -875,10 +881,7 @@ TEST_P(ScaleOut, ARecoveryOnAnotherNodeWithAnotherTokenIsRefusedAndTheSessionSta
 // A resharding: Redis ends the sharded subscriptions of a slot that moves, and the nodes read the
 // layout again (at once on that word, or with their next heartbeat) and subscribe on the new master.
 TEST_P(ScaleOutRedisCluster, NodesFollowASlotThatMovesToAnotherMaster) {
-    pubsub_client alice = connect(0, "alice");
-    pubsub_client bob = connect(1, "bob");
-    alice.join_acked("room", 1);
-    bob.join_acked("room", 1);
+    auto [alice, bob] = members_of_room_on_nodes_0_and_1();
     ASSERT_TRUE(wait_for_subscribers(group_channel("room"), 2));
     ASSERT_TRUE(every_node_took(1, default_wait));
 
@@ -898,10 +901,7 @@ TEST_P(ScaleOutRedisCluster, NodesFollowASlotThatMovesToAnotherMaster) {
 // (no replicas here: CLUSTERDOWN everywhere): local service goes on, sends on its channels do not
 // cross, and once it is back every node subscribes and writes its presence again.
 TEST_P(ScaleOutRedisCluster, AMasterThatRestartsCostsOnlyCrossNodeMessagesAndHeals) {
-    pubsub_client alice = connect(0, "alice");
-    pubsub_client bob = connect(1, "bob");
-    alice.join_acked("room", 1);
-    bob.join_acked("room", 1);
+    auto [alice, bob] = members_of_room_on_nodes_0_and_1();
     ASSERT_TRUE(wait_for_subscribers(group_channel("room"), 2));
     const std::size_t master = cluster().master_of(group_channel("room"));
 
