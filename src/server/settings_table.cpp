@@ -486,10 +486,11 @@ const auto table = std::to_array<setting>({
         .printed = &redis_without_password,
         .summary = "The Redis that joins this node to the others of its cluster (scale-out); none: a single "
                    "node.",
-        .details = "`redis://[[user]:password@]host[:port][/db]`, `unix://[[user]:password@]/path[?db=N]`, or "
-                   "`redis+cluster://[[user]:password@]host[:port][,host[:port]...]` for a Redis Cluster "
-                   "(any of its nodes; database 0). What crosses and what does not yet: "
-                   "[scale-out.md](scale-out.md).",
+        .details =
+            "`redis://[[user]:password@]host[:port][/db]`, `unix://[[user]:password@]/path[?db=N]`, or "
+            "`redis+cluster://[[user]:password@]host[:port][,host[:port]...]` for a Redis Cluster "
+            "(any of its nodes; database 0). What crosses and what does not yet: "
+            "[scale-out.md](scale-out.md).",
     },
     {
         .section = "cluster",
