@@ -154,6 +154,9 @@ void redis_backplane::discover() {
         return;
     }
     const redis_endpoint::address asked = candidates.at(next_seed_++ % candidates.size());
+    // Probes retired on an earlier call stopped at least one rediscover delay ago: their last
+    // handlers have run, so they can go (while the cluster stays unreachable, one stays).
+    retired_probes_.clear();
     if (probe_) {
         probe_->stop();
         retired_probes_.push_back(std::move(probe_));
@@ -167,8 +170,10 @@ void redis_backplane::discover() {
                               .reply = [this, asked](const redisReply& reply) { on_layout(reply, asked); },
                               .lost =
                                   [this](const std::string&) {
+                                      reconnects_.fetch_add(1, std::memory_order_relaxed);
                                       rediscover("a seed did not answer");
                                   }});
+    probe_->set_reconnect(false); // the next attempt may ask another node, after rediscover's wait
     probe_->start();
 }
 
@@ -182,6 +187,7 @@ void redis_backplane::on_layout(const redisReply& reply, const redis_endpoint::a
         rediscover("no layout yet");
         return;
     }
+    rediscover_delay_ = first_rediscover_delay;
     apply_layout(std::move(layout).value());
 }
 
@@ -200,7 +206,6 @@ void redis_backplane::apply_layout(cluster_layout layout) {
     // A layout change is rare (a resharding, a failover): every connection starts afresh on the
     // new layout, subscribing again and writing presence again, as after a Redis restart.
     retired_servers_.clear();
-    retired_probes_.clear();
     for (auto& server : servers_) {
         stop_server(*server);
         retired_servers_.push_back(std::move(server));
@@ -228,8 +233,12 @@ void redis_backplane::rediscover(std::string_view why) {
         return;
     }
     rediscover_pending_ = true;
-    spdlog::info("backplane: reading the Redis Cluster layout again ({})", why);
-    rediscover_timer_.expires_after(std::chrono::milliseconds(500));
+    spdlog::info("backplane: reading the Redis Cluster layout again in {} ms ({})", rediscover_delay_.count(),
+                 why);
+    rediscover_timer_.expires_after(rediscover_delay_);
+    // Doubling while no layout can be read, as a lost connection's retries do: a cluster that is
+    // away costs a few log lines a minute, not several a second.
+    rediscover_delay_ = std::min(rediscover_delay_ * 2, max_rediscover_delay);
     rediscover_timer_.async_wait([this](boost::system::error_code ec) {
         rediscover_pending_ = false;
         if (!ec) {

@@ -232,8 +232,8 @@ private:
 
     // This thread only.
     std::vector<std::unique_ptr<redis_server>> servers_; // one, or one per master of the cluster
-    /// Servers and probes of an earlier cluster layout, stopped: their connections' last handlers
-    /// may still be queued, so they are freed at the next layout change, not at once.
+    /// Servers of the layout before, and the probe before, stopped: their connections' last
+    /// handlers may still be queued, so they are freed at the next layout change or probe.
     std::vector<std::unique_ptr<redis_server>> retired_servers_;
     std::vector<std::unique_ptr<redis_link>> retired_probes_;
     std::optional<cluster_layout> layout_;
@@ -241,6 +241,9 @@ private:
     std::size_t next_seed_ = 0;         // which seed (then known master) the next probe asks
     boost::asio::steady_timer rediscover_timer_;
     bool rediscover_pending_ = false;
+    static constexpr std::chrono::milliseconds first_rediscover_delay{500};
+    static constexpr std::chrono::milliseconds max_rediscover_delay{5000};
+    std::chrono::milliseconds rediscover_delay_ = first_rediscover_delay;
     /// How many more times to read a layout that has not changed, after Redis said a slot moved.
     static constexpr int max_layout_retries = 10;
     int layout_retries_ = 0;

@@ -259,7 +259,11 @@ void redis_link::fail(const std::string& why) {
     writing_.clear();
     flush_posted_ = false;
     state_ = state::idle;
-    if (was_ready) {
+    if (!reconnect_) {
+        timer_.cancel();
+        spdlog::warn("backplane: Redis {} connection to {} {}: {}", name_, endpoint_.describe(),
+                     was_ready ? "lost" : "failed", why);
+    } else if (was_ready) {
         spdlog::warn("backplane: Redis {} connection to {} lost: {}; reconnecting", name_,
                      endpoint_.describe(), why);
     } else {
@@ -267,6 +271,9 @@ void redis_link::fail(const std::string& why) {
                      endpoint_.describe(), why, backoff_.count());
     }
     on_.lost(why);
+    if (!reconnect_ || state_ == state::stopped) {
+        return;
+    }
     const std::uint64_t generation = generation_;
     timer_.expires_after(backoff_);
     timer_.async_wait([this, generation](boost::system::error_code ec) {

@@ -54,6 +54,10 @@ public:
     /// sent and false is returned.
     bool command(const std::vector<std::string_view>& arguments);
 
+    /// Off: a lost or failed connection is reported and left down (no reconnecting), for a
+    /// connection whose owner decides where to connect next (a cluster's layout probe).
+    void set_reconnect(bool on) noexcept { reconnect_ = on; }
+
     /// How many times a connection was lost or could not be made.
     std::uint64_t failures() const noexcept { return failures_; }
 
@@ -91,6 +95,7 @@ private:
     bool flush_posted_ = false;
     std::array<char, 64 * 1024> buffer_{};
     std::uint64_t failures_ = 0;
+    bool reconnect_ = true;
 };
 
 } // namespace hubcast::backplane

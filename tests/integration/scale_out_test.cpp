@@ -933,5 +933,20 @@ TEST(ScaleOutSettings, AnInvalidRedisUrlIsRefusedAtStart) {
     EXPECT_NE(result.standard_error.find("redis"), std::string::npos) << result.standard_error;
 }
 
+// No node of the cluster answers (port 1 refuses): the node serves its own clients, says it is not
+// connected, and keeps trying, each failed attempt counted.
+TEST(ScaleOutSettings, ANodeWhoseRedisClusterIsUnreachableServesItsOwnClients) {
+    hubcast_process alone(process_options{
+        .args = {"--redis", "redis+cluster://127.0.0.1:1,127.0.0.1:2", "--heartbeat-seconds", "1"}});
+    pubsub_client alice =
+        pubsub_client::connect(alone, client_options{.user = "alice", .roles = publisher_roles});
+    alice.join_acked("room", 1);
+    alice.send_text("room", "alone");
+    EXPECT_EQ(alice.expect_group_message("room").at("data"), "alone");
+    EXPECT_EQ(read_metric(alone.port(), "hubcast_backplane_connected"), 0);
+    EXPECT_TRUE(wait_until(
+        [&] { return read_metric(alone.port(), "hubcast_backplane_connection_failures_total") >= 2; }, 5s));
+}
+
 } // namespace
 } // namespace hubcast::test
