@@ -7,7 +7,8 @@ LISTEN ?= 127.0.0.1:8080
 DEV_ACCESS_KEY ?= hubcast-development-access-key-change-me
 
 .PHONY: all deps build server run test lint format-check tidy header-check layer-check test-asan \
-	test-tsan sdk-deps sdk-test sdk-test-cluster bench soak faults fuzz format clean deb
+	test-tsan sdk-deps sdk-test sdk-test-cluster sdk-test-redis-cluster bench soak faults fuzz format \
+	clean deb
 
 all: build
 
@@ -42,6 +43,7 @@ test: server sdk-deps
 	@$(MAKE) --no-print-directory test-asan
 	@$(MAKE) --no-print-directory sdk-test
 	@$(MAKE) --no-print-directory sdk-test-cluster
+	@$(MAKE) --no-print-directory sdk-test-redis-cluster
 
 # Sanitizer trees (docs/testing.md, "Sanitizers"): everything, hubcast included, compiled with the
 # sanitizers and with assertions on; any report fails the run. test-asan covers the unit,
@@ -77,6 +79,13 @@ SDK_CLUSTER_TESTS = hubs invoke json-protocol metadata permissions protobuf pubs
 sdk-test-cluster: sdk-deps
 	@cd tests/sdk && HUBCAST_SDK_NODES=3 HUBCAST_BINARY=$(CURDIR)/$(BUILD_DIR)/hubcast \
 		node --test --test-concurrency=1 $(SDK_CLUSTER_TESTS:%=%.test.mjs)
+
+# The cluster SDK tests (cluster.test.mjs) with the nodes on a Redis Cluster of three masters
+# instead of one Redis (HUBCAST_SDK_REDIS=cluster): sharded pub/sub, presence under one hash tag
+# (docs/scale-out.md, "Redis Cluster"; docs/testing.md, "The cluster SDK tests").
+sdk-test-redis-cluster: sdk-deps
+	@cd tests/sdk && HUBCAST_SDK_REDIS=cluster HUBCAST_BINARY=$(CURDIR)/$(BUILD_DIR)/hubcast \
+		node --test --test-concurrency=1 cluster.test.mjs
 
 # Benchmarks (never part of `make test`): peers side by side, the ceiling, micro-benchmarks;
 # rewrites docs/benchmarks.md. About 15 minutes; see bench/README.md. BENCH_ONLY, BENCH_QUICK and

@@ -3,6 +3,11 @@
 // round robin, configured from examples/cluster/nginx.conf.in. Everything lives in a fresh
 // temporary folder and on ports the kernel picks, and is stopped and removed when the test ends.
 //
+// With HUBCAST_SDK_REDIS=cluster (`make sdk-test-redis-cluster`) the Redis is a Redis Cluster of
+// three masters instead (docs/scale-out.md, "Redis Cluster"): three redis-server processes on
+// loopback ports, joined by `redis-cli --cluster create`, and the nodes get a redis+cluster:// URL
+// naming all three.
+//
 // The contract these helpers code against (docs/scale-out.md): a node started with --redis prints
 // `hubcast node NAME (node key KEY) in the cluster on URL` besides the two lines of a single node
 // (support/server.mjs); the first 8 characters of a connection id are the owning node's key.
@@ -21,6 +26,17 @@ const STOP_TIMEOUT_MS = 5_000;
 // Debian puts nginx in /usr/sbin, which is not on a normal user's PATH.
 export const NGINX = existsSync("/usr/sbin/nginx") ? "/usr/sbin/nginx" : "nginx";
 const NGINX_CONFIG_TEMPLATE = join(dirname(fileURLToPath(import.meta.url)), "../../../examples/cluster/nginx.conf.in");
+/** How many masters the Redis Cluster of HUBCAST_SDK_REDIS=cluster has. */
+const REDIS_CLUSTER_MASTERS = 3;
+
+/** HUBCAST_SDK_REDIS: "single" (unset, the default: one redis-server on a unix socket) or "cluster". */
+export function redisMode() {
+    const mode = process.env.HUBCAST_SDK_REDIS || "single";
+    if (mode !== "single" && mode !== "cluster") {
+        throw new Error(`HUBCAST_SDK_REDIS=${mode}: expected "cluster", or nothing (one Redis)`);
+    }
+    return mode;
+}
 
 /** redis-server and nginx processes still running, killed if the test process ends early. */
 const running = new Set();
@@ -29,12 +45,14 @@ process.on("exit", () => {
 });
 
 /**
- * Starts redis-server, `nodes` hubcast nodes and nginx, and resolves once nginx listens. The test
- * context `t` stops everything when the test ends: nginx, then the nodes, then Redis. `nodeArgs`
- * are given to every node (e.g. `--config` with the hubs' event handlers).
+ * Starts redis-server (or, with HUBCAST_SDK_REDIS=cluster, a Redis Cluster of three), `nodes`
+ * hubcast nodes and nginx, and resolves once nginx listens. The test context `t` stops everything
+ * when the test ends: nginx, then the nodes, then Redis. `nodeArgs` are given to every node (e.g.
+ * `--config` with the hubs' event handlers).
  */
 export async function startCluster(t, { nodes = 3, accessKeys = [randomAccessKey()], nodeArgs = [] } = {}) {
-    const cluster = new Cluster(mkdtempSync(join(tmpdir(), "hubcast-cluster-")), accessKeys, nodeArgs);
+    const mode = redisMode();
+    const cluster = new Cluster(mkdtempSync(join(tmpdir(), "hubcast-cluster-")), accessKeys, nodeArgs, mode);
     t.after(() => cluster.stop());
     try {
         await cluster.start(nodes);
@@ -46,32 +64,40 @@ export async function startCluster(t, { nodes = 3, accessKeys = [randomAccessKey
 }
 
 class Cluster {
-    constructor(folder, accessKeys, nodeArgs) {
+    constructor(folder, accessKeys, nodeArgs, redisMode) {
         this.folder = folder;
         this.accessKeys = accessKeys;
         this.nodeArgs = nodeArgs;
-        this.redisSocket = join(folder, "redis.sock");
+        /** "single" or "cluster" (HUBCAST_SDK_REDIS). */
+        this.redisMode = redisMode;
+        /**
+         * The redis-server processes, one or REDIS_CLUSTER_MASTERS: each `{process, address, log}`,
+         * `address` being what redisCommand takes (a socket path, or {host, port}).
+         */
+        this.redisServers = [];
+        /** What every node gets as --redis. */
+        this.redisUrl = undefined;
         /** support/server.mjs Server objects, each with its `name` and `nodeKey`. */
         this.nodes = [];
         this.port = undefined;
-        this.redis = undefined;
         this.nginx = undefined;
     }
 
     async start(nodeCount) {
-        this.redis = spawnTracked(
-            "redis-server",
-            ["--port", "0", "--unixsocket", this.redisSocket, "--unixsocketperm", "700", "--dir", this.folder,
-                "--save", "", "--appendonly", "no", "--daemonize", "no", "--logfile", join(this.folder, "redis.log")],
-            "redis-server (scripts/install-deps.sh installs it)",
-        );
-        const redisOutcome = await waitFor(async () => (this.redis.status ? "exited" : (await this.redisCommand("PING")) === "PONG"), {
-            timeoutMs: START_TIMEOUT_MS,
-            what: `redis-server to answer on ${this.redisSocket}`,
-        });
-        if (redisOutcome === "exited") {
-            const { error, code, signal, stderr } = this.redis.status;
-            throw error ?? new Error(`redis-server exited (code ${code}, signal ${signal}): ${stderr}`);
+        if (this.redisMode === "cluster") {
+            await this.startRedisCluster();
+        } else {
+            const socket = join(this.folder, "redis.sock");
+            this.redisServers.push(
+                await startRedisServer(
+                    () => ({
+                        address: socket,
+                        args: ["--port", "0", "--unixsocket", socket, "--unixsocketperm", "700", "--dir", this.folder],
+                    }),
+                    join(this.folder, "redis.log"),
+                ),
+            );
+            this.redisUrl = `unix://${socket}`;
         }
 
         const names = Array.from({ length: nodeCount }, (_, i) => `n${i + 1}`);
@@ -79,7 +105,7 @@ class Cluster {
             names.map((name) =>
                 startProcess(undefined, {
                     accessKeys: this.accessKeys,
-                    args: ["--redis", `unix://${this.redisSocket}`, "--node-id", name, "--trusted-proxy", "127.0.0.1", ...this.nodeArgs],
+                    args: ["--redis", this.redisUrl, "--node-id", name, "--trusted-proxy", "127.0.0.1", ...this.nodeArgs],
                 }),
             ),
         );
@@ -95,6 +121,79 @@ class Cluster {
             node.nodeKey = /\(node key ([A-Za-z0-9_-]{8})\)/.exec(line)[1];
         }
         await this.startNginx();
+    }
+
+    /**
+     * Three redis-server processes in cluster mode on loopback ports, each in its own folder, made
+     * one cluster of three masters (no replicas) by `redis-cli --cluster create`; resolves once
+     * every one of them reports `cluster_state:ok`, with `redisUrl` the redis+cluster:// URL.
+     */
+    async startRedisCluster() {
+        const taken = new Set();
+        /** A free port not yet handed to this cluster (the kernel may hand out one twice). */
+        const port = async () => {
+            for (;;) {
+                const candidate = await freePort();
+                if (!taken.has(candidate)) {
+                    taken.add(candidate);
+                    return candidate;
+                }
+            }
+        };
+        for (let n = 1; n <= REDIS_CLUSTER_MASTERS; n++) {
+            const dir = join(this.folder, String(n));
+            const config = join(this.folder, `nodes-${n}.conf`);
+            mkdirSync(dir);
+            this.redisServers.push(
+                await startRedisServer(async () => {
+                    const [clientPort, busPort] = [await port(), await port()];
+                    rmSync(config, { force: true }); // written by an attempt that found a port taken
+                    return {
+                        address: { host: "127.0.0.1", port: clientPort },
+                        args: ["--cluster-enabled", "yes", "--cluster-config-file", config,
+                            "--cluster-node-timeout", "2000", "--port", String(clientPort), "--cluster-port", String(busPort),
+                            "--bind", "127.0.0.1", "--protected-mode", "no", "--dir", dir],
+                    };
+                }, join(dir, "redis.log")),
+            );
+        }
+        const seeds = this.redisServers.map(({ address }) => `${address.host}:${address.port}`);
+
+        const create = spawnTracked("redis-cli", ["--cluster", "create", ...seeds, "--cluster-replicas", "0", "--cluster-yes"], "redis-cli", {
+            env: { ...process.env, TERM: "dumb" },
+        });
+        let created;
+        try {
+            created = await withDeadline(create.exited, START_TIMEOUT_MS, `redis-cli --cluster create ${seeds.join(" ")}`);
+        } catch (err) {
+            create.child.kill("SIGKILL");
+            throw new Error(`${err.message}\n--- redis-cli ---\n${create.output()}${this.redisLogs()}`);
+        }
+        if (created.error || created.code !== 0) {
+            const how = created.error ? created.error.message : `exited (code ${created.code}, signal ${created.signal})`;
+            throw new Error(`redis-cli --cluster create ${how}:\n${create.output()}${this.redisLogs()}`);
+        }
+
+        try {
+            await waitFor(
+                async () => {
+                    for (const server of this.redisServers) {
+                        const info = await redisCommand(server.address, ["CLUSTER", "INFO"]);
+                        if (!/^cluster_state:ok\r?$/m.test(info)) return false;
+                    }
+                    return true;
+                },
+                { timeoutMs: START_TIMEOUT_MS, intervalMs: 50, what: `every Redis Cluster node (${seeds.join(", ")}) to report cluster_state:ok` },
+            );
+        } catch (err) {
+            throw new Error(`${err.message}\n--- redis-cli ---\n${create.output()}${this.redisLogs()}`);
+        }
+        this.redisUrl = `redis+cluster://${seeds.join(",")}`;
+    }
+
+    /** Every redis-server's log, for an error message. */
+    redisLogs() {
+        return this.redisServers.map(({ log }) => `\n--- ${log} ---\n${readLog(log)}`).join("");
     }
 
     /** nginx balancing over the nodes. */
@@ -116,7 +215,7 @@ class Cluster {
         if (this.nginx) results.push(...(await Promise.allSettled([this.nginx.terminate()])));
         results.push(...(await Promise.allSettled(this.nodes.map((node) => node.terminate()))));
         for (const node of this.nodes) node.kill();
-        if (this.redis) results.push(...(await Promise.allSettled([this.redis.terminate()])));
+        results.push(...(await Promise.allSettled(this.redisServers.map((server) => server.process.terminate()))));
         rmSync(this.folder, { recursive: true, force: true });
         const failed = results.find((r) => r.status === "rejected");
         if (failed) throw failed.reason;
@@ -150,9 +249,12 @@ class Cluster {
         return node;
     }
 
-    /** One command to this cluster's Redis; resolves with its reply (arrays as arrays). */
+    /**
+     * One command to this cluster's Redis (on a Redis Cluster, to its first master, which answers
+     * MOVED for a key another master holds); resolves with its reply (arrays as arrays).
+     */
     async redisCommand(...args) {
-        return withDeadline(redisCommand(this.redisSocket, args), STOP_TIMEOUT_MS, `Redis to answer ${args[0]}`);
+        return redisCommand(this.redisServers[0].address, args);
     }
 }
 
@@ -210,14 +312,64 @@ class ClusterAsServer extends ServerAddress {
     }
 }
 
-/** A child process with `exited` (resolves with {code, signal}) and a bounded `terminate()`. */
-export function spawnTracked(program, args, what) {
-    const child = spawn(program, args, { stdio: ["ignore", "ignore", "pipe"] });
+/**
+ * Starts one redis-server in the foreground, without persistence, logging to `log`, with the
+ * arguments and address `where()` gives (`{args, address}`), and resolves with
+ * `{process, address, log}` once it answers PING there. A TCP port another process took
+ * meanwhile makes it start again on the ports the next `where()` gives.
+ */
+async function startRedisServer(where, log) {
+    let lastError;
+    for (let attempt = 0; attempt < 5; attempt++) {
+        const { args, address } = await where();
+        const shown = typeof address === "string" ? address : `${address.host}:${address.port}`;
+        rmSync(log, { force: true });
+        const redis = spawnTracked(
+            "redis-server",
+            [...args, "--save", "", "--appendonly", "no", "--daemonize", "no", "--logfile", log],
+            "redis-server (scripts/install-deps.sh installs it)",
+        );
+        let outcome;
+        try {
+            // Each PING bounded: whatever took a TCP port meanwhile may accept and never answer.
+            outcome = await waitFor(async () => (redis.status ? "exited" : (await redisCommand(address, ["PING"], 1_000)) === "PONG"), {
+                timeoutMs: START_TIMEOUT_MS,
+                what: `redis-server to answer on ${shown}`,
+            });
+        } catch (err) {
+            redis.child.kill("SIGKILL");
+            throw new Error(`${err.message}\n--- ${log} ---\n${readLog(log)}`);
+        }
+        if (outcome !== "exited") return { process: redis, address, log };
+        const { error, code, signal } = redis.status;
+        if (error) throw error;
+        lastError = `redis-server on ${shown} exited (code ${code}, signal ${signal}): ${redis.output()}\n--- ${log} ---\n${readLog(log)}`;
+        if (!/Address already in use/.test(lastError)) break;
+    }
+    throw new Error(lastError);
+}
+
+function readLog(path) {
+    return existsSync(path) ? readFileSync(path, "utf8") : "(no log)";
+}
+
+/**
+ * A child process with `exited` (resolves with {code, signal, stderr}), `output()` (its stdout
+ * and stderr so far) and a bounded `terminate()`. `options.env` replaces the environment.
+ */
+export function spawnTracked(program, args, what, { env } = {}) {
+    const child = spawn(program, args, { stdio: ["ignore", "pipe", "pipe"], env });
     running.add(child);
     let stderr = "";
+    let output = "";
+    child.stdout.setEncoding("utf8");
+    child.stdout.on("data", (chunk) => {
+        output += chunk;
+    });
     child.stderr.setEncoding("utf8");
     child.stderr.on("data", (chunk) => {
         stderr += chunk;
+        output += chunk;
     });
     const exited = new Promise((resolve) => {
         child.once("error", (err) => {
@@ -234,6 +386,7 @@ export function spawnTracked(program, args, what) {
         exited,
         /** {code, signal} once the process has exited. */
         status: undefined,
+        output: () => output,
         async terminate() {
             if (tracked.status) return tracked.status;
             child.kill("SIGTERM");
@@ -288,11 +441,18 @@ export async function freePort() {
     return port;
 }
 
-/** Sends one command over RESP and parses the one reply. */
-function redisCommand(socketPath, args) {
+/**
+ * Sends one command over RESP to `address`, a unix socket's path or `{host, port}`, and parses
+ * the one reply; fails (and closes the connection) if nothing comes for `timeoutMs`.
+ */
+function redisCommand(address, args, timeoutMs = STOP_TIMEOUT_MS) {
     return new Promise((resolve, reject) => {
-        const socket = createConnection(socketPath);
+        const socket = createConnection(typeof address === "string" ? { path: address } : address);
         let buffer = Buffer.alloc(0);
+        socket.setTimeout(timeoutMs, () => {
+            socket.destroy();
+            reject(new Error(`timed out after ${timeoutMs} ms waiting for Redis to answer ${args[0]}`));
+        });
         socket.on("error", reject);
         socket.once("connect", () => {
             const parts = [`*${args.length}\r\n`];
