@@ -12,7 +12,8 @@
 #
 # callgrind counts instructions, not seconds, so the figures are repeatable on a busy machine.
 # Collection is switched on only once every client is connected (fanout) and off before shutdown;
-# the calls that queue a frame on one recipient (ws_session::send, queue_frame in the ceiling),
+# the calls that queue a frame on one recipient (ws_session::send; in the ceiling, which does no
+# work per recipient and message, the calls to publish times the subscribers),
 # counted from the raw callgrind file, give the deliveries, hence instructions per delivery. callgrind sees user
 # space only: the kernel's share (writev, epoll, TCP) is not in these counts. hubcast runs with one worker on core 0, the loadgen on core 1,
 # loopback only. Output: build-bench/profile/<scenario>-<time>/ (raw files and top-N tables).
@@ -87,12 +88,16 @@ fanout | ceiling | connect)
     if [[ $scenario == ceiling ]]; then
         server=("$build/bench/hubcast-ceiling" --port $port)
         adapter=ceiling
-        count_function=queue_frame # once per recipient
+        # once per message; every subscriber gets each one (the loadgen's publisher is no member),
+        # and the ceiling hands a turn's messages to a member at once, so nothing runs per delivery
+        count_function=publish
+        per_call=${count:-1000}
     else
         server=("$hubcast" --listen 127.0.0.1:$port --access-key $key --workers 1 --log-level warn)
         adapter=hubcast
         # once per recipient: send for a whole frame, send_sequenced for a reliable member's
         count_function=hubcast::transport::ws_session::send,hubcast::transport::ws_session::send_sequenced
+        per_call=1
     fi
     taskset -c 0 valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$out/callgrind.out" \
         "${server[@]}" >"$out/server.out" 2>"$out/server.err" &
@@ -143,9 +148,10 @@ fanout | ceiling | connect)
     sed -n 1,70p "$out/exclusive-full.txt" >"$out/top-exclusive.txt"
     sed -n 1,90p "$out/inclusive-full.txt" >"$out/top-inclusive.txt"
     callgrind_annotate --tree=caller "$file" 2>/dev/null >"$out/tree-caller.txt"
-    python3 - "$out" "$file" "${count_function:-none}" "$per" "$unit" "$n" <<'PY' | tee -a "$out/info.txt"
+    python3 - "$out" "$file" "${count_function:-none}" "$per" "$unit" "$n" "${per_call:-1}" <<'PY' | tee -a "$out/info.txt"
 import re, sys
 out, raw, function, per, unit, n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5], int(sys.argv[6])
+per_call = int(sys.argv[7])  # deliveries per call of `function`
 top = open(f"{out}/top-exclusive.txt").read()
 total = int(re.search(r"^([\d,]+) .*PROGRAM TOTALS", top, re.M).group(1).replace(",", ""))
 # Calls of `function`, summed from the raw file's "cfn=(id) name" / "calls=N ..." pairs.
@@ -164,9 +170,9 @@ for line in open(raw):
         target = None
 print(f"instructions in the window (user space): {total:,}")
 if per:
-    print(f"calls to {function}: {calls:,} (one per delivery)")
+    print(f"calls to {function}: {calls:,} ({per_call:,} deliveries each)")
     if calls:
-        print(f"instructions per {unit}: {total / calls:,.0f}")
+        print(f"instructions per {unit}: {total / (calls * per_call):,.0f}")
 else:
     print(f"connections: {n:,}; instructions per {unit}: {total / n:,.0f}")
 PY

@@ -1,8 +1,10 @@
 // hubcast-ceiling: the fastest fan-out this machine can do over WebSocket, as a yardstick for
 // hubcast (issue 6). A minimal single-threaded epoll server that accepts the same WebSocket
-// upgrade and, for each message a client publishes, builds the unmasked server frame once and
-// queues a reference to it on every member of the publisher's group, then flushes every
-// connection that got something with one gather write (writev) per event-loop turn ("corked").
+// upgrade and does no work per message per recipient: every frame published to a group during one
+// event-loop turn (one epoll_wait batch) is appended, already framed, to that group's turn buffer;
+// at the end of the turn every member gets that one buffer with one write, and only what its
+// socket did not take is queued (a reference and an offset) until EPOLLOUT. A member's cost is
+// one system call per turn however many messages the turn carried.
 // Nothing else: no JSON, no auth, no permissions, no acks, no keep-alive, no metrics, non-atomic
 // reference counts. Whatever hubcast does beyond this is the price of its features.
 //
@@ -10,7 +12,8 @@
 // to it. A publish is any text or binary message; its payload is forwarded unchanged, to every
 // member including the publisher when it is one.
 //
-// Usage: hubcast-ceiling --port P   (listens on 127.0.0.1 only; prints "listening on PORT")
+// Usage: hubcast-ceiling --port P   (listens on 127.0.0.1 only; prints "listening on PORT";
+//                                    --port 0 takes a free port and prints it)
 #include <algorithm>
 #include <cerrno>
 #include <csignal>
@@ -40,35 +43,78 @@ namespace {
 constexpr std::size_t max_iov = 1024;                       // IOV_MAX on Linux
 constexpr std::size_t max_queued_bytes = 64u * 1024 * 1024; // past this a subscriber is dropped
 constexpr std::size_t read_chunk = 64 * 1024;
+constexpr std::size_t max_spare_buffers = 64;        // kept for reuse, capacity and all,
+constexpr std::size_t max_spare_capacity = 1u << 20; // unless larger than this
 
-/// One server frame shared by every recipient; single-threaded, so a plain counter.
-struct frame {
+/// Frames shared by every connection that queues them: one group's frames of one turn, or one
+/// connection's own reply. Immutable once queued; single-threaded, so a plain counter.
+struct buffer {
     std::string bytes;
     std::uint32_t refs = 0;
 };
 
-void release(frame* f) {
-    if (--f->refs == 0) {
-        delete f;
+/// Buffers are recycled rather than freed: a turn's buffer of 256 KiB would otherwise be an
+/// mmap, page faults and a munmap every turn.
+std::vector<buffer*> spare_buffers;
+
+buffer* new_or_spare() {
+    if (spare_buffers.empty()) {
+        return new buffer;
+    }
+    buffer* b = spare_buffers.back();
+    spare_buffers.pop_back();
+    return b;
+}
+
+buffer* acquire() {
+    buffer* b = new_or_spare();
+    b->refs = 1;
+    return b;
+}
+
+void release(buffer* b) {
+    if (--b->refs == 0) {
+        b->bytes.clear();
+        if (spare_buffers.size() < max_spare_buffers && b->bytes.capacity() <= max_spare_capacity) {
+            spare_buffers.push_back(b);
+        } else {
+            delete b;
+        }
     }
 }
+
+/// The unsent part of a queued buffer: bytes [offset, size).
+struct chunk {
+    buffer* b;
+    std::size_t offset;
+};
+
+struct group;
 
 struct connection {
     int fd = -1;
     bool upgraded = false;
     bool member = false;
-    bool dirty = false;    // has queued frames and is in the flush list
+    bool dirty = false;    // in the flush list
     bool want_out = false; // EPOLLOUT armed after a short write
     bool closing = false;
-    std::string group;
+    group* g = nullptr;   // the group it joins or publishes to
     std::size_t slot = 0; // index in its group's member vector
     std::string in;
-    std::deque<frame*> queue;
-    std::size_t head_offset = 0; // bytes of queue.front() already written
+    std::deque<chunk> queue;
     std::size_t queued_bytes = 0;
 };
 
-std::unordered_map<std::string, std::vector<connection*>> groups;
+struct group {
+    std::string name;
+    std::vector<connection*> members;
+    std::size_t users = 0;  // members and publishers; the last one to close erases the group
+    buffer* turn = nullptr; // frames published to it during this turn, not yet handed out
+};
+
+// Node-based: a group's address stays put while others come and go.
+std::unordered_map<std::string, group> groups;
+std::vector<group*> turn_groups; // groups with a turn buffer
 std::vector<connection*> flush_list;
 std::vector<connection*> doomed;
 int epoll_fd = -1;
@@ -129,80 +175,182 @@ void mark_dirty(connection* c) {
     }
 }
 
-void queue_frame(connection* c, frame* f) {
+void set_want_out(connection* c, bool want) {
+    if (c->want_out == want || c->fd < 0) {
+        return;
+    }
+    c->want_out = want;
+    epoll_event ev{};
+    ev.events = want ? (EPOLLIN | EPOLLOUT) : EPOLLIN;
+    ev.data.ptr = c;
+    ::epoll_ctl(epoll_fd, EPOLL_CTL_MOD, c->fd, &ev);
+}
+
+/// Queues b's bytes from `offset` on c; a connection that falls too far behind is dropped.
+bool enqueue(connection* c, buffer* b, std::size_t offset) {
+    const std::size_t size = b->bytes.size() - offset;
+    if (c->queued_bytes + size > max_queued_bytes) {
+        doom(c);
+        return false;
+    }
+    ++b->refs;
+    c->queue.push_back({b, offset});
+    c->queued_bytes += size;
+    return true;
+}
+
+void append_frame(std::string& out, std::uint8_t opcode, std::string_view payload) {
+    out += static_cast<char>(0x80 | opcode);
+    if (payload.size() < 126) {
+        out += static_cast<char>(payload.size());
+    } else if (payload.size() <= 0xFFFF) {
+        out += static_cast<char>(126);
+        out += static_cast<char>(payload.size() >> 8);
+        out += static_cast<char>(payload.size() & 0xFF);
+    } else {
+        out += static_cast<char>(127);
+        for (int shift = 56; shift >= 0; shift -= 8) {
+            out += static_cast<char>((static_cast<std::uint64_t>(payload.size()) >> shift) & 0xFF);
+        }
+    }
+    out.append(payload);
+}
+
+/// A reply to one connection (handshake, pong, close): queued now, written at the end of the turn.
+void send_alone(connection* c, std::string_view bytes) {
     if (c->closing) {
         return;
     }
-    if (c->queued_bytes + f->bytes.size() > max_queued_bytes) {
+    buffer* b = acquire();
+    b->bytes.assign(bytes);
+    if (enqueue(c, b, 0)) {
+        mark_dirty(c);
+    }
+    release(b);
+}
+
+void send_frame_alone(connection* c, std::uint8_t opcode, std::string_view payload) {
+    std::string frame;
+    append_frame(frame, opcode, payload);
+    send_alone(c, frame);
+}
+
+/// Appends the frame to the group's turn buffer: the only work per message, whatever the members.
+void publish(connection* from, std::uint8_t opcode, std::string_view payload) {
+    group* g = from->g;
+    if (g->members.empty()) {
+        return;
+    }
+    if (g->turn == nullptr) {
+        g->turn = acquire();
+        turn_groups.push_back(g);
+    }
+    append_frame(g->turn->bytes, opcode, payload);
+}
+
+/// Hands a turn buffer to one member. With nothing queued ahead of it (the usual case) it is
+/// written at once, so the queue, the reference and the flush list are touched only by a member
+/// whose socket is full; otherwise it joins the queue behind what is already there.
+void deliver(connection* c, buffer* b) {
+    if (c->closing) {
+        return;
+    }
+    if (!c->queue.empty()) {
+        if (enqueue(c, b, 0) && !c->want_out) {
+            mark_dirty(c);
+        }
+        return;
+    }
+    const ssize_t n = ::write(c->fd, b->bytes.data(), b->bytes.size());
+    if (n == static_cast<ssize_t>(b->bytes.size())) {
+        return;
+    }
+    if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
         doom(c);
         return;
     }
-    ++f->refs;
-    c->queue.push_back(f);
-    c->queued_bytes += f->bytes.size();
-    mark_dirty(c);
+    if (enqueue(c, b, n < 0 ? 0 : static_cast<std::size_t>(n))) {
+        set_want_out(c, true); // the rest when the socket has room
+    }
 }
 
-frame* make_frame(std::uint8_t opcode, std::string_view payload) {
-    auto* f = new frame;
-    std::string& b = f->bytes;
-    b.reserve(payload.size() + 10);
-    b += static_cast<char>(0x80 | opcode);
-    if (payload.size() < 126) {
-        b += static_cast<char>(payload.size());
-    } else if (payload.size() <= 0xFFFF) {
-        b += static_cast<char>(126);
-        b += static_cast<char>(payload.size() >> 8);
-        b += static_cast<char>(payload.size() & 0xFF);
-    } else {
-        b += static_cast<char>(127);
-        for (int shift = 56; shift >= 0; shift -= 8) {
-            b += static_cast<char>((static_cast<std::uint64_t>(payload.size()) >> shift) & 0xFF);
+/// End of turn: every member of every group published to gets the turn's frames in one write.
+/// (A member that joined during the turn gets all of them: harmless for a yardstick.)
+void hand_out_turn() {
+    for (group* g : turn_groups) {
+        buffer* b = g->turn;
+        g->turn = nullptr;
+        for (connection* member : g->members) {
+            deliver(member, b);
+        }
+        release(b);
+    }
+    turn_groups.clear();
+}
+
+/// One gather write of everything queued (up to IOV_MAX chunks per call).
+void flush(connection* c) {
+    while (!c->queue.empty() && c->fd >= 0) {
+        iovec iov[max_iov];
+        std::size_t count = 0;
+        std::size_t wanted = 0;
+        for (auto it = c->queue.begin(); it != c->queue.end() && count < max_iov; ++it, ++count) {
+            iov[count].iov_base = it->b->bytes.data() + it->offset;
+            iov[count].iov_len = it->b->bytes.size() - it->offset;
+            wanted += iov[count].iov_len;
+        }
+        const ssize_t n = ::writev(c->fd, iov, static_cast<int>(count));
+        if (n < 0) {
+            if (errno == EAGAIN || errno == EWOULDBLOCK) {
+                set_want_out(c, true);
+                return;
+            }
+            if (errno == EINTR) {
+                continue;
+            }
+            doom(c);
+            return;
+        }
+        c->queued_bytes -= static_cast<std::size_t>(n);
+        for (auto written = static_cast<std::size_t>(n); written > 0;) {
+            chunk& head = c->queue.front();
+            const std::size_t left = head.b->bytes.size() - head.offset;
+            if (written < left) {
+                head.offset += written; // a partial write resumes here
+                break;
+            }
+            written -= left;
+            release(head.b);
+            c->queue.pop_front();
+        }
+        if (static_cast<std::size_t>(n) < wanted) {
+            set_want_out(c, true); // the socket is full: wait for EPOLLOUT
+            return;
         }
     }
-    b.append(payload);
-    return f;
-}
-
-void send_alone(connection* c, std::uint8_t opcode, std::string_view payload) {
-    frame* f = make_frame(opcode, payload);
-    f->refs = 1;
-    queue_frame(c, f);
-    release(f);
-}
-
-void publish(connection* from, std::uint8_t opcode, std::string_view payload) {
-    const auto g = groups.find(from->group);
-    if (g == groups.end()) {
-        return;
-    }
-    // Built once; every member gets a reference.
-    frame* f = make_frame(opcode, payload);
-    f->refs = 1;
-    for (connection* member : g->second) {
-        queue_frame(member, f);
-    }
-    release(f);
+    set_want_out(c, false);
 }
 
 void close_connection(connection* c) {
     if (c->fd < 0) {
         return;
     }
-    if (c->member) {
-        auto& members = groups[c->group];
-        members[c->slot] = members.back();
-        members[c->slot]->slot = c->slot;
-        members.pop_back();
-        if (members.empty()) {
-            groups.erase(c->group);
+    if (group* g = c->g) {
+        if (c->member) {
+            g->members[c->slot] = g->members.back();
+            g->members[c->slot]->slot = c->slot;
+            g->members.pop_back();
+            c->member = false;
         }
-        c->member = false;
+        c->g = nullptr;
+        if (--g->users == 0) {
+            groups.erase(std::string(g->name)); // a copy: the key dies with the group
+        }
     }
     ::close(c->fd);
     c->fd = -1;
-    for (frame* f : c->queue) {
-        release(f);
+    for (const chunk& q : c->queue) {
+        release(q.b);
     }
     c->queue.clear();
 }
@@ -222,12 +370,15 @@ bool take_handshake(connection* c) {
         (void)!::write(c->fd, refusal.data(), refusal.size());
         return false;
     }
-    c->group = std::string(path.substr(3));
+    std::string name(path.substr(3));
+    group& g = groups[name];
+    g.name = std::move(name);
+    ++g.users;
+    c->g = &g;
     c->member = path[1] == 'g';
     if (c->member) {
-        auto& members = groups[c->group];
-        c->slot = members.size();
-        members.push_back(c);
+        c->slot = g.members.size();
+        g.members.push_back(c);
     }
     const std::string accept_input = key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
     unsigned char digest[SHA_DIGEST_LENGTH];
@@ -240,9 +391,7 @@ bool take_handshake(connection* c) {
         response += "Sec-WebSocket-Protocol: " + protocol + "\r\n";
     }
     response += "\r\n";
-    frame* f = new frame{std::move(response), 1};
-    queue_frame(c, f);
-    release(f);
+    send_alone(c, response);
     c->upgraded = true;
     c->in.erase(0, end + 4);
     return true;
@@ -292,11 +441,11 @@ bool take_frames(connection* c) {
         const std::string_view body(payload, static_cast<std::size_t>(length));
         switch (opcode) {
         case 0x8:
-            send_alone(c, 0x8, body.substr(0, std::min<std::size_t>(body.size(), 2)));
+            send_frame_alone(c, 0x8, body.substr(0, std::min<std::size_t>(body.size(), 2)));
             doom(c);
             return true;
         case 0x9:
-            send_alone(c, 0xA, body);
+            send_frame_alone(c, 0xA, body);
             break;
         case 0xA:
             break;
@@ -339,72 +488,16 @@ void on_readable(connection* c) {
     }
 }
 
-void set_want_out(connection* c, bool want) {
-    if (c->want_out == want || c->fd < 0) {
-        return;
-    }
-    c->want_out = want;
-    epoll_event ev{};
-    ev.events = want ? (EPOLLIN | EPOLLOUT) : EPOLLIN;
-    ev.data.ptr = c;
-    ::epoll_ctl(epoll_fd, EPOLL_CTL_MOD, c->fd, &ev);
-}
-
-/// One gather write of everything queued (up to IOV_MAX frames per call).
-void flush(connection* c) {
-    while (!c->queue.empty() && c->fd >= 0) {
-        iovec iov[max_iov];
-        std::size_t count = 0;
-        for (auto it = c->queue.begin(); it != c->queue.end() && count < max_iov; ++it, ++count) {
-            const std::size_t skip = count == 0 ? c->head_offset : 0;
-            iov[count].iov_base = (*it)->bytes.data() + skip;
-            iov[count].iov_len = (*it)->bytes.size() - skip;
-        }
-        const ssize_t n = ::writev(c->fd, iov, static_cast<int>(count));
-        if (n < 0) {
-            if (errno == EAGAIN || errno == EWOULDBLOCK) {
-                set_want_out(c, true);
-                return;
-            }
-            if (errno == EINTR) {
-                continue;
-            }
-            doom(c);
-            return;
-        }
-        auto written = static_cast<std::size_t>(n);
-        while (written > 0) {
-            frame* f = c->queue.front();
-            const std::size_t left = f->bytes.size() - c->head_offset;
-            if (written >= left) {
-                written -= left;
-                c->queued_bytes -= f->bytes.size();
-                c->head_offset = 0;
-                c->queue.pop_front();
-                release(f);
-            } else {
-                c->head_offset += written;
-                written = 0;
-            }
-        }
-        if (!c->queue.empty() && c->head_offset > 0) {
-            set_want_out(c, true);
-            return;
-        }
-    }
-    set_want_out(c, false);
-}
-
 } // namespace
 
 int main(int argc, char** argv) {
-    int port = 0;
+    int port = -1;
     for (int i = 1; i + 1 < argc; ++i) {
         if (std::string_view(argv[i]) == "--port") {
             port = std::atoi(argv[i + 1]);
         }
     }
-    if (port <= 0 || port > 65535) {
+    if (port < 0 || port > 65535) {
         std::fprintf(stderr, "usage: hubcast-ceiling --port P\n");
         return 2;
     }
@@ -426,6 +519,9 @@ int main(int argc, char** argv) {
         std::perror("hubcast-ceiling: bind/listen");
         return 1;
     }
+    socklen_t address_size = sizeof address;
+    ::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &address_size);
+    port = ntohs(address.sin_port); // the one taken when asked for 0
     epoll_fd = ::epoll_create1(EPOLL_CLOEXEC);
     epoll_event listen_event{};
     listen_event.events = EPOLLIN;
@@ -472,7 +568,8 @@ int main(int argc, char** argv) {
                 mark_dirty(c);
             }
         }
-        // Corked: one gather write per connection that got anything this turn.
+        hand_out_turn();
+        // Replies, and the members whose queues were not empty: one gather write each.
         for (std::size_t i = 0; i < flush_list.size(); ++i) {
             connection* c = flush_list[i];
             c->dirty = false;

@@ -218,6 +218,7 @@ struct cpu_sample {
     cpu_times cores;
     std::uint64_t server_ticks = 0;
     std::uint64_t self_ticks = 0;
+    std::uint64_t self_cpu_ns = 0;            // CLOCK_PROCESS_CPUTIME_ID: the loadgen's CPU to the nanosecond
     std::vector<std::uint64_t> watched_ticks; // options::watched, in order
     std::optional<redis_counters> redis;
     std::uint64_t at_ns = 0;
@@ -447,6 +448,10 @@ private:
         s.cores = read_cpu_times();
         s.server_ticks = o_.server_pid > 0 ? read_process_ticks(o_.server_pid) : 0;
         s.self_ticks = read_process_ticks(static_cast<int>(::getpid()));
+        timespec cpu{};
+        ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu);
+        s.self_cpu_ns =
+            static_cast<std::uint64_t>(cpu.tv_sec) * 1'000'000'000u + static_cast<std::uint64_t>(cpu.tv_nsec);
         for (const auto& [name, pid] : o_.watched) {
             s.watched_ticks.push_back(read_process_ticks(pid));
         }
@@ -476,7 +481,10 @@ private:
         drain_seconds_ = std::chrono::duration<double>(clock_type::now() - drain_start).count();
     }
 
-    std::string cpu_fields(const cpu_sample& before, const cpu_sample& after) const {
+    /// `deliveries`: those counted over the interval, for the loadgen's own cost per delivery (flow
+    /// scenarios; the connect and idle lines have none).
+    std::string cpu_fields(const cpu_sample& before, const cpu_sample& after,
+                           std::optional<std::uint64_t> deliveries = std::nullopt) const {
         const double seconds = static_cast<double>(after.at_ns - before.at_ns) / 1e9;
         const double hz = ticks_per_second();
         const double server_cpu =
@@ -492,12 +500,23 @@ private:
         const auto memory = o_.server_pid > 0 ? read_process_memory(o_.server_pid) : process_memory{};
         // The loadgen is the bound when its core is saturated and the server's is not.
         const bool loadgen_bound = self_cpu >= 90.0 && server_cpu < 90.0;
+        // The loadgen's own CPU per delivery it counted: what bounds it (one core runs about 1e9 / this
+        // deliveries per second), from the process CPU clock rather than the 10 ms ticks.
+        std::string per_delivery;
+        if (deliveries) {
+            per_delivery =
+                fmt::format(R"("loadgen_ns_per_delivery":{:.1f},)",
+                            *deliveries > 0 ? static_cast<double>(after.self_cpu_ns - before.self_cpu_ns) /
+                                                  static_cast<double>(*deliveries)
+                                            : 0.0);
+        }
         std::string out =
-            fmt::format(R"("server_cpu_pct":{:.1f},"loadgen_cpu_pct":{:.1f},"core_busy_pct":{},)"
+            fmt::format(R"("server_cpu_pct":{:.1f},"loadgen_cpu_pct":{:.1f},{}"core_busy_pct":{},)"
                         R"("server_cpu_s":{:.3f},"loadgen_cpu_s":{:.3f},)"
                         R"("server_rss_kib":{},"server_peak_rss_kib":{},"loadgen_bound":{})",
-                        server_cpu, self_cpu, busy, server_cpu * seconds / 100.0, self_cpu * seconds / 100.0,
-                        memory.rss_kib, memory.peak_rss_kib, loadgen_bound ? "true" : "false");
+                        server_cpu, self_cpu, per_delivery, busy, server_cpu * seconds / 100.0,
+                        self_cpu * seconds / 100.0, memory.rss_kib, memory.peak_rss_kib,
+                        loadgen_bound ? "true" : "false");
         if (!o_.watched.empty() && before.watched_ticks.size() == o_.watched.size() &&
             after.watched_ticks.size() == o_.watched.size()) {
             out += R"(,"watched_cpu_pct":{)";
@@ -567,7 +586,7 @@ private:
             static_cast<double>(delivered_measured_) / seconds, drain_seconds_,
             server_seconds > 0 ? static_cast<double>(delivered_measured_) / server_seconds : 0.0,
             overloaded_ ? "true" : "false", lost_connections_, latency_fields().c_str(),
-            cpu_fields(before_, after_).c_str());
+            cpu_fields(before_, after_, delivered_measured_).c_str());
         std::fflush(stdout);
     }
 
