@@ -583,7 +583,7 @@ def main():
                         extra = (f" {num(r.get('deliveries_per_s'))} | {spread(r)} | {spread(r, 'deliveries_per_server_cpu_s')} |"
                                  if repeated else "")
                         w(f"| {n:,} | {NAMES[s]} |{extra} {num(r.get('deliveries_per_server_cpu_s'))} | {r['server_cpu_pct']:.0f} | "
-                          f"{r['loadgen_cpu_pct']:.0f} | {num(loadgen_ns(r))} | {cores(r)} | {'yes' if r['loadgen_bound'] else 'no'} | "
+                          f"{r['loadgen_cpu_pct']:.0f} | {num(loadgen_ns(r))} | {cores(r)} | {'yes' if loadgen_core_bound(r) else 'no'} | "
                           f"{num(r['lost'])} | {num(r['p99_us'])} |")
             w("")
             w(f"### {p} B payload: latency at 50 % of each server's saturated rate (open loop)\n")
@@ -727,7 +727,7 @@ def main():
         for r in scaling:
             w(f"| {NAMES.get(r['server'], r['server'])} | {r['subscribers']:,} | {r['label'][7:]} | {num(r['deliveries_per_s'])} | "
               f"{num(r.get('deliveries_per_server_cpu_s'))} | {r['server_cpu_pct']:.0f} | {r['loadgen_cpu_pct']:.0f} | {cores(r)} | "
-              f"{'yes' if r['loadgen_bound'] else 'no'} |")
+              f"{'yes' if loadgen_core_bound(r) else 'no'} |")
         w("")
         for n in (1000, 10000):
             one = find(rows, server="hubcast", label="workers1", subscribers=n)
@@ -746,7 +746,7 @@ def main():
         w("|---|---|---|---|---|---|---|")
         for r in storms:
             w(f"| {r['label'][13:]} | {num(r['connects_per_s'])} | {num(per_cpu(r, 'connects_per_s'))} | {r['server_cpu_pct']:.0f} | "
-              f"{r['loadgen_cpu_pct']:.0f} | {cores(r)} | {'yes' if r['loadgen_bound'] else 'no'} |")
+              f"{r['loadgen_cpu_pct']:.0f} | {cores(r)} | {'yes' if loadgen_core_bound(r) else 'no'} |")
         w("")
         one = find(rows, label="storm-workers1")
         two = find(rows, label="storm-workers2")
@@ -790,7 +790,7 @@ def main():
                 cpus = taskset_cpus(r.get("server_command"))
                 w(f"| {name} | {workers} | {','.join(str(c) for c in sorted(cpus)) if cpus else '-'} | {num(r[key])} | "
                   f"{num(per_cpu(r, key))} | {r['server_cpu_pct']:.0f} | {r['loadgen_cpu_pct']:.0f} | {cores(r)} | "
-                  f"{'yes' if r['loadgen_bound'] else 'no'} | {fmt_ratio(ee)}{mark if ee else ''} | "
+                  f"{'yes' if loadgen_core_bound(r) else 'no'} | {fmt_ratio(ee)}{mark if ee else ''} | "
                   f"{fmt_ratio(None if ee is None else 2 * ee)}{mark if ee else ''} |")
             if e is not None:
                 summary.append((f"2 workers on one core vs 1 worker, per server CPU-s (sharding efficiency E; "
@@ -848,7 +848,7 @@ def main():
             r = find(rows, scenario="echo", server=s)
             if r:
                 w(f"| {NAMES[s]} | {num(r['deliveries_per_s'])} | {num(r['p50_us'])} | {num(r['p99_us'])} | "
-                  f"{r['server_cpu_pct']:.0f} | {r['loadgen_cpu_pct']:.0f} | {cores(r)} | {'yes' if r['loadgen_bound'] else 'no'} |")
+                  f"{r['server_cpu_pct']:.0f} | {r['loadgen_cpu_pct']:.0f} | {cores(r)} | {'yes' if loadgen_core_bound(r) else 'no'} |")
         w("")
         h, nt = find(rows, scenario="echo", server="hubcast"), find(rows, scenario="echo", server="nats")
         if h and nt:
