@@ -355,7 +355,7 @@ fi
 
 if wants window; then
     # In a closed loop the window sets the figure: the same fan-out at several windows.
-    windows=(1 4 16 64)
+    windows=(1 4 16 64 256)
     [[ $quick == 1 ]] && windows=(1 16)
     for s in "${servers[@]}"; do
         start_server "$s"
