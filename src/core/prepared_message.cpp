@@ -1,5 +1,7 @@
 #include "core/prepared_message.hpp"
 
+#include <atomic>
+#include <mutex>
 #include <utility>
 
 #include "protocol/json_protocol.hpp"
@@ -30,29 +32,35 @@ std::size_t prepared_message::footprint() const noexcept {
     return sizeof(prepared_message) + 2 * (data_.bytes.size() + names);
 }
 
-const util::shared_bytes& prepared_message::frame(protocol::frame_family family) const {
-    const auto slot = static_cast<std::size_t>(family);
-    // Workers on several threads may ask for the same family at once: call_once makes exactly one
-    // of them encode while the others wait, and publishes the result to all of them; once it is
-    // built, the release store makes it visible to every later acquire load.
-    if (!frame_ready_[slot].load(std::memory_order_acquire)) {
-        std::call_once(once_[slot], [&] {
-            frames_[slot] = encode(family);
-            frame_ready_[slot].store(true, std::memory_order_release);
+namespace {
+
+/// `slot`, built by `build` exactly once however many threads ask at the same time. Workers on
+/// several threads may ask for the same encoding at once: call_once makes exactly one of them
+/// build it while the others wait, and publishes the result to all of them; once it is built, the
+/// release store makes it visible to every later acquire load, which skips call_once entirely.
+template <typename Build>
+const util::shared_bytes& built_once(std::atomic<bool>& ready, std::once_flag& once, util::shared_bytes& slot,
+                                     Build build) {
+    if (!ready.load(std::memory_order_acquire)) {
+        std::call_once(once, [&] {
+            slot = build();
+            ready.store(true, std::memory_order_release);
         });
     }
-    return frames_[slot];
+    return slot;
+}
+
+} // namespace
+
+const util::shared_bytes& prepared_message::frame(protocol::frame_family family) const {
+    const auto slot = static_cast<std::size_t>(family);
+    return built_once(frame_ready_[slot], once_[slot], frames_[slot], [&] { return encode(family); });
 }
 
 const util::shared_bytes& prepared_message::sequenced_body(protocol::frame_family family) const {
     const auto slot = static_cast<std::size_t>(family);
-    if (!sequenced_ready_[slot].load(std::memory_order_acquire)) {
-        std::call_once(sequenced_once_[slot], [&] {
-            sequenced_bodies_[slot] = encode_sequenced_body(family);
-            sequenced_ready_[slot].store(true, std::memory_order_release);
-        });
-    }
-    return sequenced_bodies_[slot];
+    return built_once(sequenced_ready_[slot], sequenced_once_[slot], sequenced_bodies_[slot],
+                      [&] { return encode_sequenced_body(family); });
 }
 
 util::shared_bytes prepared_message::encode_sequenced_body(protocol::frame_family family) const {
