@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "core/shard.hpp"
 #include "protocol/json_protocol.hpp"
 #include "protocol/protobuf_protocol.hpp"
 #include "protocol/sequence_head.hpp"
@@ -29,6 +30,7 @@ invocation_table& connection::invocations() {
 }
 
 send_result connection::deliver(const prepared_message& message, send_deadline deadline, send_origin origin) {
+    shard::deliver_held_sends(); // a message numbered after the held ones it may be one of
     if (closing_) {
         return send_result::dropped;
     }
@@ -155,6 +157,9 @@ send_result connection::send_frame(const util::shared_bytes& frame, send_deadlin
     if (closing_ || !frame || sink_ == nullptr) {
         return send_result::dropped;
     }
+    if (shard::hold_frame_for(*this, frame, deadline)) {
+        return send_result::queued; // behind sends held for the end of the turn that reach it
+    }
     return sink_->send(frame, deadline);
 }
 
@@ -162,6 +167,7 @@ void connection::close(std::uint16_t code, std::string_view reason) {
     if (closing_) {
         return;
     }
+    shard::deliver_held_sends(); // what was sent before the close goes out before it
     set_end_reason(reason);
     // A closed session is never recovered, so what it kept is of no further use.
     unacked_.clear();

@@ -158,6 +158,8 @@ private:
     // Next to sink_: send_frame() reads both for every recipient of a fan-out, so they share a
     // cache line.
     bool closing_ = false;
+    // Frames sent to it wait behind sends the shard holds for the end of the turn (shard::hold_frame_for).
+    bool held_frames_ = false;
     ack_window acks_;
     std::unordered_set<std::string> groups_;
     reliable_buffer unacked_;

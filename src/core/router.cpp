@@ -65,21 +65,27 @@ struct fanout {
     send_deadline deadline = no_deadline;
     send_origin origin; // none on a single node
 
-    delivery_options delivery() const { return delivery_options{filter.get(), deadline, origin}; }
     /// What a shard's task keeps alive: the message and this record (the filter is small).
     std::size_t bytes() const { return message->footprint() + hub.size() + target.size() + skip.bytes(); }
 };
 
-void deliver_to_group(shard& s, const fanout& job) {
-    s.deliver_to_group(job.hub, job.target, *job.message, job.skip, job.delivery());
+using fanout_ptr = std::shared_ptr<const fanout>;
+
+/// The job owns the message and the exclusions, so a shard may hold them to the end of its turn.
+delivery_options delivery_of(const fanout_ptr& job) {
+    return delivery_options{job->filter.get(), job->deadline, job->origin, job};
 }
 
-void deliver_to_user(shard& s, const fanout& job) {
-    s.deliver_to_user(job.hub, job.target, *job.message, job.skip, job.delivery());
+void deliver_to_group(shard& s, const fanout_ptr& job) {
+    s.deliver_to_group(job->hub, job->target, *job->message, job->skip, delivery_of(job));
 }
 
-void deliver_to_all(shard& s, const fanout& job) {
-    s.deliver_to_all(job.hub, *job.message, job.skip, job.delivery());
+void deliver_to_user(shard& s, const fanout_ptr& job) {
+    s.deliver_to_user(job->hub, job->target, *job->message, job->skip, delivery_of(job));
+}
+
+void deliver_to_all(shard& s, const fanout_ptr& job) {
+    s.deliver_to_all(job->hub, *job->message, job->skip, delivery_of(job));
 }
 
 void publish(backplane& other_nodes, send_scope scope, const fanout& job) {
@@ -428,7 +434,7 @@ void router::fan_out_send(backplane* publish_to, send_scope scope, const std::ve
     const auto task = [job, run](shard& s) {
         s.note_processed(job->origin);
         if (!s.drop_if_expired(job->deadline)) {
-            run(s, *job);
+            run(s, job);
         }
     };
     // Other shards get the send before other nodes do, and this thread's own shard last: a shard

@@ -64,6 +64,9 @@ shard::~shard() {
     if (bound() == this) {
         bound() = nullptr;
     }
+    if (holding() == this) {
+        holding() = nullptr; // its members are gone: what it held is dropped with it
+    }
 }
 
 void shard::bind_to_current_thread() {
@@ -79,8 +82,14 @@ shard*& shard::bound() noexcept {
     return current;
 }
 
+shard*& shard::holding() noexcept {
+    thread_local shard* with_held_sends = nullptr;
+    return with_held_sends;
+}
+
 connection& shard::attach(connection_info info, auth::permission_set permissions, connection_sink& sink) {
     assert(!walking_ && "connection_sink must not re-enter the shard");
+    deliver_held_sends();
     auto owned = std::make_unique<connection>(std::move(info), std::move(permissions), sink,
                                               owner_.reliable().limits, &owner_.reliable_stats());
     connection& c = *owned;
@@ -101,6 +110,7 @@ connection& shard::attach(connection_info info, auth::permission_set permissions
 
 void shard::detach(std::string_view connection_id) {
     assert(!walking_ && "connection_sink must not re-enter the shard");
+    deliver_held_sends();
     const auto it = connections_.find(connection_id);
     if (it == connections_.end()) {
         return;
@@ -134,6 +144,7 @@ void shard::detach(std::string_view connection_id) {
 void shard::close(connection& c, std::uint16_t code, std::string_view reason) {
     assert(!walking_ && "connection_sink must not re-enter the shard");
     assert(find(c.id()) == &c && "close runs on the connection's own shard");
+    deliver_held_sends();
     // Forgotten before the transport is told: a REST close answers once this has run, and the
     // caller's next existence check must not find the connection.
     leave_all(c);
@@ -144,6 +155,7 @@ void shard::close(connection& c, std::uint16_t code, std::string_view reason) {
 void shard::park(connection& c, std::chrono::steady_clock::time_point now) {
     assert(!walking_ && "connection_sink must not re-enter the shard");
     assert(find(c.id()) == &c && "park runs on the connection's own shard");
+    deliver_held_sends();
     c.park(now + owner_.reliable().recovery_window);
     parked_.insert(&c);
 }
@@ -151,12 +163,14 @@ void shard::park(connection& c, std::chrono::steady_clock::time_point now) {
 void shard::resume(connection& c, connection_sink& sink) {
     assert(!walking_ && "connection_sink must not re-enter the shard");
     assert(find(c.id()) == &c && "resume runs on the connection's own shard");
+    deliver_held_sends();
     parked_.erase(&c);
     c.resume(sink);
 }
 
 std::size_t shard::expire_parked(std::chrono::steady_clock::time_point now) {
     assert(!walking_ && "connection_sink must not re-enter the shard");
+    deliver_held_sends();
     std::vector<std::string> due;
     for (const connection* c : parked_) {
         if (c->parked_until() && *c->parked_until() <= now) {
@@ -174,6 +188,7 @@ std::size_t shard::expire_parked(std::chrono::steady_clock::time_point now) {
 }
 
 session_snapshot shard::describe(const connection& c, bool whole) const {
+    deliver_held_sends();
     session_snapshot out{.info = c.info_,
                          .groups = {c.groups_.begin(), c.groups_.end()},
                          .permissions = c.permissions_.to_parts(),
@@ -199,6 +214,7 @@ session_snapshot shard::describe(const connection& c, bool whole) const {
 session_snapshot shard::hand_over(connection& c) {
     assert(!walking_ && "connection_sink must not re-enter the shard");
     assert(find(c.id()) == &c && "hand_over runs on the connection's own shard");
+    deliver_held_sends();
     session_snapshot moved = describe(c, true);
     // The session lives on elsewhere: its event handler hears no `disconnected` from here (a
     // channel destroyed without closed() sends nothing), and its half-open transport, if any, is
@@ -257,6 +273,7 @@ bool fits(const session_snapshot& moved, protocol::frame_family family, const re
 
 connection* shard::arrive(const session_snapshot& announced, std::chrono::steady_clock::time_point now) {
     assert(!walking_ && "connection_sink must not re-enter the shard");
+    deliver_held_sends();
     auto permissions = auth::permission_set::from_parts(announced.permissions);
     if (!protocol::is_reliable(announced.info.kind) || !permissions ||
         !router::node_key_of(announced.info.id) || find(announced.info.id) != nullptr) {
@@ -278,6 +295,7 @@ connection* shard::arrive(const session_snapshot& announced, std::chrono::steady
 bool shard::settle_arrival(connection& c, const session_snapshot& moved) {
     assert(!walking_ && "connection_sink must not re-enter the shard");
     assert(find(c.id()) == &c && c.arriving() && "settle_arrival runs once, on the session's own shard");
+    deliver_held_sends();
     if (c.closing()) {
         c.arrival_.reset(); // closed while it arrived (overflowed, or closed by a command)
         return true;
@@ -332,6 +350,7 @@ connection* shard::find(std::string_view connection_id) {
 join_result shard::try_join(connection& c, std::string_view group) {
     assert(!walking_ && "connection_sink must not re-enter the shard");
     assert(find(c.id()) == &c && "join runs on the connection's own shard");
+    deliver_held_sends();
     if (c.closing()) {
         return join_result::closing; // it has been forgotten
     }
@@ -354,6 +373,7 @@ join_result shard::try_join(connection& c, std::string_view group) {
 
 bool shard::leave(connection& c, std::string_view group) {
     assert(!walking_ && "connection_sink must not re-enter the shard");
+    deliver_held_sends();
     const auto it = c.groups_.find(std::string(group));
     if (it == c.groups_.end()) {
         return false;
@@ -365,6 +385,7 @@ bool shard::leave(connection& c, std::string_view group) {
 
 void shard::leave_all(connection& c) {
     assert(!walking_ && "connection_sink must not re-enter the shard");
+    deliver_held_sends();
     for (const std::string& group : c.groups_) {
         unindex_member(c, group);
     }
@@ -412,6 +433,15 @@ void shard::deliver_to_user(std::string_view hub, std::string_view user_id, cons
 
 void shard::deliver_to_members(const member_list& members, const prepared_message& message,
                                const exclusions& skip, const delivery_options& options) {
+    if (may_hold(members, options) && hold(members, message, skip, options)) {
+        return;
+    }
+    deliver_held_sends(); // what was held was sent first
+    deliver_now(members, message, skip, options);
+}
+
+void shard::deliver_now(const member_list& members, const prepared_message& message, const exclusions& skip,
+                        const delivery_options& options) {
     // One frame lookup per family for the whole walk: recipients then cost one pointer copy each
     // (into the sink's queue), never an encode, a lock or an allocation here.
     std::array<const util::shared_bytes*, protocol::frame_family_count> frames{};
@@ -445,6 +475,156 @@ void shard::deliver_to_members(const member_list& members, const prepared_messag
         }
         c->send_frame(*frames[slot], options.deadline);
     }
+}
+
+namespace {
+
+// What one turn may hold before it is delivered early: enough for a window of small messages, and
+// a bound on what a held run keeps alive beyond its mailbox's budget.
+constexpr std::size_t max_held_sends = 256;
+constexpr std::size_t max_held_bytes = 256 * 1024;
+// A member list of one gains nothing from a joined buffer: its frame is already one reference.
+constexpr std::size_t min_members_to_hold = 2;
+
+} // namespace
+
+bool shard::may_hold(const member_list& members, const delivery_options& options) const {
+    return turn_end_ && options.owner && options.filter == nullptr && options.deadline == no_deadline &&
+           members.size() >= min_members_to_hold;
+}
+
+bool shard::hold(const member_list& members, const prepared_message& message, const exclusions& skip,
+                 const delivery_options& options) {
+    if (held_.members != &members || held_.sends.size() >= max_held_sends || held_.bytes >= max_held_bytes) {
+        deliver_held_sends(); // another list's sends (or a full run), on this shard or another of the thread
+    }
+    if (!turn_end_pending_) {
+        const bool deferred = turn_end_([this] {
+            turn_end_pending_ = false;
+            if (holding() == this) {
+                deliver_held_sends();
+            }
+        });
+        if (!deferred) {
+            return false;
+        }
+        turn_end_pending_ = true;
+    }
+    if (held_.members == nullptr) {
+        held_.members = &members;
+        holding() = this;
+    }
+    held_.sends.push_back(held_send{options.owner, &message, &skip, options.origin});
+    held_.bytes += message.footprint();
+    held_.excluding = held_.excluding || !skip.empty();
+    return true;
+}
+
+void shard::deliver_held_sends() {
+    if (shard* s = holding()) {
+        holding() = nullptr; // the walk below writes its frames at once
+        s->deliver_held();
+    }
+}
+
+bool shard::hold_frame_for(connection& c, const util::shared_bytes& frame, send_deadline deadline) {
+    shard* s = holding();
+    if (s == nullptr || !s->held_.members->contains(c)) {
+        return false;
+    }
+    if (s->held_.frames.size() >= max_held_sends) {
+        deliver_held_sends(); // then the frame goes out at once, after them
+        return false;
+    }
+    s->held_.frames.push_back(held_frame{&c, s->held_.sends.size(), frame, deadline});
+    c.held_frames_ = true;
+    return true;
+}
+
+void shard::deliver_held() {
+    held_run& run = held_;
+    if (run.sends.size() == 1 && run.frames.empty()) {
+        const held_send& only = run.sends.front();
+        deliver_now(*run.members, *only.message, *only.skip, delivery_options{.origin = only.origin});
+    } else {
+        struct walk_guard {
+            bool& walking;
+            ~walk_guard() { walking = false; }
+        } guard{walking_};
+        walking_ = true;
+        std::array<util::shared_bytes, protocol::frame_family_count> joined{};
+        std::array<bool, protocol::frame_family_count> joined_built{};
+        for (const member& m : *run.members) {
+            connection* c = m.conn;
+            const bool excluded_from_some =
+                run.excluding && std::any_of(run.sends.begin(), run.sends.end(),
+                                             [c](const held_send& s) { return s.skip->contains(c->id()); });
+            if (m.reliable || c->held_frames_ || excluded_from_some) {
+                deliver_held_one_by_one(m, run);
+                continue;
+            }
+            const auto slot = static_cast<std::size_t>(m.family);
+            if (!joined_built[slot]) {
+                joined[slot] = joined_frames(m.family, run);
+                joined_built[slot] = true;
+            }
+            c->send_frame(joined[slot]);
+        }
+    }
+    run.members = nullptr;
+    run.sends.clear();
+    run.frames.clear();
+    run.bytes = 0;
+    run.excluding = false;
+}
+
+void shard::deliver_held_one_by_one(const member& m, const held_run& run) {
+    connection* c = m.conn;
+    const bool with_frames = c->held_frames_;
+    c->held_frames_ = false;
+    const auto frames_after = [&](std::size_t sends) {
+        if (!with_frames) {
+            return;
+        }
+        for (const held_frame& f : run.frames) {
+            if (f.conn == c && f.after == sends) {
+                c->send_frame(f.frame, f.deadline);
+            }
+        }
+    };
+    for (std::size_t i = 0; i < run.sends.size(); ++i) {
+        frames_after(i);
+        const held_send& send = run.sends[i];
+        if (send.skip->contains(c->id())) {
+            continue;
+        }
+        if (m.reliable) {
+            c->deliver(*send.message, no_deadline, send.origin);
+        } else {
+            c->send_frame(send.message->frame(m.family));
+        }
+    }
+    frames_after(run.sends.size());
+}
+
+util::shared_bytes shard::joined_frames(protocol::frame_family family, const held_run& run) const {
+    std::size_t total = 0;
+    for (const held_send& send : run.sends) {
+        if (const auto& frame = send.message->frame(family)) {
+            total += frame->size();
+        }
+    }
+    if (total == 0) {
+        return nullptr; // no held send has a frame for this family: nothing to send
+    }
+    std::string bytes;
+    bytes.reserve(total);
+    for (const held_send& send : run.sends) {
+        if (const auto& frame = send.message->frame(family)) {
+            bytes += *frame;
+        }
+    }
+    return util::make_shared_bytes(std::move(bytes));
 }
 
 bool shard::drop_if_expired(send_deadline deadline) {

@@ -42,6 +42,11 @@ struct delivery_options {
     const connection_filter* filter = nullptr;
     send_deadline deadline = no_deadline;
     send_origin origin; ///< none on a single node
+    /// Keeps the message and the exclusions alive after the call returns. With it, a send with no
+    /// filter and no deadline may be held until the end of the worker's loop turn and delivered
+    /// together with the sends after it to the same members (shard::set_turn_end); without it, the
+    /// send is delivered before the call returns.
+    std::shared_ptr<const void> owner;
 };
 
 /// One member of a group, as ListConnectionsInGroup reports it.
@@ -75,6 +80,21 @@ public:
     /// Marks the calling thread as this shard's worker (router::current_shard() then returns it).
     /// A thread serves at most one shard: binding again replaces the previous binding.
     void bind_to_current_thread();
+
+    /// Runs a task once the handler running now on this shard's worker has returned, before the
+    /// worker writes to its sockets; false when it cannot (not called on the worker's thread).
+    using turn_end_hook = std::function<bool(std::function<void()>)>;
+    /// Lets this shard hold sends to one member list during a loop turn and deliver them together
+    /// at its end (docs/architecture.md section 4, "Sends per turn"). Unset, every send is
+    /// delivered at once.
+    void set_turn_end(turn_end_hook hook) { turn_end_ = std::move(hook); }
+    /// Delivers now whatever a shard of the calling thread holds for the end of the turn. Called
+    /// before anything that must come after those sends: a frame or a close for one of their
+    /// recipients, a membership change, a session's state read or handed over.
+    static void deliver_held_sends();
+    /// A frame for `c` sent while sends that reach `c` are held: queued behind them, in order,
+    /// and true; false when nothing held reaches `c` (the caller writes it at once).
+    static bool hold_frame_for(connection& c, const util::shared_bytes& frame, send_deadline deadline);
     /// Undoes bind_to_current_thread() for the calling thread (a worker leaving its loop, a test
     /// driving several shards from one thread).
     static void unbind_current_thread() noexcept;
@@ -207,6 +227,7 @@ private:
         bool erase(connection& c);
         bool empty() const noexcept { return members_.empty(); }
         std::size_t size() const noexcept { return members_.size(); }
+        bool contains(const connection& c) const { return slots_.contains(&c); }
         auto begin() const noexcept { return members_.begin(); }
         auto end() const noexcept { return members_.end(); }
 
@@ -224,6 +245,48 @@ private:
 
     void deliver_to_members(const member_list& members, const prepared_message& message,
                             const exclusions& skip, const delivery_options& options);
+    void deliver_now(const member_list& members, const prepared_message& message, const exclusions& skip,
+                     const delivery_options& options);
+
+    // Sends per turn: consecutive sends to one member list within a turn of the worker's loop are
+    // held and then given to each member that receives all of them as one buffer, so that a
+    // member costs one queued frame per turn instead of one per message (design section 4).
+
+    /// One held send.
+    struct held_send {
+        std::shared_ptr<const void> owner; // keeps `message` and `skip` alive
+        const prepared_message* message;
+        const exclusions* skip;
+        send_origin origin;
+    };
+    /// A frame sent to a member while sends were held (an ack, a system message): it goes out
+    /// after the first `after` held sends, as it would have without holding.
+    struct held_frame {
+        connection* conn;
+        std::size_t after;
+        util::shared_bytes frame;
+        send_deadline deadline;
+    };
+    struct held_run {
+        const member_list* members = nullptr; // null: nothing held
+        std::vector<held_send> sends;
+        std::vector<held_frame> frames;
+        std::size_t bytes = 0;
+        bool excluding = false; // some held send excludes connections
+    };
+    /// Whether this send may wait for the end of the turn.
+    bool may_hold(const member_list& members, const delivery_options& options) const;
+    /// Adds the send to the held run (starting one); false when the turn's end cannot be reached.
+    bool hold(const member_list& members, const prepared_message& message, const exclusions& skip,
+              const delivery_options& options);
+    void deliver_held();
+    /// The held sends for one member that cannot take them as one buffer, one by one, with the
+    /// frames held for it in between.
+    void deliver_held_one_by_one(const member& m, const held_run& run);
+    /// The frames of every held send for `family`, one after the other (null when none has one).
+    util::shared_bytes joined_frames(protocol::frame_family family, const held_run& run) const;
+    /// The shard of the calling thread that holds sends, if any.
+    static shard*& holding() noexcept;
     /// Makes `c`'s groups exactly `groups` (sorted): an arriving session's final memberships.
     void adopt_groups(connection& c, const std::vector<std::string>& groups);
     /// Removes `c` from the local index of `group` and from the registry; c.groups_ is the caller's.
@@ -248,6 +311,9 @@ private:
     std::size_t expired_sends_ = 0;
     stream_watermarks watermarks_; // empty on a single node
     bool handing_over_ = false;    // hand_over() is detaching: the session moves on, it does not end
+    turn_end_hook turn_end_;
+    bool turn_end_pending_ = false; // a task to deliver the held run waits for the turn's end
+    held_run held_;
 };
 
 } // namespace hubcast::core

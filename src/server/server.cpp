@@ -213,6 +213,7 @@ void start_workers(serving_parts& parts, transport::worker_pool& workers) {
         auto& shard = parts.router.shard_at(i);
         auto& context = workers.context(i);
         shard.inbox().set_wake([&shard, &context] { wake_shard(context, shard); });
+        hold_sends_to_turn_end(context, shard);
         executors.emplace_back(context.get_executor());
     }
     parts.webhooks.start(executors);

@@ -1,5 +1,8 @@
 #include "server/shard_wakes.hpp"
 
+#include <functional>
+#include <utility>
+
 #include <boost/asio/post.hpp>
 
 #include "transport/worker_io.hpp"
@@ -18,6 +21,17 @@ void post_drain(asio::io_context& context, core::shard& shard) {
 
 void bind_shard_wakes_to_current_thread(asio::io_context& own) {
     transport::worker_io::bind_to_current_thread(own);
+}
+
+void hold_sends_to_turn_end(asio::io_context& shard_context, core::shard& shard) {
+    shard.set_turn_end([&shard_context](std::function<void()> task) {
+        auto* const here = transport::worker_io::current();
+        if (here == nullptr || !here->runs(shard_context)) {
+            return false;
+        }
+        here->defer(std::move(task));
+        return true;
+    });
 }
 
 void wake_shard(asio::io_context& shard_context, core::shard& shard) {

@@ -20,4 +20,8 @@ void wake_shard(boost::asio::io_context& shard_context, core::shard& shard);
 /// is and what waits for the end of its turn).
 void bind_shard_wakes_to_current_thread(boost::asio::io_context& own);
 
+/// Lets `shard` hold sends until the end of its worker's loop turn (core::shard::set_turn_end):
+/// they are delivered by work deferred to that turn's end, before its sessions flush.
+void hold_sends_to_turn_end(boost::asio::io_context& shard_context, core::shard& shard);
+
 } // namespace hubcast::server

@@ -64,15 +64,17 @@ void worker_io::end_turn_soon() {
 
 void worker_io::end_turn() {
     end_posted_ = false;
-    // Deferred work and flushes can defer or list again (a wake-up, a failed write closes, a close
-    // queues a frame): those go to the next task, so this one only runs what was there before it
-    // started. Deferred work first: it wakes other workers, which then run alongside the writes.
+    // Deferred work first: it wakes other workers, which then run alongside the writes, and it
+    // delivers the sends held for the turn's end (core::shard::set_turn_end), whose sessions must
+    // flush in this pass. Work deferred while it runs, and sessions listed while they flush (a
+    // failed write closes, a close queues a frame), go to the next task, so this one only runs
+    // what was there before it started.
     running_.swap(deferred_);
-    flushing_.swap(listed_);
     for (const auto& task : running_) {
         task();
     }
     running_.clear();
+    flushing_.swap(listed_);
     for (const auto& session : flushing_) {
         session->flush_from_list();
     }

@@ -49,8 +49,8 @@ public:
     /// Lists `session` for the flush at the end of this turn of the loop.
     void request_flush(std::shared_ptr<ws_session> session);
     /// Runs `task` on this loop once the handler running now has returned, at the end of this turn,
-    /// before the listed sessions flush. Work deferred while deferred work runs waits for the next
-    /// turn. Call it on this loop's thread.
+    /// before the listed sessions flush (sessions the task itself lists included). Work deferred
+    /// while deferred work runs waits for the next turn. Call it on this loop's thread.
     void defer(std::function<void()> task);
 
 private:
