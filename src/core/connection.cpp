@@ -64,6 +64,35 @@ send_result connection::deliver(const prepared_message& message, send_deadline d
     return sink_->send_sequenced(family, sequence_id, body, deadline);
 }
 
+send_result connection::deliver_joined(std::span<const prepared_message* const> messages) {
+    const protocol::frame_family family = protocol::family_of(info_.kind);
+    std::size_t most = 0;
+    for (const prepared_message* message : messages) {
+        if (const auto& body = message->sequenced_body(family)) {
+            most += protocol::sequence_head::max_size + body->size();
+        }
+    }
+    if (most == 0) {
+        return send_result::dropped; // raw has no reliable form: nothing to number
+    }
+    std::string frames;
+    frames.reserve(most);
+    for (const prepared_message* message : messages) {
+        const util::shared_bytes& body = message->sequenced_body(family);
+        if (!body) {
+            continue;
+        }
+        const protocol::sequence_head head(family, unacked_.next_sequence_id(), body->size());
+        if (!unacked_.push(body, head.size(), no_deadline)) {
+            overflow();
+            return send_result::dropped;
+        }
+        frames += head.bytes();
+        frames += *body;
+    }
+    return sink_->send(util::make_shared_bytes(std::move(frames)));
+}
+
 bool connection::keep(util::shared_bytes body, send_deadline deadline) {
     const std::size_t head_size = protocol::sequence_head::size_of(protocol::family_of(info_.kind),
                                                                    unacked_.next_sequence_id(), body->size());

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_set>
@@ -73,6 +74,10 @@ public:
     /// message with its `origin` instead, unnumbered, until the arrival settles (shard::settle_arrival).
     send_result deliver(const prepared_message& message, send_deadline deadline = no_deadline,
                         send_origin origin = {});
+    /// A reliable connection with a transport, neither closing nor arriving: numbers and keeps each
+    /// of `messages` as deliver() does and queues their frames joined in one buffer of its own, so
+    /// that the transport writes one piece for all of them (the sends a shard held for a turn).
+    send_result deliver_joined(std::span<const prepared_message* const> messages);
     /// Queues an already-framed message (acks, system messages, pongs). Not numbered, not kept:
     /// dropped while the connection has no transport.
     send_result send_frame(const util::shared_bytes& frame, send_deadline deadline = no_deadline);

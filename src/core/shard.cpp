@@ -515,6 +515,7 @@ bool shard::hold(const member_list& members, const prepared_message& message, co
         holding() = this;
     }
     held_.sends.push_back(held_send{options.owner, &message, &skip, options.origin});
+    held_.messages.push_back(&message);
     held_.bytes += message.footprint();
     held_.excluding = held_.excluding || !skip.empty();
     return true;
@@ -559,8 +560,18 @@ void shard::deliver_held() {
             const bool excluded_from_some =
                 run.excluding && std::any_of(run.sends.begin(), run.sends.end(),
                                              [c](const held_send& s) { return s.skip->contains(c->id()); });
-            if (m.reliable || c->held_frames_ || excluded_from_some) {
+            if (c->held_frames_ || excluded_from_some) {
                 deliver_held_one_by_one(m, run);
+                continue;
+            }
+            if (m.reliable) {
+                // Numbered for this session alone, so joined per member: still one piece per turn
+                // for the transport instead of two per message (bench/analysis.md, "Sends per turn").
+                if (c->has_transport() && !c->closing() && !c->arriving()) {
+                    c->deliver_joined(run.messages);
+                } else {
+                    deliver_held_one_by_one(m, run);
+                }
                 continue;
             }
             const auto slot = static_cast<std::size_t>(m.family);
@@ -573,6 +584,7 @@ void shard::deliver_held() {
     }
     run.members = nullptr;
     run.sends.clear();
+    run.messages.clear();
     run.frames.clear();
     run.bytes = 0;
     run.excluding = false;

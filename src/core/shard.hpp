@@ -270,6 +270,7 @@ private:
     struct held_run {
         const member_list* members = nullptr; // null: nothing held
         std::vector<held_send> sends;
+        std::vector<const prepared_message*> messages; // the sends' messages, in order
         std::vector<held_frame> frames;
         std::size_t bytes = 0;
         bool excluding = false; // some held send excludes connections

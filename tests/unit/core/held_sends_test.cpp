@@ -14,6 +14,7 @@
 #include "core/connection_filter.hpp"
 #include "core/router.hpp"
 #include "core/shard.hpp"
+#include "protocol/sequence_head.hpp"
 #include "recording_sink.hpp"
 
 namespace hubcast::core {
@@ -166,20 +167,56 @@ TEST_F(HeldSendsTest, AnExcludedMemberGetsTheOthersOneByOneInOrder) {
     EXPECT_EQ(*sink(1).frames[0], joined(sends));
 }
 
-TEST_F(HeldSendsTest, ReliableMembersNumberEachHeldSendInOrder) {
+TEST_F(HeldSendsTest, AReliableMemberGetsItsOwnNumberedFramesJoinedInOneBuffer) {
     add("g");
-    add("g", subprotocol_kind::json_reliable);
+    connection& reliable = add("g", subprotocol_kind::json_reliable);
     const std::vector<send> sends{make("g", "a"), make("g", "b")};
     for (const send& s : sends) {
         deliver("g", s);
     }
     end_turn();
-    ASSERT_EQ(sink(1).sequenced.size(), 2u);
-    EXPECT_EQ(sink(1).sequenced[0].sequence_id, 1u);
-    EXPECT_EQ(sink(1).sequenced[0].body, sends[0].message->sequenced_body(frame_family::json));
-    EXPECT_EQ(sink(1).sequenced[1].sequence_id, 2u);
-    EXPECT_EQ(sink(1).sequenced[1].body, sends[1].message->sequenced_body(frame_family::json));
+    std::string expected;
+    for (std::uint64_t id = 1; id <= 2; ++id) {
+        const auto& body = sends[id - 1].message->sequenced_body(frame_family::json);
+        expected += protocol::sequence_head(frame_family::json, id, body->size()).bytes();
+        expected += *body;
+    }
+    ASSERT_EQ(sink(1).frames.size(), 1u);
+    EXPECT_EQ(*sink(1).frames[0], expected);
+    ASSERT_EQ(reliable.unacked().size(), 2u) << "each message kept for a recovery, as one by one";
+    EXPECT_EQ(reliable.unacked().unacked()[0].sequence_id, 1u);
+    EXPECT_EQ(reliable.unacked().unacked()[0].body, sends[0].message->sequenced_body(frame_family::json));
+    EXPECT_EQ(reliable.unacked().unacked()[1].sequence_id, 2u);
+    EXPECT_EQ(reliable.unacked().unacked().back().body, sends[1].message->sequenced_body(frame_family::json));
     EXPECT_EQ(*sink(0).frames.at(0), joined(sends));
+}
+
+TEST_F(HeldSendsTest, AnExcludedReliableMemberNumbersOnlyWhatReachesIt) {
+    connection& publisher = add("g", subprotocol_kind::json_reliable);
+    add("g");
+    const std::vector<send> sends{make("g", "a"), make("g", "b"), make("g", "c")};
+    sends[0].skip->no_echo_connection = publisher.id();
+    for (const send& s : sends) {
+        deliver("g", s);
+    }
+    end_turn();
+    ASSERT_EQ(sink(0).sequenced.size(), 2u);
+    EXPECT_EQ(sink(0).sequenced[0].sequence_id, 1u);
+    EXPECT_EQ(sink(0).sequenced[0].body, sends[1].message->sequenced_body(frame_family::json));
+    EXPECT_EQ(sink(0).sequenced[1].sequence_id, 2u);
+    EXPECT_EQ(sink(0).sequenced[1].body, sends[2].message->sequenced_body(frame_family::json));
+}
+
+TEST_F(HeldSendsTest, AParkedReliableMemberKeepsTheHeldSendsForItsRecovery) {
+    add("g");
+    connection& parked = add("g", subprotocol_kind::json_reliable);
+    shard_.park(parked, std::chrono::steady_clock::now());
+    deliver("g", make("g", "a"));
+    deliver("g", make("g", "b"));
+    end_turn();
+    EXPECT_TRUE(sink(1).frames.empty());
+    ASSERT_EQ(parked.unacked().size(), 2u);
+    EXPECT_EQ(parked.unacked().unacked().back().sequence_id, 2u);
 }
 
 TEST_F(HeldSendsTest, AFrameForAMemberWaitsBetweenTheSendsItCameBetween) {
