@@ -32,7 +32,8 @@ SERVERS = ["hubcast", "nats", "mosquitto", "ceiling"]
 DATA_DIR = "."  # gnuplot data files go to the result directory, not into docs/
 NAMES = {"hubcast": "hubcast", "nats": "NATS (ws)", "mosquitto": "Mosquitto (ws)", "ceiling": "ceiling"}
 # The sections of bench/run.sh (BENCH_ONLY), in its order.
-SECTIONS = ["micro", "fanout", "window", "reliable", "scaling", "rooms", "echo", "connect", "idle", "rest", "scaleout"]
+SECTIONS = ["micro", "fanout", "window", "reliable", "scaling", "rooms", "echo", "events", "connect", "idle", "rest",
+            "scaleout"]
 META_KEYS = ("commit", "source", "date", "kernel", "cores", "cpu", "memory_gib", "nofile_hard", "nats", "mosquitto",
              "redis", "quick", "repeat", "priority")
 
@@ -855,6 +856,32 @@ def main():
             summary.append(("echo messages/s ≥ NATS's", f"{num(h['deliveries_per_s'])} vs {num(nt['deliveries_per_s'])}",
                             ratio(h["deliveries_per_s"], nt["deliveries_per_s"]), 1.0, False))
         w(commands_block(echo))
+
+    # ---------------------------------------------------------------------------------------------
+    events = [r for r in rows if r.get("scenario") == "events"]
+    if events:
+        w("## Event-handler round trip\n")
+        w("100 clients send user events (`\"type\":\"event\"` with an ackId), each keeping W in flight; "
+          "hubcast posts each to the hub's event handler as a CloudEvents webhook and acks the client "
+          "once the handler has answered. The handler is Debian's nginx answering 204 at once, one "
+          "process on core 1 beside the loadgen. A round trip is counted when its ack (success) "
+          "arrives. Bound: the cell's busiest process; a handler or loadgen above 90 % is the bound "
+          "and the cell says so.\n")
+        w("| window per client | events/s (min-max) | per server CPU-s | p50 µs | p99 µs | server CPU % | "
+          "loadgen CPU % | handler CPU % | core 0/1 busy % | bound |")
+        w("|---|---|---|---|---|---|---|---|---|---|")
+        for r in sorted(events, key=lambda r: r["window"]):
+            handler = r.get("watched_cpu_pct", {}).get("handler", 0.0)
+            bound = ("handler" if handler > 90 else "loadgen" if loadgen_core_bound(r)
+                     else "server" if r["server_cpu_pct"] > 90 else "none (closed loop)")
+            w(f"| {r['window']} | {num(r['deliveries_per_s'])}{spread(r, brackets=True)} | "
+              f"{num(r['deliveries_per_server_cpu_s'])} | {num(r['p50_us'])} | {num(r['p99_us'])} | "
+              f"{r['server_cpu_pct']:.0f} | {r['loadgen_cpu_pct']:.0f} | {handler:.0f} | {cores(r)} | {bound} |")
+        w("")
+        best = max(events, key=lambda r: r["deliveries_per_s"])
+        summary.append(("event-handler round trips/s on one worker ≥ 50,000", num(best["deliveries_per_s"]),
+                        best["deliveries_per_s"] / 50000, 1.0, False))
+        w(commands_block(events))
 
     # ---------------------------------------------------------------------------------------------
     storm = [r for r in rows if r.get("scenario") == "connect"]

@@ -30,14 +30,14 @@
 # Why this pinning, and what it can and cannot show: bench/README.md, "Scale-out".
 #
 # Environment: BENCH_PRIORITY, BENCH_BUILD_DIR (default build-bench), BENCH_ONLY (space-separated subset of:
-# micro fanout window reliable scaling rooms echo connect idle rest scaleout), BENCH_QUICK=1 (short runs, to try the
+# micro fanout window reliable scaling rooms echo events connect idle rest scaleout), BENCH_QUICK=1 (short runs, to try the
 # harness), BENCH_REPORT=0 (skip rewriting docs/benchmarks.md), BENCH_REPEAT (saturation runs per
 # fan-out and window-sweep cell, default 3, 1 with BENCH_QUICK=1; report.py keeps the median).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${BENCH_BUILD_DIR:-$root/build-bench}
-all_sections="micro fanout window reliable scaling rooms echo connect idle rest scaleout"
+all_sections="micro fanout window reliable scaling rooms echo events connect idle rest scaleout"
 only=${BENCH_ONLY:-$all_sections}
 quick=${BENCH_QUICK:-0}
 source_mode=${BENCH_SOURCE:-head}
@@ -101,6 +101,7 @@ take_port port_nats
 take_port port_mqtt_ws
 take_port port_mqtt
 take_port port_ceiling
+take_port port_handler
 take_port port_node_a
 take_port port_node_b
 take_port port_redis
@@ -193,6 +194,12 @@ start_server() { # name [workers [cpus]]
         server_cmd="taskset -c $cpus $build/hubcast --listen 127.0.0.1:$port_hubcast --access-key $key --workers $workers --log-level warn"
         $server_cmd >>"$raw/hubcast.out" 2>>"$raw/hubcast.log" &
         ;;
+    hubcast-events)
+        # The hub's user events go to the nginx handler of the events section.
+        server_port=$port_hubcast adapter=hubcast
+        server_cmd="taskset -c $cpus $build/hubcast --listen 127.0.0.1:$port_hubcast --access-key $key --workers $workers --log-level warn --config $raw/handler-hub.toml"
+        $server_cmd >>"$raw/hubcast.out" 2>>"$raw/hubcast.log" &
+        ;;
     nats)
         server_port=$port_nats_ws adapter=nats
         server_cmd="GOMAXPROCS=$workers taskset -c $cpus nats-server -c $raw/nats.conf"
@@ -259,7 +266,15 @@ stop_readers() {
     done
     reader_pids=()
 }
-trap 'stop_server; stop_cluster; stop_readers; stop_redis; restore_priority' EXIT
+handler_pid=0
+stop_handler() {
+    if ((handler_pid > 0)); then
+        kill -TERM "$handler_pid" 2>/dev/null || true
+        wait "$handler_pid" 2>/dev/null || true
+        handler_pid=0
+    fi
+}
+trap 'stop_server; stop_cluster; stop_readers; stop_redis; stop_handler; restore_priority' EXIT
 
 # Adds the exact commands, the load average and the fields of $run_extra (a JSON object, e.g. the
 # repeat number) to each JSON line on stdin, appends the lines to results.jsonl and prints them.
@@ -449,6 +464,33 @@ if wants echo; then
         lg window1 --scenario echo --connections 1000 --window 1 --payload 64 "${timing[@]}" >/dev/null
         stop_server
     done
+fi
+
+if wants events; then
+    # The event-handler round trip: a client `event` with an ackId -> the CloudEvents webhook ->
+    # the handler's answer -> the client's ack. The handler is Debian's nginx answering 204 at once
+    # (bench/scripts/conf/handler-nginx.conf.in), one process (no master) on core 1 beside the
+    # loadgen, its CPU reported as `watched_cpu_pct.handler` so that a handler-bound cell shows.
+    handler_dir=$raw/handler
+    mkdir -p "$handler_dir"
+    sed -e "s|@DIR@|$handler_dir|g" -e "s|@PORT@|$port_handler|g" \
+        "$root/bench/scripts/conf/handler-nginx.conf.in" >"$handler_dir/nginx.conf"
+    sed -e "s|@PORT@|$port_handler|g" "$root/bench/scripts/conf/handler-hub.toml.in" >"$raw/handler-hub.toml"
+    taskset -c 1 /usr/sbin/nginx -e "$handler_dir/error.log" -p "$handler_dir" -c "$handler_dir/nginx.conf" \
+        -g 'master_process off;' >>"$handler_dir/nginx.out" 2>&1 &
+    handler_pid=$!
+    wait_port "$port_handler"
+    start_server hubcast-events
+    record_load events-hubcast
+    event_windows=(1 4 16)
+    [[ $quick == 1 ]] && event_windows=(4)
+    for wnd in "${event_windows[@]}"; do
+        log "events: 100 clients, window $wnd per client, handler nginx, $repeat run(s)"
+        saturate "events-w$wnd" --scenario events --connections 100 --window "$wnd" --payload 64 \
+            --watch-pid "handler=$handler_pid" "${timing[@]}" >/dev/null
+    done
+    stop_server
+    stop_handler
 fi
 
 if wants connect; then

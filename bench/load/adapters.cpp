@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstring>
 #include <ctime>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -144,6 +145,9 @@ public:
     void on_open(client& c) override { c.reliable = is_reliable(c.spec()); }
 
     void on_payload(client& c, std::string_view payload) override {
+        if (settings_.events && report_event_ack(c, payload)) {
+            return;
+        }
         if (report_marker(c, marker_, payload)) {
             if (c.reliable) {
                 acknowledge(c, payload);
@@ -157,9 +161,20 @@ public:
 
     void publish(client& c, std::string_view group, std::string_view payload) override {
         std::string& body = scratch_;
-        body.assign(R"({"type":"sendToGroup","group":")");
-        body += group;
-        body += R"(","dataType":"text","data":")";
+        if (settings_.events) {
+            // The ackId is the marker's sequence: the ack carries nothing else to time it by.
+            std::uint64_t sent_ns = 0;
+            std::uint32_t sequence = 0;
+            parse_marker_at(payload, 0, sent_ns, sequence);
+            event_sent_ns_[sequence & event_ring_mask] = sent_ns;
+            body.assign(R"({"type":"event","event":"bench","ackId":)");
+            body += std::to_string(sequence);
+        } else {
+            body.assign(R"({"type":"sendToGroup","group":")");
+            body += group;
+            body += '"';
+        }
+        body += R"(,"dataType":"text","data":")";
         body += payload;
         body += "\"}";
         c.send_frame(0x1, body);
@@ -204,10 +219,33 @@ private:
         c.acked_ns = now;
     }
 
+    /// An event's ack (`{"type":"ack","ackId":N,"success":true}`): its round trip is delivered. A
+    /// failed ack (the handler refused or timed out) is not, so the run reports it as lost.
+    bool report_event_ack(client& c, std::string_view payload) {
+        constexpr std::string_view prefix = R"({"type":"ack","ackId":)";
+        if (!payload.starts_with(prefix)) {
+            return false;
+        }
+        std::uint64_t id = 0;
+        std::size_t i = prefix.size();
+        for (; i < payload.size() && payload[i] >= '0' && payload[i] <= '9'; ++i) {
+            id = id * 10 + static_cast<std::uint64_t>(payload[i] - '0');
+        }
+        if (payload.substr(i).starts_with(R"(,"success":true)")) {
+            c.events().on_delivery(c, event_sent_ns_[id & event_ring_mask], static_cast<std::uint32_t>(id));
+        }
+        return true;
+    }
+
+    // When each event in flight was sent, by ackId; the loadgen's window keeps far fewer than this
+    // in flight, so an entry is never overwritten before its ack.
+    static constexpr std::size_t event_ring_mask = (1U << 20) - 1;
     hubcast_settings settings_;
     auth::access_keys keys_;
     std::string scratch_;
     marker_reader marker_;
+    std::vector<std::uint64_t> event_sent_ns_ =
+        std::vector<std::uint64_t>(settings_.events ? event_ring_mask + 1 : 0);
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -43,6 +43,10 @@ struct hubcast_settings {
     /// The share of subscribers (0 to 1, spread evenly over the indexes) on
     /// `json.reliable.webpubsub.azure.v1`, acknowledging as reliable_ack_policy says.
     double reliable_share = 0;
+    /// Each publish is a user event (`"type":"event"`, the marker in its data, an ackId) that goes
+    /// to the hub's event handler; its delivery is the ack the client gets once the handler has
+    /// answered (the event-handler round trip). Off: publishes are sendToGroup messages.
+    bool events = false;
 };
 
 /// When a reliable subscriber sends its cumulative `sequenceAck`. @azure/web-pubsub-client acks

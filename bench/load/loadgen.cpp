@@ -64,7 +64,7 @@ struct options {
     std::string server = "hubcast"; // hubcast | nats | mqtt | ceiling
     double reliable_share = 0;      // hubcast: share of subscribers on the reliable JSON subprotocol
     std::uint16_t port = 0;
-    std::string scenario = "fanout"; // fanout | rooms | echo | connect | idle | probe
+    std::string scenario = "fanout"; // fanout | rooms | echo | events | connect | idle | probe | rest
     std::size_t subscribers = 1000;  // fanout
     std::size_t connections = 1000;  // rooms, echo, connect, probe
     std::size_t group_size = 10;     // rooms
@@ -98,6 +98,8 @@ struct options {
         "  scenarios: fanout (--subscribers N --payload B --window W | --rate R)\n"
         "             rooms (--connections N --group-size G --rate R)\n"
         "             echo (--connections N --window W)\n"
+        "             events (hubcast: --connections N --window W; user events to the hub's event\n"
+        "             handler, each delivered when its ack arrives)\n"
         "             connect (--connections N --connect-concurrency C)\n"
         "             idle (--levels 1000,5000,... [--hold S])   probe (--connections N [--hold S])\n"
         "  hubcast: --reliable-share F (0-1: share of subscribers on json.reliable, acking)\n"
@@ -241,8 +243,8 @@ public:
         if (o_.scenario == "rooms") {
             return run_rooms();
         }
-        if (o_.scenario == "echo") {
-            return run_echo();
+        if (o_.scenario == "echo" || o_.scenario == "events") {
+            return run_echo(); // events: the same closed loop, the adapter sends events instead
         }
         if (o_.scenario == "connect") {
             return run_connect();
@@ -934,7 +936,11 @@ std::unique_ptr<protocol_adapter> make_adapter(const options& o) {
         if (o.access_key.empty()) {
             usage("hubcast needs --access-key (tokens are minted from it)");
         }
-        return make_hubcast_adapter(hubcast_settings{o.access_key, o.hub, o.reliable_share});
+        return make_hubcast_adapter(
+            hubcast_settings{o.access_key, o.hub, o.reliable_share, o.scenario == "events"});
+    }
+    if (o.scenario == "events") {
+        usage("the events scenario is hubcast's (user events to an event handler)");
     }
     if (o.server == "nats") {
         return make_nats_adapter();
