@@ -64,26 +64,24 @@ send_result connection::deliver(const prepared_message& message, send_deadline d
     return sink_->send_sequenced(family, sequence_id, body, deadline);
 }
 
-send_result connection::deliver_joined(std::span<const prepared_message* const> messages) {
+send_result connection::deliver_joined(std::span<const util::shared_bytes> bodies,
+                                       const std::shared_ptr<const void>& owner) {
     const protocol::frame_family family = protocol::family_of(info_.kind);
     std::size_t most = 0;
-    for (const prepared_message* message : messages) {
-        if (const auto& body = message->sequenced_body(family)) {
-            most += protocol::sequence_head::max_size + body->size();
-        }
+    for (const util::shared_bytes& body : bodies) {
+        most += body ? protocol::sequence_head::max_size + body->size() : 0;
     }
     if (most == 0) {
         return send_result::dropped; // raw has no reliable form: nothing to number
     }
     std::string frames;
     frames.reserve(most);
-    for (const prepared_message* message : messages) {
-        const util::shared_bytes& body = message->sequenced_body(family);
+    for (const util::shared_bytes& body : bodies) {
         if (!body) {
             continue;
         }
         const protocol::sequence_head head(family, unacked_.next_sequence_id(), body->size());
-        if (!unacked_.push(body, head.size(), no_deadline)) {
+        if (!unacked_.push_owned(*body, head.size(), owner)) {
             overflow();
             return send_result::dropped;
         }
@@ -175,7 +173,8 @@ void connection::replay_unacked() {
     // Spec 5.5: every unacknowledged message, in order and with its original id, before any new
     // traffic; the client drops the ones it had already received.
     for (const auto& entry : unacked_.unacked()) {
-        sink_->send_sequenced(protocol::family_of(info_.kind), entry.sequence_id, entry.body, entry.deadline);
+        sink_->send_sequenced(protocol::family_of(info_.kind), entry.sequence_id, unacked_.body_of(entry),
+                              entry.deadline);
     }
 }
 

@@ -75,9 +75,11 @@ public:
     send_result deliver(const prepared_message& message, send_deadline deadline = no_deadline,
                         send_origin origin = {});
     /// A reliable connection with a transport, neither closing nor arriving: numbers and keeps each
-    /// of `messages` as deliver() does and queues their frames joined in one buffer of its own, so
-    /// that the transport writes one piece for all of them (the sends a shard held for a turn).
-    send_result deliver_joined(std::span<const prepared_message* const> messages);
+    /// of `bodies` (sequenced bodies of this connection's family, kept alive by `owner`) as
+    /// deliver() does and queues their frames joined in one buffer of its own, so that the
+    /// transport writes one piece for all of them (the sends a shard held for a turn).
+    send_result deliver_joined(std::span<const util::shared_bytes> bodies,
+                               const std::shared_ptr<const void>& owner);
     /// Queues an already-framed message (acks, system messages, pongs). Not numbered, not kept:
     /// dropped while the connection has no transport.
     send_result send_frame(const util::shared_bytes& frame, send_deadline deadline = no_deadline);

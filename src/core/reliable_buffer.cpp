@@ -1,22 +1,52 @@
 #include "core/reliable_buffer.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 #include <utility>
 
 namespace hubcast::core {
 
-bool reliable_buffer::push(util::shared_bytes body, std::size_t head_size, send_deadline deadline) {
-    const std::size_t size = head_size + body->size();
+bool reliable_buffer::keep(const std::string& body, std::size_t head_size, send_deadline deadline) {
+    const std::size_t size = head_size + body.size();
     if (this->size() >= limits_.max_messages || size > limits_.max_bytes - bytes_) {
         return false;
     }
     if (!entries_) {
         entries_.emplace();
+        owners_.emplace();
     }
-    entries_->push_back(entry{next_id_, std::move(body), deadline, static_cast<std::uint32_t>(head_size)});
+    entries_->push_back(entry{next_id_, &body, deadline, static_cast<std::uint32_t>(head_size)});
     bytes_ += size;
     ++next_id_;
     return true;
+}
+
+bool reliable_buffer::push(util::shared_bytes body, std::size_t head_size, send_deadline deadline) {
+    if (!keep(*body, head_size, deadline)) {
+        return false;
+    }
+    owners_->push_back(owner_run{next_id_ - 1, std::move(body)});
+    return true;
+}
+
+bool reliable_buffer::push_owned(const std::string& body, std::size_t head_size,
+                                 const std::shared_ptr<const void>& owner) {
+    if (!keep(body, head_size, no_deadline)) {
+        return false;
+    }
+    if (!owners_->empty() && owners_->back().owner == owner) {
+        owners_->back().last_id = next_id_ - 1; // the same owner as the message before: no new reference
+    } else {
+        owners_->push_back(owner_run{next_id_ - 1, owner});
+    }
+    return true;
+}
+
+util::shared_bytes reliable_buffer::body_of(const entry& e) const {
+    const auto covering =
+        std::lower_bound(owners_->begin(), owners_->end(), e.sequence_id,
+                         [](const owner_run& run, std::uint64_t id) { return run.last_id < id; });
+    return util::shared_bytes(covering->owner, e.body); // shares the owner, points at the body
 }
 
 std::size_t reliable_buffer::acknowledge(std::uint64_t sequence_id) {
@@ -28,6 +58,9 @@ std::size_t reliable_buffer::acknowledge(std::uint64_t sequence_id) {
         bytes_ -= entries_->front().size();
         entries_->pop_front();
         ++released;
+    }
+    while (!owners_->empty() && owners_->front().last_id <= sequence_id) {
+        owners_->pop_front();
     }
     return released;
 }
@@ -47,6 +80,7 @@ void reliable_buffer::start_at(std::uint64_t next_id) {
 
 void reliable_buffer::clear() noexcept {
     entries_.reset();
+    owners_.reset();
     bytes_ = 0;
 }
 

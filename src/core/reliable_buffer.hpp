@@ -3,7 +3,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <optional>
+#include <string>
 
 #include "core/connection_sink.hpp"
 #include "util/shared_bytes.hpp"
@@ -21,12 +23,15 @@ struct reliable_limits {
 /// Each entry is the id and the `body` shared by every reliable recipient of the message: the
 /// rest of the frame, its protocol::sequence_head, is rebuilt from the id when the message is
 /// (re)sent, so holding a message costs this session an entry and nothing on the heap of its own.
+/// The bodies are kept alive by owners held beside the entries, one per run of consecutive
+/// messages with the same owner: a turn's sends kept by one owner cost this session one reference
+/// count, not one atomic increment and decrement per message (bench/analysis.md, "Sends per turn").
 /// Owned by one connection; not thread-safe.
 class reliable_buffer {
 public:
     struct entry {
         std::uint64_t sequence_id;
-        util::shared_bytes body;
+        const std::string* body; ///< alive while the entry is (body_of() shares it)
         send_deadline deadline;  ///< a replay after it is dropped by the transport, as the first send
         std::uint32_t head_size; ///< the sequence head's bytes, counted under the byte limit
         std::size_t size() const noexcept { return head_size + body->size(); }
@@ -43,6 +48,13 @@ public:
     /// and advances the id. Returns false, keeping nothing and not advancing, when the message
     /// would pass either limit: the session has overflowed and must end for good.
     bool push(util::shared_bytes body, std::size_t head_size, send_deadline deadline = no_deadline);
+    /// push() of a body that `owner` keeps alive (with no deadline): consecutive pushes with the
+    /// same owner hold it once.
+    bool push_owned(const std::string& body, std::size_t head_size, const std::shared_ptr<const void>& owner);
+
+    /// The body of `e`, one of unacked(), as shared bytes (sharing its owner): what a replay queues
+    /// or a session moving to another node takes along.
+    util::shared_bytes body_of(const entry& e) const;
 
     /// A cumulative `sequenceAck` (spec 5.2): releases every message with an id up to
     /// `sequence_id`; an id above the last one sent releases all of them. 0 and stale ids release
@@ -68,6 +80,14 @@ private:
     // Engaged on the first push: libstdc++'s deque allocates a ~0.5 KB node when constructed, and
     // every connection has a buffer though only reliable ones ever fill it.
     std::optional<std::deque<entry>> entries_;
+    /// What keeps the bodies of entries alive, oldest first: an owner keeps every body of the
+    /// entries up to `last_id` since the previous owner's last_id.
+    struct owner_run {
+        std::uint64_t last_id;
+        std::shared_ptr<const void> owner;
+    };
+    std::optional<std::deque<owner_run>> owners_;
+    bool keep(const std::string& body, std::size_t head_size, send_deadline deadline);
     std::size_t bytes_ = 0;
     std::uint64_t next_id_ = 1;
 };

@@ -201,7 +201,7 @@ session_snapshot shard::describe(const connection& c, bool whole) const {
     std::sort(out.groups.begin(), out.groups.end());
     if (whole) {
         for (const auto& entry : c.unacked_.unacked()) {
-            out.unacked.push_back({entry.sequence_id, entry.body, entry.deadline});
+            out.unacked.push_back({entry.sequence_id, c.unacked_.body_of(entry), entry.deadline});
         }
         out.processed = watermarks_;
         if (c.events_) {
@@ -515,7 +515,6 @@ bool shard::hold(const member_list& members, const prepared_message& message, co
         holding() = this;
     }
     held_.sends.push_back(held_send{options.owner, &message, &skip, options.origin});
-    held_.messages.push_back(&message);
     held_.bytes += message.footprint();
     held_.excluding = held_.excluding || !skip.empty();
     return true;
@@ -555,6 +554,9 @@ void shard::deliver_held() {
         walking_ = true;
         std::array<util::shared_bytes, protocol::frame_family_count> joined{};
         std::array<bool, protocol::frame_family_count> joined_built{};
+        // Per family, the held sends' sequenced bodies, kept by one owner for every reliable member.
+        std::array<const std::vector<util::shared_bytes>*, protocol::frame_family_count> bodies{};
+        std::array<std::shared_ptr<const void>, protocol::frame_family_count> bodies_owner{};
         for (const member& m : *run.members) {
             connection* c = m.conn;
             const bool excluded_from_some =
@@ -568,7 +570,13 @@ void shard::deliver_held() {
                 // Numbered for this session alone, so joined per member: still one piece per turn
                 // for the transport instead of two per message (bench/analysis.md, "Sends per turn").
                 if (c->has_transport() && !c->closing() && !c->arriving()) {
-                    c->deliver_joined(run.messages);
+                    const auto slot = static_cast<std::size_t>(m.family);
+                    if (bodies[slot] == nullptr) {
+                        auto made = sequenced_bodies(m.family, run);
+                        bodies[slot] = made.get();
+                        bodies_owner[slot] = std::move(made);
+                    }
+                    c->deliver_joined(*bodies[slot], bodies_owner[slot]);
                 } else {
                     deliver_held_one_by_one(m, run);
                 }
@@ -584,7 +592,6 @@ void shard::deliver_held() {
     }
     run.members = nullptr;
     run.sends.clear();
-    run.messages.clear();
     run.frames.clear();
     run.bytes = 0;
     run.excluding = false;
@@ -617,6 +624,16 @@ void shard::deliver_held_one_by_one(const member& m, const held_run& run) {
         }
     }
     frames_after(run.sends.size());
+}
+
+std::shared_ptr<const std::vector<util::shared_bytes>> shard::sequenced_bodies(protocol::frame_family family,
+                                                                               const held_run& run) {
+    auto bodies = std::make_shared<std::vector<util::shared_bytes>>();
+    bodies->reserve(run.sends.size());
+    for (const held_send& send : run.sends) {
+        bodies->push_back(send.message->sequenced_body(family));
+    }
+    return bodies;
 }
 
 util::shared_bytes shard::joined_frames(protocol::frame_family family, const held_run& run) const {

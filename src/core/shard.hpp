@@ -270,7 +270,6 @@ private:
     struct held_run {
         const member_list* members = nullptr; // null: nothing held
         std::vector<held_send> sends;
-        std::vector<const prepared_message*> messages; // the sends' messages, in order
         std::vector<held_frame> frames;
         std::size_t bytes = 0;
         bool excluding = false; // some held send excludes connections
@@ -284,6 +283,9 @@ private:
     /// The held sends for one member that cannot take them as one buffer, one by one, with the
     /// frames held for it in between.
     void deliver_held_one_by_one(const member& m, const held_run& run);
+    /// The sequenced bodies of every held send for `family`, in order (null where none).
+    static std::shared_ptr<const std::vector<util::shared_bytes>>
+    sequenced_bodies(protocol::frame_family family, const held_run& run);
     /// The frames of every held send for `family`, one after the other (null when none has one).
     util::shared_bytes joined_frames(protocol::frame_family family, const held_run& run) const;
     /// The shard of the calling thread that holds sends, if any.

@@ -185,9 +185,11 @@ TEST_F(HeldSendsTest, AReliableMemberGetsItsOwnNumberedFramesJoinedInOneBuffer) 
     EXPECT_EQ(*sink(1).frames[0], expected);
     ASSERT_EQ(reliable.unacked().size(), 2u) << "each message kept for a recovery, as one by one";
     EXPECT_EQ(reliable.unacked().unacked()[0].sequence_id, 1u);
-    EXPECT_EQ(reliable.unacked().unacked()[0].body, sends[0].message->sequenced_body(frame_family::json));
+    EXPECT_EQ(reliable.unacked().unacked()[0].body,
+              sends[0].message->sequenced_body(frame_family::json).get());
     EXPECT_EQ(reliable.unacked().unacked()[1].sequence_id, 2u);
-    EXPECT_EQ(reliable.unacked().unacked().back().body, sends[1].message->sequenced_body(frame_family::json));
+    EXPECT_EQ(reliable.unacked().unacked().back().body,
+              sends[1].message->sequenced_body(frame_family::json).get());
     EXPECT_EQ(*sink(0).frames.at(0), joined(sends));
 }
 

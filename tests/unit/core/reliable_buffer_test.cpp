@@ -1,5 +1,7 @@
+#include <memory>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -82,7 +84,8 @@ TEST(ReliableBuffer, KeepsWhatItWasGiven) {
     ASSERT_EQ(buffer.size(), 1u);
     EXPECT_EQ(buffer.unacked().front().sequence_id, 1u);
     EXPECT_EQ(buffer.unacked().front().size(), 10u) << "the head counts";
-    EXPECT_EQ(buffer.unacked().front().body, body) << "the shared body, not a copy";
+    EXPECT_EQ(buffer.unacked().front().body, body.get()) << "the shared body, not a copy";
+    EXPECT_EQ(buffer.body_of(buffer.unacked().front()), body);
     EXPECT_EQ(buffer.unacked().front().deadline, deadline);
 }
 
@@ -110,6 +113,51 @@ TEST(ReliableBuffer, StartAtIsRefusedWhileMessagesAreHeldOrForIdZero) {
     EXPECT_THROW(buffer.start_at(0), std::logic_error);
     ASSERT_TRUE(buffer.push(bytes(1), 1));
     EXPECT_THROW(buffer.start_at(5), std::logic_error);
+}
+
+// A turn's messages kept by one owner (shard::deliver_held) hold it once, until the last of them
+// is acknowledged.
+TEST(ReliableBuffer, MessagesOfOneOwnerHoldItOnceUntilTheLastIsAcknowledged) {
+    reliable_buffer buffer;
+    auto bodies = std::make_shared<std::vector<std::string>>(std::vector<std::string>{"aa", "bbb", "c"});
+    const std::weak_ptr<const void> watch = bodies;
+    std::shared_ptr<const void> owner = bodies;
+    for (const std::string& body : *bodies) {
+        EXPECT_TRUE(buffer.push_owned(body, 2, owner));
+    }
+    EXPECT_EQ(watch.use_count(), 3) << "`bodies`, `owner` and one for all three messages";
+    EXPECT_EQ(buffer.bytes(), 12u);
+    EXPECT_EQ(*buffer.body_of(buffer.unacked()[1]), "bbb");
+    bodies.reset();
+    owner.reset();
+    EXPECT_EQ(buffer.acknowledge(2), 2u);
+    ASSERT_FALSE(watch.expired()) << "message 3 still needs its body";
+    EXPECT_EQ(*buffer.unacked().front().body, "c");
+    EXPECT_EQ(buffer.acknowledge(3), 1u);
+    EXPECT_TRUE(watch.expired());
+}
+
+TEST(ReliableBuffer, EachBodyIsSharedWithTheOwnerThatKeepsIt) {
+    reliable_buffer buffer;
+    const auto first = bytes(3);
+    auto run = std::make_shared<std::vector<std::string>>(std::vector<std::string>{"x", "y"});
+    const auto last = bytes(4);
+    buffer.push(first, 1);
+    buffer.push_owned((*run)[0], 1, run);
+    buffer.push_owned((*run)[1], 1, run);
+    buffer.push(last, 1);
+    const auto& entries = buffer.unacked();
+    ASSERT_EQ(entries.size(), 4u);
+    EXPECT_EQ(buffer.body_of(entries[0]), first);
+    EXPECT_EQ(buffer.body_of(entries[1]).get(), &(*run)[0]);
+    EXPECT_EQ(buffer.body_of(entries[2]).get(), &(*run)[1]);
+    EXPECT_EQ(buffer.body_of(entries[3]), last);
+    const std::weak_ptr<const void> watch = run;
+    run.reset();
+    const auto shared = buffer.body_of(entries[2]);
+    buffer.clear();
+    EXPECT_FALSE(watch.expired()) << "a shared body keeps its owner after the buffer forgot it";
+    EXPECT_EQ(*shared, "y");
 }
 
 } // namespace
