@@ -12,9 +12,10 @@
 #
 # callgrind counts instructions, not seconds, so the figures are repeatable on a busy machine.
 # Collection is switched on only once every client is connected (fanout) and off before shutdown;
-# the calls that queue a frame on one recipient (ws_session::send; in the ceiling, which does no
-# work per recipient and message, the calls to publish times the subscribers),
-# counted from the raw callgrind file, give the deliveries, hence instructions per delivery. callgrind sees user
+# the calls that handle one published message (hubcast's router::send_to_group, the ceiling's
+# publish) times the subscribers, counted from the raw callgrind file, give the deliveries, hence
+# instructions per delivery (neither server makes a call per delivery: both hand a member a turn's
+# messages at once). callgrind sees user
 # space only: the kernel's share (writev, epoll, TCP) is not in these counts. hubcast runs with one worker on core 0, the loadgen on core 1,
 # loopback only. Output: build-bench/profile/<scenario>-<time>/ (raw files and top-N tables).
 set -euo pipefail
@@ -95,9 +96,11 @@ fanout | ceiling | connect)
     else
         server=("$hubcast" --listen 127.0.0.1:$port --access-key $key --workers 1 --log-level warn)
         adapter=hubcast
-        # once per recipient: send for a whole frame, send_sequenced for a reliable member's
-        count_function=hubcast::transport::ws_session::send,hubcast::transport::ws_session::send_sequenced
-        per_call=1
+        # once per published message, as for the ceiling: hubcast too hands a turn's messages to a
+        # member at once (docs/architecture.md section 4, "Sends per turn"), so no call is made once
+        # per delivery; every subscriber gets each message (the publisher is no member)
+        count_function=hubcast::core::router::send_to_group
+        per_call=${count:-1000}
     fi
     taskset -c 0 valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$out/callgrind.out" \
         "${server[@]}" >"$out/server.out" 2>"$out/server.err" &

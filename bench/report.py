@@ -638,15 +638,23 @@ def main():
             w("Each cell is the run with the median deliveries/s of several back-to-back runs (as in the "
               "fan-out tables); in square brackets the min–max deliveries/s of those runs.\n")
         windows = sorted({r["window"] for r in sweep})
-        w("| window | " + " | ".join(NAMES[s] for s in SERVERS) + " | hubcast / NATS | hubcast / ceiling |")
-        w("|---|" + "---|" * (len(SERVERS) + 2))
+        w("| window | " + " | ".join(NAMES[s] for s in SERVERS) +
+          " | hubcast / NATS | hubcast / ceiling | per CPU-s: hubcast / ceiling |")
+        w("|---|" + "---|" * (len(SERVERS) + 3))
         for wnd in windows:
             rs = {s: find(rows, scenario="fanout", label=f"window{wnd}", server=s) for s in SERVERS}
             cells = [f"{num(get(rs[s], 'deliveries_per_s'))} ({num(get(rs[s], 'deliveries_per_server_cpu_s'))})"
                      f"{spread(rs[s], brackets=True)}" for s in SERVERS]
+            cpu_ratio = ratio(get(rs["hubcast"], "deliveries_per_server_cpu_s"),
+                              get(rs["ceiling"], "deliveries_per_server_cpu_s"))
             w(f"| {wnd} | " + " | ".join(cells) +
               f" | {fmt_ratio(ratio(get(rs['hubcast'], 'deliveries_per_s'), get(rs['nats'], 'deliveries_per_s')))}"
-              f" | {fmt_ratio(ratio(get(rs['hubcast'], 'deliveries_per_s'), get(rs['ceiling'], 'deliveries_per_s')), True)} |")
+              f" | {fmt_ratio(ratio(get(rs['hubcast'], 'deliveries_per_s'), get(rs['ceiling'], 'deliveries_per_s')), True)}"
+              f" | {fmt_ratio(cpu_ratio, True)} |")
+            if wnd in (64, 256) and rs["hubcast"] and rs["ceiling"]:
+                summary.append((f"fan-out 1,000 x 64 B, window {wnd}: ≥ 70 % of the ceiling per server CPU-s",
+                                f"{num(get(rs['hubcast'], 'deliveries_per_server_cpu_s'))} vs "
+                                f"{num(get(rs['ceiling'], 'deliveries_per_server_cpu_s'))}", cpu_ratio, 0.7, True))
         w("")
         w("The loadgen's own cost in the same runs: its CPU ns per delivery and, in brackets, how busy its "
           "core (core 1) was; a cell at ≥ 90 % is marked loadgen-bound and shows the loadgen's limit, not "
@@ -657,6 +665,34 @@ def main():
             w(f"| {wnd} | " + " | ".join(loadgen_cell(find(rows, scenario="fanout", label=f"window{wnd}", server=s))
                                         for s in SERVERS) + " |")
         w("")
+        sized = sorted({(r["subscribers"], r["payload"], r["window"]) for r in sweep
+                        if r.get("label", "").endswith(("-n10000", "-p1024"))})
+        if sized:
+            w("At the sizes the fan-out targets name (10,000 × 64 B and 1,000 × 1 KiB at windows 64 and 256), "
+              "the same way; the last columns compare per server CPU-s, which holds when a cell is "
+              "loadgen-bound (marked *lb*).\n")
+            w("| subscribers × payload | window | " + " | ".join(NAMES[s] for s in SERVERS) +
+              " | hubcast / NATS | hubcast / ceiling | per CPU-s: hubcast / ceiling |")
+            w("|---|---|" + "---|" * (len(SERVERS) + 3))
+            for n, payload, wnd in sized:
+                label = f"window{wnd}-n10000" if n == 10000 else f"window{wnd}-p1024"
+                rs = {s: find(rows, scenario="fanout", label=label, server=s) for s in SERVERS}
+                cells = [f"{num(get(rs[s], 'deliveries_per_s'))} ({num(get(rs[s], 'deliveries_per_server_cpu_s'))})"
+                         f"{' *lb*' if rs[s] and loadgen_core_bound(rs[s]) else ''}" for s in SERVERS]
+                cpu_ratio = ratio(get(rs["hubcast"], "deliveries_per_server_cpu_s"),
+                                get(rs["ceiling"], "deliveries_per_server_cpu_s"))
+                raw = ratio(get(rs["hubcast"], "deliveries_per_s"), get(rs["ceiling"], "deliveries_per_s"))
+                to_nats = ratio(get(rs["hubcast"], "deliveries_per_s"), get(rs["nats"], "deliveries_per_s"))
+                w(f"| {n:,} × {payload} B | {wnd} | " + " | ".join(cells) +
+                  f" | {fmt_ratio(to_nats)} | {fmt_ratio(raw, True)} | {fmt_ratio(cpu_ratio, True)} |")
+                goal = 0.8 if payload == 1024 else 0.7
+                summary.append((f"fan-out {n:,} x {payload} B, window {wnd}: ≥ {goal * 100:.0f} % of the ceiling per server CPU-s",
+                                f"{num(get(rs['hubcast'], 'deliveries_per_server_cpu_s'))} vs "
+                                f"{num(get(rs['ceiling'], 'deliveries_per_server_cpu_s'))}", cpu_ratio, goal, True))
+                summary.append((f"fan-out {n:,} x {payload} B, window {wnd}: ≥ 2x NATS deliveries/s",
+                                f"{num(get(rs['hubcast'], 'deliveries_per_s'))} vs {num(get(rs['nats'], 'deliveries_per_s'))}",
+                                to_nats, 2.0, False))
+            w("")
         w(commands_block(sweep))
 
     # ---------------------------------------------------------------------------------------------

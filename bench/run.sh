@@ -371,13 +371,23 @@ fi
 if wants window; then
     # In a closed loop the window sets the figure: the same fan-out at several windows.
     windows=(1 4 16 64 256)
-    [[ $quick == 1 ]] && windows=(1 16)
+    target_windows=(64 256)
+    [[ $quick == 1 ]] && windows=(1 16) && target_windows=(64)
     for s in "${servers[@]}"; do
         start_server "$s"
         record_load "window-$s"
         for wnd in "${windows[@]}"; do
             log "window sweep $s: 1,000 subscribers, 64 B, window $wnd, $repeat run(s)"
             saturate "window$wnd" --scenario fanout --subscribers 1000 --payload 64 --window "$wnd" "${timing[@]}" >/dev/null
+        done
+        # The sizes of the fan-out targets at the windows they name: 10,000 x 64 B and 1,000 x 1 KiB.
+        for wnd in "${target_windows[@]}"; do
+            log "window sweep $s: 10,000 subscribers, 64 B, window $wnd, $repeat run(s)"
+            saturate "window$wnd-n10000" --scenario fanout --subscribers 10000 --payload 64 --window "$wnd" \
+                "${timing[@]}" >/dev/null
+            log "window sweep $s: 1,000 subscribers, 1 KiB, window $wnd, $repeat run(s)"
+            saturate "window$wnd-p1024" --scenario fanout --subscribers 1000 --payload 1024 --window "$wnd" \
+                "${timing[@]}" >/dev/null
         done
         stop_server
     done
