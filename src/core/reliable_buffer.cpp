@@ -11,11 +11,10 @@ bool reliable_buffer::keep(const std::string& body, std::size_t head_size, send_
     if (this->size() >= limits_.max_messages || size > limits_.max_bytes - bytes_) {
         return false;
     }
-    if (!entries_) {
-        entries_.emplace();
-        owners_.emplace();
+    if (!held_) {
+        held_ = std::make_unique<held>();
     }
-    entries_->push_back(entry{next_id_, &body, deadline, static_cast<std::uint32_t>(head_size)});
+    held_->entries.push_back(entry{next_id_, &body, deadline, static_cast<std::uint32_t>(head_size)});
     bytes_ += size;
     ++next_id_;
     return true;
@@ -25,7 +24,7 @@ bool reliable_buffer::push(util::shared_bytes body, std::size_t head_size, send_
     if (!keep(*body, head_size, deadline)) {
         return false;
     }
-    owners_->push_back(owner_run{next_id_ - 1, std::move(body)});
+    held_->owners.push_back(owner_run{next_id_ - 1, std::move(body)});
     return true;
 }
 
@@ -34,40 +33,44 @@ bool reliable_buffer::push_owned(const std::string& body, std::size_t head_size,
     if (!keep(body, head_size, no_deadline)) {
         return false;
     }
-    if (!owners_->empty() && owners_->back().owner == owner) {
-        owners_->back().last_id = next_id_ - 1; // the same owner as the message before: no new reference
+    auto& owners = held_->owners;
+    if (!owners.empty() && owners.back().owner == owner) {
+        owners.back().last_id = next_id_ - 1; // the same owner as the message before: no new reference
     } else {
-        owners_->push_back(owner_run{next_id_ - 1, owner});
+        owners.push_back(owner_run{next_id_ - 1, owner});
     }
     return true;
 }
 
 util::shared_bytes reliable_buffer::body_of(const entry& e) const {
+    const auto& owners = held_->owners;
     const auto covering =
-        std::lower_bound(owners_->begin(), owners_->end(), e.sequence_id,
+        std::lower_bound(owners.begin(), owners.end(), e.sequence_id,
                          [](const owner_run& run, std::uint64_t id) { return run.last_id < id; });
     return util::shared_bytes(covering->owner, e.body); // shares the owner, points at the body
 }
 
 std::size_t reliable_buffer::acknowledge(std::uint64_t sequence_id) {
     std::size_t released = 0;
-    if (!entries_) {
+    if (!held_) {
         return released;
     }
-    while (!entries_->empty() && entries_->front().sequence_id <= sequence_id) {
-        bytes_ -= entries_->front().size();
-        entries_->pop_front();
+    auto& entries = held_->entries;
+    while (!entries.empty() && entries.front().sequence_id <= sequence_id) {
+        bytes_ -= entries.front().size();
+        entries.pop_front();
         ++released;
     }
-    while (!owners_->empty() && owners_->front().last_id <= sequence_id) {
-        owners_->pop_front();
+    auto& owners = held_->owners;
+    while (!owners.empty() && owners.front().last_id <= sequence_id) {
+        owners.pop_front();
     }
     return released;
 }
 
 const std::deque<reliable_buffer::entry>& reliable_buffer::unacked() const noexcept {
     static const std::deque<entry> none;
-    return entries_ ? *entries_ : none;
+    return held_ ? held_->entries : none;
 }
 
 void reliable_buffer::start_at(std::uint64_t next_id) {
@@ -79,8 +82,7 @@ void reliable_buffer::start_at(std::uint64_t next_id) {
 }
 
 void reliable_buffer::clear() noexcept {
-    entries_.reset();
-    owners_.reset();
+    held_.reset();
     bytes_ = 0;
 }
 

@@ -4,7 +4,6 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
-#include <optional>
 #include <string>
 
 #include "core/connection_sink.hpp"
@@ -63,7 +62,7 @@ public:
 
     /// The unacknowledged messages, oldest first: what a recovery replays, in this order.
     const std::deque<entry>& unacked() const noexcept;
-    std::size_t size() const noexcept { return entries_ ? entries_->size() : 0; }
+    std::size_t size() const noexcept { return held_ ? held_->entries.size() : 0; }
     /// The frame bytes held (heads and bodies counted whole, as the client would receive them).
     std::size_t bytes() const noexcept { return bytes_; }
     const reliable_limits& limits() const noexcept { return limits_; }
@@ -76,18 +75,22 @@ public:
     void clear() noexcept;
 
 private:
-    reliable_limits limits_;
-    // Engaged on the first push: libstdc++'s deque allocates a ~0.5 KB node when constructed, and
-    // every connection has a buffer though only reliable ones ever fill it.
-    std::optional<std::deque<entry>> entries_;
     /// What keeps the bodies of entries alive, oldest first: an owner keeps every body of the
     /// entries up to `last_id` since the previous owner's last_id.
     struct owner_run {
         std::uint64_t last_id;
         std::shared_ptr<const void> owner;
     };
-    std::optional<std::deque<owner_run>> owners_;
+    struct held {
+        std::deque<entry> entries;
+        std::deque<owner_run> owners;
+    };
     bool keep(const std::string& body, std::size_t head_size, send_deadline deadline);
+
+    reliable_limits limits_;
+    // Made on the first push: libstdc++'s deque allocates a ~0.5 KB node when constructed and is
+    // 80 bytes itself, and every connection has a buffer though only reliable ones ever fill it.
+    std::unique_ptr<held> held_;
     std::size_t bytes_ = 0;
     std::uint64_t next_id_ = 1;
 };
