@@ -1038,7 +1038,7 @@ def main():
 
     # ---------------------------------------------------------------------------------------------
     if summary:
-        head = ["## Targets of issue 6\n",
+        head = ["## Targets (issues 6 and 13)\n",
                 "Ratios from the runs above (same run, same machine). `met` compares the ratio with the "
                 "target; read it with the bound columns of the tables: where the loadgen was the bound the "
                 "raw figure measures the loadgen."

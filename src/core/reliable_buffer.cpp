@@ -47,7 +47,7 @@ util::shared_bytes reliable_buffer::body_of(const entry& e) const {
     const auto covering =
         std::lower_bound(owners.begin(), owners.end(), e.sequence_id,
                          [](const owner_run& run, std::uint64_t id) { return run.last_id < id; });
-    return util::shared_bytes(covering->owner, e.body); // shares the owner, points at the body
+    return {covering->owner, e.body}; // shares the owner, points at the body
 }
 
 std::size_t reliable_buffer::acknowledge(std::uint64_t sequence_id) {

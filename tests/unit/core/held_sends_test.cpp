@@ -24,7 +24,6 @@ using protocol::data_type;
 using protocol::frame_family;
 using protocol::message_data;
 using protocol::subprotocol_kind;
-using testing::json_of;
 using testing::recording_sink;
 
 class HeldSendsTest : public ::testing::Test {
