@@ -920,7 +920,8 @@ def main():
         w(commands_block(events))
 
     # ---------------------------------------------------------------------------------------------
-    storm = [r for r in rows if r.get("scenario") == "connect"]
+    # The storm-workers* lines are the scaling section's: only "storm" belongs here.
+    storm = [r for r in rows if r.get("scenario") == "connect" and r.get("label") == "storm"]
     if storm:
         w("## Connect storm\n")
         w("N new connections, at most 256 handshakes outstanding, timed from the first connect until the "
@@ -930,13 +931,13 @@ def main():
         w("| server | connections | ready | failed | seconds | connections/s | per server CPU-s | server CPU % | loadgen CPU % | core 0/1 busy % |")
         w("|---|---|---|---|---|---|---|---|---|---|")
         for s in SERVERS:
-            r = find(rows, scenario="connect", server=s)
+            r = find(rows, scenario="connect", label="storm", server=s)
             if r:
                 w(f"| {NAMES[s]} | {num(r['connections'])} | {num(r['ready'])} | {num(r['failed'])} | {r['connect_s']:.2f} | "
                   f"{num(r['connects_per_s'])} | {num(per_cpu(r, 'connects_per_s'))} | {r['server_cpu_pct']:.0f} | "
                   f"{r['loadgen_cpu_pct']:.0f} | {cores(r)} |")
         w("")
-        h = find(rows, scenario="connect", server="hubcast")
+        h = find(rows, scenario="connect", label="storm", server="hubcast")
         if h:
             summary.append(("connect storm ≥ 20,000 authenticated connections/s on one worker",
                             f"{num(h['connects_per_s'])}/s (server at {h['server_cpu_pct']:.0f} % CPU, "
