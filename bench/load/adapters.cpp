@@ -98,6 +98,17 @@ private:
     std::size_t from_end_ = 0; // where the marker began in the last message, counted from its end
 };
 
+/// The decimal number that starts at `from` in `text` (0 when no digit does); `end` is set past
+/// its last digit. For the ids hubcast writes unquoted (`sequenceId`, `ackId`).
+std::uint64_t leading_number(std::string_view text, std::size_t from, std::size_t& end) {
+    std::uint64_t value = 0;
+    end = from;
+    for (; end < text.size() && text[end] >= '0' && text[end] <= '9'; ++end) {
+        value = value * 10 + static_cast<std::uint64_t>(text[end] - '0');
+    }
+    return value;
+}
+
 bool report_marker(client& c, marker_reader& marker, std::string_view bytes) {
     std::uint64_t sent_ns = 0;
     std::uint32_t sequence = 0;
@@ -199,11 +210,8 @@ private:
         if (payload.substr(0, prefix.size()) != prefix) {
             return;
         }
-        std::uint64_t id = 0;
-        for (std::size_t i = prefix.size(); i < payload.size() && payload[i] >= '0' && payload[i] <= '9';
-             ++i) {
-            id = id * 10 + static_cast<std::uint64_t>(payload[i] - '0');
-        }
+        std::size_t end = 0;
+        const std::uint64_t id = leading_number(payload, prefix.size(), end);
         c.last_sequence = std::max(c.last_sequence, id);
         const std::uint64_t now = client::receive_ns();
         if (c.last_sequence - c.acked_sequence < reliable_ack_policy::max_unacked &&
@@ -226,12 +234,9 @@ private:
         if (!payload.starts_with(prefix)) {
             return false;
         }
-        std::uint64_t id = 0;
-        std::size_t i = prefix.size();
-        for (; i < payload.size() && payload[i] >= '0' && payload[i] <= '9'; ++i) {
-            id = id * 10 + static_cast<std::uint64_t>(payload[i] - '0');
-        }
-        if (payload.substr(i).starts_with(R"(,"success":true)")) {
+        std::size_t end = 0;
+        const std::uint64_t id = leading_number(payload, prefix.size(), end);
+        if (payload.substr(end).starts_with(R"(,"success":true)")) {
             c.events().on_delivery(c, event_sent_ns_[id & event_ring_mask], static_cast<std::uint32_t>(id));
         }
         return true;

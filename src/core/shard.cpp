@@ -637,9 +637,13 @@ std::shared_ptr<const std::vector<util::shared_bytes>> shard::sequenced_bodies(p
 }
 
 util::shared_bytes shard::joined_frames(protocol::frame_family family, const held_run& run) const {
+    // Each frame looked up once (the lookup is an acquire load and may encode on first use).
+    std::vector<const std::string*> frames;
+    frames.reserve(run.sends.size());
     std::size_t total = 0;
     for (const held_send& send : run.sends) {
         if (const auto& frame = send.message->frame(family)) {
+            frames.push_back(frame.get());
             total += frame->size();
         }
     }
@@ -648,10 +652,8 @@ util::shared_bytes shard::joined_frames(protocol::frame_family family, const hel
     }
     std::string bytes;
     bytes.reserve(total);
-    for (const held_send& send : run.sends) {
-        if (const auto& frame = send.message->frame(family)) {
-            bytes += *frame;
-        }
+    for (const std::string* frame : frames) {
+        bytes += *frame;
     }
     return util::make_shared_bytes(std::move(bytes));
 }
